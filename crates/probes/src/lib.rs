@@ -1,0 +1,1 @@
+//! The network checks. See the probes issue.
