@@ -1,0 +1,42 @@
+use thiserror::Error;
+
+/// What can go wrong in storage, in terms callers can act on.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A unique rule was broken (an email already registered, say).
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The database could not be reached or answered with an error.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value no longer parses (a bug or manual edit).
+    #[error("corrupt row: {0}")]
+    Corrupt(String),
+    /// The database URL names no backend Pharos has.
+    #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
+    UnsupportedUrl(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Turns a unique-constraint violation into `Conflict`, anything else into
+/// `Database`.
+pub(crate) fn unique_as_conflict(e: sqlx::Error, what: &'static str) -> StoreError {
+    let unique = e
+        .as_database_error()
+        .is_some_and(|db| db.is_unique_violation());
+    if unique {
+        StoreError::Conflict(what)
+    } else {
+        StoreError::Database(e)
+    }
+}

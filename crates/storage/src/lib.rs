@@ -1,0 +1,41 @@
+//! Pharos storage: the [`Store`] interface and its two backends.
+
+mod error;
+pub mod models;
+mod postgres;
+mod rows;
+mod shared;
+mod sqlite;
+mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::sync::Arc;
+
+pub use error::{StoreError, StoreResult};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use store::Store;
+
+/// Opens the backend a database URL names: `sqlite:` or `postgres:`.
+pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::connect(url, 16).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(redact(url)))
+    }
+}
+
+/// The URL without its password, safe to print.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(unparseable URL)".to_owned(),
+    }
+}

@@ -1,0 +1,96 @@
+//! The one storage interface. Every tenant-facing method takes the
+//! organization id first, so reading another tenant's rows cannot be written
+//! by accident.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use pharos_domain::ids::{OrganizationId, TargetId, UserId};
+
+use crate::error::StoreResult;
+use crate::models::*;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Which backend this is ("sqlite" or "postgres"), for logs and readiness.
+    fn backend(&self) -> &'static str;
+
+    /// Applies pending migrations.
+    async fn migrate(&self) -> StoreResult<()>;
+    /// The database answers and every migration Pharos knows is applied.
+    async fn ready(&self) -> StoreResult<bool>;
+
+    // --- accounts -------------------------------------------------------
+
+    /// Creates a user and an organization they own, atomically. Returns
+    /// `StoreError::Conflict` when the email is taken.
+    async fn create_account(&self, account: NewAccount<'_>) -> StoreResult<(User, Organization)>;
+    async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
+    async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+    async fn set_password_hash(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+    async fn memberships(&self, user: UserId) -> StoreResult<Vec<Membership>>;
+    async fn members(&self, org: OrganizationId) -> StoreResult<Vec<Member>>;
+    async fn organization_summaries(&self) -> StoreResult<Vec<OrganizationSummary>>;
+
+    // --- sessions -------------------------------------------------------
+
+    async fn create_session(&self, token_hash: &[u8], session: &Session) -> StoreResult<()>;
+    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<Session>>;
+    async fn touch_session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<()>;
+    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+    /// Ends every session of `user` except the one whose hash is `keep`.
+    async fn delete_other_sessions(&self, user: UserId, keep: &[u8]) -> StoreResult<u64>;
+    /// Removes sessions that expired (absolutely, or idle since `idle_before`).
+    async fn delete_stale_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    // --- targets --------------------------------------------------------
+
+    async fn create_target(
+        &self,
+        org: OrganizationId,
+        target: NewTarget<'_>,
+    ) -> StoreResult<Target>;
+    async fn targets(&self, org: OrganizationId) -> StoreResult<Vec<Target>>;
+    async fn target(&self, org: OrganizationId, id: TargetId) -> StoreResult<Option<Target>>;
+    async fn update_target(
+        &self,
+        org: OrganizationId,
+        id: TargetId,
+        patch: TargetPatch<'_>,
+    ) -> StoreResult<Option<Target>>;
+    async fn delete_target(&self, org: OrganizationId, id: TargetId) -> StoreResult<bool>;
+    /// Every target of `org` with its newest check, if it has one.
+    async fn targets_with_latest_check(
+        &self,
+        org: OrganizationId,
+    ) -> StoreResult<Vec<(Target, Option<Check>)>>;
+
+    // --- checks ---------------------------------------------------------
+
+    /// Newest first, strictly older than `before` when given.
+    async fn checks(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        before: Option<CheckCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Check>>;
+
+    // --- scheduling -----------------------------------------------------
+
+    /// Leases up to `limit` due targets to `worker` until `now + lease`.
+    async fn claim_due_targets(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedTarget>>;
+    /// Writes a batch of results and releases their leases. A record whose
+    /// epoch no longer matches (the lease expired and another worker took
+    /// over) is dropped; the number written is returned.
+    async fn record_checks(&self, records: &[CheckRecord]) -> StoreResult<u64>;
+}

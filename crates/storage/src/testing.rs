@@ -1,0 +1,108 @@
+//! Fresh databases for tests: a new SQLite file, or a new PostgreSQL
+//! database created on the server named by `PHAROS_TEST_POSTGRES_URL`
+//! (default: the local server) and dropped again afterwards.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::Connection;
+
+/// Which backend a test runs against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A database that exists for one test.
+pub struct TestDatabase {
+    pub url: String,
+    postgres: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+/// Whether a missing PostgreSQL must fail the run (in CI, or when asked).
+pub fn postgres_required() -> bool {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| v == "true" || v == "1");
+    set("CI") || set("PHAROS_REQUIRE_POSTGRES")
+}
+
+impl TestDatabase {
+    /// A fresh database, or `None` when PostgreSQL is wanted but cannot be
+    /// reached and is not required (a loud warning is printed then).
+    pub async fn create(backend: Backend) -> Option<Self> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("create a temporary directory");
+                let url = format!("sqlite://{}", dir.path().join("pharos.db").display());
+                Some(Self {
+                    url,
+                    postgres: None,
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => Self::create_postgres().await,
+        }
+    }
+
+    async fn create_postgres() -> Option<Self> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let admin_url = std::env::var("PHAROS_TEST_POSTGRES_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+        let mut admin = match sqlx::PgConnection::connect(&admin_url).await {
+            Ok(conn) => conn,
+            Err(e) if !postgres_required() => {
+                eprintln!(
+                    "\n!!! PostgreSQL is not reachable at {admin_url} ({e}).\n\
+                     !!! PostgreSQL tests are SKIPPED. Set PHAROS_REQUIRE_POSTGRES=1 (CI does) to make this fail.\n"
+                );
+                return None;
+            }
+            Err(e) => panic!("PostgreSQL is required but not reachable at {admin_url}: {e}"),
+        };
+        let name = format!(
+            "pharos_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            uuid::Uuid::new_v4().simple()
+        );
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create a test database");
+        let mut url = url::Url::parse(&admin_url).expect("PHAROS_TEST_POSTGRES_URL is a URL");
+        url.set_path(&name);
+        Some(Self {
+            url: url.to_string(),
+            postgres: Some((admin_url, name)),
+            _dir: None,
+        })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.postgres.take() else {
+            return;
+        };
+        // Drop runs outside any runtime guarantee: use a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            runtime.block_on(async {
+                let mut admin = sqlx::PgConnection::connect(&admin_url).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        if !matches!(dropped, Ok(Some(_))) {
+            eprintln!("warning: could not drop a test database");
+        }
+    }
+}

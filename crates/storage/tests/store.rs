@@ -1,0 +1,293 @@
+//! The storage contract, run against both backends.
+
+use std::sync::Arc;
+
+use chrono::{Duration, Utc};
+use pharos_domain::check::{ErrorClass, PhaseTimings};
+use pharos_domain::ids::{CheckId, OrganizationId, TargetId};
+use pharos_storage::models::*;
+use pharos_storage::testing::{Backend, TestDatabase};
+use pharos_storage::{Store, StoreError};
+
+async fn open(backend: Backend) -> Option<(TestDatabase, Arc<dyn Store>)> {
+    let db = TestDatabase::create(backend).await?;
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Some((db, store))
+}
+
+async fn account(store: &dyn Store, email: &str) -> (User, Organization) {
+    store
+        .create_account(NewAccount {
+            email,
+            password_hash: "hash",
+            organization_name: "Org",
+            now: Utc::now(),
+        })
+        .await
+        .expect("create account")
+}
+
+async fn new_target(store: &dyn Store, org: &Organization, user: &User, url: &str) -> Target {
+    store
+        .create_target(
+            org.id,
+            NewTarget {
+                created_by: user.id,
+                url,
+                name: Some("site"),
+                interval_seconds: 60,
+                timeout_seconds: 5,
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("create target")
+}
+
+async fn accounts_and_sessions(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    assert!(store.ready().await.expect("ready"));
+    let (user, org) = account(&*store, "a@example.com").await;
+    let again = store
+        .create_account(NewAccount {
+            email: "a@example.com",
+            password_hash: "x",
+            organization_name: "Other",
+            now: Utc::now(),
+        })
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))));
+    // The failed registration left no organization behind.
+    assert_eq!(store.organization_summaries().await.expect("orgs").len(), 1);
+
+    let creds = store
+        .user_credentials("a@example.com")
+        .await
+        .expect("creds")
+        .expect("found");
+    assert_eq!(creds.user.id, user.id);
+    assert_eq!(creds.password_hash, "hash");
+    let memberships = store.memberships(user.id).await.expect("memberships");
+    assert_eq!(memberships.len(), 1);
+    assert_eq!(memberships[0].organization.id, org.id);
+
+    let now = Utc::now();
+    let session = Session {
+        user_id: user.id,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: now + Duration::days(1),
+    };
+    store
+        .create_session(b"one", &session)
+        .await
+        .expect("session");
+    store
+        .create_session(b"two", &session)
+        .await
+        .expect("session");
+    assert!(store.session(b"one").await.expect("get").is_some());
+    assert_eq!(
+        store
+            .delete_other_sessions(user.id, b"one")
+            .await
+            .expect("delete"),
+        1
+    );
+    assert!(store.session(b"two").await.expect("get").is_none());
+    store.delete_session(b"one").await.expect("delete");
+    assert!(store.session(b"one").await.expect("get").is_none());
+}
+
+async fn targets_are_tenant_scoped(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (alice, alice_org) = account(&*store, "alice@example.com").await;
+    let (_bob, bob_org) = account(&*store, "bob@example.com").await;
+    let target = new_target(&*store, &alice_org, &alice, "https://example.com/").await;
+
+    assert!(store
+        .target(bob_org.id, target.id)
+        .await
+        .expect("get")
+        .is_none());
+    assert!(store.targets(bob_org.id).await.expect("list").is_empty());
+    let patch = TargetPatch {
+        url: Some("https://evil.example/"),
+        now: Utc::now(),
+        ..Default::default()
+    };
+    assert!(store
+        .update_target(bob_org.id, target.id, patch)
+        .await
+        .expect("update")
+        .is_none());
+    assert!(!store
+        .delete_target(bob_org.id, target.id)
+        .await
+        .expect("delete"));
+    assert!(store
+        .checks(bob_org.id, target.id, None, 10)
+        .await
+        .expect("checks")
+        .is_empty());
+
+    let patch = TargetPatch {
+        name: Some(None),
+        interval_seconds: Some(120),
+        now: Utc::now(),
+        ..Default::default()
+    };
+    let updated = store
+        .update_target(alice_org.id, target.id, patch)
+        .await
+        .expect("update")
+        .expect("found");
+    assert_eq!(updated.name, None);
+    assert_eq!(updated.interval_seconds, 120);
+    assert_eq!(updated.url, "https://example.com/");
+    assert!(store
+        .delete_target(alice_org.id, target.id)
+        .await
+        .expect("delete"));
+    assert!(store
+        .target(alice_org.id, target.id)
+        .await
+        .expect("get")
+        .is_none());
+    let _ = OrganizationId::new();
+}
+
+fn check_for(target: TargetId, at: chrono::DateTime<Utc>, up: bool) -> Check {
+    Check {
+        id: CheckId::new(),
+        target_id: target,
+        checked_at: at,
+        status_code: up.then_some(200),
+        latency_ms: Some(12),
+        is_up: up,
+        degraded: false,
+        error_class: (!up).then_some(ErrorClass::Refused),
+        error: (!up).then(|| "connection refused".to_owned()),
+        timings: PhaseTimings {
+            dns_ms: Some(1),
+            connect_ms: Some(2),
+            tls_ms: None,
+            first_byte_ms: Some(9),
+        },
+    }
+}
+
+async fn claims_checks_and_pages(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "c@example.com").await;
+    let target = new_target(&*store, &org, &user, "https://example.com/").await;
+
+    let mut now = Utc::now() + Duration::seconds(1);
+    for i in 0..5 {
+        let claimed = store
+            .claim_due_targets("w1", now, Duration::seconds(30), 10)
+            .await
+            .expect("claim");
+        assert_eq!(claimed.len(), 1, "round {i}");
+        // Held: a second worker gets nothing.
+        assert!(store
+            .claim_due_targets("w2", now, Duration::seconds(30), 10)
+            .await
+            .expect("claim")
+            .is_empty());
+        let claim = &claimed[0];
+        let record = CheckRecord {
+            check: check_for(target.id, now, i % 2 == 0),
+            lease_epoch: claim.lease_epoch,
+            next_due_at: claim.due_at + Duration::seconds(60),
+        };
+        assert_eq!(
+            store
+                .record_checks(&[record.clone()])
+                .await
+                .expect("record"),
+            1
+        );
+        // A stale epoch is refused.
+        let stale = CheckRecord {
+            check: check_for(target.id, now, true),
+            ..record
+        };
+        assert_eq!(store.record_checks(&[stale]).await.expect("record"), 0);
+        now += Duration::seconds(61);
+    }
+
+    let latest = store
+        .targets_with_latest_check(org.id)
+        .await
+        .expect("status");
+    let (_, check) = &latest[0];
+    let check = check.as_ref().expect("a latest check");
+    assert!(check.is_up);
+    assert_eq!(check.timings.first_byte_ms, Some(9));
+
+    let first = store
+        .checks(org.id, target.id, None, 2)
+        .await
+        .expect("page");
+    assert_eq!(first.len(), 2);
+    assert!(first[0].checked_at > first[1].checked_at);
+    let cursor = CheckCursor {
+        checked_at: first[1].checked_at,
+        id: first[1].id,
+    };
+    let second = store
+        .checks(org.id, target.id, Some(cursor), 10)
+        .await
+        .expect("page");
+    assert_eq!(second.len(), 3);
+    assert!(second.iter().all(|c| c.checked_at < first[1].checked_at));
+    assert_eq!(second[0].error_class, None);
+    assert_eq!(second[1].error_class, Some(ErrorClass::Refused));
+}
+
+async fn expired_leases_are_taken_over(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "d@example.com").await;
+    new_target(&*store, &org, &user, "https://example.com/").await;
+    let now = Utc::now() + Duration::seconds(1);
+    let first = store
+        .claim_due_targets("w1", now, Duration::seconds(30), 10)
+        .await
+        .expect("claim");
+    assert_eq!(first.len(), 1);
+    let later = now + Duration::seconds(31);
+    let second = store
+        .claim_due_targets("w2", later, Duration::seconds(30), 10)
+        .await
+        .expect("claim");
+    assert_eq!(second.len(), 1);
+    assert!(second[0].lease_epoch > first[0].lease_epoch);
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
+        }
+    };
+}
+
+on_both_backends!(
+    accounts_and_sessions,
+    targets_are_tenant_scoped,
+    claims_checks_and_pages,
+    expired_leases_are_taken_over
+);
