@@ -1,1 +1,31 @@
-//! The network checks. See the probes issue.
+//! The network checks of Pharos: HTTP(S), TCP, ICMP ping, DNS and TLS
+//! certificates, each behind the SSRF guard and bounded in time and memory.
+//!
+//! The shape of a check: [`guard`] resolves the host once and refuses any
+//! blocked address; [`connector`] connects only to the addresses it
+//! returned, timing each phase; the kind's module judges what came back; and
+//! [`outcome`] turns that into a [`pharos_domain::check::CheckOutcome`].
+
+pub mod cli;
+mod connector;
+mod dns;
+mod guard;
+mod http;
+mod outcome;
+mod ping;
+mod prober;
+pub mod resolver;
+mod settings;
+pub mod spec;
+mod tcp;
+mod tls;
+
+pub use outcome::{PingStats, ProbeDetails, ProbeReport};
+pub use prober::{Prober, SetupError, TIMEOUT_MARGIN};
+pub use resolver::{Resolve, ResolveError, StaticResolver, SystemResolver};
+pub use settings::{PingSocket, ProbeSettings};
+pub use spec::{
+    CheckSpec, DnsCheck, DnsRecordType, HttpCheck, HttpHeader, HttpMethod, PingCheck, SpecError,
+    StatusRange, TcpCheck, TlsCheck,
+};
+pub use tls::CertificateInfo;
