@@ -6,7 +6,10 @@ pub enum StoreError {
     /// A unique rule was broken (an email already registered, say).
     #[error("conflict: {0}")]
     Conflict(&'static str),
-    /// The database could not be reached or answered with an error.
+    /// The database cannot be reached right now; worth retrying.
+    #[error("database unavailable: {0}")]
+    Unavailable(#[source] sqlx::Error),
+    /// The database answered with an error.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
     /// Migrations could not be applied.
@@ -22,7 +25,12 @@ pub enum StoreError {
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(e)
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(e)
+            }
+            e => StoreError::Database(e),
+        }
     }
 }
 

@@ -1,0 +1,154 @@
+//! `serve`, `web` and `worker`: the long-running roles.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use pharos_domain::AddressPolicy;
+use pharos_probes::{ProbeSettings, Prober};
+use pharos_scheduler::WorkerConfig;
+use pharos_web::auth::rate_limit::RateLimitSettings;
+use pharos_web::auth::SessionConfig;
+use pharos_web::{AppState, WebConfig};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{secret_key, DatabaseArgs, ProbeArgs, WebArgs, WorkerArgs};
+
+pub fn probe_settings(probes: &ProbeArgs) -> ProbeSettings {
+    let policy = if probes.allow_private_targets {
+        AddressPolicy::allow_all()
+    } else {
+        AddressPolicy::strict()
+    };
+    ProbeSettings::with_policy(policy)
+}
+
+/// Runs the web server, the workers, or both, until SIGTERM or Ctrl-C.
+pub async fn serve(
+    database: DatabaseArgs,
+    web: Option<WebArgs>,
+    worker: Option<WorkerArgs>,
+    probes: ProbeArgs,
+) -> anyhow::Result<()> {
+    let url = database.url()?;
+    let store = pharos_storage::connect(&url)
+        .await
+        .with_context(|| format!("opening the database {}", pharos_storage::redact(&url)))?;
+    store.migrate().await.context("applying migrations")?;
+    tracing::info!(database = store.backend(), "database ready");
+
+    let shutdown = CancellationToken::new();
+    let mut tasks = tokio::task::JoinSet::new();
+
+    if let Some(worker) = worker {
+        let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
+        let config = WorkerConfig {
+            concurrency: worker.worker_concurrency as usize,
+            lease: Duration::from_secs(worker.lease_seconds),
+            ..WorkerConfig::default()
+        };
+        let store = store.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            pharos_scheduler::run_worker(store, prober, config, shutdown).await;
+            Ok(())
+        });
+    }
+
+    if let Some(web) = web {
+        let state = AppState::new(store.clone(), web_config(&web, &probes, &database)?);
+        let listener = tokio::net::TcpListener::bind(web.listen)
+            .await
+            .with_context(|| format!("listening on {}", web.listen))?;
+        let address = listener.local_addr()?;
+        let shown = web
+            .public_url
+            .as_ref()
+            .map(|u| u.to_string())
+            .unwrap_or_else(|| format!("http://{address}/"));
+        println!("Pharos is running at {shown}");
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            pharos_web::serve(listener, state, async move { shutdown.cancelled().await })
+                .await
+                .context("serving HTTP")
+        });
+    }
+
+    tokio::select! {
+        () = termination() => tracing::info!("shutting down"),
+        Some(finished) = tasks.join_next() => {
+            shutdown.cancel();
+            finished.context("a task panicked")??;
+        }
+    }
+    shutdown.cancel();
+    // Everything must be down within 15 s of SIGTERM.
+    let drained = tokio::time::timeout(Duration::from_secs(14), async {
+        while let Some(finished) = tasks.join_next().await {
+            if let Err(e) = finished {
+                tracing::error!(error = %e, "a task failed while stopping");
+            }
+        }
+    })
+    .await;
+    if drained.is_err() {
+        tracing::warn!("some tasks did not stop in time");
+    }
+    Ok(())
+}
+
+fn web_config(
+    web: &WebArgs,
+    probes: &ProbeArgs,
+    database: &DatabaseArgs,
+) -> anyhow::Result<WebConfig> {
+    let secret = secret_key(web.environment, &database.data_dir)?;
+    let public_origin = web
+        .public_url
+        .as_ref()
+        .map(|u| u.origin().ascii_serialization());
+    let secure_cookies = web
+        .public_url
+        .as_ref()
+        .is_some_and(|u| u.scheme() == "https");
+    Ok(WebConfig {
+        session: SessionConfig {
+            secret,
+            secure_cookies,
+            idle_timeout: web.session_idle(),
+            absolute_timeout: web.session_absolute(),
+        },
+        limits: RateLimitSettings {
+            logins_per_minute_per_client: web.login_limit_per_client,
+            logins_per_minute_per_account: web.login_limit_per_account,
+            registrations_per_hour_per_client: web.registration_limit_per_client,
+            target_creations_per_minute_per_organization: web.target_creation_limit,
+        },
+        allow_private_targets: probes.allow_private_targets,
+        trust_forwarded_for: web.trust_forwarded_for,
+        public_origin,
+        max_body_bytes: 64 * 1024,
+    })
+}
+
+/// Resolves on SIGTERM (orchestrators) or Ctrl-C (people).
+async fn termination() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

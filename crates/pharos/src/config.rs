@@ -1,0 +1,217 @@
+//! Configuration: every setting is an environment variable and a flag
+//! (listed in docs/CONFIGURATION.md); secrets come from the environment only.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use base64::Engine;
+use clap::{ArgAction, Args, ValueEnum};
+use rand::RngCore;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// Settings every command that opens the database shares.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// `sqlite://path` or `postgres://...`; default: a SQLite file in the data directory.
+    #[arg(long, env = "PHAROS_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Where the default SQLite database (and a development secret key) live.
+    #[arg(long, env = "PHAROS_DATA_DIR", default_value = "./pharos-data")]
+    pub data_dir: PathBuf,
+}
+
+impl DatabaseArgs {
+    /// The database URL, creating the data directory for the default file.
+    pub fn url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.clone());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
+        Ok(format!(
+            "sqlite://{}",
+            self.data_dir.join("pharos.db").display()
+        ))
+    }
+}
+
+/// Settings of the checks, for workers and `pharos check`.
+#[derive(Debug, Clone, Args)]
+pub struct ProbeArgs {
+    /// Let targets be private, loopback or internal addresses (self-hosters
+    /// watching their own network). Off by default: it opens Pharos to SSRF.
+    #[arg(long, env = "PHAROS_ALLOW_PRIVATE_TARGETS", action = ArgAction::Set, default_value_t = false)]
+    pub allow_private_targets: bool,
+}
+
+/// Settings of the workers.
+#[derive(Debug, Clone, Args)]
+pub struct WorkerArgs {
+    /// Checks in flight at once per worker process.
+    #[arg(long, env = "PHAROS_WORKER_CONCURRENCY", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub worker_concurrency: u32,
+    /// Seconds a claimed check is held before another worker may take it over.
+    #[arg(long, env = "PHAROS_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    pub lease_seconds: u64,
+}
+
+/// Settings of the web server.
+#[derive(Debug, Clone, Args)]
+pub struct WebArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PHAROS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// `development` or `production`. Production refuses a missing or weak secret key.
+    #[arg(
+        long = "env",
+        env = "PHAROS_ENV",
+        value_enum,
+        default_value = "development"
+    )]
+    pub environment: Environment,
+    /// The URL users reach Pharos at (e.g. https://status.example.com). An
+    /// https URL turns on Secure, __Host- cookies.
+    #[arg(long, env = "PHAROS_PUBLIC_URL")]
+    pub public_url: Option<url::Url>,
+    /// Pharos is behind a proxy that sets X-Forwarded-For (used for rate limits).
+    #[arg(long, env = "PHAROS_TRUST_FORWARDED_FOR", action = ArgAction::Set, default_value_t = false)]
+    pub trust_forwarded_for: bool,
+    /// Login attempts allowed per minute per client address.
+    #[arg(long, env = "PHAROS_LOGIN_LIMIT_PER_CLIENT", default_value_t = 20)]
+    pub login_limit_per_client: u32,
+    /// Login attempts allowed per minute per account.
+    #[arg(long, env = "PHAROS_LOGIN_LIMIT_PER_ACCOUNT", default_value_t = 10)]
+    pub login_limit_per_account: u32,
+    /// Registrations allowed per hour per client address.
+    #[arg(
+        long,
+        env = "PHAROS_REGISTRATION_LIMIT_PER_CLIENT",
+        default_value_t = 10
+    )]
+    pub registration_limit_per_client: u32,
+    /// Target creations allowed per minute per organization.
+    #[arg(long, env = "PHAROS_TARGET_CREATION_LIMIT", default_value_t = 60)]
+    pub target_creation_limit: u32,
+    /// Hours a session may sit unused before it ends.
+    #[arg(long, env = "PHAROS_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
+    pub session_idle_hours: u64,
+    /// Days a session lasts at most.
+    #[arg(long, env = "PHAROS_SESSION_MAX_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
+    pub session_max_days: u64,
+}
+
+impl WebArgs {
+    pub fn session_idle(&self) -> Duration {
+        Duration::from_secs(self.session_idle_hours * 3600)
+    }
+
+    pub fn session_absolute(&self) -> Duration {
+        Duration::from_secs(self.session_max_days * 86_400)
+    }
+}
+
+const MIN_SECRET_BYTES: usize = 32;
+
+/// Reads the secret key from `PHAROS_SECRET_KEY` or the file named by
+/// `PHAROS_SECRET_KEY_FILE` (container secrets). In development a missing
+/// key is generated once and kept in the data directory; in production a
+/// missing or weak key stops start-up.
+pub fn secret_key(environment: Environment, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let from_env = match (
+        std::env::var("PHAROS_SECRET_KEY"),
+        std::env::var("PHAROS_SECRET_KEY_FILE"),
+    ) {
+        (Ok(_), Ok(_)) => bail!("set PHAROS_SECRET_KEY or PHAROS_SECRET_KEY_FILE, not both"),
+        (Ok(key), Err(_)) => Some(key),
+        (Err(_), Ok(path)) => Some(
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("reading PHAROS_SECRET_KEY_FILE {path}"))?
+                .trim_end_matches(['\r', '\n'])
+                .to_owned(),
+        ),
+        (Err(_), Err(_)) => None,
+    };
+    match (from_env, environment) {
+        (Some(key), _) => {
+            if let Some(weakness) = weakness(&key) {
+                if environment == Environment::Production {
+                    bail!("PHAROS_SECRET_KEY is too weak: {weakness}. Generate one with: openssl rand -base64 48");
+                }
+                tracing::warn!(
+                    "PHAROS_SECRET_KEY is weak ({weakness}); production would refuse it"
+                );
+            }
+            Ok(key.into_bytes())
+        }
+        (None, Environment::Production) => {
+            bail!("PHAROS_SECRET_KEY (or PHAROS_SECRET_KEY_FILE) is required in production. Generate one with: openssl rand -base64 48")
+        }
+        (None, Environment::Development) => development_key(data_dir),
+    }
+}
+
+fn weakness(key: &str) -> Option<&'static str> {
+    let distinct = key.chars().collect::<std::collections::HashSet<_>>().len();
+    if key.len() < MIN_SECRET_BYTES {
+        Some("shorter than 32 bytes")
+    } else if distinct < 10 {
+        Some("too few distinct characters")
+    } else {
+        None
+    }
+}
+
+/// A random key kept in `<data_dir>/secret_key`, so development sessions
+/// survive restarts without any setup.
+fn development_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join("secret_key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if weakness(existing.trim()).is_none() {
+            return Ok(existing.trim().as_bytes().to_vec());
+        }
+    }
+    let mut bytes = [0u8; 48];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    let key = base64::engine::general_purpose::STANDARD.encode(bytes);
+    std::fs::create_dir_all(data_dir)?;
+    write_private(&path, &key).with_context(|| format!("writing {}", path.display()))?;
+    tracing::info!(path = %path.display(), "generated a development secret key");
+    Ok(key.into_bytes())
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weak_keys_are_named() {
+        assert!(weakness("short").is_some());
+        assert!(weakness(&"a".repeat(64)).is_some());
+        assert!(weakness("kQ8v2N5x1LmZ0pR7sT3wY9bC4dF6gH8jK2").is_none());
+    }
+}

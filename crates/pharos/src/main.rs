@@ -1,0 +1,150 @@
+//! `pharos`: one binary that runs web, API and workers together (`serve`),
+//! or each alone, and the operator commands around them.
+
+mod commands;
+mod config;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::{DatabaseArgs, ProbeArgs, WebArgs, WorkerArgs};
+
+#[derive(Debug, Parser)]
+#[command(name = "pharos", version, about = "Uptime monitoring in one binary")]
+struct Cli {
+    /// Log filter (tracing's env-filter syntax), e.g. `info,pharos_web=debug`.
+    #[arg(long, env = "PHAROS_LOG", default_value = "info", global = true)]
+    log: String,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "PHAROS_LOG_JSON", global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Web, API and workers in one process: the way to start.
+    Serve {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        web: WebArgs,
+        #[command(flatten)]
+        probes: ProbeArgs,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
+    /// Web and API only (workers run elsewhere).
+    Web {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        web: WebArgs,
+        #[command(flatten)]
+        probes: ProbeArgs,
+    },
+    /// Workers only: claim due targets and check them.
+    Worker {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        probes: ProbeArgs,
+        #[command(flatten)]
+        worker: WorkerArgs,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Operator tasks: users and organizations.
+    Admin {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(subcommand)]
+        task: commands::admin::AdminTask,
+    },
+    /// Check one URL or host now and print the result with its timings.
+    Check {
+        #[command(flatten)]
+        probes: ProbeArgs,
+        #[command(flatten)]
+        args: pharos_probes::cli::CheckArgs,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(&cli.log, cli.log_json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: could not start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Serve {
+                database,
+                web,
+                probes,
+                worker,
+            } => commands::run::serve(database, Some(web), Some(worker), probes)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Web {
+                database,
+                web,
+                probes,
+            } => commands::run::serve(database, Some(web), None, probes)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Worker {
+                database,
+                probes,
+                worker,
+            } => commands::run::serve(database, None, Some(worker), probes)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Migrate { database } => commands::migrate::run(database)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Admin { database, task } => commands::admin::run(database, task)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Check { probes, args } => {
+                let code =
+                    pharos_probes::cli::run(args, commands::run::probe_settings(&probes)).await;
+                Ok(ExitCode::from(u8::try_from(code).unwrap_or(2)))
+            }
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str, json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|e| {
+        eprintln!("warning: PHAROS_LOG {filter:?} is not a valid filter ({e}); using `info`");
+        tracing_subscriber::EnvFilter::new("info")
+    });
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

@@ -1,0 +1,11 @@
+//! The scheduler and its workers. A worker claims due targets from the
+//! store (a lease on the target row, so several workers never check the
+//! same target at once), checks them with bounded concurrency, and hands
+//! results to a writer that stores them in batches.
+
+mod schedule;
+mod worker;
+mod writer;
+
+pub use schedule::next_due_after;
+pub use worker::{run_worker, WorkerConfig};

@@ -1,0 +1,85 @@
+//! `/api/v1/auth/*`: register, log in and out, who am I, change password.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use axum_extra::extract::CookieJar;
+
+use super::models::*;
+use crate::auth::{session, CurrentUser};
+use crate::error::{ApiResult, ErrorEnvelope};
+use crate::extract::ApiJson;
+use crate::services::accounts::{self, NewAccountInput};
+use crate::state::{AppState, ClientAddr};
+
+/// Create an account and an organization owned by it.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses((status = 201, body = AccountView), (status = 409, body = ErrorEnvelope, description = "email taken"),
+              (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+pub async fn register(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiJson(body): ApiJson<RegisterRequest>,
+) -> ApiResult<(StatusCode, Json<AccountView>)> {
+    let registration = NewAccountInput {
+        email: &body.email,
+        password: &body.password,
+        organization: body.organization.as_deref(),
+    };
+    let (user, org) = accounts::register(&state, client, registration).await?;
+    let view = AccountView {
+        user: (&user).into(),
+        organizations: vec![OrganizationView::owner(&org)],
+    };
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Log in; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+pub async fn login(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<LoginRequest>,
+) -> ApiResult<(CookieJar, Json<AccountView>)> {
+    let (user, cookie) = accounts::login(&state, client, &body.email, &body.password).await?;
+    let memberships = state.store.memberships(user.id).await?;
+    let view = AccountView {
+        user: (&user).into(),
+        organizations: memberships.iter().map(Into::into).collect(),
+    };
+    Ok((jar.add(cookie), Json(view)))
+}
+
+/// End the current session on the server.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+) -> ApiResult<(CookieJar, StatusCode)> {
+    let cleared = session::end(&state, &jar).await?;
+    Ok((jar.add(cleared), StatusCode::NO_CONTENT))
+}
+
+/// The signed-in user and their organizations.
+#[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
+    responses((status = 200, body = AccountView), (status = 401, body = ErrorEnvelope)))]
+pub async fn me(current: CurrentUser) -> Json<AccountView> {
+    Json(AccountView {
+        user: (&current.user).into(),
+        organizations: current.memberships.iter().map(Into::into).collect(),
+    })
+}
+
+/// Change the password; every other session of the user ends.
+#[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
+    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    accounts::change_password(&state, &current, &body.current_password, &body.new_password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

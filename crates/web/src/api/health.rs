@@ -1,0 +1,37 @@
+//! Liveness and readiness for load balancers and orchestrators.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+
+/// The process answers.
+#[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200)))]
+pub async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+/// The database answers and every migration is applied.
+#[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let backend = state.store.backend();
+    match state.store.ready().await {
+        Ok(true) => (
+            StatusCode::OK,
+            Json(json!({"status": "ready", "database": backend})),
+        ),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "migrations pending", "database": backend})),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({"status": "database unavailable", "database": backend})),
+            )
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! The JSON API under `/api/v1`, one module per resource.
+
+pub mod auth;
+pub mod health;
+pub mod models;
+pub mod openapi;
+pub mod targets;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::state::AppState;
+
+/// Every API route, in one place.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/register", post(auth::register))
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/auth/me", get(auth::me))
+        .route("/api/v1/auth/password", post(auth::change_password))
+        .route("/api/v1/targets", get(targets::list).post(targets::create))
+        .route("/api/v1/targets/status", get(targets::status))
+        .route(
+            "/api/v1/targets/{id}",
+            get(targets::get)
+                .patch(targets::update)
+                .delete(targets::delete),
+        )
+        .route("/api/v1/targets/{id}/checks", get(targets::checks))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+}

@@ -1,0 +1,167 @@
+//! `/api/v1/targets*`: the targets of the caller's organization.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use pharos_domain::ids::{CheckId, TargetId};
+use pharos_domain::ValidationError;
+use pharos_storage::models::CheckCursor;
+
+use super::models::*;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiResult, ErrorEnvelope};
+use crate::extract::{ApiJson, ApiQuery, PathId};
+use crate::services::targets::{self, TargetChanges, TargetInput};
+use crate::state::AppState;
+
+/// The organization's targets.
+#[utoipa::path(get, path = "/api/v1/targets", tag = "targets",
+    responses((status = 200, body = Page<TargetView>), (status = 401, body = ErrorEnvelope)))]
+pub async fn list(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<Page<TargetView>>> {
+    let items = targets::list(&state, &current)
+        .await?
+        .iter()
+        .map(Into::into)
+        .collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// Add a target.
+#[utoipa::path(post, path = "/api/v1/targets", tag = "targets", request_body = CreateTargetRequest,
+    responses((status = 201, body = TargetView), (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+pub async fn create(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<CreateTargetRequest>,
+) -> ApiResult<(StatusCode, Json<TargetView>)> {
+    let input = TargetInput {
+        url: &body.url,
+        name: body.name.as_deref(),
+        interval_seconds: body.interval_seconds,
+        timeout_seconds: body.timeout_seconds,
+    };
+    let target = targets::create(&state, &current, input).await?;
+    Ok((StatusCode::CREATED, Json((&target).into())))
+}
+
+/// One target.
+#[utoipa::path(get, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+pub async fn get(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<TargetView>> {
+    let target = targets::get(&state, &current, TargetId(id)).await?;
+    Ok(Json((&target).into()))
+}
+
+/// Change a target; absent fields stay as they are.
+#[utoipa::path(patch, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    request_body = UpdateTargetRequest,
+    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn update(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+    ApiJson(body): ApiJson<UpdateTargetRequest>,
+) -> ApiResult<Json<TargetView>> {
+    let changes = TargetChanges {
+        url: body.url.as_deref(),
+        name: body.name.as_ref().map(|n| n.as_deref()),
+        interval_seconds: body.interval_seconds,
+        timeout_seconds: body.timeout_seconds,
+    };
+    let target = targets::update(&state, &current, TargetId(id), changes).await?;
+    Ok(Json((&target).into()))
+}
+
+/// Delete a target and its history.
+#[utoipa::path(delete, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 204), (status = 404, body = ErrorEnvelope)))]
+pub async fn delete(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<StatusCode> {
+    targets::delete(&state, &current, TargetId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every target with its latest check (`null` before the first).
+#[utoipa::path(get, path = "/api/v1/targets/status", tag = "targets",
+    responses((status = 200, body = Page<TargetStatusView>), (status = 401, body = ErrorEnvelope)))]
+pub async fn status(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<Page<TargetStatusView>>> {
+    let items = targets::status(&state, &current)
+        .await?
+        .iter()
+        .map(|(target, check)| TargetStatusView {
+            target: target.into(),
+            latest_check: check.as_ref().map(Into::into),
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// A target's checks, newest first.
+#[utoipa::path(get, path = "/api/v1/targets/{id}/checks", tag = "targets",
+    params(("id" = uuid::Uuid, Path), ChecksQuery),
+    responses((status = 200, body = Page<CheckView>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+pub async fn checks(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+    ApiQuery(query): ApiQuery<ChecksQuery>,
+) -> ApiResult<Json<Page<CheckView>>> {
+    let limit = match query.limit {
+        None => 20,
+        Some(n @ 1..=1000) => n as u32,
+        Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
+    };
+    let before = query.cursor.as_deref().map(decode_cursor).transpose()?;
+    let (page, next) = targets::checks(&state, &current, TargetId(id), before, limit).await?;
+    Ok(Json(Page {
+        items: page.iter().map(Into::into).collect(),
+        next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Cursors are opaque to clients: base64 of "<micros>.<check id>".
+fn encode_cursor(cursor: CheckCursor) -> String {
+    URL_SAFE_NO_PAD.encode(format!(
+        "{}.{}",
+        cursor.checked_at.timestamp_micros(),
+        cursor.id
+    ))
+}
+
+fn decode_cursor(raw: &str) -> Result<CheckCursor, ApiError> {
+    let invalid = || {
+        ApiError::from(ValidationError::new(
+            "cursor",
+            "is not a cursor this API returned",
+        ))
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
+    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    Ok(CheckCursor {
+        checked_at: chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
+        id: CheckId(uuid::Uuid::parse_str(id).map_err(|_| invalid())?),
+    })
+}

@@ -1,0 +1,138 @@
+//! Request extractors that answer bad input with the error envelope.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+
+/// A JSON body. Unlike `axum::Json`, every refusal names the problem in the
+/// error envelope: 415 without a JSON content type, 413 over the body
+/// limit, 400 for malformed JSON (non-UTF-8 included), 422 for a wrong type
+/// or an unknown field, with the path of the field at fault.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::BadRequest {
+                status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                code: "unsupported_media_type",
+                message: "the body must be JSON (Content-Type: application/json)".to_owned(),
+                field: None,
+            });
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            let status = rejection.status();
+            let (code, message) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                ("payload_too_large", "the body is too large".to_owned())
+            } else {
+                ("bad_body", rejection.body_text())
+            };
+            ApiError::BadRequest {
+                status,
+                code,
+                message,
+                field: None,
+            }
+        })?;
+        parse_json(&bytes).map(ApiJson)
+    }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+/// Deserialises JSON, reporting the path of the offending field.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let value = result.map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let field = (path != ".").then_some(path);
+        if inner.is_data() {
+            let message = match &field {
+                Some(f) => format!("{f}: {inner}"),
+                None => inner.to_string(),
+            };
+            ApiError::BadRequest {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_field",
+                message,
+                field,
+            }
+        } else {
+            ApiError::BadRequest {
+                status: StatusCode::BAD_REQUEST,
+                code: "malformed_json",
+                message: format!("the body is not valid JSON: {inner}"),
+                field: None,
+            }
+        }
+    })?;
+    deserializer.end().map_err(|e| ApiError::BadRequest {
+        status: StatusCode::BAD_REQUEST,
+        code: "malformed_json",
+        message: format!("the body is not valid JSON: {e}"),
+        field: None,
+    })?;
+    Ok(value)
+}
+
+/// A path segment that must be a UUID; anything else is a plain 404, the
+/// same answer as an id that does not exist.
+pub struct PathId(pub uuid::Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let axum::extract::Path(raw): axum::extract::Path<String> =
+            axum::extract::Path::from_request_parts(parts, state)
+                .await
+                .map_err(|_| ApiError::NotFound)?;
+        uuid::Uuid::parse_str(&raw)
+            .map(PathId)
+            .map_err(|_| ApiError::NotFound)
+    }
+}
+
+/// Query parameters, refused with 400 naming the problem.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|query| ApiQuery(query.0))
+            .map_err(|e| bad_query(e.body_text()))
+    }
+}
+
+fn bad_query(message: String) -> ApiError {
+    ApiError::BadRequest {
+        status: StatusCode::BAD_REQUEST,
+        code: "invalid_query",
+        message,
+        field: None,
+    }
+}

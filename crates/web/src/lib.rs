@@ -1,0 +1,94 @@
+//! Pharos's web layer: the JSON API (and, later, the HTML pages) over the
+//! same services, with the middleware every route shares.
+
+pub mod api;
+pub mod auth;
+mod client_addr;
+pub mod error;
+pub mod extract;
+pub mod services;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderValue};
+use axum::middleware;
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+pub use state::{AppState, WebConfig};
+
+/// The whole application: routes, then the layers every request passes,
+/// outermost last: panics become 500s, requests are traced, security headers
+/// are set, cross-site writes are refused, bodies are bounded.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    api::routes()
+        .fallback(|| async { ApiError::NotFound })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::csrf::refuse_cross_site,
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("strict-origin-when-cross-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+            ),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+                "a handler panicked"
+            )))
+        }))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` resolves, while
+/// forgetting idle rate-limit keys in the background.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.limits.clone();
+    let store = state.store.clone();
+    let idle = state.config.session.idle_timeout;
+    let housekeeping = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            limits.forget_idle_keys();
+            let now = chrono::Utc::now();
+            let idle_before =
+                now - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(7));
+            if let Err(e) = store.delete_stale_sessions(now, idle_before).await {
+                tracing::warn!(error = %e, "could not delete stale sessions");
+            }
+        }
+    });
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    housekeeping.abort();
+    served
+}

@@ -1,0 +1,5 @@
+//! What Pharos does for a user, independent of how they asked: the JSON API
+//! and the HTML pages both call these, so they can never disagree.
+
+pub mod accounts;
+pub mod targets;
