@@ -285,7 +285,9 @@ pub(crate) fn hyper_fail(e: &hyper::Error, max_header_bytes: usize) -> Fail {
             format!("malformed HTTP response: {e}"),
         );
     }
-    if e.is_incomplete_message() {
+    let io = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+    let eof = io.is_some_and(|io| io.kind() == std::io::ErrorKind::UnexpectedEof);
+    if e.is_incomplete_message() || eof {
         return Fail::new(
             ErrorClass::Protocol,
             "the server closed the connection before the response was complete",
@@ -294,7 +296,7 @@ pub(crate) fn hyper_fail(e: &hyper::Error, max_header_bytes: usize) -> Fail {
     if e.is_canceled() || e.is_closed() {
         return Fail::new(ErrorClass::Protocol, format!("the connection closed: {e}"));
     }
-    if let Some(io) = e.source().and_then(|s| s.downcast_ref::<std::io::Error>()) {
+    if let Some(io) = io {
         return Fail::new(ErrorClass::Io, format!("reading the response failed: {io}"));
     }
     Fail::new(ErrorClass::Protocol, format!("HTTP error: {e}"))
