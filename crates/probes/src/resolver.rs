@@ -36,7 +36,7 @@ pub struct SystemResolver {
 }
 
 enum Inner {
-    Hickory(TokioResolver),
+    Hickory(Box<TokioResolver>),
     /// When `/etc/resolv.conf` cannot be read: the C library's resolver.
     Getaddrinfo,
 }
@@ -49,7 +49,7 @@ impl SystemResolver {
                 opts.cache_size = 0;
                 opts.ip_strategy = LookupIpStrategy::Ipv4AndIpv6;
                 opts.attempts = 1;
-                Inner::Hickory(builder.build())
+                Inner::Hickory(Box::new(builder.build()))
             }
             Err(e) => {
                 tracing::warn!(error = %e, "system DNS configuration unreadable; using getaddrinfo");

@@ -26,7 +26,12 @@ async fn accept_and_never_answer_times_out() {
         drop(stream);
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(server.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(server.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Timeout);
     assert!(outcome.timings.connect_ms.is_some());
     assert!(outcome.latency_ms >= 1_900, "{outcome:?}");
@@ -44,9 +49,17 @@ async fn headers_one_byte_a_second_time_out() {
         }
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(server.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(server.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Timeout);
-    assert!(outcome.timings.first_byte_ms.is_some(), "the first byte did arrive");
+    assert!(
+        outcome.timings.first_byte_ms.is_some(),
+        "the first byte did arrive"
+    );
 }
 
 #[tokio::test]
@@ -101,12 +114,19 @@ async fn a_100_mb_body_is_refused_by_its_length_or_by_the_cap() {
     let started = Instant::now();
     let outcome = run(&prober(), &with_keyword(declared.url("/")), T).await;
     assert_down(&outcome, ErrorClass::BodyTooLarge);
-    assert!(started.elapsed() < Duration::from_secs(1), "refused from the header");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "refused from the header"
+    );
 
     // Without a length, the read stops at the cap.
     let undeclared = serve(|mut stream| async move {
         let _ = read_request(&mut stream).await;
-        if stream.write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n").await.is_err() {
+        if stream
+            .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+            .await
+            .is_err()
+        {
             return;
         }
         let block = vec![b'y'; 1024 * 1024];
@@ -136,7 +156,12 @@ async fn a_body_nobody_asked_for_is_not_read() {
     // No assertion needs the body: the status decides, and the connection is
     // dropped straight away.
     let started = Instant::now();
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(server.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(server.url("/"))),
+        T,
+    )
+    .await;
     assert_up(&outcome);
     assert!(started.elapsed() < Duration::from_secs(1));
 }
@@ -149,21 +174,29 @@ async fn a_redirect_loop_ends_as_too_many_redirects() {
         let _ = stream.write_all(&reply).await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(server.url("/loop"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(server.url("/loop"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Redirects);
     assert_eq!(server.accepted(), 6, "the first request and five redirects");
 }
 
 #[tokio::test]
 async fn a_gzip_bomb_is_capped_while_decoding() {
-    let mut encoder =
-        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     let zeros = vec![0u8; 1024 * 1024];
     for _ in 0..64 {
         encoder.write_all(&zeros).expect("compress");
     }
     let bomb: &'static [u8] = Box::leak(encoder.finish().expect("finish").into_boxed_slice());
-    assert!(bomb.len() < 512 * 1024, "64 MiB compress to {} bytes", bomb.len());
+    assert!(
+        bomb.len() < 512 * 1024,
+        "64 MiB compress to {} bytes",
+        bomb.len()
+    );
     let server = serve(move |mut stream| async move {
         let _ = read_request(&mut stream).await;
         // Sent compressed although the prober asked for identity.
@@ -173,7 +206,11 @@ async fn a_gzip_bomb_is_capped_while_decoding() {
     .await;
     let outcome = run(&prober(), &with_keyword(server.url("/")), T).await;
     assert_down(&outcome, ErrorClass::BodyTooLarge);
-    assert!(outcome.failure.expect("failure").message.contains("decoded"));
+    assert!(outcome
+        .failure
+        .expect("failure")
+        .message
+        .contains("decoded"));
 }
 
 #[tokio::test]
@@ -184,7 +221,12 @@ async fn closing_mid_response_is_a_protocol_error() {
         let _ = stream.shutdown().await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(mid_head.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(mid_head.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Protocol);
 
     let mid_body = serve(|mut stream| async move {
@@ -203,7 +245,12 @@ async fn closing_mid_response_is_a_protocol_error() {
         let _ = stream.shutdown().await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(nothing.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(nothing.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Protocol);
 }
 
@@ -219,16 +266,29 @@ async fn a_megabyte_of_headers_is_refused() {
         let _ = stream.write_all(head.as_bytes()).await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(many.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(many.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Protocol);
 
     let one_long = serve(|mut stream| async move {
         let _ = read_request(&mut stream).await;
-        let head = format!("HTTP/1.1 200 OK\r\nX-Long: {}\r\n\r\n", "b".repeat(1024 * 1024));
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nX-Long: {}\r\n\r\n",
+            "b".repeat(1024 * 1024)
+        );
         let _ = stream.write_all(head.as_bytes()).await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(one_long.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(one_long.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Protocol);
     assert!(outcome.failure.expect("failure").message.contains("limit"));
 }
@@ -237,10 +297,17 @@ async fn a_megabyte_of_headers_is_refused() {
 async fn garbage_instead_of_http_is_a_protocol_error() {
     let server = serve(|mut stream| async move {
         let _ = read_request(&mut stream).await;
-        let _ = stream.write_all(b"SSH-2.0-OpenSSH_9.6\r\n\xff\xfe\x00garbage\r\n\r\n").await;
+        let _ = stream
+            .write_all(b"SSH-2.0-OpenSSH_9.6\r\n\xff\xfe\x00garbage\r\n\r\n")
+            .await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(server.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(server.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Protocol);
 }
 

@@ -54,7 +54,10 @@ async fn status_rules_default_to_2xx_3xx_and_can_be_configured() {
     let ok = canned("200 OK", &[], b"").await;
     let mut expect_404 = get(ok.url("/"));
     expect_404.expected_status = StatusRange::parse_list("404").expect("list");
-    assert_down(&run(&prober(), &CheckSpec::Http(expect_404), T).await, ErrorClass::Status);
+    assert_down(
+        &run(&prober(), &CheckSpec::Http(expect_404), T).await,
+        ErrorClass::Status,
+    );
 
     // A 3xx without following counts as up by default.
     let moved = canned("301 Moved Permanently", &[("Location", "/elsewhere")], b"").await;
@@ -104,9 +107,15 @@ async fn keyword_present_and_absent() {
         CheckSpec::Http(check)
     };
     assert_up(&run(&prober(), &with("operational", false), T).await);
-    assert_down(&run(&prober(), &with("outage", false), T).await, ErrorClass::Keyword);
+    assert_down(
+        &run(&prober(), &with("outage", false), T).await,
+        ErrorClass::Keyword,
+    );
     assert_up(&run(&prober(), &with("outage", true), T).await);
-    assert_down(&run(&prober(), &with("operational", true), T).await, ErrorClass::Keyword);
+    assert_down(
+        &run(&prober(), &with("operational", true), T).await,
+        ErrorClass::Keyword,
+    );
 }
 
 #[tokio::test]
@@ -126,13 +135,22 @@ async fn json_path_assertions() {
     assert_up(&run(&prober(), &with("status", Some("ok".into())), T).await);
     assert_up(&run(&prober(), &with("checks[0].healthy", Some(true.into())), T).await);
     assert_up(&run(&prober(), &with("/checks/0/name", None), T).await);
-    assert_down(&run(&prober(), &with("status", Some("down".into())), T).await, ErrorClass::Json);
-    assert_down(&run(&prober(), &with("missing", None), T).await, ErrorClass::Json);
+    assert_down(
+        &run(&prober(), &with("status", Some("down".into())), T).await,
+        ErrorClass::Json,
+    );
+    assert_down(
+        &run(&prober(), &with("missing", None), T).await,
+        ErrorClass::Json,
+    );
 
     let html = canned("200 OK", &[], b"<html></html>").await;
     let mut check = get(html.url("/"));
     check.json_path = Some("status".into());
-    assert_down(&run(&prober(), &CheckSpec::Http(check), T).await, ErrorClass::Json);
+    assert_down(
+        &run(&prober(), &CheckSpec::Http(check), T).await,
+        ErrorClass::Json,
+    );
 }
 
 #[tokio::test]
@@ -148,7 +166,10 @@ async fn slow_answers_are_degraded_not_down() {
     let outcome = run(&prober(), &CheckSpec::Http(check.clone()), T).await;
     assert_eq!(outcome.verdict, Verdict::Degraded, "{outcome:?}");
     assert!(outcome.is_up());
-    assert_eq!(outcome.failure.as_ref().map(|f| f.class), Some(ErrorClass::Latency));
+    assert_eq!(
+        outcome.failure.as_ref().map(|f| f.class),
+        Some(ErrorClass::Latency)
+    );
 
     check.degraded_latency_ms = Some(5_000);
     assert_up(&run(&prober(), &CheckSpec::Http(check), T).await);
@@ -185,10 +206,16 @@ async fn redirects_are_followed_up_to_the_limit() {
 
     let mut too_many = get(server.url("/hop/6"));
     too_many.keyword = Some("arrived".into());
-    assert_down(&run(&prober(), &CheckSpec::Http(too_many), T).await, ErrorClass::Redirects);
+    assert_down(
+        &run(&prober(), &CheckSpec::Http(too_many), T).await,
+        ErrorClass::Redirects,
+    );
 
     check.max_redirects = Some(2);
-    assert_down(&run(&prober(), &CheckSpec::Http(check), T).await, ErrorClass::Redirects);
+    assert_down(
+        &run(&prober(), &CheckSpec::Http(check), T).await,
+        ErrorClass::Redirects,
+    );
 }
 
 #[tokio::test]
@@ -229,7 +256,9 @@ async fn post_sends_body_and_custom_headers() {
 
 #[tokio::test]
 async fn a_closed_port_is_refused() {
-    let listener = tokio::net::TcpListener::bind((ip(PUBLIC), 0)).await.expect("bind");
+    let listener = tokio::net::TcpListener::bind((ip(PUBLIC), 0))
+        .await
+        .expect("bind");
     let port = listener.local_addr().expect("addr").port();
     drop(listener);
     let outcome = run(

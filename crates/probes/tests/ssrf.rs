@@ -28,10 +28,10 @@ async fn ip_literals_in_every_blocked_range_and_spelling_are_refused() {
     for url in [
         "http://127.0.0.2/",
         "http://127.1.2.3:8080/",
-        "http://2130706434/",   // 127.0.0.2 as one number
-        "http://0x7f.0.0.2/",   // hex
-        "http://0177.0.0.2/",   // octal
-        "http://127.2/",        // short form
+        "http://2130706434/", // 127.0.0.2 as one number
+        "http://0x7f.0.0.2/", // hex
+        "http://0177.0.0.2/", // octal
+        "http://127.2/",      // short form
         "http://[::1]/",
         "http://[::ffff:127.0.0.2]/",
         "http://[::ffff:7f00:2]/",
@@ -59,12 +59,16 @@ async fn ip_literals_in_every_blocked_range_and_spelling_are_refused() {
         "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/", // Teredo
         "http://[64:ff9b::a9fe:a9fe]/",                   // NAT64 of 169.254.169.254
         "http://[64:ff9b:1::1]/",
-        "http://[2002:7f00:2::1]/",                       // 6to4 of 127.0.0.2
-        "http://[2002:c0a8:101::1]/",                     // 6to4 of 192.168.1.1
+        "http://[2002:7f00:2::1]/",   // 6to4 of 127.0.0.2
+        "http://[2002:c0a8:101::1]/", // 6to4 of 192.168.1.1
         "http://[100::1]/",
         "https://[::1]:8443/",
     ] {
-        assert_eq!(http_class(&prober, url).await, ErrorClass::BlockedAddress, "{url}");
+        assert_eq!(
+            http_class(&prober, url).await,
+            ErrorClass::BlockedAddress,
+            "{url}"
+        );
     }
 }
 
@@ -79,7 +83,11 @@ async fn internal_names_are_refused_without_a_lookup() {
         "http://metadata.google.internal/",
         "http://intranet/",
     ] {
-        assert_eq!(http_class(&prober, url).await, ErrorClass::BlockedAddress, "{url}");
+        assert_eq!(
+            http_class(&prober, url).await,
+            ErrorClass::BlockedAddress,
+            "{url}"
+        );
     }
 }
 
@@ -114,8 +122,16 @@ async fn one_bad_address_among_good_ones_refuses_the_whole_name() {
     let url = format!("http://mixed.example:{}/", good.port());
     let outcome = run(&prober, &CheckSpec::Http(HttpCheck::get(url)), T).await;
     assert_down(&outcome, ErrorClass::BlockedAddress);
-    assert!(outcome.failure.expect("failure").message.contains("127.0.0.2"));
-    assert_eq!(good.accepted(), 0, "the good address was not contacted either");
+    assert!(outcome
+        .failure
+        .expect("failure")
+        .message
+        .contains("127.0.0.2"));
+    assert_eq!(
+        good.accepted(),
+        0,
+        "the good address was not contacted either"
+    );
 }
 
 #[tokio::test]
@@ -131,9 +147,17 @@ async fn a_redirect_into_a_blocked_address_is_refused_at_the_hop() {
         let (target, by_name) = (target.clone(), by_name.clone());
         async move {
             let (head, _) = read_request(&mut s).await;
-            let location = if head.contains("/by-name") { by_name } else { target };
+            let location = if head.contains("/by-name") {
+                by_name
+            } else {
+                target
+            };
             let _ = s
-                .write_all(&response("302 Found", &[("Location", location.as_str())], b""))
+                .write_all(&response(
+                    "302 Found",
+                    &[("Location", location.as_str())],
+                    b"",
+                ))
                 .await;
         }
     })
@@ -141,13 +165,22 @@ async fn a_redirect_into_a_blocked_address_is_refused_at_the_hop() {
     let resolver = StaticResolver::new().with("evil.example", [ip(BLOCKED)]);
     let prober = prober_with(settings(), resolver);
     for path in ["/", "/by-name"] {
-        let outcome = run(&prober, &CheckSpec::Http(HttpCheck::get(outside.url(path))), T).await;
+        let outcome = run(
+            &prober,
+            &CheckSpec::Http(HttpCheck::get(outside.url(path))),
+            T,
+        )
+        .await;
         assert_down(&outcome, ErrorClass::BlockedAddress);
         let message = outcome.failure.expect("failure").message;
         assert!(message.contains("after redirect 1"), "{message}");
     }
     assert_eq!(outside.accepted(), 2);
-    assert_eq!(inside.accepted(), 0, "the blocked server was never contacted");
+    assert_eq!(
+        inside.accepted(),
+        0,
+        "the blocked server was never contacted"
+    );
 }
 
 #[tokio::test]
@@ -161,10 +194,17 @@ async fn user_info_is_refused_in_urls_and_redirects() {
     let redirecting = serve(|mut s| async move {
         let _ = read_request(&mut s).await;
         let location = "http://admin:admin@127.0.0.1:1/";
-        let _ = s.write_all(&response("302 Found", &[("Location", location)], b"")).await;
+        let _ = s
+            .write_all(&response("302 Found", &[("Location", location)], b""))
+            .await;
     })
     .await;
-    let outcome = run(&prober(), &CheckSpec::Http(HttpCheck::get(redirecting.url("/"))), T).await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(redirecting.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::Redirects);
 }
 
@@ -219,11 +259,30 @@ async fn allowing_private_targets_turns_the_guard_off() {
         ProbeSettings::with_policy(AddressPolicy::allow_all()),
         StaticResolver::new(),
     );
-    assert_up(&run(&prober, &CheckSpec::Http(HttpCheck::get(blocked_server.url("/"))), T).await);
-    assert_up(&run(&prober, &CheckSpec::Http(HttpCheck::get(inside.url("/"))), T).await);
+    assert_up(
+        &run(
+            &prober,
+            &CheckSpec::Http(HttpCheck::get(blocked_server.url("/"))),
+            T,
+        )
+        .await,
+    );
+    assert_up(
+        &run(
+            &prober,
+            &CheckSpec::Http(HttpCheck::get(inside.url("/"))),
+            T,
+        )
+        .await,
+    );
 
     // The strict default blocks loopback entirely, 127.0.0.1 included.
     let strict = prober_with(ProbeSettings::default(), StaticResolver::new());
-    let outcome = run(&strict, &CheckSpec::Http(HttpCheck::get(inside.url("/"))), T).await;
+    let outcome = run(
+        &strict,
+        &CheckSpec::Http(HttpCheck::get(inside.url("/"))),
+        T,
+    )
+    .await;
     assert_down(&outcome, ErrorClass::BlockedAddress);
 }

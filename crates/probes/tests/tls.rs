@@ -33,7 +33,9 @@ fn ymd(days_from_now: i64) -> (i32, u8, u8) {
 fn ca() -> Ca {
     let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    params.distinguished_name.push(DnType::CommonName, "Pharos Test CA");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "Pharos Test CA");
     let (y, m, d) = ymd(-30);
     params.not_before = rcgen::date_time_ymd(y, m, d);
     let (y, m, d) = ymd(3650);
@@ -48,7 +50,9 @@ fn ca() -> Ca {
 fn leaf(names: &[&str], from: i64, until: i64, ca: Option<&Ca>) -> (Vec<u8>, Vec<u8>) {
     let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     let mut params = CertificateParams::new(names).expect("params");
-    params.distinguished_name.push(DnType::CommonName, "test leaf");
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "test leaf");
     let (y, m, d) = ymd(from);
     params.not_before = rcgen::date_time_ymd(y, m, d);
     let (y, m, d) = ymd(until);
@@ -119,11 +123,16 @@ async fn a_valid_certificate_from_a_trusted_ca_is_up() {
     let server = tls_server(cert, key).await;
     let prober = prober_trusting(&ca);
 
-    let report = prober.run_detailed(&tls_check(NAME, server.port()), T).await;
+    let report = prober
+        .run_detailed(&tls_check(NAME, server.port()), T)
+        .await;
     assert_up(&report.outcome);
     let info = report.details.certificate.expect("certificate recorded");
     assert!(info.valid && info.name_matches);
-    assert!((88..=90).contains(&info.days_left.expect("days")), "{info:?}");
+    assert!(
+        (88..=90).contains(&info.days_left.expect("days")),
+        "{info:?}"
+    );
     assert!(info.issuer.contains("Pharos Test CA"), "{info:?}");
     assert!(report.outcome.certificate_expires_at.is_some());
     assert!(report.outcome.timings.tls_ms.is_some());
@@ -146,7 +155,11 @@ async fn a_certificate_expiring_soon_is_degraded() {
     assert_eq!(outcome.verdict, Verdict::Degraded, "{outcome:?}");
     let failure = outcome.failure.expect("reason");
     assert_eq!(failure.class, ErrorClass::Certificate);
-    assert!(failure.message.contains("expires in"), "{}", failure.message);
+    assert!(
+        failure.message.contains("expires in"),
+        "{}",
+        failure.message
+    );
 
     let relaxed = CheckSpec::Tls(TlsCheck {
         host: NAME.into(),
@@ -163,9 +176,16 @@ async fn an_expired_certificate_is_down_but_recorded() {
     let server = tls_server(cert, key).await;
     let prober = prober_trusting(&ca);
 
-    let report = prober.run_detailed(&tls_check(NAME, server.port()), T).await;
+    let report = prober
+        .run_detailed(&tls_check(NAME, server.port()), T)
+        .await;
     assert_down(&report.outcome, ErrorClass::Certificate);
-    assert!(report.outcome.failure.expect("f").message.contains("expired"));
+    assert!(report
+        .outcome
+        .failure
+        .expect("f")
+        .message
+        .contains("expired"));
     let info = report.details.certificate.expect("recorded");
     assert!(info.days_left.expect("days") < 0);
     assert!(report.outcome.certificate_expires_at.expect("expiry") < Utc::now());
@@ -186,7 +206,9 @@ async fn a_wrong_name_is_down() {
     let (cert, key) = leaf(&["other.example"], -1, 90, Some(&ca));
     let server = tls_server(cert, key).await;
     let prober = prober_trusting(&ca);
-    let report = prober.run_detailed(&tls_check(NAME, server.port()), T).await;
+    let report = prober
+        .run_detailed(&tls_check(NAME, server.port()), T)
+        .await;
     assert_down(&report.outcome, ErrorClass::Certificate);
     let message = report.outcome.failure.expect("f").message;
     assert!(message.contains("not valid for good.example"), "{message}");
@@ -204,7 +226,9 @@ async fn a_self_signed_certificate_is_down() {
     let server = tls_server(cert, key).await;
     let resolver = StaticResolver::new().with(NAME, [ip(PUBLIC)]);
     let prober = prober_with(settings(), resolver);
-    let report = prober.run_detailed(&tls_check(NAME, server.port()), T).await;
+    let report = prober
+        .run_detailed(&tls_check(NAME, server.port()), T)
+        .await;
     assert_down(&report.outcome, ErrorClass::Certificate);
     let message = report.outcome.failure.expect("f").message;
     assert!(message.contains("self-signed"), "{message}");
@@ -222,7 +246,9 @@ async fn a_self_signed_certificate_is_down() {
 async fn a_plain_http_server_on_a_tls_port_is_a_tls_error() {
     // Answers the ClientHello with plain HTTP, as a misconfigured port would.
     let server = serve(|mut stream| async move {
-        let _ = stream.write_all(&response("400 Bad Request", &[], b"plain http")).await;
+        let _ = stream
+            .write_all(&response("400 Bad Request", &[], b"plain http"))
+            .await;
         tokio::time::sleep(Duration::from_secs(5)).await;
     })
     .await;

@@ -60,7 +60,10 @@ pub fn assert_up(outcome: &CheckOutcome) {
 
 pub fn assert_down(outcome: &CheckOutcome, class: ErrorClass) {
     assert_eq!(outcome.verdict, Verdict::Down, "{outcome:?}");
-    let failure = outcome.failure.as_ref().expect("a down result has a failure");
+    let failure = outcome
+        .failure
+        .as_ref()
+        .expect("a down result has a failure");
     assert_eq!(failure.class, class, "{outcome:?}");
     assert!(!failure.message.is_empty());
 }
@@ -155,7 +158,11 @@ pub fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> 
 }
 
 /// A server answering every request with the same canned response.
-pub async fn canned(status: &'static str, headers: &'static [(&'static str, &'static str)], body: &'static [u8]) -> Server {
+pub async fn canned(
+    status: &'static str,
+    headers: &'static [(&'static str, &'static str)],
+    body: &'static [u8],
+) -> Server {
     serve(move |mut stream| async move {
         let _ = read_request(&mut stream).await;
         let _ = stream.write_all(&response(status, headers, body)).await;
