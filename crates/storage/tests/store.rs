@@ -210,7 +210,7 @@ async fn claims_checks_and_pages(backend: Backend) {
         };
         assert_eq!(
             store
-                .record_checks(&[record.clone()])
+                .record_checks(std::slice::from_ref(&record))
                 .await
                 .expect("record"),
             1
@@ -274,18 +274,7 @@ async fn expired_leases_are_taken_over(backend: Backend) {
     assert!(second[0].lease_epoch > first[0].lease_epoch);
 }
 
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Sqlite).await })*
-        }
-        mod postgres {
-            $(#[tokio::test] async fn $name() { super::$name(super::Backend::Postgres).await })*
-        }
-    };
-}
-
-on_both_backends!(
+pharos_storage::on_both_backends!(
     accounts_and_sessions,
     targets_are_tenant_scoped,
     claims_checks_and_pages,

@@ -60,41 +60,39 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
         })
 }
 
-/// Deserialises JSON, reporting the path of the offending field.
+/// Deserialises a JSON object: 400 when the bytes are not JSON, 422 when
+/// the JSON is not the object this route takes, naming the field at fault.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
-    let value = result.map_err(|e| {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+            status: StatusCode::BAD_REQUEST,
+            code: "malformed_json",
+            message: format!("the body is not valid JSON: {e}"),
+            field: None,
+        })?;
+    if !value.is_object() {
+        return Err(ApiError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_body",
+            message: "the body must be a JSON object".to_owned(),
+            field: None,
+        });
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         let field = (path != ".").then_some(path);
-        if inner.is_data() {
-            let message = match &field {
-                Some(f) => format!("{f}: {inner}"),
-                None => inner.to_string(),
-            };
-            ApiError::BadRequest {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_field",
-                message,
-                field,
-            }
-        } else {
-            ApiError::BadRequest {
-                status: StatusCode::BAD_REQUEST,
-                code: "malformed_json",
-                message: format!("the body is not valid JSON: {inner}"),
-                field: None,
-            }
+        let message = match &field {
+            Some(f) => format!("{f}: {inner}"),
+            None => inner.to_string(),
+        };
+        ApiError::BadRequest {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            code: "invalid_field",
+            message,
+            field,
         }
-    })?;
-    deserializer.end().map_err(|e| ApiError::BadRequest {
-        status: StatusCode::BAD_REQUEST,
-        code: "malformed_json",
-        message: format!("the body is not valid JSON: {e}"),
-        field: None,
-    })?;
-    Ok(value)
+    })
 }
 
 /// A path segment that must be a UUID; anything else is a plain 404, the

@@ -197,6 +197,7 @@ pub struct Page<T> {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksQuery {
     /// 1 to 1000; default 20.

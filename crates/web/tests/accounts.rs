@@ -1,0 +1,415 @@
+//! Registration, login, sessions, password changes, cross-site refusal and
+//! rate limits, on both backends.
+
+mod common;
+
+use common::{json_of, TestApp};
+use pharos_storage::testing::Backend;
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn register_login_me_logout(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = app.client();
+    let (status, body) = json_of(
+        client
+            .post(app.url("/api/v1/auth/register"))
+            .json(&json!({"email": "  Alice@Example.com ", "password": "correct horse battery", "organization": "Acme"}))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["user"]["email"], "alice@example.com");
+    assert_eq!(body["organizations"][0]["name"], "Acme");
+    assert_eq!(body["organizations"][0]["role"], "owner");
+
+    // Not signed in yet.
+    let me = client
+        .get(app.url("/api/v1/auth/me"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
+
+    // The email is compared case-insensitively.
+    let login = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "ALICE@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(login.status(), StatusCode::OK);
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .expect("a session cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        !login.text().await.expect("body").contains("pharos_session"),
+        "no token in the body"
+    );
+
+    let (status, me) = json_of(
+        client
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(me["user"]["email"], "alice@example.com");
+
+    // Replaying the cookie after logout fails: the session ended on the server.
+    let token = cookie.split(';').next().expect("pair").to_owned();
+    let logout = client
+        .post(app.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(logout.status(), StatusCode::NO_CONTENT);
+    let replay = app
+        .client()
+        .get(app.url("/api/v1/auth/me"))
+        .header("cookie", token)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn wrong_password_and_unknown_email_answer_alike(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    app.user("bob@example.com").await;
+    let client = app.client();
+    let mut answers = Vec::new();
+    for (email, password) in [
+        ("bob@example.com", "wrong password!!"),
+        ("nobody@example.com", "correct horse battery"),
+    ] {
+        let (status, body) = json_of(
+            client
+                .post(app.url("/api/v1/auth/login"))
+                .json(&json!({"email": email, "password": password}))
+                .send()
+                .await
+                .expect("send"),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        answers.push(body);
+    }
+    assert_eq!(answers[0], answers[1]);
+}
+
+async fn one_account_per_email_under_concurrency(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let mut attempts = Vec::new();
+    for _ in 0..6 {
+        let client = app.client();
+        let url = app.url("/api/v1/auth/register");
+        attempts.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"email": "race@example.com", "password": "correct horse battery"}))
+                .send()
+                .await
+                .expect("send")
+                .status()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.expect("join"));
+    }
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::CREATED)
+            .count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.store
+            .organization_summaries()
+            .await
+            .expect("orgs")
+            .len(),
+        1
+    );
+}
+
+async fn password_change_ends_other_sessions(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let laptop = app.user("carol@example.com").await;
+    let phone = app.client();
+    let login = phone
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "carol@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(login.status(), StatusCode::OK);
+
+    let (status, body) = json_of(
+        laptop
+            .post(app.url("/api/v1/auth/password"))
+            .json(&json!({"current_password": "not the password", "new_password": "a brand new passphrase"}))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "current_password");
+
+    let change = laptop
+        .post(app.url("/api/v1/auth/password"))
+        .json(&json!({"current_password": "correct horse battery", "new_password": "a brand new passphrase"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(change.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        laptop
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        phone
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    let old = app
+        .client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "carol@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
+}
+
+async fn cross_site_writes_are_refused(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = app.user("dave@example.com").await;
+    let body = json!({"url": "https://example.com/"});
+    let evil = client
+        .post(app.url("/api/v1/targets"))
+        .header("origin", "https://evil.example")
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(evil.status(), StatusCode::FORBIDDEN);
+    let fetch = client
+        .post(app.url("/api/v1/targets"))
+        .header("sec-fetch-site", "cross-site")
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(fetch.status(), StatusCode::FORBIDDEN);
+    let deleted = client
+        .post(app.url("/api/v1/auth/logout"))
+        .header("sec-fetch-site", "same-site")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(deleted.status(), StatusCode::FORBIDDEN);
+
+    // Same origin, and clients without a browser, keep working.
+    let own_origin = client
+        .post(app.url("/api/v1/targets"))
+        .header("origin", app.base.clone())
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(own_origin.status(), StatusCode::CREATED);
+    let curl_like = client
+        .post(app.url("/api/v1/targets"))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(curl_like.status(), StatusCode::CREATED);
+    let listed = json_of(
+        client
+            .get(app.url("/api/v1/targets"))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await
+    .1;
+    assert_eq!(
+        listed["items"].as_array().expect("items").len(),
+        2,
+        "the refused requests stored nothing"
+    );
+}
+
+async fn rate_limits_answer_429(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.limits.logins_per_minute_per_account = 3;
+        config.limits.registrations_per_hour_per_client = 3;
+        config.limits.target_creations_per_minute_per_organization = 2;
+    })
+    .await
+    else {
+        return;
+    };
+    // Registrations per client address (the fourth in the hour is refused).
+    let client = app.user("erin@example.com").await;
+    app.client()
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": "f@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    app.client()
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": "g@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    let refused = app
+        .client()
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": "h@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().get("retry-after").is_some());
+    assert!(app
+        .store
+        .user_credentials("h@example.com")
+        .await
+        .expect("lookup")
+        .is_none());
+
+    // Logins per account (one was used by `user`).
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = app
+            .client()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&json!({"email": "erin@example.com", "password": "wrong wrong wrong"}))
+            .send()
+            .await
+            .expect("send");
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+
+    // Target creations per organization.
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = client
+            .post(app.url("/api/v1/targets"))
+            .json(&json!({"url": "https://example.com/"}))
+            .send()
+            .await
+            .expect("send");
+        statuses.push(response.status());
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::CREATED,
+            StatusCode::CREATED,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+}
+
+async fn health_and_openapi(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = app.client();
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::OK
+    );
+    let (status, ready) = json_of(client.get(app.url("/readyz")).send().await.expect("send")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ready["status"], "ready");
+    let (status, doc) = json_of(
+        client
+            .get(app.url("/api/v1/openapi.json"))
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().expect("version").starts_with("3.1"));
+    for path in [
+        "/api/v1/targets",
+        "/api/v1/targets/{id}",
+        "/api/v1/targets/{id}/checks",
+        "/api/v1/auth/login",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    let unknown = client.get(app.url("/nope")).send().await.expect("send");
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(unknown.headers()["x-content-type-options"], "nosniff");
+}
+
+pharos_storage::on_both_backends!(
+    register_login_me_logout,
+    wrong_password_and_unknown_email_answer_alike,
+    one_account_per_email_under_concurrency,
+    password_change_ends_other_sessions,
+    cross_site_writes_are_refused,
+    rate_limits_answer_429,
+    health_and_openapi,
+);

@@ -1,0 +1,127 @@
+//! A real Pharos server on 127.0.0.1:0 over a fresh database, driven over
+//! HTTP as a user would.
+
+#![allow(dead_code)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pharos_storage::testing::{Backend, TestDatabase};
+use pharos_storage::Store;
+use pharos_web::auth::rate_limit::RateLimitSettings;
+use pharos_web::auth::SessionConfig;
+use pharos_web::{AppState, WebConfig};
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub base: String,
+    pub store: Arc<dyn Store>,
+    _db: TestDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub fn test_config() -> WebConfig {
+    WebConfig {
+        session: SessionConfig {
+            secret: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
+            secure_cookies: false,
+            idle_timeout: Duration::from_secs(3600),
+            absolute_timeout: Duration::from_secs(86_400),
+        },
+        limits: RateLimitSettings {
+            logins_per_minute_per_client: 1000,
+            logins_per_minute_per_account: 1000,
+            registrations_per_hour_per_client: 1000,
+            target_creations_per_minute_per_organization: 1000,
+        },
+        allow_private_targets: false,
+        trust_forwarded_for: false,
+        public_origin: None,
+        max_body_bytes: 64 * 1024,
+    }
+}
+
+impl TestApp {
+    /// `None` when PostgreSQL is wanted but unavailable (and not required).
+    pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut WebConfig)) -> Option<Self> {
+        let db = TestDatabase::create(backend).await?;
+        let store = pharos_storage::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let mut config = test_config();
+        tweak(&mut config);
+        let state = AppState::new(store.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(pharos_web::serve(listener, state, async move {
+            let _ = rx.await;
+        }));
+        Some(Self {
+            base,
+            store,
+            _db: db,
+            shutdown: Some(tx),
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A client with its own cookie jar: one browser, one user.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .no_proxy()
+            .build()
+            .expect("client")
+    }
+
+    /// Registers and logs in a new user; returns their client.
+    pub async fn user(&self, email: &str) -> Client {
+        let client = self.client();
+        let response = client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&json!({"email": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("register");
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+        let response = client
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"email": email, "password": "correct horse battery"}))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status(), StatusCode::OK);
+        client
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// The status and JSON body of a response.
+pub async fn json_of(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let text = response.text().await.expect("body");
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
+}
