@@ -127,17 +127,19 @@ fn main() {
         };
         let baseline = move || raw_get(addr);
 
-        measure(WARM_UP, baseline.clone()).await;
+        measure(WARM_UP, baseline).await;
         measure(WARM_UP, check.clone()).await;
         // Alternate and keep the best of each, so a noisy moment on a small
         // machine does not decide the ratio.
         let (mut best_raw, mut best_prober) = (0f64, 0f64);
         for _ in 0..ROUNDS {
-            best_raw = best_raw.max(measure(MEASURE, baseline.clone()).await);
+            best_raw = best_raw.max(measure(MEASURE, baseline).await);
             best_prober = best_prober.max(measure(MEASURE, check.clone()).await);
         }
         let ratio = best_prober / best_raw;
-        println!("http_checks: {CONCURRENCY} concurrent, {cores} cores, best of {ROUNDS} x {MEASURE:?}");
+        println!(
+            "http_checks: {CONCURRENCY} concurrent, {cores} cores, best of {ROUNDS} x {MEASURE:?}"
+        );
         println!(
             "  raw baseline   {best_raw:>9.0} req/s   ({:>7.0} per core)",
             best_raw / cores as f64

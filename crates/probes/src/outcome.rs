@@ -87,10 +87,14 @@ pub(crate) struct Trace {
 impl Trace {
     pub fn start(timeout: Duration) -> Self {
         let start = Instant::now();
+        // A caller's absurd timeout (Duration::MAX) must not overflow.
+        let deadline = start
+            .checked_add(timeout)
+            .unwrap_or_else(|| start + Duration::from_secs(86_400 * 365));
         Self {
             started_at: Utc::now(),
             start,
-            deadline: start + timeout,
+            deadline,
             timings: PhaseTimings::default(),
             status_code: None,
             certificate_expires_at: None,

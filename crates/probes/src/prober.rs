@@ -87,7 +87,8 @@ impl Prober {
         let ctx = self.ctx.as_ref();
         // Every phase already waits only until the trace's deadline; this
         // outer bound is the backstop for anything that does not.
-        let judged = tokio::time::timeout(timeout + TIMEOUT_MARGIN, async {
+        let backstop = trace.deadline + TIMEOUT_MARGIN;
+        let judged = tokio::time::timeout_at(backstop, async {
             match spec {
                 CheckSpec::Http(c) => http::check(ctx, c, &mut trace).await,
                 CheckSpec::Tcp(c) => tcp::check(ctx, c, &mut trace).await,

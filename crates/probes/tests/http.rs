@@ -286,3 +286,20 @@ async fn an_invalid_spec_is_down_not_a_panic() {
     let outcome = run(&prober(), &CheckSpec::Http(get("not a url".into())), T).await;
     assert_down(&outcome, ErrorClass::Protocol);
 }
+
+#[tokio::test]
+async fn an_absurd_timeout_does_not_overflow() {
+    let server = canned("200 OK", &[], b"").await;
+    let outcome = prober()
+        .run(&CheckSpec::Http(get(server.url("/"))), Duration::MAX)
+        .await;
+    assert_up(&outcome);
+    // A zero timeout ends at once (up or down, whichever the first poll
+    // decides) without panicking.
+    run(
+        &prober(),
+        &CheckSpec::Http(get(server.url("/"))),
+        Duration::ZERO,
+    )
+    .await;
+}

@@ -286,3 +286,27 @@ async fn allowing_private_targets_turns_the_guard_off() {
     .await;
     assert_down(&outcome, ErrorClass::BlockedAddress);
 }
+
+#[tokio::test]
+async fn proxy_variables_in_the_environment_are_ignored() {
+    // A proxy would be a way around the guard; the connector never reads
+    // these. (Rust 2021: set_var is safe; nothing else here reads them.)
+    for var in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "all_proxy",
+    ] {
+        std::env::set_var(var, "http://127.0.0.1:9");
+    }
+    let server = canned("200 OK", &[], b"direct").await;
+    let outcome = run(
+        &prober(),
+        &CheckSpec::Http(HttpCheck::get(server.url("/"))),
+        T,
+    )
+    .await;
+    assert_up(&outcome);
+    assert_eq!(server.accepted(), 1);
+}
