@@ -1,10 +1,11 @@
 //! The network checks of Pharos: HTTP(S), TCP, ICMP ping, DNS and TLS
 //! certificates, each behind the SSRF guard and bounded in time and memory.
 //!
-//! The shape of a check: [`guard`] resolves the host once and refuses any
-//! blocked address; [`connector`] connects only to the addresses it
-//! returned, timing each phase; the kind's module judges what came back; and
-//! [`outcome`] turns that into a [`pharos_domain::check::CheckOutcome`].
+//! The shape of a check: `guard` resolves the host once and refuses any
+//! blocked address; `connector` connects only to the addresses it returned,
+//! timing each phase; the kind's module judges what came back; and `outcome`
+//! turns that into a [`pharos_domain::check::CheckOutcome`]. Entry point:
+//! [`Prober::run`].
 
 pub mod cli;
 mod connector;
