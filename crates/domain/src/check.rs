@@ -24,10 +24,12 @@ pub enum ErrorClass {
     Certificate,
     Unreachable,
     Io,
+    /// A heartbeat target's ping did not arrive in time, or reported failure.
+    Heartbeat,
 }
 
 impl ErrorClass {
-    pub const ALL: [ErrorClass; 16] = [
+    pub const ALL: [ErrorClass; 17] = [
         ErrorClass::Dns,
         ErrorClass::Refused,
         ErrorClass::ConnectTimeout,
@@ -44,6 +46,7 @@ impl ErrorClass {
         ErrorClass::Certificate,
         ErrorClass::Unreachable,
         ErrorClass::Io,
+        ErrorClass::Heartbeat,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +67,7 @@ impl ErrorClass {
             ErrorClass::Certificate => "certificate",
             ErrorClass::Unreachable => "unreachable",
             ErrorClass::Io => "io",
+            ErrorClass::Heartbeat => "heartbeat",
         }
     }
 

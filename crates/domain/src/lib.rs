@@ -7,6 +7,8 @@ pub mod check;
 pub mod hostname;
 pub mod ids;
 pub mod organization;
+pub mod rollup;
+pub mod status;
 pub mod target;
 pub mod user;
 pub mod validation;

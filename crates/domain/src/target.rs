@@ -92,6 +92,42 @@ impl TargetUrl {
     }
 }
 
+/// A host name or IP address (for TCP, ping, TLS and DNS-server checks),
+/// judged like a URL's host: the parsed form, never the string.
+pub fn check_host(
+    field: &'static str,
+    raw: &str,
+    allow_private: bool,
+) -> Result<(), ValidationError> {
+    reject_control_chars(field, raw)?;
+    if raw.trim().is_empty() {
+        return Err(ValidationError::new(field, "is required"));
+    }
+    reject_longer_than(field, raw, 253)?;
+    let bracketed = if raw.contains(':') && !raw.starts_with('[') {
+        format!("[{raw}]")
+    } else {
+        raw.to_owned()
+    };
+    let host = Host::parse(&bracketed)
+        .map_err(|e| ValidationError::new(field, format!("is not a valid host ({e})")))?;
+    if allow_private {
+        return Ok(());
+    }
+    let refusal = match &host {
+        Host::Domain(name) => internal_name_reason(name),
+        Host::Ipv4(ip) => blocked_reason((*ip).into()),
+        Host::Ipv6(ip) => blocked_reason((*ip).into()),
+    };
+    match refusal {
+        Some(reason) => Err(ValidationError::new(
+            field,
+            format!("the host is {reason}, which Pharos does not check"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// An optional human name for a target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetName(String);
@@ -248,6 +284,26 @@ mod tests {
     fn private_targets_can_be_allowed_explicitly() {
         assert!(TargetUrl::parse("http://127.0.0.1:8080/", true).is_ok());
         assert!(TargetUrl::parse("ftp://127.0.0.1/", true).is_err());
+    }
+
+    #[test]
+    fn bare_hosts_are_judged_like_url_hosts() {
+        assert!(check_host("host", "example.com", false).is_ok());
+        assert!(check_host("host", "2606:4700::1111", false).is_ok());
+        for raw in [
+            "127.0.0.1",
+            "0x7f.1",
+            "2130706433",
+            "::1",
+            "[::ffff:10.0.0.1]",
+            "localhost",
+            "db",
+            "169.254.169.254",
+        ] {
+            assert!(check_host("host", raw, false).is_err(), "{raw}");
+        }
+        assert!(check_host("host", "127.0.0.1", true).is_ok());
+        assert!(check_host("host", "exa mple.com", true).is_err());
     }
 
     #[test]

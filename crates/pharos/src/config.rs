@@ -60,6 +60,28 @@ pub struct WorkerArgs {
     /// Seconds a claimed check is held before another worker may take it over.
     #[arg(long, env = "PHAROS_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(5..=3600))]
     pub lease_seconds: u64,
+    /// Checks in flight at once for one organization.
+    #[arg(long, env = "PHAROS_ORGANIZATION_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub organization_concurrency: u32,
+    /// Checks in flight at once against one host.
+    #[arg(long, env = "PHAROS_HOST_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub host_concurrency: u32,
+    /// Failures in a row before a target is down (each after a quick re-check).
+    #[arg(long, env = "PHAROS_CONFIRM_FAILURES", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub confirm_failures: u32,
+    /// Seconds before an unconfirmed failure is checked again.
+    #[arg(long, env = "PHAROS_RETRY_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub retry_seconds: u64,
+    /// Days raw check results are kept.
+    #[arg(long, env = "PHAROS_RAW_RETENTION_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub raw_retention_days: u32,
+    /// Days hourly and daily roll-ups are kept (400 at least).
+    #[arg(long, env = "PHAROS_ROLLUP_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(400..=36500))]
+    pub rollup_retention_days: u32,
+    /// Serve Prometheus metrics for a worker-only process on this address
+    /// (`serve` and `web` publish /metrics on the web port).
+    #[arg(long, env = "PHAROS_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Settings of the web server.

@@ -3,9 +3,11 @@
 //! same target at once), checks them with bounded concurrency, and hands
 //! results to a writer that stores them in batches.
 
+mod retention;
 mod schedule;
 mod worker;
 mod writer;
 
-pub use schedule::next_due_after;
-pub use worker::{run_worker, WorkerConfig};
+pub use retention::{prune_once, run_retention, RetentionConfig};
+pub use schedule::{next_due_after, next_slot};
+pub use worker::{run_worker, spec_of, WorkerConfig};

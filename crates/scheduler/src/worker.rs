@@ -1,11 +1,15 @@
-//! One worker: claim, check, hand over the result, repeat.
+//! One worker: claim due targets, check them, hand results to the writer.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use pharos_domain::check::{CheckFailure, CheckOutcome, ErrorClass, PhaseTimings, Verdict};
+use pharos_domain::ids::OrganizationId;
+use pharos_domain::status::{apply, Confirmation};
 use pharos_probes::{CheckSpec, HttpCheck, Prober};
-use pharos_storage::models::{Check, CheckRecord, ClaimedTarget};
+use pharos_storage::models::{Check, CheckRecord, ClaimedTarget, StatusUpdate, Target};
 use pharos_storage::Store;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -19,22 +23,86 @@ pub struct WorkerConfig {
     pub worker_id: String,
     /// Checks in flight at once.
     pub concurrency: usize,
+    /// Checks in flight at once for one organization.
+    pub per_organization: usize,
+    /// Checks in flight at once against one host.
+    pub per_host: usize,
     /// How long a claim is held before another worker may take it over.
     pub lease: Duration,
     /// How long to wait before asking again when nothing is due.
     pub idle_poll: Duration,
     /// How long in-flight checks may run on after shutdown is asked for.
     pub drain_timeout: Duration,
+    /// Failures in a row before a target is down.
+    pub confirmation: Confirmation,
+    /// How soon an unconfirmed failure is checked again.
+    pub retry_after: Duration,
+    /// Results kept while the database is unreachable.
+    pub result_buffer: usize,
 }
 
 impl Default for WorkerConfig {
     fn default() -> Self {
         Self {
-            worker_id: format!("worker-{}", std::process::id()),
+            worker_id: format!("worker-{}-{}", hostname(), std::process::id()),
             concurrency: 256,
+            per_organization: 64,
+            per_host: 16,
             lease: Duration::from_secs(30),
-            idle_poll: Duration::from_millis(500),
+            idle_poll: Duration::from_millis(250),
             drain_timeout: Duration::from_secs(10),
+            confirmation: Confirmation::default(),
+            retry_after: Duration::from_secs(20),
+            result_buffer: 100_000,
+        }
+    }
+}
+
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "local".to_owned())
+}
+
+/// Checks in flight per organization and per host, for the fairness caps.
+#[derive(Default)]
+struct InFlight {
+    organizations: HashMap<OrganizationId, usize>,
+    hosts: HashMap<String, usize>,
+}
+
+impl InFlight {
+    fn try_start(
+        &mut self,
+        org: OrganizationId,
+        host: &str,
+        config: &WorkerConfig,
+    ) -> Result<(), &'static str> {
+        if self.organizations.get(&org).copied().unwrap_or(0) >= config.per_organization {
+            return Err("organization_cap");
+        }
+        if self.hosts.get(host).copied().unwrap_or(0) >= config.per_host {
+            return Err("host_cap");
+        }
+        *self.organizations.entry(org).or_default() += 1;
+        *self.hosts.entry(host.to_owned()).or_default() += 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, org: OrganizationId, host: &str) {
+        if let Some(n) = self.organizations.get_mut(&org) {
+            *n -= 1;
+            if *n == 0 {
+                self.organizations.remove(&org);
+            }
+        }
+        if let Some(n) = self.hosts.get_mut(host) {
+            *n -= 1;
+            if *n == 0 {
+                self.hosts.remove(host);
+            }
         }
     }
 }
@@ -49,21 +117,27 @@ pub async fn run_worker(
 ) {
     let permits = Arc::new(Semaphore::new(config.concurrency));
     let (results, inbox) = mpsc::channel::<CheckRecord>(config.concurrency * 4);
-    let writer = tokio::spawn(run_writer(store.clone(), inbox));
+    let writer = tokio::spawn(run_writer(
+        store.clone(),
+        inbox,
+        config.result_buffer,
+        Duration::from_secs(3),
+    ));
+    let in_flight = Arc::new(Mutex::new(InFlight::default()));
     let lease = chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::seconds(30));
+    let config = Arc::new(config);
     tracing::info!(worker = %config.worker_id, concurrency = config.concurrency, "worker started");
 
     while !shutdown.is_cancelled() {
-        let free = permits.available_permits();
-        if free == 0 {
+        if permits.available_permits() == 0 {
             // Wait for a check to finish before claiming more.
             tokio::select! {
                 permit = permits.clone().acquire_owned() => drop(permit),
-                _ = shutdown.cancelled() => break,
+                () = shutdown.cancelled() => break,
             }
             continue;
         }
-        let limit = u32::try_from(free).unwrap_or(u32::MAX);
+        let limit = u32::try_from(permits.available_permits()).unwrap_or(u32::MAX);
         let claimed = match store
             .claim_due_targets(&config.worker_id, Utc::now(), lease, limit)
             .await
@@ -76,23 +150,53 @@ pub async fn run_worker(
         };
         if claimed.is_empty() {
             tokio::select! {
-                _ = tokio::time::sleep(config.idle_poll) => {}
-                _ = shutdown.cancelled() => break,
+                () = tokio::time::sleep(config.idle_poll) => {}
+                () = shutdown.cancelled() => break,
             }
             continue;
         }
+        let mut deferred = Vec::new();
         for claim in claimed {
+            let host = host_key(&claim.target);
+            let org = claim.target.organization_id;
+            let started = in_flight
+                .lock()
+                .map_or(Err("poisoned"), |mut f| f.try_start(org, &host, &config));
+            if let Err(reason) = started {
+                metrics::counter!("pharos_work_delayed_total", "reason" => reason).increment(1);
+                deferred.push((
+                    claim.target.id,
+                    claim.lease_epoch,
+                    Utc::now() + chrono::Duration::seconds(1),
+                ));
+                continue;
+            }
+            let lateness = (Utc::now() - claim.due_at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("pharos_check_lateness_seconds").record(lateness);
+            if lateness > 5.0 {
+                metrics::counter!("pharos_work_delayed_total", "reason" => "overdue").increment(1);
+            }
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 break;
             };
             let prober = prober.clone();
             let results = results.clone();
+            let in_flight = in_flight.clone();
+            let config = config.clone();
             tokio::spawn(async move {
-                let record = check(&prober, claim).await;
+                let record = check(&prober, claim, &config).await;
                 // The writer outlives every sender, so this only fails at exit.
                 let _ = results.send(record).await;
+                if let Ok(mut f) = in_flight.lock() {
+                    f.finish(org, &host);
+                }
                 drop(permit);
             });
+        }
+        if !deferred.is_empty() {
+            if let Err(e) = store.release_claims(&deferred).await {
+                tracing::warn!(error = %e, "could not release deferred claims; their leases will expire");
+            }
         }
     }
 
@@ -109,14 +213,105 @@ pub async fn run_worker(
     tracing::info!(worker = %config.worker_id, "worker stopped");
 }
 
-async fn check(prober: &Prober, claim: ClaimedTarget) -> CheckRecord {
+/// The host a target's checks go to, for the per-host cap.
+fn host_key(target: &Target) -> String {
+    url::Url::parse(&target.url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| target.url.clone())
+}
+
+/// What to run for a target: its stored spec, or a GET of its URL.
+pub fn spec_of(target: &Target) -> Result<CheckSpec, String> {
+    match &target.spec {
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| format!("stored check settings are invalid: {e}")),
+        None => Ok(CheckSpec::Http(HttpCheck::get(target.url.clone()))),
+    }
+}
+
+async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> CheckRecord {
     let target = &claim.target;
-    let spec = CheckSpec::Http(HttpCheck::get(target.url.clone()));
-    let timeout = Duration::from_secs(u64::from(target.timeout_seconds));
-    let outcome = prober.run(&spec, timeout).await;
+    let outcome = if target.kind == "heartbeat" {
+        // Claimed means its deadline passed without a ping.
+        missed_heartbeat(target)
+    } else {
+        match spec_of(target) {
+            Ok(spec) => {
+                prober
+                    .run(
+                        &spec,
+                        Duration::from_secs(u64::from(target.timeout_seconds)),
+                    )
+                    .await
+            }
+            Err(message) => failed_now(ErrorClass::Protocol, message),
+        }
+    };
+    let verdict_label = match outcome.verdict {
+        Verdict::Up => "up",
+        Verdict::Degraded => "degraded",
+        Verdict::Down => "down",
+    };
+    metrics::counter!("pharos_checks_total", "verdict" => verdict_label).increment(1);
+    // A heartbeat's deadline already included its grace: no re-check.
+    let confirmation = if target.kind == "heartbeat" {
+        Confirmation {
+            failures_to_confirm: 1,
+        }
+    } else {
+        config.confirmation
+    };
+    let transition = apply(
+        target.state,
+        target.consecutive_failures,
+        outcome.verdict,
+        confirmation,
+    );
+    let retry_after =
+        chrono::Duration::from_std(config.retry_after).unwrap_or(chrono::Duration::seconds(20));
+    let next_due_at = if target.kind == "heartbeat" {
+        // Down until a ping: look again one period on.
+        Utc::now() + chrono::Duration::seconds(i64::from(target.interval_seconds))
+    } else {
+        next_due_after(
+            target.id,
+            target.interval_seconds,
+            Utc::now(),
+            transition.recheck_soon,
+            retry_after,
+        )
+    };
     CheckRecord {
         check: Check::from_outcome(target.id, &outcome),
         lease_epoch: claim.lease_epoch,
-        next_due_at: next_due_after(claim.due_at, target.interval_seconds, Utc::now()),
+        next_due_at,
+        status: StatusUpdate {
+            previous: target.state,
+            transition,
+        },
+    }
+}
+
+fn missed_heartbeat(target: &Target) -> CheckOutcome {
+    let grace = target.grace_seconds.unwrap_or(0);
+    failed_now(
+        ErrorClass::Heartbeat,
+        format!(
+            "no ping within the period of {} s plus {grace} s grace",
+            target.interval_seconds
+        ),
+    )
+}
+
+fn failed_now(class: ErrorClass, message: String) -> CheckOutcome {
+    CheckOutcome {
+        started_at: Utc::now(),
+        latency_ms: 0,
+        verdict: Verdict::Down,
+        status_code: None,
+        timings: PhaseTimings::default(),
+        failure: Some(CheckFailure { class, message }),
+        certificate_expires_at: None,
     }
 }

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use pharos_domain::check::{CheckOutcome, ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
+use pharos_domain::rollup::Rollup;
+use pharos_domain::status::{TargetState, Transition};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -75,14 +77,45 @@ pub struct Target {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub next_due_at: DateTime<Utc>,
+    /// http, tcp, ping, dns, tls or heartbeat.
+    pub kind: String,
+    /// The check settings as JSON; `None` is a plain GET of `url`.
+    pub spec: Option<String>,
+    /// The state the checks established (see `shown_state` for pauses).
+    pub state: TargetState,
+    pub state_changed_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: u32,
+    pub paused: bool,
+    pub heartbeat_token: Option<String>,
+    pub grace_seconds: Option<u32>,
+    /// A heartbeat run that reported its start and has not finished.
+    pub run_started_at: Option<DateTime<Utc>>,
+}
+
+impl Target {
+    /// The state to show: paused targets are `Paused`.
+    pub fn shown_state(&self) -> TargetState {
+        if self.paused {
+            TargetState::Paused
+        } else {
+            self.state
+        }
+    }
 }
 
 pub struct NewTarget<'a> {
     pub created_by: UserId,
+    /// What is checked, for people: a URL, `host:port`, a DNS name...
     pub url: &'a str,
     pub name: Option<&'a str>,
     pub interval_seconds: u32,
     pub timeout_seconds: u32,
+    pub kind: &'a str,
+    pub spec: Option<&'a str>,
+    pub heartbeat_token: Option<&'a str>,
+    pub grace_seconds: Option<u32>,
+    /// When the first check is due (heartbeats: the first deadline).
+    pub first_due_at: DateTime<Utc>,
     pub now: DateTime<Utc>,
 }
 
@@ -94,6 +127,10 @@ pub struct TargetPatch<'a> {
     pub name: Option<Option<&'a str>>,
     pub interval_seconds: Option<u32>,
     pub timeout_seconds: Option<u32>,
+    /// New check settings (kind, spec). What is checked changed, so the
+    /// state starts over at pending and a check is due at once.
+    pub check: Option<(&'a str, Option<&'a str>)>,
+    pub grace_seconds: Option<u32>,
     pub now: DateTime<Utc>,
 }
 
@@ -145,10 +182,49 @@ pub struct ClaimedTarget {
     pub lease_epoch: i64,
 }
 
+/// How a result moves the target's state (computed by the worker, which
+/// holds the lease, from the state it claimed).
+#[derive(Debug, Clone, Copy)]
+pub struct StatusUpdate {
+    pub previous: TargetState,
+    pub transition: Transition,
+}
+
 /// The result of a claimed check, written back under the claim's epoch.
 #[derive(Debug, Clone)]
 pub struct CheckRecord {
     pub check: Check,
     pub lease_epoch: i64,
     pub next_due_at: DateTime<Utc>,
+    pub status: StatusUpdate,
+}
+
+/// A result that arrived without a claim (a heartbeat ping). Written only
+/// if the target is still in the state it was computed from; it ends any
+/// worker's claim on the target.
+#[derive(Debug, Clone)]
+pub struct DirectRecord {
+    pub check: Check,
+    pub expected_failures: u32,
+    pub next_due_at: DateTime<Utc>,
+    pub status: StatusUpdate,
+}
+
+/// A period when a target was down.
+#[derive(Debug, Clone)]
+pub struct Incident {
+    pub id: uuid::Uuid,
+    pub target_id: TargetId,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub cause: String,
+    pub error_class: Option<ErrorClass>,
+    pub first_check_id: CheckId,
+}
+
+/// A roll-up bucket of a target's checks.
+#[derive(Debug, Clone)]
+pub struct RollupBucket {
+    pub start: DateTime<Utc>,
+    pub rollup: Rollup,
 }

@@ -34,6 +34,7 @@ impl PostgresStore {
 
 crate::shared::impl_store!(
     store = PostgresStore,
+    db = sqlx::Postgres,
     backend = "postgres",
     migrator = MIGRATOR,
     // Concurrent workers skip each other's claims instead of waiting.

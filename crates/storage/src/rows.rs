@@ -5,18 +5,23 @@ use chrono::{DateTime, Utc};
 use pharos_domain::check::{ErrorClass, PhaseTimings};
 use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
+use pharos_domain::rollup::{Rollup, BINS};
+use pharos_domain::status::TargetState;
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::models::{Check, Organization, Target, User};
+use crate::models::{Check, Incident, Organization, RollupBucket, Target, User};
 
 /// Target columns, unqualified so they serve `RETURNING` clauses too.
 pub(crate) const TARGET_COLUMNS: &str = "id, organization_id, created_by, url, name, \
-     interval_seconds, timeout_seconds, created_at, updated_at, next_due_at";
+     interval_seconds, timeout_seconds, created_at, updated_at, next_due_at, kind, spec, state, \
+     state_changed_at, consecutive_failures, paused, heartbeat_token, grace_seconds, run_started_at";
 
 /// The same columns, qualified by the alias `t` for joins.
 pub(crate) const TARGET_COLUMNS_T: &str = "t.id, t.organization_id, t.created_by, t.url, t.name, \
-     t.interval_seconds, t.timeout_seconds, t.created_at, t.updated_at, t.next_due_at";
+     t.interval_seconds, t.timeout_seconds, t.created_at, t.updated_at, t.next_due_at, t.kind, t.spec, \
+     t.state, t.state_changed_at, t.consecutive_failures, t.paused, t.heartbeat_token, t.grace_seconds, \
+     t.run_started_at";
 
 pub(crate) const CHECK_COLUMNS: &str = "c.id, c.target_id, c.checked_at, c.status_code, \
      c.latency_ms, c.is_up, c.degraded, c.error_class, c.error, c.dns_ms, c.connect_ms, \
@@ -80,6 +85,15 @@ pub(crate) struct TargetRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub next_due_at: DateTime<Utc>,
+    pub kind: String,
+    pub spec: Option<String>,
+    pub state: String,
+    pub state_changed_at: Option<DateTime<Utc>>,
+    pub consecutive_failures: i32,
+    pub paused: bool,
+    pub heartbeat_token: Option<String>,
+    pub grace_seconds: Option<i32>,
+    pub run_started_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<TargetRow> for Target {
@@ -97,6 +111,16 @@ impl TryFrom<TargetRow> for Target {
             created_at: row.created_at,
             updated_at: row.updated_at,
             next_due_at: row.next_due_at,
+            state: TargetState::parse(&row.state)
+                .ok_or_else(|| StoreError::Corrupt(format!("unknown state {:?}", row.state)))?,
+            kind: row.kind,
+            spec: row.spec,
+            state_changed_at: row.state_changed_at,
+            consecutive_failures: non_negative("consecutive_failures", row.consecutive_failures)?,
+            paused: row.paused,
+            heartbeat_token: row.heartbeat_token,
+            grace_seconds: optional_u32(row.grace_seconds),
+            run_started_at: row.run_started_at,
         })
     }
 }
@@ -202,4 +226,118 @@ pub(crate) struct ClaimRow {
 /// value read back compares equal to the one written (cursors rely on it).
 pub(crate) fn to_micros(at: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(at.timestamp_micros()).unwrap_or(at)
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IncidentRow {
+    pub id: Uuid,
+    pub target_id: Uuid,
+    pub opened_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub cause: String,
+    pub error_class: Option<String>,
+    pub first_check_id: Uuid,
+}
+
+impl From<IncidentRow> for Incident {
+    fn from(row: IncidentRow) -> Self {
+        Incident {
+            id: row.id,
+            target_id: TargetId(row.target_id),
+            opened_at: row.opened_at,
+            closed_at: row.closed_at,
+            cause: row.cause,
+            error_class: row.error_class.as_deref().and_then(ErrorClass::parse),
+            first_check_id: CheckId(row.first_check_id),
+        }
+    }
+}
+
+pub(crate) const ROLLUP_COLUMNS: &str =
+    "bucket_start, checks, up, degraded, latency_count, latency_sum, \
+     latency_min, latency_max, b0, b1, b2, b3, b4, b5, b6, b7, b8, b9, b10, b11";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct RollupRow {
+    pub bucket_start: DateTime<Utc>,
+    pub checks: i64,
+    pub up: i64,
+    pub degraded: i64,
+    pub latency_count: i64,
+    pub latency_sum: i64,
+    pub latency_min: Option<i32>,
+    pub latency_max: Option<i32>,
+    pub b0: i64,
+    pub b1: i64,
+    pub b2: i64,
+    pub b3: i64,
+    pub b4: i64,
+    pub b5: i64,
+    pub b6: i64,
+    pub b7: i64,
+    pub b8: i64,
+    pub b9: i64,
+    pub b10: i64,
+    pub b11: i64,
+}
+
+impl From<RollupRow> for RollupBucket {
+    fn from(r: RollupRow) -> Self {
+        let count = |v: i64| u64::try_from(v).unwrap_or(0);
+        let bins: [i64; BINS] = [
+            r.b0, r.b1, r.b2, r.b3, r.b4, r.b5, r.b6, r.b7, r.b8, r.b9, r.b10, r.b11,
+        ];
+        RollupBucket {
+            start: r.bucket_start,
+            rollup: Rollup {
+                checks: count(r.checks),
+                up: count(r.up),
+                degraded: count(r.degraded),
+                latency_count: count(r.latency_count),
+                latency_sum: count(r.latency_sum),
+                latency_min: optional_u32(r.latency_min),
+                latency_max: optional_u32(r.latency_max),
+                bins: bins.map(count),
+            },
+        }
+    }
+}
+
+/// The start of the `width`-second bucket holding `at` (epoch-aligned, UTC).
+pub(crate) fn bucket_start(at: DateTime<Utc>, width: u32) -> DateTime<Utc> {
+    let width = i64::from(width.max(1));
+    let secs = at.timestamp().div_euclid(width) * width;
+    DateTime::from_timestamp(secs, 0).unwrap_or(at)
+}
+
+/// The roll-up upsert: one check added to its bucket. `$9` is the latency
+/// bin (-1 without a latency).
+pub(crate) fn rollup_upsert_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
+        let bins: Vec<String> = (0..BINS).map(|b| format!("b{b}")).collect();
+        let values: Vec<String> = (0..BINS).map(|b| format!("CASE WHEN $9 = {b} THEN 1 ELSE 0 END")).collect();
+        let adds: Vec<String> = (0..BINS).map(|b| format!("b{b} = check_rollups.b{b} + excluded.b{b}")).collect();
+        format!(
+            "INSERT INTO check_rollups (target_id, bucket_seconds, bucket_start, checks, up, degraded, \
+               latency_count, latency_sum, latency_min, latency_max, {bins}) \
+             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $8, {values}) \
+             ON CONFLICT (target_id, bucket_seconds, bucket_start) DO UPDATE SET \
+               checks = check_rollups.checks + 1, \
+               up = check_rollups.up + excluded.up, \
+               degraded = check_rollups.degraded + excluded.degraded, \
+               latency_count = check_rollups.latency_count + excluded.latency_count, \
+               latency_sum = check_rollups.latency_sum + excluded.latency_sum, \
+               latency_min = CASE WHEN excluded.latency_min IS NULL THEN check_rollups.latency_min \
+                 WHEN check_rollups.latency_min IS NULL OR excluded.latency_min < check_rollups.latency_min \
+                 THEN excluded.latency_min ELSE check_rollups.latency_min END, \
+               latency_max = CASE WHEN excluded.latency_max IS NULL THEN check_rollups.latency_max \
+                 WHEN check_rollups.latency_max IS NULL OR excluded.latency_max > check_rollups.latency_max \
+                 THEN excluded.latency_max ELSE check_rollups.latency_max END, \
+               {adds}",
+            bins = bins.join(", "),
+            values = values.join(", "),
+            adds = adds.join(", "),
+        )
+    })
 }

@@ -10,10 +10,102 @@
 macro_rules! impl_store {
     (
         store = $store:ty,
+        db = $db:ty,
         backend = $backend:literal,
         migrator = $migrator:expr,
         claim_lock = $claim_lock:literal $(,)?
     ) => {
+        impl $store {
+            /// Everything a stored check brings with it: the row, the state
+            /// history, the incident, the roll-ups.
+            async fn write_check_effects(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                check: &$crate::models::Check,
+                status: &$crate::models::StatusUpdate,
+            ) -> $crate::error::StoreResult<()> {
+                use pharos_domain::status::IncidentChange;
+                let checked_at = $crate::rows::to_micros(check.checked_at);
+                sqlx::query(
+                    "INSERT INTO checks (id, target_id, checked_at, status_code, latency_ms, is_up, \
+                       degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(check.id.0)
+                .bind(check.target_id.0)
+                .bind(checked_at)
+                .bind(check.status_code.map(i32::from))
+                .bind(check.latency_ms.map(i64::from))
+                .bind(check.is_up)
+                .bind(check.degraded)
+                .bind(check.error_class.map(|c| c.as_str()))
+                .bind(check.error.as_deref())
+                .bind(check.timings.dns_ms.map(i64::from))
+                .bind(check.timings.connect_ms.map(i64::from))
+                .bind(check.timings.tls_ms.map(i64::from))
+                .bind(check.timings.first_byte_ms.map(i64::from))
+                .execute(&mut **tx)
+                .await?;
+                let transition = &status.transition;
+                if transition.changed {
+                    sqlx::query(
+                        "INSERT INTO state_changes (id, target_id, changed_at, from_state, to_state, check_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(uuid::Uuid::now_v7())
+                    .bind(check.target_id.0)
+                    .bind(checked_at)
+                    .bind(status.previous.as_str())
+                    .bind(transition.state.as_str())
+                    .bind(check.id.0)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                match transition.incident {
+                    IncidentChange::Open => {
+                        sqlx::query(
+                            "INSERT INTO incidents (id, target_id, opened_at, cause, error_class, first_check_id) \
+                             VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(uuid::Uuid::now_v7())
+                        .bind(check.target_id.0)
+                        .bind(checked_at)
+                        .bind(check.error.as_deref().unwrap_or("the check failed"))
+                        .bind(check.error_class.map(|c| c.as_str()))
+                        .bind(check.id.0)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
+                    IncidentChange::Close => {
+                        sqlx::query("UPDATE incidents SET closed_at = $1 WHERE target_id = $2 AND closed_at IS NULL")
+                            .bind(checked_at)
+                            .bind(check.target_id.0)
+                            .execute(&mut **tx)
+                            .await?;
+                    }
+                    IncidentChange::None => {}
+                }
+                // Latency counts only for answers that arrived: a timeout's
+                // "latency" is the timeout, not the service's speed.
+                let latency = check.latency_ms.filter(|_| check.is_up);
+                let bin = latency.map_or(-1, |ms| pharos_domain::rollup::bin_of(ms) as i64);
+                for width in pharos_domain::rollup::BUCKET_WIDTHS {
+                    sqlx::query($crate::rows::rollup_upsert_sql())
+                        .bind(check.target_id.0)
+                        .bind(i64::from(width))
+                        .bind($crate::rows::bucket_start(checked_at, width))
+                        .bind(i64::from(check.is_up))
+                        .bind(i64::from(check.degraded))
+                        .bind(i64::from(latency.is_some()))
+                        .bind(latency.map_or(0, i64::from))
+                        .bind(latency.map(|ms| i32::try_from(ms).unwrap_or(i32::MAX)))
+                        .bind(bin)
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
@@ -289,8 +381,9 @@ macro_rules! impl_store {
                 let now = $crate::rows::to_micros(target.now);
                 let sql = format!(
                     "INSERT INTO targets (id, organization_id, created_by, url, name, interval_seconds, \
-                       timeout_seconds, created_at, updated_at, next_due_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $8) RETURNING {}",
+                       timeout_seconds, created_at, updated_at, next_due_at, kind, spec, heartbeat_token, \
+                       grace_seconds) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING {}",
                     $crate::rows::TARGET_COLUMNS
                 );
                 let row: $crate::rows::TargetRow = sqlx::query_as(&sql)
@@ -302,6 +395,11 @@ macro_rules! impl_store {
                     .bind(i64::from(target.interval_seconds))
                     .bind(i64::from(target.timeout_seconds))
                     .bind(now)
+                    .bind($crate::rows::to_micros(target.first_due_at))
+                    .bind(target.kind)
+                    .bind(target.spec)
+                    .bind(target.heartbeat_token)
+                    .bind(target.grace_seconds.map(i64::from))
                     .fetch_one(self.writer())
                     .await?;
                 row.try_into()
@@ -351,7 +449,13 @@ macro_rules! impl_store {
                        name = CASE WHEN $4 THEN $5 ELSE name END, \
                        interval_seconds = COALESCE($6, interval_seconds), \
                        timeout_seconds = COALESCE($7, timeout_seconds), \
-                       updated_at = $8 \
+                       updated_at = $8, \
+                       kind = COALESCE($9, kind), \
+                       spec = CASE WHEN $9 IS NULL THEN spec ELSE $10 END, \
+                       grace_seconds = COALESCE($11, grace_seconds), \
+                       state = CASE WHEN $12 THEN 'pending' ELSE state END, \
+                       consecutive_failures = CASE WHEN $12 THEN 0 ELSE consecutive_failures END, \
+                       next_due_at = CASE WHEN $12 THEN $8 ELSE next_due_at END \
                      WHERE organization_id = $1 AND id = $2 RETURNING {}",
                     $crate::rows::TARGET_COLUMNS
                 );
@@ -364,6 +468,10 @@ macro_rules! impl_store {
                     .bind(patch.interval_seconds.map(i64::from))
                     .bind(patch.timeout_seconds.map(i64::from))
                     .bind($crate::rows::to_micros(patch.now))
+                    .bind(patch.check.map(|(kind, _)| kind))
+                    .bind(patch.check.and_then(|(_, spec)| spec))
+                    .bind(patch.grace_seconds.map(i64::from))
+                    .bind(patch.url.is_some() || patch.check.is_some())
                     .fetch_optional(self.writer())
                     .await?;
                 row.map(TryInto::try_into).transpose()
@@ -423,6 +531,174 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(Into::into).collect())
             }
 
+            async fn set_paused(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::TargetId,
+                paused: bool,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Target>> {
+                // Resuming makes a check due now; pausing drops any lease so
+                // a running check's result is discarded.
+                let sql = format!(
+                    "UPDATE targets SET paused = $3, updated_at = $4, \
+                       next_due_at = CASE WHEN $3 THEN next_due_at ELSE $4 END, \
+                       lease_owner = NULL, lease_until = NULL, lease_epoch = lease_epoch + 1 \
+                     WHERE organization_id = $1 AND id = $2 RETURNING {}",
+                    $crate::rows::TARGET_COLUMNS
+                );
+                let row: Option<$crate::rows::TargetRow> = sqlx::query_as(&sql)
+                    .bind(org.0)
+                    .bind(id.0)
+                    .bind(paused)
+                    .bind($crate::rows::to_micros(now))
+                    .fetch_optional(self.writer())
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn target_by_heartbeat_token(
+                &self,
+                token: &str,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Target>> {
+                let sql = format!(
+                    "SELECT {} FROM targets t WHERE t.heartbeat_token = $1",
+                    $crate::rows::TARGET_COLUMNS_T
+                );
+                let row: Option<$crate::rows::TargetRow> =
+                    sqlx::query_as(&sql).bind(token).fetch_optional(self.reader()).await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn set_run_started(
+                &self,
+                id: pharos_domain::ids::TargetId,
+                at: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::error::StoreResult<()> {
+                sqlx::query("UPDATE targets SET run_started_at = $1 WHERE id = $2")
+                    .bind(at.map($crate::rows::to_micros))
+                    .bind(id.0)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
+            }
+
+            async fn record_direct(
+                &self,
+                record: &$crate::models::DirectRecord,
+            ) -> $crate::error::StoreResult<bool> {
+                let check = &record.check;
+                let t = &record.status.transition;
+                let mut tx = self.writer().begin().await?;
+                // Compare-and-set on the state the result was computed from;
+                // the epoch bump voids any worker's claim in flight.
+                let updated = sqlx::query(
+                    "UPDATE targets SET next_due_at = $1, lease_owner = NULL, lease_until = NULL, \
+                       lease_epoch = lease_epoch + 1, last_check_id = $2, state = $3, \
+                       consecutive_failures = $4, run_started_at = NULL, \
+                       state_changed_at = CASE WHEN $5 THEN $6 ELSE state_changed_at END \
+                     WHERE id = $7 AND state = $8 AND consecutive_failures = $9",
+                )
+                .bind($crate::rows::to_micros(record.next_due_at))
+                .bind(check.id.0)
+                .bind(t.state.as_str())
+                .bind(i64::from(t.consecutive_failures))
+                .bind(t.changed)
+                .bind($crate::rows::to_micros(check.checked_at))
+                .bind(check.target_id.0)
+                .bind(record.status.previous.as_str())
+                .bind(i64::from(record.expected_failures))
+                .execute(&mut *tx)
+                .await?;
+                if updated.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                Self::write_check_effects(&mut tx, check, &record.status).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn incidents(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Incident>> {
+                let rows: Vec<$crate::rows::IncidentRow> = sqlx::query_as(
+                    "SELECT i.id, i.target_id, i.opened_at, i.closed_at, i.cause, i.error_class, i.first_check_id \
+                     FROM incidents i JOIN targets t ON t.id = i.target_id \
+                     WHERE t.organization_id = $1 AND i.target_id = $2 \
+                     ORDER BY i.opened_at DESC, i.id DESC LIMIT $3",
+                )
+                .bind(org.0)
+                .bind(target.0)
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn rollups(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+                width: u32,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::RollupBucket>> {
+                let sql = format!(
+                    "SELECT {} FROM check_rollups r JOIN targets t ON t.id = r.target_id \
+                     WHERE t.organization_id = $1 AND r.target_id = $2 AND r.bucket_seconds = $3 \
+                       AND r.bucket_start >= $4 \
+                     ORDER BY r.bucket_start",
+                    $crate::rows::ROLLUP_COLUMNS
+                );
+                let rows: Vec<$crate::rows::RollupRow> = sqlx::query_as(&sql)
+                    .bind(org.0)
+                    .bind(target.0)
+                    .bind(i64::from(width))
+                    .bind($crate::rows::bucket_start(since, width))
+                    .fetch_all(self.reader())
+                    .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn prune_checks(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<u64> {
+                // Small batches keep each transaction short, so writers are
+                // never locked out for long.
+                let done = sqlx::query(
+                    "DELETE FROM checks WHERE id IN \
+                       (SELECT id FROM checks WHERE checked_at < $1 LIMIT $2)",
+                )
+                .bind($crate::rows::to_micros(before))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn prune_rollups(
+                &self,
+                width: u32,
+                before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM check_rollups WHERE (target_id, bucket_seconds, bucket_start) IN \
+                       (SELECT target_id, bucket_seconds, bucket_start FROM check_rollups \
+                        WHERE bucket_seconds = $1 AND bucket_start < $2 LIMIT $3)",
+                )
+                .bind(i64::from(width))
+                .bind($crate::rows::to_micros(before))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn claim_due_targets(
                 &self,
                 worker: &str,
@@ -434,7 +710,8 @@ macro_rules! impl_store {
                 let sql = format!(
                     "UPDATE targets SET lease_owner = $1, lease_until = $2, lease_epoch = lease_epoch + 1 \
                      WHERE id IN (SELECT id FROM targets \
-                                  WHERE next_due_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
+                                  WHERE NOT paused AND next_due_at <= $3 \
+                                    AND (lease_until IS NULL OR lease_until < $3) \
                                   ORDER BY next_due_at LIMIT $4 {}) \
                      RETURNING {}, lease_epoch",
                     $claim_lock,
@@ -459,6 +736,28 @@ macro_rules! impl_store {
                     .collect()
             }
 
+            async fn release_claims(
+                &self,
+                claims: &[(pharos_domain::ids::TargetId, i64, chrono::DateTime<chrono::Utc>)],
+            ) -> $crate::error::StoreResult<u64> {
+                let mut released = 0;
+                let mut tx = self.writer().begin().await?;
+                for (id, epoch, due) in claims {
+                    let done = sqlx::query(
+                        "UPDATE targets SET lease_owner = NULL, lease_until = NULL, next_due_at = $1 \
+                         WHERE id = $2 AND lease_epoch = $3 AND lease_owner IS NOT NULL",
+                    )
+                    .bind($crate::rows::to_micros(*due))
+                    .bind(id.0)
+                    .bind(*epoch)
+                    .execute(&mut *tx)
+                    .await?;
+                    released += done.rows_affected();
+                }
+                tx.commit().await?;
+                Ok(released)
+            }
+
             async fn record_checks(
                 &self,
                 records: &[$crate::models::CheckRecord],
@@ -468,40 +767,27 @@ macro_rules! impl_store {
                 for record in records {
                     let check = &record.check;
                     // The epoch proves this worker still holds the lease.
+                    let t = &record.status.transition;
                     let released = sqlx::query(
                         "UPDATE targets SET next_due_at = $1, lease_owner = NULL, lease_until = NULL, \
-                           last_check_id = $2 \
+                           last_check_id = $2, state = $5, consecutive_failures = $6, \
+                           state_changed_at = CASE WHEN $7 THEN $8 ELSE state_changed_at END \
                          WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL",
                     )
                     .bind($crate::rows::to_micros(record.next_due_at))
                     .bind(check.id.0)
                     .bind(check.target_id.0)
                     .bind(record.lease_epoch)
+                    .bind(t.state.as_str())
+                    .bind(i64::from(t.consecutive_failures))
+                    .bind(t.changed)
+                    .bind($crate::rows::to_micros(check.checked_at))
                     .execute(&mut *tx)
                     .await?;
                     if released.rows_affected() == 0 {
                         continue;
                     }
-                    sqlx::query(
-                        "INSERT INTO checks (id, target_id, checked_at, status_code, latency_ms, is_up, \
-                           degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                    )
-                    .bind(check.id.0)
-                    .bind(check.target_id.0)
-                    .bind($crate::rows::to_micros(check.checked_at))
-                    .bind(check.status_code.map(i32::from))
-                    .bind(check.latency_ms.map(i64::from))
-                    .bind(check.is_up)
-                    .bind(check.degraded)
-                    .bind(check.error_class.map(|c| c.as_str()))
-                    .bind(check.error.as_deref())
-                    .bind(check.timings.dns_ms.map(i64::from))
-                    .bind(check.timings.connect_ms.map(i64::from))
-                    .bind(check.timings.tls_ms.map(i64::from))
-                    .bind(check.timings.first_byte_ms.map(i64::from))
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::write_check_effects(&mut tx, check, &record.status).await?;
                     written += 1;
                 }
                 tx.commit().await?;

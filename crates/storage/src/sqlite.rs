@@ -52,6 +52,7 @@ impl SqliteStore {
 
 crate::shared::impl_store!(
     store = SqliteStore,
+    db = sqlx::Sqlite,
     backend = "sqlite",
     migrator = MIGRATOR,
     // One writer at a time: no row locks needed.

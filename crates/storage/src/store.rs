@@ -70,6 +70,46 @@ pub trait Store: Send + Sync + 'static {
 
     // --- checks ---------------------------------------------------------
 
+    /// Pauses or resumes a target. Resuming makes a check due at once.
+    async fn set_paused(
+        &self,
+        org: OrganizationId,
+        id: TargetId,
+        paused: bool,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Target>>;
+    /// A heartbeat target by the secret token of its ping URL.
+    async fn target_by_heartbeat_token(&self, token: &str) -> StoreResult<Option<Target>>;
+    /// Marks the start of a heartbeat run (durations are measured from it).
+    async fn set_run_started(&self, id: TargetId, at: Option<DateTime<Utc>>) -> StoreResult<()>;
+    /// Writes a result that came without a claim; `false` when the target
+    /// changed in between (the caller reads it again and retries).
+    async fn record_direct(&self, record: &DirectRecord) -> StoreResult<bool>;
+    /// The target's incidents, newest first.
+    async fn incidents(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        limit: u32,
+    ) -> StoreResult<Vec<Incident>>;
+    /// Roll-up buckets `width` seconds wide starting at or after `since`, oldest first.
+    async fn rollups(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        width: u32,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<RollupBucket>>;
+    /// Deletes up to `limit` raw checks older than `before`; returns how many.
+    async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+    /// Deletes up to `limit` roll-ups of `width` older than `before`.
+    async fn prune_rollups(
+        &self,
+        width: u32,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64>;
+
     /// Newest first, strictly older than `before` when given.
     async fn checks(
         &self,
@@ -89,6 +129,9 @@ pub trait Store: Send + Sync + 'static {
         lease: chrono::Duration,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedTarget>>;
+    /// Gives claims back unchecked, due again at the given times (a worker
+    /// deferring work past a fairness cap).
+    async fn release_claims(&self, claims: &[(TargetId, i64, DateTime<Utc>)]) -> StoreResult<u64>;
     /// Writes a batch of results and releases their leases. A record whose
     /// epoch no longer matches (the lease expired and another worker took
     /// over) is dropped; the number written is returned.

@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use pharos_domain::check::{ErrorClass, PhaseTimings};
+use pharos_domain::check::{ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::ids::{CheckId, OrganizationId, TargetId};
+use pharos_domain::status::{apply, Confirmation, TargetState};
 use pharos_storage::models::*;
 use pharos_storage::testing::{Backend, TestDatabase};
 use pharos_storage::{Store, StoreError};
@@ -38,6 +39,11 @@ async fn new_target(store: &dyn Store, org: &Organization, user: &User, url: &st
                 name: Some("site"),
                 interval_seconds: 60,
                 timeout_seconds: 5,
+                kind: "http",
+                spec: None,
+                heartbeat_token: None,
+                grace_seconds: None,
+                first_due_at: Utc::now(),
                 now: Utc::now(),
             },
         )
@@ -162,6 +168,21 @@ async fn targets_are_tenant_scoped(backend: Backend) {
     let _ = OrganizationId::new();
 }
 
+fn status_after(target: &Target, up: bool) -> StatusUpdate {
+    let verdict = if up { Verdict::Up } else { Verdict::Down };
+    StatusUpdate {
+        previous: target.state,
+        transition: apply(
+            target.state,
+            target.consecutive_failures,
+            verdict,
+            Confirmation {
+                failures_to_confirm: 2,
+            },
+        ),
+    }
+}
+
 fn check_for(target: TargetId, at: chrono::DateTime<Utc>, up: bool) -> Check {
     Check {
         id: CheckId::new(),
@@ -207,6 +228,7 @@ async fn claims_checks_and_pages(backend: Backend) {
             check: check_for(target.id, now, i % 2 == 0),
             lease_epoch: claim.lease_epoch,
             next_due_at: claim.due_at + Duration::seconds(60),
+            status: status_after(&claim.target, i % 2 == 0),
         };
         assert_eq!(
             store
@@ -274,9 +296,146 @@ async fn expired_leases_are_taken_over(backend: Backend) {
     assert!(second[0].lease_epoch > first[0].lease_epoch);
 }
 
+/// Runs one claimed check with the given verdict, as a worker would.
+async fn run_once(store: &dyn Store, now: chrono::DateTime<Utc>, up: bool) -> Option<Target> {
+    let claim = store
+        .claim_due_targets("w", now, Duration::seconds(30), 1)
+        .await
+        .expect("claim")
+        .pop()?;
+    let mut check = check_for(claim.target.id, now, up);
+    check.latency_ms = Some(if up { 40 } else { 5000 });
+    let record = CheckRecord {
+        status: status_after(&claim.target, up),
+        check,
+        lease_epoch: claim.lease_epoch,
+        next_due_at: now + Duration::seconds(20),
+    };
+    store.record_checks(&[record]).await.expect("record");
+    Some(claim.target)
+}
+
+async fn states_incidents_and_rollups(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "e@example.com").await;
+    let target = new_target(&*store, &org, &user, "https://example.com/").await;
+    assert_eq!(target.state, TargetState::Pending);
+    let mut now = Utc::now() + Duration::seconds(1);
+    // up, down (unconfirmed), down (confirmed: incident), up (closed)
+    for up in [true, false, false, true] {
+        run_once(&*store, now, up).await.expect("due");
+        now += Duration::seconds(21);
+    }
+    let current = store
+        .target(org.id, target.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!(current.state, TargetState::Up);
+    assert_eq!(current.consecutive_failures, 0);
+    let incidents = store
+        .incidents(org.id, target.id, 10)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    assert!(incidents[0].closed_at.is_some());
+    assert_eq!(incidents[0].error_class, Some(ErrorClass::Refused));
+
+    let since = Utc::now() - Duration::days(2);
+    let hourly = store
+        .rollups(org.id, target.id, 3600, since)
+        .await
+        .expect("rollups");
+    let total = hourly
+        .iter()
+        .fold(pharos_domain::rollup::Rollup::default(), |mut acc, b| {
+            acc.add(&b.rollup);
+            acc
+        });
+    assert_eq!(total.checks, 4);
+    assert_eq!(total.up, 2);
+    assert_eq!(
+        total.latency_count, 2,
+        "only answered checks count for latency"
+    );
+    assert_eq!(total.latency_max, Some(40));
+    let daily = store
+        .rollups(org.id, target.id, 86_400, since)
+        .await
+        .expect("rollups");
+    assert_eq!(daily.iter().map(|b| b.rollup.checks).sum::<u64>(), 4);
+
+    // Another tenant sees none of it.
+    let (_, other) = account(&*store, "f@example.com").await;
+    assert!(store
+        .incidents(other.id, target.id, 10)
+        .await
+        .expect("incidents")
+        .is_empty());
+    assert!(store
+        .rollups(other.id, target.id, 3600, since)
+        .await
+        .expect("rollups")
+        .is_empty());
+
+    // Paused targets are not claimed; resuming makes them due at once.
+    store
+        .set_paused(org.id, target.id, true, now)
+        .await
+        .expect("pause")
+        .expect("found");
+    let later = now + Duration::hours(1);
+    assert!(store
+        .claim_due_targets("w", later, Duration::seconds(30), 10)
+        .await
+        .expect("claim")
+        .is_empty());
+    let resumed = store
+        .set_paused(org.id, target.id, false, later)
+        .await
+        .expect("resume")
+        .expect("found");
+    assert!(!resumed.paused);
+    assert_eq!(
+        store
+            .claim_due_targets("w", later, Duration::seconds(30), 10)
+            .await
+            .expect("claim")
+            .len(),
+        1
+    );
+
+    // Old raw checks are pruned in batches; roll-ups stay.
+    let pruned = store
+        .prune_checks(Utc::now() + Duration::days(1), 3)
+        .await
+        .expect("prune");
+    assert_eq!(pruned, 3);
+    assert_eq!(
+        store
+            .prune_checks(Utc::now() + Duration::days(1), 3)
+            .await
+            .expect("prune"),
+        1
+    );
+    assert_eq!(
+        store
+            .rollups(org.id, target.id, 3600, since)
+            .await
+            .expect("rollups")
+            .iter()
+            .map(|b| b.rollup.checks)
+            .sum::<u64>(),
+        4
+    );
+}
+
 pharos_storage::on_both_backends!(
     accounts_and_sessions,
     targets_are_tenant_scoped,
     claims_checks_and_pages,
-    expired_leases_are_taken_over
+    expired_leases_are_taken_over,
+    states_incidents_and_rollups,
 );

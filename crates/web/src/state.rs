@@ -29,6 +29,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub config: Arc<WebConfig>,
     pub limits: Arc<RateLimits>,
+    /// Renders Prometheus metrics at /metrics, when a recorder is installed.
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
 impl AppState {
@@ -38,7 +40,16 @@ impl AppState {
             store,
             config: Arc::new(config),
             limits,
+            metrics: None,
         }
+    }
+
+    pub fn with_metrics(
+        mut self,
+        handle: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    ) -> Self {
+        self.metrics = handle;
+        self
     }
 }
 

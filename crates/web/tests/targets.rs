@@ -222,8 +222,10 @@ async fn worker_checks_fill_status_and_history(backend: Backend) {
 async fn checks_paginate_with_a_cursor(backend: Backend) {
     use chrono::{Duration as Span, Utc};
     use pharos_domain::check::PhaseTimings;
+    use pharos_domain::check::Verdict;
     use pharos_domain::ids::{CheckId, TargetId};
-    use pharos_storage::models::{Check, CheckRecord};
+    use pharos_domain::status::{apply, Confirmation};
+    use pharos_storage::models::{Check, CheckRecord, StatusUpdate};
 
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -257,10 +259,15 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
             error: None,
             timings: PhaseTimings::default(),
         };
+        let status = StatusUpdate {
+            previous: claim.target.state,
+            transition: apply(claim.target.state, 0, Verdict::Up, Confirmation::default()),
+        };
         let record = CheckRecord {
             check,
             lease_epoch: claim.lease_epoch,
             next_due_at: now + Span::seconds(30),
+            status,
         };
         app.store.record_checks(&[record]).await.expect("record");
         now += Span::seconds(31);

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use pharos_domain::status::Confirmation;
 use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
-use pharos_scheduler::WorkerConfig;
+use pharos_scheduler::{RetentionConfig, WorkerConfig};
 use pharos_web::auth::rate_limit::RateLimitSettings;
 use pharos_web::auth::SessionConfig;
 use pharos_web::{AppState, WebConfig};
@@ -39,23 +40,63 @@ pub async fn serve(
     let shutdown = CancellationToken::new();
     let mut tasks = tokio::task::JoinSet::new();
 
+    let metrics = install_metrics_recorder();
+
     if let Some(worker) = worker {
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let config = WorkerConfig {
             concurrency: worker.worker_concurrency as usize,
+            per_organization: worker.organization_concurrency as usize,
+            per_host: worker.host_concurrency as usize,
             lease: Duration::from_secs(worker.lease_seconds),
+            confirmation: Confirmation {
+                failures_to_confirm: worker.confirm_failures,
+            },
+            retry_after: Duration::from_secs(worker.retry_seconds),
             ..WorkerConfig::default()
         };
-        let store = store.clone();
-        let shutdown = shutdown.clone();
-        tasks.spawn(async move {
-            pharos_scheduler::run_worker(store, prober, config, shutdown).await;
-            Ok(())
-        });
+        let retention = RetentionConfig {
+            raw_days: worker.raw_retention_days,
+            rollup_days: worker.rollup_retention_days,
+            ..RetentionConfig::default()
+        };
+        {
+            let store = store.clone();
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                pharos_scheduler::run_worker(store, prober, config, shutdown).await;
+                Ok(())
+            });
+        }
+        {
+            let store = store.clone();
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                pharos_scheduler::run_retention(store, retention, shutdown).await;
+                Ok(())
+            });
+        }
+        if let (Some(address), Some(handle)) = (worker.metrics_listen, metrics.clone()) {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for metrics on {address}"))?;
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                let app = axum::Router::new().route(
+                    "/metrics",
+                    axum::routing::get(move || std::future::ready(handle.render())),
+                );
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                    .await
+                    .context("serving metrics")
+            });
+        }
     }
 
     if let Some(web) = web {
-        let state = AppState::new(store.clone(), web_config(&web, &probes, &database)?);
+        let state = AppState::new(store.clone(), web_config(&web, &probes, &database)?)
+            .with_metrics(metrics.clone());
         let listener = tokio::net::TcpListener::bind(web.listen)
             .await
             .with_context(|| format!("listening on {}", web.listen))?;
@@ -129,6 +170,18 @@ fn web_config(
         public_origin,
         max_body_bytes: 64 * 1024,
     })
+}
+
+/// Records metrics in-process for /metrics. Failing to install (a second
+/// recorder in tests) only costs the metrics.
+fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
+    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
+        Ok(handle) => Some(handle),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics are disabled");
+            None
+        }
+    }
 }
 
 /// Resolves on SIGTERM (orchestrators) or Ctrl-C (people).

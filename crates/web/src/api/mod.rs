@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod heartbeat;
 pub mod models;
 pub mod openapi;
 pub mod targets;
@@ -28,7 +29,25 @@ pub fn routes() -> Router<AppState> {
                 .delete(targets::delete),
         )
         .route("/api/v1/targets/{id}/checks", get(targets::checks))
+        .route("/api/v1/targets/{id}/incidents", get(targets::incidents))
+        .route("/api/v1/targets/{id}/uptime", get(targets::uptime))
+        .route("/api/v1/targets/{id}/history", get(targets::history))
+        .route("/api/v1/targets/{id}/pause", post(targets::pause))
+        .route("/api/v1/targets/{id}/resume", post(targets::resume))
+        .route(
+            "/ping/{token}",
+            get(heartbeat::success).post(heartbeat::success),
+        )
+        .route(
+            "/ping/{token}/fail",
+            get(heartbeat::fail).post(heartbeat::fail),
+        )
+        .route(
+            "/ping/{token}/start",
+            get(heartbeat::start).post(heartbeat::start),
+        )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
 }

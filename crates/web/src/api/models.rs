@@ -1,8 +1,10 @@
 //! The JSON shapes of the API, documented for OpenAPI.
 
 use chrono::{DateTime, Utc};
-use pharos_storage::models::{Check, Membership, Organization, Target, User};
-use serde::{Deserialize, Deserializer, Serialize};
+use pharos_storage::models::{
+    Check, Incident, Membership, Organization, RollupBucket, Target, User,
+};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -80,42 +82,70 @@ pub struct AccountView {
     pub organizations: Vec<OrganizationView>,
 }
 
+/// A new target. `kind` (default `http`) selects the check; its settings
+/// sit beside the common fields:
+/// - `http`: `url`, `method` (GET, HEAD, POST, PUT), `headers` [{name, value}], `body`,
+///   `verify_tls`, `expected_status` ["200", "300-399"], `keyword`, `keyword_absent`,
+///   `json_path`, `json_expected`, `degraded_latency_ms`, `max_redirects`
+/// - `tcp`: `host`, `port`; `ping`: `host`, `count`; `tls`: `host`, `port`, `warn_days`
+/// - `dns`: `host` (the name to resolve), `record_type` (A, AAAA, CNAME, MX, TXT, NS), `server`, `expected`
+/// - `heartbeat`: no settings; `interval_seconds` is the expected period and
+///   `grace_seconds` the slack before it counts as missed.
+///
+/// A body with only `{"url": ...}` makes an HTTP target.
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
 pub struct CreateTargetRequest {
-    /// http(s) URL to check, at most 2048 characters.
-    pub url: String,
+    /// http, tcp, ping, dns, tls or heartbeat; default http.
+    pub kind: Option<String>,
+    /// http(s) URL to check (kind http), at most 2048 characters.
+    pub url: Option<String>,
+    /// Host name or IP address (kinds tcp, ping, tls), or the name to resolve (dns).
+    pub host: Option<String>,
+    /// Port (kinds tcp, tls).
+    pub port: Option<u16>,
     pub name: Option<String>,
     /// 30 to 86400; default 300.
     pub interval_seconds: Option<i64>,
     /// 1 to 60, shorter than the interval; default 10.
     pub timeout_seconds: Option<i64>,
+    /// Heartbeats: seconds of slack after the period; default 60.
+    pub grace_seconds: Option<i64>,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// Changes to a target; absent fields stay as they are, `name: null`
+/// clears the name, and check settings are laid over the stored ones.
+#[derive(Debug, Deserialize, ToSchema)]
 pub struct UpdateTargetRequest {
     pub url: Option<String>,
-    /// A new name, or `null` to clear it.
-    #[serde(default, deserialize_with = "present_or_null")]
     #[schema(value_type = Option<String>)]
     pub name: Option<Option<String>>,
     pub interval_seconds: Option<i64>,
     pub timeout_seconds: Option<i64>,
-}
-
-/// Tells "absent" (outer `None`) from "null" (`Some(None)`).
-fn present_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
+    pub grace_seconds: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetView {
     pub id: Uuid,
+    /// What is checked: the URL, `host:port`, a DNS name and type, or `heartbeat`.
     pub url: String,
     pub name: Option<String>,
+    /// http, tcp, ping, dns, tls or heartbeat.
+    pub kind: String,
+    /// The check's settings (kind-specific); `null` for heartbeats.
+    #[schema(value_type = Option<Object>)]
+    pub check: Option<serde_json::Value>,
+    /// pending, up, degraded, down or paused.
+    pub state: String,
+    pub state_changed_at: Option<DateTime<Utc>>,
+    pub paused: bool,
     pub interval_seconds: u32,
     pub timeout_seconds: u32,
+    /// Heartbeats: slack after the period before a missing ping is down.
+    pub grace_seconds: Option<u32>,
+    /// Heartbeats: the path a job calls (`/fail` and `/start` may follow).
+    pub ping_url: Option<String>,
+    pub next_check_at: DateTime<Utc>,
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -127,13 +157,123 @@ impl From<&Target> for TargetView {
             id: t.id.0,
             url: t.url.clone(),
             name: t.name.clone(),
+            kind: t.kind.clone(),
+            check: t
+                .spec
+                .as_deref()
+                .and_then(|json| crate::services::targets::check_settings_for_api(&t.kind, json)),
+            state: t.shown_state().as_str().to_owned(),
+            state_changed_at: t.state_changed_at,
+            paused: t.paused,
             interval_seconds: t.interval_seconds,
             timeout_seconds: t.timeout_seconds,
+            grace_seconds: t.grace_seconds,
+            ping_url: t
+                .heartbeat_token
+                .as_ref()
+                .map(|token| format!("/ping/{token}")),
+            next_check_at: t.next_due_at,
             created_by: t.created_by.map(|u| u.0),
             created_at: t.created_at,
             updated_at: t.updated_at,
         }
     }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IncidentView {
+    pub id: Uuid,
+    pub opened_at: DateTime<Utc>,
+    /// `null` while the target is still down.
+    pub closed_at: Option<DateTime<Utc>>,
+    pub cause: String,
+    pub error_class: Option<String>,
+    pub first_check_id: Uuid,
+}
+
+impl From<&Incident> for IncidentView {
+    fn from(i: &Incident) -> Self {
+        Self {
+            id: i.id,
+            opened_at: i.opened_at,
+            closed_at: i.closed_at,
+            cause: i.cause.clone(),
+            error_class: i.error_class.map(|c| c.as_str().to_owned()),
+            first_check_id: i.first_check_id.0,
+        }
+    }
+}
+
+/// Uptime percentages; `null` where there were no checks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UptimeView {
+    #[serde(rename = "24h")]
+    pub day: Option<f64>,
+    #[serde(rename = "7d")]
+    pub week: Option<f64>,
+    #[serde(rename = "30d")]
+    pub month: Option<f64>,
+    #[serde(rename = "365d")]
+    pub year: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryBucketView {
+    pub start: DateTime<Utc>,
+    pub checks: u64,
+    pub up: u64,
+    pub degraded: u64,
+    pub uptime_percent: Option<f64>,
+    pub latency_min_ms: Option<u32>,
+    pub latency_mean_ms: Option<f64>,
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    pub latency_p99_ms: Option<f64>,
+    pub latency_max_ms: Option<u32>,
+}
+
+impl From<&RollupBucket> for HistoryBucketView {
+    fn from(b: &RollupBucket) -> Self {
+        let r = &b.rollup;
+        Self {
+            start: b.start,
+            checks: r.checks,
+            up: r.up,
+            degraded: r.degraded,
+            uptime_percent: r.uptime_percent(),
+            latency_min_ms: r.latency_min,
+            latency_mean_ms: r.latency_mean(),
+            latency_p50_ms: r.latency_quantile(0.5),
+            latency_p95_ms: r.latency_quantile(0.95),
+            latency_p99_ms: r.latency_quantile(0.99),
+            latency_max_ms: r.latency_max,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    /// 24h, 72h, 7d, 30d or 365d.
+    pub window: String,
+    pub bucket_seconds: u32,
+    /// Oldest first; every slot of the window is present.
+    pub buckets: Vec<HistoryBucketView>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// 24h (default), 72h, 7d, 30d or 365d.
+    pub window: Option<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentsQuery {
+    /// 1 to 1000; default 50.
+    pub limit: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

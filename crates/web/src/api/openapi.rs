@@ -22,13 +22,21 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::targets::delete,
         super::targets::status,
         super::targets::checks,
+        super::targets::incidents,
+        super::targets::uptime,
+        super::targets::history,
+        super::targets::pause,
+        super::targets::resume,
+        super::heartbeat::success,
+        super::heartbeat::fail,
+        super::heartbeat::start,
         super::health::healthz,
         super::health::readyz,
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
-        TimingsView, TargetStatusView, RegisterRequest, LoginRequest, ChangePasswordRequest, CreateTargetRequest,
+        TimingsView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest, CreateTargetRequest,
         UpdateTargetRequest)),
-    tags((name = "auth"), (name = "targets"), (name = "health"))
+    tags((name = "auth"), (name = "targets"), (name = "heartbeats"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -13,7 +13,7 @@ use super::models::*;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery, PathId};
-use crate::services::targets::{self, TargetChanges, TargetInput};
+use crate::services::targets::{self, TargetFields, Window};
 use crate::state::AppState;
 
 /// The organization's targets.
@@ -40,15 +40,9 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiJson(body): ApiJson<CreateTargetRequest>,
+    ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<(StatusCode, Json<TargetView>)> {
-    let input = TargetInput {
-        url: &body.url,
-        name: body.name.as_deref(),
-        interval_seconds: body.interval_seconds,
-        timeout_seconds: body.timeout_seconds,
-    };
-    let target = targets::create(&state, &current, input).await?;
+    let target = targets::create(&state, &current, body).await?;
     Ok((StatusCode::CREATED, Json((&target).into())))
 }
 
@@ -72,15 +66,9 @@ pub async fn update(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
-    ApiJson(body): ApiJson<UpdateTargetRequest>,
+    ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<Json<TargetView>> {
-    let changes = TargetChanges {
-        url: body.url.as_deref(),
-        name: body.name.as_ref().map(|n| n.as_deref()),
-        interval_seconds: body.interval_seconds,
-        timeout_seconds: body.timeout_seconds,
-    };
-    let target = targets::update(&state, &current, TargetId(id), changes).await?;
+    let target = targets::update(&state, &current, TargetId(id), body).await?;
     Ok(Json((&target).into()))
 }
 
@@ -137,6 +125,90 @@ pub async fn checks(
     Ok(Json(Page {
         items: page.iter().map(Into::into).collect(),
         next_cursor: next.map(encode_cursor),
+    }))
+}
+
+/// Pause checks of a target.
+#[utoipa::path(post, path = "/api/v1/targets/{id}/pause", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+pub async fn pause(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<TargetView>> {
+    let target = targets::set_paused(&state, &current, TargetId(id), true).await?;
+    Ok(Json((&target).into()))
+}
+
+/// Resume checks of a paused target; one runs at once.
+#[utoipa::path(post, path = "/api/v1/targets/{id}/resume", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+pub async fn resume(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<TargetView>> {
+    let target = targets::set_paused(&state, &current, TargetId(id), false).await?;
+    Ok(Json((&target).into()))
+}
+
+/// The target's incidents (confirmed down periods), newest first.
+#[utoipa::path(get, path = "/api/v1/targets/{id}/incidents", tag = "targets",
+    params(("id" = uuid::Uuid, Path), IncidentsQuery),
+    responses((status = 200, body = Page<IncidentView>), (status = 404, body = ErrorEnvelope)))]
+pub async fn incidents(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+    ApiQuery(query): ApiQuery<IncidentsQuery>,
+) -> ApiResult<Json<Page<IncidentView>>> {
+    let limit = match query.limit {
+        None => 50,
+        Some(n @ 1..=1000) => n as u32,
+        Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
+    };
+    let items = targets::incidents(&state, &current, TargetId(id), limit).await?;
+    Ok(Json(Page {
+        items: items.iter().map(Into::into).collect(),
+        next_cursor: None,
+    }))
+}
+
+/// Uptime over 24 h, 7 d, 30 d and 365 d, from roll-ups.
+#[utoipa::path(get, path = "/api/v1/targets/{id}/uptime", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = UptimeView), (status = 404, body = ErrorEnvelope)))]
+pub async fn uptime(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<UptimeView>> {
+    let [(_, day), (_, week), (_, month), (_, year)] =
+        targets::uptime(&state, &current, TargetId(id)).await?;
+    Ok(Json(UptimeView {
+        day,
+        week,
+        month,
+        year,
+    }))
+}
+
+/// Buckets of status and latency for charts: 24h and 72h in 15-minute
+/// buckets, 7d and 30d hourly, 365d daily.
+#[utoipa::path(get, path = "/api/v1/targets/{id}/history", tag = "targets",
+    params(("id" = uuid::Uuid, Path), HistoryQuery),
+    responses((status = 200, body = HistoryView), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+pub async fn history(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> ApiResult<Json<HistoryView>> {
+    let window = Window::parse(query.window.as_deref().unwrap_or("24h"))?;
+    let buckets = targets::history(&state, &current, TargetId(id), window).await?;
+    Ok(Json(HistoryView {
+        window: window.as_str().to_owned(),
+        bucket_seconds: window.bucket_seconds(),
+        buckets: buckets.iter().map(Into::into).collect(),
     }))
 }
 

@@ -2,4 +2,5 @@
 //! and the HTML pages both call these, so they can never disagree.
 
 pub mod accounts;
+pub mod heartbeat;
 pub mod targets;

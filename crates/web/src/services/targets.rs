@@ -1,40 +1,226 @@
 //! Targets of the caller's organization. Every call is scoped to
 //! `current.organization`; another tenant's target is simply not found.
 
-use chrono::Utc;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
 use pharos_domain::ids::TargetId;
-use pharos_domain::target::{IntervalSeconds, TargetName, TargetUrl, TimeoutSeconds};
-use pharos_storage::models::{Check, CheckCursor, NewTarget, Target, TargetPatch};
+use pharos_domain::rollup::{Rollup, DAY, HOUR, QUARTER_HOUR};
+use pharos_domain::target::{check_host, IntervalSeconds, TargetName, TargetUrl, TimeoutSeconds};
+use pharos_domain::ValidationError;
+use pharos_probes::CheckSpec;
+use pharos_storage::models::{
+    Check, CheckCursor, Incident, NewTarget, RollupBucket, Target, TargetPatch,
+};
+use rand::RngCore;
+use serde_json::{Map, Value};
 
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A new target as submitted.
-pub struct TargetInput<'a> {
-    pub url: &'a str,
-    pub name: Option<&'a str>,
-    pub interval_seconds: Option<i64>,
-    pub timeout_seconds: Option<i64>,
+/// A target as submitted: the common fields, and everything else, which
+/// describes the check (`kind` and that kind's settings).
+pub type TargetFields = Map<String, Value>;
+
+/// Grace after a heartbeat's period before it counts as missed, by default.
+const DEFAULT_GRACE_SECONDS: u32 = 60;
+const MAX_GRACE_SECONDS: i64 = 86_400;
+
+/// The check a submission describes, validated.
+struct ParsedCheck {
+    kind: String,
+    /// What is checked, for people (and the `url` column).
+    label: String,
+    spec_json: Option<String>,
 }
 
-/// Changes to a target as submitted; `name: Some(None)` clears the name.
-#[derive(Default)]
-pub struct TargetChanges<'a> {
-    pub url: Option<&'a str>,
-    pub name: Option<Option<&'a str>>,
-    pub interval_seconds: Option<i64>,
-    pub timeout_seconds: Option<i64>,
+fn take_i64(fields: &mut TargetFields, field: &'static str) -> Result<Option<i64>, ApiError> {
+    match fields.remove(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .map(Some)
+            .ok_or_else(|| ValidationError::new(field, "must be a whole number").into()),
+        Some(_) => Err(ValidationError::new(field, "must be a whole number").into()),
+    }
 }
 
-fn parse_name(raw: Option<&str>) -> Result<Option<TargetName>, ApiError> {
-    Ok(raw.map(TargetName::parse).transpose()?)
+/// `Ok(None)`: absent; `Ok(Some(None))`: null; `Ok(Some(Some(s)))`: a string.
+fn take_string(
+    fields: &mut TargetFields,
+    field: &'static str,
+) -> Result<Option<Option<String>>, ApiError> {
+    match fields.remove(field) {
+        None => Ok(None),
+        Some(Value::Null) => Ok(Some(None)),
+        Some(Value::String(s)) => Ok(Some(Some(s))),
+        Some(_) => Err(ValidationError::new(field, "must be a string").into()),
+    }
+}
+
+fn grace(raw: Option<i64>) -> Result<Option<u32>, ApiError> {
+    match raw {
+        None => Ok(None),
+        Some(g @ 0..=MAX_GRACE_SECONDS) => Ok(Some(g as u32)),
+        Some(_) => Err(ValidationError::new(
+            "grace_seconds",
+            format!("must be between 0 and {MAX_GRACE_SECONDS}"),
+        )
+        .into()),
+    }
+}
+
+/// The field a spec problem is best reported on.
+fn primary_field(kind: &str) -> &'static str {
+    match kind {
+        "http" => "url",
+        _ => "host",
+    }
+}
+
+/// The API calls the name a DNS check queries `host`, like every other
+/// kind, because `name` is the target's own display name; the stored
+/// check settings call it `name`.
+fn rename_key(fields: &mut TargetFields, from: &str, to: &str) {
+    if let Some(value) = fields.remove(from) {
+        fields.insert(to.to_owned(), value);
+    }
+}
+
+/// Stored check settings as the API shows them.
+pub fn check_settings_for_api(kind: &str, spec_json: &str) -> Option<Value> {
+    let mut fields: TargetFields = serde_json::from_str(spec_json).ok()?;
+    if kind == "dns" {
+        rename_key(&mut fields, "name", "host");
+    }
+    Some(Value::Object(fields))
+}
+
+/// Parses and judges the check fields: known kind, no unknown fields, the
+/// probes' own validation, and the SSRF rules on every host it contacts.
+fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedCheck, ApiError> {
+    let kind = match check.remove("kind") {
+        None | Some(Value::Null) => "http".to_owned(),
+        Some(Value::String(kind)) => kind,
+        Some(_) => return Err(ValidationError::new("kind", "must be a string").into()),
+    };
+    if kind == "heartbeat" {
+        if let Some(field) = check.keys().next() {
+            return Err(ApiError::BadRequest {
+                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_field",
+                message: format!("{field}: unknown field for a heartbeat target"),
+                field: Some(field.clone()),
+            });
+        }
+        return Ok(ParsedCheck {
+            kind,
+            label: "heartbeat".to_owned(),
+            spec_json: None,
+        });
+    }
+    if !matches!(kind.as_str(), "http" | "tcp" | "ping" | "dns" | "tls") {
+        return Err(ValidationError::new(
+            "kind",
+            "must be one of http, tcp, ping, dns, tls, heartbeat",
+        )
+        .into());
+    }
+    if kind == "http" {
+        // The URL rules (length, control characters, scheme, SSRF) first,
+        // with their precise messages.
+        match check.get("url") {
+            Some(Value::String(raw)) => {
+                let url = TargetUrl::parse(raw, allow_private)?;
+                check.insert("url".to_owned(), Value::String(url.as_str().to_owned()));
+            }
+            None | Some(Value::Null) => {
+                return Err(ValidationError::new("url", "is required").into())
+            }
+            Some(_) => return Err(ValidationError::new("url", "must be a string").into()),
+        }
+    }
+    if kind == "dns" {
+        if check.contains_key("name") {
+            return Err(ValidationError::new(
+                "name",
+                "is the target's name; a DNS check's name to resolve goes in host",
+            )
+            .into());
+        }
+        rename_key(&mut check, "host", "name");
+    }
+    // Each kind's settings are read as their own struct: serde cannot
+    // report unknown fields through an internally tagged enum.
+    let value = Value::Object(check);
+    let spec = match kind.as_str() {
+        "http" => CheckSpec::Http(strict(value, &kind)?),
+        "tcp" => CheckSpec::Tcp(strict(value, &kind)?),
+        "ping" => CheckSpec::Ping(strict(value, &kind)?),
+        "dns" => CheckSpec::Dns(strict(value, &kind)?),
+        _ => CheckSpec::Tls(strict(value, &kind)?),
+    };
+    spec.validate()
+        .map_err(|e| ValidationError::new(primary_field(&kind), e.to_string()))?;
+    match &spec {
+        CheckSpec::Http(_) => {}
+        CheckSpec::Tcp(c) => check_host("host", &c.host, allow_private)?,
+        CheckSpec::Ping(c) => check_host("host", &c.host, allow_private)?,
+        CheckSpec::Tls(c) => check_host("host", &c.host, allow_private)?,
+        CheckSpec::Dns(c) => {
+            if let Some(server) = &c.server {
+                let address = pharos_probes::spec::parse_dns_server(server)
+                    .map_err(|e| ValidationError::new("server", e.to_string()))?;
+                check_host("server", &address.ip().to_string(), allow_private)?;
+            }
+        }
+    }
+    let spec_json = serde_json::to_string(&spec).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(ParsedCheck {
+        kind,
+        label: spec.target_label(),
+        spec_json: Some(spec_json),
+    })
+}
+
+/// Deserialises one kind's settings, refusing unknown fields and naming
+/// the field at fault.
+fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: &str) -> Result<T, ApiError> {
+    let invalid = |field: String, message: String| ApiError::BadRequest {
+        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        code: "invalid_field",
+        message: format!("{field}: {message}"),
+        field: Some(field),
+    };
+    let mut unknown = Vec::new();
+    let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+        value,
+        &mut |path: serde_ignored::Path<'_>| unknown.push(path.to_string()),
+    ));
+    let parsed = parsed.map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." || (kind == "dns" && path == "name") {
+            primary_field(kind).to_owned()
+        } else {
+            path
+        };
+        let message = e
+            .into_inner()
+            .to_string()
+            .replace("field `name`", "field `host`");
+        invalid(field, message)
+    })?;
+    if let Some(field) = unknown.into_iter().next() {
+        return Err(invalid(field, format!("unknown field for a {kind} target")));
+    }
+    Ok(parsed)
 }
 
 /// A check may not outlast the interval between two checks.
 fn check_timeout_fits(interval: IntervalSeconds, timeout: TimeoutSeconds) -> Result<(), ApiError> {
     if timeout.get() >= interval.get() {
-        return Err(pharos_domain::ValidationError::new(
+        return Err(ValidationError::new(
             "timeout_seconds",
             "must be shorter than interval_seconds",
         )
@@ -43,34 +229,58 @@ fn check_timeout_fits(interval: IntervalSeconds, timeout: TimeoutSeconds) -> Res
     Ok(())
 }
 
+fn new_heartbeat_token() -> String {
+    let mut bytes = [0u8; 24];
+    rand::thread_rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
 pub async fn create(
     state: &AppState,
     current: &CurrentUser,
-    input: TargetInput<'_>,
+    mut fields: TargetFields,
 ) -> Result<Target, ApiError> {
     current.require_editor()?;
-    let allow_private = state.config.allow_private_targets;
-    let url = TargetUrl::parse(input.url, allow_private)?;
-    let name = parse_name(input.name)?;
-    let interval = input
-        .interval_seconds
+    let name = take_string(&mut fields, "name")?
+        .flatten()
+        .map(|raw| TargetName::parse(&raw))
+        .transpose()?;
+    let interval = take_i64(&mut fields, "interval_seconds")?
         .map(IntervalSeconds::parse)
         .transpose()?
         .unwrap_or(IntervalSeconds::DEFAULT);
-    let timeout = input
-        .timeout_seconds
+    let timeout = take_i64(&mut fields, "timeout_seconds")?
         .map(TimeoutSeconds::parse)
         .transpose()?
         .unwrap_or(TimeoutSeconds::DEFAULT);
-    check_timeout_fits(interval, timeout)?;
+    let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let check = parse_check(fields, state.config.allow_private_targets)?;
+    let heartbeat = check.kind == "heartbeat";
+    if !heartbeat {
+        check_timeout_fits(interval, timeout)?;
+    }
     state.limits.target_creation(current.organization.0)?;
+    let now = Utc::now();
+    let grace_seconds = heartbeat.then(|| grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS));
+    let token = heartbeat.then(new_heartbeat_token);
+    // A check runs at once; a heartbeat's first deadline is a period away.
+    let first_due_at = if heartbeat {
+        now + Duration::seconds(i64::from(interval.get()) + i64::from(grace_seconds.unwrap_or(0)))
+    } else {
+        now
+    };
     let new = NewTarget {
         created_by: current.user.id,
-        url: url.as_str(),
+        url: &check.label,
         name: name.as_ref().map(TargetName::as_str),
         interval_seconds: interval.get(),
         timeout_seconds: timeout.get(),
-        now: Utc::now(),
+        kind: &check.kind,
+        spec: check.spec_json.as_deref(),
+        heartbeat_token: token.as_deref(),
+        grace_seconds,
+        first_due_at,
+        now,
     };
     Ok(state.store.create_target(current.organization, new).await?)
 }
@@ -79,32 +289,53 @@ pub async fn update(
     state: &AppState,
     current: &CurrentUser,
     id: TargetId,
-    changes: TargetChanges<'_>,
+    mut fields: TargetFields,
 ) -> Result<Target, ApiError> {
     current.require_editor()?;
     let existing = get(state, current, id).await?;
-    let url = changes
-        .url
-        .map(|raw| TargetUrl::parse(raw, state.config.allow_private_targets))
+    let name = take_string(&mut fields, "name")?
+        .map(|value| value.map(|raw| TargetName::parse(&raw)).transpose())
         .transpose()?;
-    let name = changes.name.map(parse_name).transpose()?;
-    let interval = changes
-        .interval_seconds
+    let interval = take_i64(&mut fields, "interval_seconds")?
         .map(IntervalSeconds::parse)
         .transpose()?;
-    let timeout = changes
-        .timeout_seconds
+    let timeout = take_i64(&mut fields, "timeout_seconds")?
         .map(TimeoutSeconds::parse)
         .transpose()?;
-    check_timeout_fits(
-        interval.unwrap_or(IntervalSeconds::parse(existing.interval_seconds.into())?),
-        timeout.unwrap_or(TimeoutSeconds::parse(existing.timeout_seconds.into())?),
-    )?;
+    let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let check = if fields.is_empty() {
+        None
+    } else {
+        Some(parse_check(
+            merged_check(&existing, fields),
+            state.config.allow_private_targets,
+        )?)
+    };
+    let kind = check
+        .as_ref()
+        .map_or(existing.kind.as_str(), |c| c.kind.as_str());
+    if kind != existing.kind && (kind == "heartbeat" || existing.kind == "heartbeat") {
+        return Err(ValidationError::new(
+            "kind",
+            "a heartbeat target cannot become another kind, or the reverse",
+        )
+        .into());
+    }
+    if kind != "heartbeat" {
+        check_timeout_fits(
+            interval.unwrap_or(IntervalSeconds::parse(existing.interval_seconds.into())?),
+            timeout.unwrap_or(TimeoutSeconds::parse(existing.timeout_seconds.into())?),
+        )?;
+    }
     let patch = TargetPatch {
-        url: url.as_ref().map(TargetUrl::as_str),
+        url: check.as_ref().map(|c| c.label.as_str()),
         name: name.as_ref().map(|n| n.as_ref().map(TargetName::as_str)),
         interval_seconds: interval.map(IntervalSeconds::get),
         timeout_seconds: timeout.map(TimeoutSeconds::get),
+        check: check
+            .as_ref()
+            .map(|c| (c.kind.as_str(), c.spec_json.as_deref())),
+        grace_seconds,
         now: Utc::now(),
     };
     state
@@ -112,6 +343,35 @@ pub async fn update(
         .update_target(current.organization, id, patch)
         .await?
         .ok_or(ApiError::NotFound)
+}
+
+/// The stored check with the submitted check fields laid over it; a new
+/// `kind` starts from nothing.
+fn merged_check(existing: &Target, changes: TargetFields) -> TargetFields {
+    let changes_kind = changes
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if changes_kind.as_deref().is_some_and(|k| k != existing.kind) {
+        return changes;
+    }
+    let mut base: TargetFields = match &existing.spec {
+        Some(json) => serde_json::from_str(json).unwrap_or_default(),
+        None if existing.kind == "http" => {
+            let mut m = Map::new();
+            m.insert("url".to_owned(), Value::String(existing.url.clone()));
+            m
+        }
+        None => Map::new(),
+    };
+    if existing.kind == "dns" {
+        rename_key(&mut base, "name", "host");
+    }
+    base.insert("kind".to_owned(), Value::String(existing.kind.clone()));
+    for (key, value) in changes {
+        base.insert(key, value);
+    }
+    base
 }
 
 pub async fn get(
@@ -137,6 +397,21 @@ pub async fn delete(state: &AppState, current: &CurrentUser, id: TargetId) -> Re
     } else {
         Err(ApiError::NotFound)
     }
+}
+
+/// Pauses (no checks, state `paused`) or resumes (a check at once).
+pub async fn set_paused(
+    state: &AppState,
+    current: &CurrentUser,
+    id: TargetId,
+    paused: bool,
+) -> Result<Target, ApiError> {
+    current.require_editor()?;
+    state
+        .store
+        .set_paused(current.organization, id, paused, Utc::now())
+        .await?
+        .ok_or(ApiError::NotFound)
 }
 
 pub async fn status(
@@ -173,4 +448,136 @@ pub async fn checks(
         None
     };
     Ok((page, next))
+}
+
+pub async fn incidents(
+    state: &AppState,
+    current: &CurrentUser,
+    id: TargetId,
+    limit: u32,
+) -> Result<Vec<Incident>, ApiError> {
+    get(state, current, id).await?;
+    Ok(state
+        .store
+        .incidents(current.organization, id, limit)
+        .await?)
+}
+
+/// A span of history and the roll-up width that serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    Day,
+    ThreeDays,
+    Week,
+    Month,
+    Year,
+}
+
+impl Window {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        match raw {
+            "24h" => Ok(Window::Day),
+            "72h" => Ok(Window::ThreeDays),
+            "7d" => Ok(Window::Week),
+            "30d" => Ok(Window::Month),
+            "365d" => Ok(Window::Year),
+            _ => {
+                Err(ValidationError::new("window", "must be one of 24h, 72h, 7d, 30d, 365d").into())
+            }
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Window::Day => "24h",
+            Window::ThreeDays => "72h",
+            Window::Week => "7d",
+            Window::Month => "30d",
+            Window::Year => "365d",
+        }
+    }
+
+    pub fn span(self) -> Duration {
+        match self {
+            Window::Day => Duration::hours(24),
+            Window::ThreeDays => Duration::hours(72),
+            Window::Week => Duration::days(7),
+            Window::Month => Duration::days(30),
+            Window::Year => Duration::days(365),
+        }
+    }
+
+    /// The roll-up width read for this window.
+    pub fn bucket_seconds(self) -> u32 {
+        match self {
+            Window::Day | Window::ThreeDays => QUARTER_HOUR,
+            Window::Week | Window::Month => HOUR,
+            Window::Year => DAY,
+        }
+    }
+}
+
+/// The window's buckets, oldest first, every slot present (empty ones with
+/// zero checks) so charts have a fixed shape.
+pub async fn history(
+    state: &AppState,
+    current: &CurrentUser,
+    id: TargetId,
+    window: Window,
+) -> Result<Vec<RollupBucket>, ApiError> {
+    get(state, current, id).await?;
+    let width = window.bucket_seconds();
+    let now = Utc::now();
+    let first = bucket_floor(now - window.span(), width) + Duration::seconds(i64::from(width));
+    let stored = state
+        .store
+        .rollups(current.organization, id, width, first)
+        .await?;
+    let mut stored = stored.into_iter().peekable();
+    let mut buckets = Vec::new();
+    let mut start = first;
+    while start <= now {
+        let rollup = match stored.peek() {
+            Some(b) if b.start == start => stored.next().map(|b| b.rollup).unwrap_or_default(),
+            _ => Rollup::default(),
+        };
+        buckets.push(RollupBucket { start, rollup });
+        start += Duration::seconds(i64::from(width));
+    }
+    Ok(buckets)
+}
+
+fn bucket_floor(at: DateTime<Utc>, width: u32) -> DateTime<Utc> {
+    let width = i64::from(width.max(1));
+    DateTime::from_timestamp(at.timestamp().div_euclid(width) * width, 0).unwrap_or(at)
+}
+
+/// Uptime over the last 24 h, 7 d, 30 d and 365 d (`None` without checks).
+pub async fn uptime(
+    state: &AppState,
+    current: &CurrentUser,
+    id: TargetId,
+) -> Result<[(Window, Option<f64>); 4], ApiError> {
+    get(state, current, id).await?;
+    let now = Utc::now();
+    let mut out = [
+        (Window::Day, None),
+        (Window::Week, None),
+        (Window::Month, None),
+        (Window::Year, None),
+    ];
+    for (window, value) in out.iter_mut() {
+        let width = window.bucket_seconds();
+        let since = now - window.span();
+        let buckets = state
+            .store
+            .rollups(current.organization, id, width, since)
+            .await?;
+        let mut total = Rollup::default();
+        for bucket in &buckets {
+            total.add(&bucket.rollup);
+        }
+        *value = total.uptime_percent();
+    }
+    Ok(out)
 }

@@ -1,0 +1,177 @@
+//! A target's state and how one check result moves it.
+//!
+//! A failure is confirmed before a target is called down: the first
+//! failures only schedule a quick re-check. Up and degraded clear the count.
+
+use serde::{Deserialize, Serialize};
+
+use crate::check::Verdict;
+
+/// What Pharos believes about a target now. `Paused` is shown for paused
+/// targets; the stored state is the last one checks established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetState {
+    Pending,
+    Up,
+    Degraded,
+    Down,
+    Paused,
+}
+
+impl TargetState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Pending => "pending",
+            TargetState::Up => "up",
+            TargetState::Degraded => "degraded",
+            TargetState::Down => "down",
+            TargetState::Paused => "paused",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "pending" => Some(TargetState::Pending),
+            "up" => Some(TargetState::Up),
+            "degraded" => Some(TargetState::Degraded),
+            "down" => Some(TargetState::Down),
+            "paused" => Some(TargetState::Paused),
+            _ => None,
+        }
+    }
+}
+
+/// How many failures in a row make a target down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmation {
+    pub failures_to_confirm: u32,
+}
+
+impl Default for Confirmation {
+    fn default() -> Self {
+        Self {
+            failures_to_confirm: 2,
+        }
+    }
+}
+
+/// What happens to an incident with this result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IncidentChange {
+    None,
+    Open,
+    Close,
+}
+
+/// The state after one result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub state: TargetState,
+    pub consecutive_failures: u32,
+    /// The state changed (and is worth a history row).
+    pub changed: bool,
+    /// A failure is not yet confirmed: check again soon, not at the interval.
+    pub recheck_soon: bool,
+    pub incident: IncidentChange,
+}
+
+/// Applies one check `verdict` to a target in `state` with `failures`
+/// unconfirmed failures so far.
+pub fn apply(
+    state: TargetState,
+    failures: u32,
+    verdict: Verdict,
+    confirmation: Confirmation,
+) -> Transition {
+    let was_down = state == TargetState::Down;
+    let (next, consecutive_failures, recheck_soon) = match verdict {
+        Verdict::Up => (TargetState::Up, 0, false),
+        Verdict::Degraded => (TargetState::Degraded, 0, false),
+        Verdict::Down => {
+            let failures = failures.saturating_add(1);
+            if failures >= confirmation.failures_to_confirm.max(1) {
+                (TargetState::Down, failures, false)
+            } else {
+                (state, failures, true)
+            }
+        }
+    };
+    let incident = match (was_down, next == TargetState::Down) {
+        (false, true) => IncidentChange::Open,
+        (true, false) => IncidentChange::Close,
+        _ => IncidentChange::None,
+    };
+    Transition {
+        state: next,
+        consecutive_failures,
+        changed: next != state,
+        recheck_soon,
+        incident,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TWO: Confirmation = Confirmation {
+        failures_to_confirm: 2,
+    };
+
+    #[test]
+    fn first_success_leaves_pending() {
+        let t = apply(TargetState::Pending, 0, Verdict::Up, TWO);
+        assert_eq!(t.state, TargetState::Up);
+        assert!(t.changed);
+        assert_eq!(t.incident, IncidentChange::None);
+    }
+
+    #[test]
+    fn one_failure_is_rechecked_not_reported() {
+        let t = apply(TargetState::Up, 0, Verdict::Down, TWO);
+        assert_eq!(t.state, TargetState::Up);
+        assert_eq!(t.consecutive_failures, 1);
+        assert!(t.recheck_soon);
+        assert!(!t.changed);
+        assert_eq!(t.incident, IncidentChange::None);
+    }
+
+    #[test]
+    fn confirmed_failure_opens_an_incident_and_recovery_closes_it() {
+        let down = apply(TargetState::Up, 1, Verdict::Down, TWO);
+        assert_eq!(down.state, TargetState::Down);
+        assert_eq!(down.incident, IncidentChange::Open);
+        assert!(!down.recheck_soon);
+        let still = apply(TargetState::Down, 2, Verdict::Down, TWO);
+        assert_eq!(still.incident, IncidentChange::None);
+        assert!(!still.changed);
+        let back = apply(TargetState::Down, 3, Verdict::Degraded, TWO);
+        assert_eq!(back.state, TargetState::Degraded);
+        assert_eq!(back.incident, IncidentChange::Close);
+        assert_eq!(back.consecutive_failures, 0);
+    }
+
+    #[test]
+    fn a_new_target_that_fails_goes_down_after_confirmation() {
+        let first = apply(TargetState::Pending, 0, Verdict::Down, TWO);
+        assert_eq!(first.state, TargetState::Pending);
+        let second = apply(first.state, first.consecutive_failures, Verdict::Down, TWO);
+        assert_eq!(second.state, TargetState::Down);
+        assert_eq!(second.incident, IncidentChange::Open);
+    }
+
+    #[test]
+    fn confirmation_of_one_reports_at_once() {
+        let t = apply(
+            TargetState::Up,
+            0,
+            Verdict::Down,
+            Confirmation {
+                failures_to_confirm: 1,
+            },
+        );
+        assert_eq!(t.state, TargetState::Down);
+        assert_eq!(t.incident, IncidentChange::Open);
+    }
+}

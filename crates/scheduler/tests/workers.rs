@@ -1,0 +1,279 @@
+//! Workers against a real store and local HTTP servers: every due check
+//! runs once, failures are confirmed before a target is down, incidents
+//! open and close, results land in roll-ups.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::Utc;
+use pharos_domain::status::{Confirmation, TargetState};
+use pharos_domain::AddressPolicy;
+use pharos_probes::{ProbeSettings, Prober};
+use pharos_scheduler::{run_worker, WorkerConfig};
+use pharos_storage::models::{NewAccount, NewTarget, Target};
+use pharos_storage::testing::{Backend, TestDatabase};
+use pharos_storage::Store;
+use tokio_util::sync::CancellationToken;
+
+/// A local server that counts requests per path and answers 200, or 500
+/// while `failing` is set.
+#[derive(Clone, Default)]
+struct Farm {
+    hits: Arc<Mutex<HashMap<String, u32>>>,
+    failing: Arc<AtomicBool>,
+}
+
+async fn start_farm() -> (SocketAddr, Farm) {
+    let farm = Farm::default();
+    let app = axum::Router::new()
+        .route(
+            "/{name}",
+            axum::routing::get(
+                |State(farm): State<Farm>, Path(name): Path<String>| async move {
+                    if let Ok(mut hits) = farm.hits.lock() {
+                        *hits.entry(name).or_default() += 1;
+                    }
+                    if farm.failing.load(Ordering::SeqCst) {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::OK
+                    }
+                },
+            ),
+        )
+        .with_state(farm.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (address, farm)
+}
+
+fn prober() -> Prober {
+    let policy = AddressPolicy {
+        allow_private: false,
+        also_allow: vec!["127.0.0.1".parse().expect("ip")],
+    };
+    Prober::new(ProbeSettings::with_policy(policy)).expect("prober")
+}
+
+async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) -> Vec<Target> {
+    let (user, org) = store
+        .create_account(NewAccount {
+            email: "ops@example.com",
+            password_hash: "x",
+            organization_name: "Ops",
+            now: Utc::now(),
+        })
+        .await
+        .expect("account");
+    let mut targets = Vec::new();
+    for i in 0..count {
+        let url = format!("http://{farm}/t{i}");
+        let target = store
+            .create_target(
+                org.id,
+                NewTarget {
+                    created_by: user.id,
+                    url: &url,
+                    name: None,
+                    interval_seconds: interval,
+                    timeout_seconds: 1,
+                    kind: "http",
+                    spec: None,
+                    heartbeat_token: None,
+                    grace_seconds: None,
+                    first_due_at: Utc::now(),
+                    now: Utc::now(),
+                },
+            )
+            .await
+            .expect("target");
+        targets.push(target);
+    }
+    targets
+}
+
+fn config(id: &str) -> WorkerConfig {
+    WorkerConfig {
+        worker_id: id.to_owned(),
+        idle_poll: Duration::from_millis(50),
+        retry_after: Duration::from_secs(1),
+        // Every farm target shares one host; the per-host cap is tested apart.
+        per_host: 1_000,
+        ..WorkerConfig::default()
+    }
+}
+
+async fn two_workers_check_each_due_target_exactly_once(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let (farm_addr, farm) = start_farm().await;
+    let targets = seed(&*store, farm_addr, 40, 2).await;
+
+    let shutdown = CancellationToken::new();
+    let workers: Vec<_> = ["w1", "w2"]
+        .into_iter()
+        .map(|id| {
+            tokio::spawn(run_worker(
+                store.clone(),
+                prober(),
+                config(id),
+                shutdown.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(6_500)).await;
+    shutdown.cancel();
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+
+    let hits = farm.hits.lock().expect("hits").clone();
+    let org = targets[0].organization_id;
+    for (i, target) in targets.iter().enumerate() {
+        let checks = store
+            .checks(org, target.id, None, 1000)
+            .await
+            .expect("checks");
+        let served = hits.get(&format!("t{i}")).copied().unwrap_or(0) as usize;
+        // Every request the farm saw became exactly one stored result.
+        assert_eq!(
+            checks.len(),
+            served,
+            "target {i}: stored {} vs served {served}",
+            checks.len()
+        );
+        // First at once, then every 2 s on its grid: 3 or 4 in 6.5 s.
+        assert!(
+            (3..=4).contains(&checks.len()),
+            "target {i} was checked {} times",
+            checks.len()
+        );
+        // No slot ran twice: consecutive checks are about an interval apart.
+        for pair in checks.windows(2) {
+            let gap = (pair[0].checked_at - pair[1].checked_at).num_milliseconds();
+            assert!(gap > 1_000, "target {i}: two checks {gap} ms apart");
+        }
+    }
+}
+
+async fn failures_are_confirmed_then_open_and_close_an_incident(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let (farm_addr, farm) = start_farm().await;
+    let target = seed(&*store, farm_addr, 1, 30).await.remove(0);
+    let org = target.organization_id;
+    let shutdown = CancellationToken::new();
+    let worker_config = WorkerConfig {
+        confirmation: Confirmation {
+            failures_to_confirm: 2,
+        },
+        ..config("w")
+    };
+    let worker = tokio::spawn(run_worker(
+        store.clone(),
+        prober(),
+        worker_config,
+        shutdown.clone(),
+    ));
+
+    let wait_for = |state: TargetState| {
+        let store = store.clone();
+        async move {
+            for _ in 0..100 {
+                let t = store
+                    .target(org, target.id)
+                    .await
+                    .expect("get")
+                    .expect("found");
+                if t.state == state {
+                    return t;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("target never became {state:?}");
+        }
+    };
+    wait_for(TargetState::Up).await;
+    // Failing now: the first failure is re-checked (1 s later), not reported.
+    farm.failing.store(true, Ordering::SeqCst);
+    store
+        .set_paused(org, target.id, true, Utc::now())
+        .await
+        .expect("pause");
+    store
+        .set_paused(org, target.id, false, Utc::now())
+        .await
+        .expect("resume");
+    let down = wait_for(TargetState::Down).await;
+    assert!(down.consecutive_failures >= 2);
+    let checks = store
+        .checks(org, target.id, None, 10)
+        .await
+        .expect("checks");
+    let failures: Vec<_> = checks.iter().take_while(|c| !c.is_up).collect();
+    assert!(failures.len() >= 2, "down only after two failures in a row");
+    let gap = (failures[0].checked_at - failures[1].checked_at).num_milliseconds();
+    assert!(
+        gap < 10_000,
+        "the confirmation re-check came soon, not a full interval later ({gap} ms)"
+    );
+    let incidents = store
+        .incidents(org, target.id, 10)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    assert!(incidents[0].closed_at.is_none());
+    assert!(incidents[0].cause.contains("500"), "{}", incidents[0].cause);
+
+    // Recovery closes it.
+    farm.failing.store(false, Ordering::SeqCst);
+    store
+        .set_paused(org, target.id, true, Utc::now())
+        .await
+        .expect("pause");
+    store
+        .set_paused(org, target.id, false, Utc::now())
+        .await
+        .expect("resume");
+    wait_for(TargetState::Up).await;
+    let incidents = store
+        .incidents(org, target.id, 10)
+        .await
+        .expect("incidents");
+    assert!(incidents[0].closed_at.is_some());
+
+    shutdown.cancel();
+    worker.await.expect("worker");
+    let rollups = store
+        .rollups(org, target.id, 900, Utc::now() - chrono::Duration::hours(1))
+        .await
+        .expect("rollups");
+    let total: u64 = rollups.iter().map(|b| b.rollup.checks).sum();
+    assert_eq!(
+        total as usize,
+        store
+            .checks(org, target.id, None, 1000)
+            .await
+            .expect("checks")
+            .len()
+    );
+}
+
+pharos_storage::on_both_backends!(
+    two_workers_check_each_due_target_exactly_once,
+    failures_are_confirmed_then_open_and_close_an_incident,
+);
