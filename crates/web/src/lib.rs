@@ -6,6 +6,7 @@ pub mod auth;
 mod client_addr;
 pub mod error;
 pub mod extract;
+pub mod pages;
 pub mod services;
 pub mod state;
 
@@ -29,6 +30,7 @@ pub use state::{AppState, WebConfig};
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     api::routes()
+        .merge(pages::routes())
         .fallback(|| async { ApiError::NotFound })
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(

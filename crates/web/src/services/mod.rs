@@ -2,5 +2,6 @@
 //! and the HTML pages both call these, so they can never disagree.
 
 pub mod accounts;
+pub mod dashboard;
 pub mod heartbeat;
 pub mod targets;

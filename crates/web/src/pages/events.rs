@@ -1,0 +1,139 @@
+//! `/events`: Server-Sent Events with the state of the caller's targets.
+//! The server reads the organization's latest checks once a second and
+//! sends what changed; the page's script patches the rows in place. A
+//! stream lives a few minutes, then the browser reconnects, which checks
+//! the session again (a logged-out session stops receiving).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::IntoResponse;
+use futures_util::stream::{self, Stream};
+use serde::Serialize;
+
+use super::format::{self, badge};
+use super::PageUser;
+use crate::auth::CurrentUser;
+use crate::services::targets;
+use crate::state::AppState;
+
+const POLL: Duration = Duration::from_secs(1);
+const STREAM_LIFETIME: Duration = Duration::from_secs(300);
+
+/// What a dashboard row shows that can change between checks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LiveStatus {
+    pub id: String,
+    pub state: &'static str,
+    pub label: &'static str,
+    pub icon: &'static str,
+    pub checked_iso: String,
+    pub checked_full: String,
+    pub latency: String,
+}
+
+async fn snapshot(state: &AppState, current: &CurrentUser) -> Option<HashMap<String, LiveStatus>> {
+    let pairs = match targets::status(state, current).await {
+        Ok(pairs) => pairs,
+        Err(e) => {
+            tracing::debug!(error = %e, "live status read failed; retrying next tick");
+            return None;
+        }
+    };
+    Some(
+        pairs
+            .into_iter()
+            .map(|(target, check)| {
+                let b = badge(target.shown_state());
+                let status = LiveStatus {
+                    id: target.id.0.to_string(),
+                    state: b.value,
+                    label: b.label,
+                    icon: b.icon,
+                    checked_iso: check
+                        .as_ref()
+                        .map(|c| format::iso(c.checked_at))
+                        .unwrap_or_default(),
+                    checked_full: check
+                        .as_ref()
+                        .map(|c| format::full(c.checked_at))
+                        .unwrap_or_default(),
+                    latency: format::latency(check.as_ref().and_then(|c| c.latency_ms)),
+                };
+                (status.id.clone(), status)
+            })
+            .collect(),
+    )
+}
+
+struct Poller {
+    state: AppState,
+    current: CurrentUser,
+    seen: HashMap<String, LiveStatus>,
+    started: tokio::time::Instant,
+    first: bool,
+}
+
+/// Events since the last tick: one `status` per changed target, and a
+/// `targets` event when targets were added or removed.
+fn changes(seen: &HashMap<String, LiveStatus>, now: &HashMap<String, LiveStatus>) -> Vec<Event> {
+    let mut events: Vec<Event> = now
+        .values()
+        .filter(|s| seen.get(&s.id) != Some(*s))
+        .filter_map(|s| Event::default().event("status").json_data(s).ok())
+        .collect();
+    if seen.len() != now.len() || seen.keys().any(|k| !now.contains_key(k)) {
+        events.push(
+            Event::default()
+                .event("targets")
+                .data(now.len().to_string()),
+        );
+    }
+    events
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+) -> impl IntoResponse {
+    let poller = Poller {
+        state,
+        current,
+        seen: HashMap::new(),
+        started: tokio::time::Instant::now(),
+        first: true,
+    };
+    let events = stream::unfold(poller, |mut p| async move {
+        loop {
+            if p.started.elapsed() > STREAM_LIFETIME {
+                return None;
+            }
+            if !p.first {
+                tokio::time::sleep(POLL).await;
+            }
+            let Some(now) = snapshot(&p.state, &p.current).await else {
+                continue;
+            };
+            // The page was rendered moments ago and what changed since is
+            // unknown here, so the first tick sends every row.
+            let batch = if p.first {
+                now.values()
+                    .filter_map(|s| Event::default().event("status").json_data(s).ok())
+                    .collect()
+            } else {
+                changes(&p.seen, &now)
+            };
+            p.first = false;
+            p.seen = now;
+            if !batch.is_empty() {
+                return Some((stream::iter(batch.into_iter().map(Ok::<_, Infallible>)), p));
+            }
+        }
+    });
+    let flat: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
+        Box::pin(futures_util::StreamExt::flatten(events));
+    Sse::new(flat).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

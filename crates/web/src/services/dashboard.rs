@@ -1,0 +1,189 @@
+//! What the dashboard pages show beyond one target: every target of the
+//! organization with its newest check and its last 24 h from the hourly
+//! roll-ups. Built on the same store calls as the API, scoped to the
+//! caller's organization.
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::{stream, StreamExt};
+use pharos_domain::rollup::{Rollup, HOUR, QUARTER_HOUR};
+use pharos_domain::status::TargetState;
+use pharos_storage::models::{Check, RollupBucket, Target};
+
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+use crate::services::targets;
+use crate::state::AppState;
+
+/// Checks that fell into one slice of time, as charts draw them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    pub total: u64,
+    pub up: u64,
+    pub degraded: u64,
+    pub p50_ms: Option<u32>,
+    pub p95_ms: Option<u32>,
+}
+
+impl Bucket {
+    pub fn from_rollup(bucket: &RollupBucket, width: Duration) -> Self {
+        let r = &bucket.rollup;
+        let ms = |q: f64| {
+            r.latency_quantile(q)
+                .map(|v| v.round().clamp(0.0, 4e9) as u32)
+        };
+        Self {
+            start: bucket.start,
+            end: bucket.start + width,
+            total: r.checks,
+            up: r.up,
+            degraded: r.degraded,
+            p50_ms: ms(0.5),
+            p95_ms: ms(0.95),
+        }
+    }
+
+    /// Share of checks that were up, in percent; `None` with no checks.
+    pub fn uptime(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.up as f64 * 100.0 / self.total as f64)
+    }
+
+    /// The worst thing that happened in the bucket; `None` without checks.
+    pub fn state(&self) -> Option<TargetState> {
+        if self.total == 0 {
+            None
+        } else if self.up < self.total {
+            Some(TargetState::Down)
+        } else if self.degraded > 0 {
+            Some(TargetState::Degraded)
+        } else {
+            Some(TargetState::Up)
+        }
+    }
+}
+
+/// Uptime over all `buckets`, in percent; `None` with no checks at all.
+pub fn uptime_of(buckets: &[Bucket]) -> Option<f64> {
+    let total: u64 = buckets.iter().map(|b| b.total).sum();
+    let up: u64 = buckets.iter().map(|b| b.up).sum();
+    (total > 0).then(|| up as f64 * 100.0 / total as f64)
+}
+
+/// Roll-up buckets as chart buckets of `width`, oldest first.
+pub fn buckets(history: &[RollupBucket], width: Duration) -> Vec<Bucket> {
+    history
+        .iter()
+        .map(|b| Bucket::from_rollup(b, width))
+        .collect()
+}
+
+/// Lays stored roll-ups (of any width up to an hour) onto `count` fixed
+/// hourly slots ending with the current hour, so every strip has the same
+/// shape.
+fn hourly_slots(stored: &[RollupBucket], now: DateTime<Utc>, count: i64) -> Vec<Bucket> {
+    let width = Duration::seconds(i64::from(HOUR));
+    let hour = i64::from(HOUR);
+    let current =
+        DateTime::from_timestamp(now.timestamp().div_euclid(hour) * hour, 0).unwrap_or(now);
+    (0..count)
+        .rev()
+        .map(|back| {
+            let start = current - width * i32::try_from(back).unwrap_or(0);
+            let rollup = stored
+                .iter()
+                .filter(|b| b.start >= start && b.start < start + width)
+                .fold(Rollup::default(), |mut acc, b| {
+                    acc.add(&b.rollup);
+                    acc
+                });
+            Bucket::from_rollup(&RollupBucket { start, rollup }, width)
+        })
+        .collect()
+}
+
+/// The organization's targets with their newest check and their last
+/// 24 h in hourly buckets, in the store's order. Read from the
+/// quarter-hour roll-ups, which are written with every check (the hourly
+/// ones may lag).
+pub struct Overview {
+    pub rows: Vec<OverviewRow>,
+    pub now: DateTime<Utc>,
+}
+
+pub struct OverviewRow {
+    pub target: Target,
+    pub latest: Option<Check>,
+    pub day: Vec<Bucket>,
+}
+
+/// Roll-up reads run this many at a time: enough to hide latency, few
+/// enough to leave the pool to other requests.
+const READS_IN_FLIGHT: usize = 8;
+
+pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overview, ApiError> {
+    let now = Utc::now();
+    let pairs = targets::status(state, current).await?;
+    let since = now - Duration::hours(24);
+    let org = current.organization;
+    // Owned ids and store handles: the futures must not borrow `pairs`.
+    let ids: Vec<_> = pairs.iter().map(|(target, _)| target.id).collect();
+    let days: Vec<Result<Vec<RollupBucket>, ApiError>> = stream::iter(ids)
+        .map(|id| {
+            let store = state.store.clone();
+            async move { Ok(store.rollups(org, id, QUARTER_HOUR, since).await?) }
+        })
+        .buffered(READS_IN_FLIGHT)
+        .collect()
+        .await;
+    let rows = pairs
+        .into_iter()
+        .zip(days)
+        .map(|((target, latest), day)| {
+            Ok(OverviewRow {
+                target,
+                latest,
+                day: hourly_slots(&day?, now, 24),
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok(Overview { rows, now })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rollup(checks: u64, up: u64) -> Rollup {
+        Rollup {
+            checks,
+            up,
+            ..Rollup::default()
+        }
+    }
+
+    #[test]
+    fn slots_cover_the_day_and_keep_failures_visible() {
+        let now = Utc::now();
+        let hour = Duration::hours(1);
+        let this_hour =
+            DateTime::from_timestamp(now.timestamp().div_euclid(3600) * 3600, 0).unwrap_or(now);
+        let stored = vec![
+            RollupBucket {
+                start: this_hour - hour * 2,
+                rollup: rollup(10, 10),
+            },
+            RollupBucket {
+                start: this_hour,
+                rollup: rollup(4, 3),
+            },
+        ];
+        let slots = hourly_slots(&stored, now, 24);
+        assert_eq!(slots.len(), 24);
+        assert_eq!(slots[23].state(), Some(TargetState::Down));
+        assert_eq!(slots[21].state(), Some(TargetState::Up));
+        assert_eq!(slots[22].state(), None);
+        let up = uptime_of(&slots).unwrap_or_default();
+        assert!((up - 13.0 * 100.0 / 14.0).abs() < 1e-9);
+    }
+}
