@@ -1,0 +1,153 @@
+// The core flows in Chromium against the real server: register, log in,
+// add a target, watch it go up and then down live, read its history and
+// incident, log out; a second user sees nothing of the first; every page
+// passes an axe scan and is photographed.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import {
+  buildPharos,
+  startPharos,
+  startSite,
+  launchBrowser,
+  assertAccessible,
+  screenshot,
+} from "./harness.mjs";
+
+const PASSWORD = "correct horse battery";
+let pharos;
+let site;
+let chrome;
+
+before(async () => {
+  buildPharos();
+  pharos = await startPharos();
+  site = await startSite();
+  chrome = await launchBrowser();
+});
+
+after(async () => {
+  await chrome?.close();
+  await site?.stop();
+  await pharos?.stop();
+});
+
+async function register(page, email, organization) {
+  await page.goto(`${pharos.base}/register`);
+  await page.getByLabel("Organization name").fill(organization);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${pharos.base}/login`);
+}
+
+async function logIn(page, email) {
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(`${pharos.base}/`);
+}
+
+test("a user watches a target go up, then down live, and reads its history", { timeout: 240_000 }, async () => {
+  const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  // A form answered 422 is expected (the error test below); anything else
+  // logged as an error (a script fault, a CSP refusal) is a failure.
+  page.on("console", (m) => m.type() === "error" && !/status of 422/.test(m.text()) && problems.push(m.text()));
+  page.on("pageerror", (e) => problems.push(String(e)));
+
+  await page.goto(`${pharos.base}/`);
+  assert.equal(new URL(page.url()).pathname, "/login", "no session goes to /login");
+  await assertAccessible(page, "login");
+  await screenshot(page, "login");
+
+  await page.goto(`${pharos.base}/register`);
+  await assertAccessible(page, "register");
+  await screenshot(page, "register");
+  // A mismatch is shown by the field.
+  await page.getByLabel("Email").fill("ada@example.com");
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill("not the same at all");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.locator("#e-confirm").waitFor();
+  await assertAccessible(page, "register with errors");
+  await screenshot(page, "register-errors");
+
+  await register(page, "ada@example.com", "Analytical Engines");
+  await page.getByText("Your account was created").waitFor();
+  await logIn(page, "ada@example.com");
+  await page.getByText("Nothing is watched yet").waitFor();
+  await assertAccessible(page, "empty dashboard");
+  await screenshot(page, "dashboard-empty");
+
+  await page.getByRole("link", { name: "Add your first target" }).click();
+  await assertAccessible(page, "new target");
+  await screenshot(page, "target-new");
+  await page.getByLabel("Name", { exact: true }).fill("Local site");
+  await page.getByLabel("URL to check").fill(site.url);
+  await page.getByLabel("Check every (seconds)").fill("30");
+  await page.getByLabel("Timeout (seconds)").fill("2");
+  await page.getByRole("button", { name: "Add target" }).click();
+  await page.waitForURL(/\/targets\/[0-9a-f-]{36}$/);
+  const detailUrl = page.url();
+  const id = detailUrl.split("/").pop();
+
+  await page.goto(`${pharos.base}/`);
+  const state = page.locator(`#t-${id} .c-state`);
+  await state.getByText("Up").waitFor({ timeout: 30_000 });
+  await assertAccessible(page, "dashboard");
+  await screenshot(page, "dashboard-up");
+
+  // The site goes away; the row turns down without a reload.
+  await site.stop();
+  let reloaded = false;
+  page.on("framenavigated", (f) => f === page.mainFrame() && (reloaded = true));
+  await state.getByText("Down").waitFor({ timeout: 90_000 });
+  assert.equal(reloaded, false, "the change arrived without a reload");
+  await page.locator("#live").getByText("is now down").waitFor();
+  await screenshot(page, "dashboard-down");
+
+  // Narrow phones get the same content.
+  await page.setViewportSize({ width: 375, height: 800 });
+  await screenshot(page, "dashboard-375");
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  await page.getByRole("link", { name: "Local site" }).click();
+  await page.waitForURL(detailUrl);
+  await page.locator("#detail-state").getByText("Down").waitFor();
+  await page.getByRole("heading", { name: "History, last 72 hours" }).waitFor();
+  assert.ok((await page.locator(".history svg rect.s-down").count()) >= 1, "history shows the failing checks");
+  const incidents = page.locator("table.incidents tbody tr");
+  assert.ok((await incidents.count()) >= 1, "the incident is listed");
+  assert.ok((await page.locator("table.checks tbody tr").count()) >= 2, "checks are listed");
+  await assertAccessible(page, "target detail");
+  await screenshot(page, "target-detail");
+
+  await page.getByRole("link", { name: "Edit target" }).click();
+  await assertAccessible(page, "edit target");
+  await screenshot(page, "target-edit");
+
+  await page.goto(`${pharos.base}/settings`);
+  await assertAccessible(page, "settings");
+  await screenshot(page, "settings");
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.waitForURL(`${pharos.base}/login`);
+  await page.goto(`${pharos.base}/`);
+  assert.equal(new URL(page.url()).pathname, "/login");
+  assert.deepEqual(problems, [], "no script errors or CSP refusals");
+  await context.close();
+
+  // Someone else sees none of it.
+  const other = await chrome.browser.newContext();
+  const page2 = await other.newPage();
+  await register(page2, "grace@example.com", "Other org");
+  await logIn(page2, "grace@example.com");
+  await page2.getByText("Nothing is watched yet").waitFor();
+  assert.equal(await page2.getByText("Local site").count(), 0);
+  const response = await page2.goto(detailUrl);
+  assert.equal(response.status(), 404);
+  await screenshot(page2, "not-found");
+  await other.close();
+});
