@@ -94,7 +94,7 @@ async fn seed(store: &Arc<dyn pharos_storage::Store>) {
             .enumerate()
             .map(|(i, claim)| {
                 // One check in 37 fails, so strips and uptimes have something to show.
-                let up = (i + round as usize) % 37 > 0;
+                let up = !matches!((i + round as usize) % 37, 0);
                 let t = &claim.target;
                 let verdict = if up { Verdict::Up } else { Verdict::Down };
                 let transition = apply(
