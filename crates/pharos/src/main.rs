@@ -66,6 +66,11 @@ enum Command {
         #[command(subcommand)]
         task: commands::admin::AdminTask,
     },
+    /// Measure the scheduler: seed targets against a local farm, run workers, report.
+    Bench {
+        #[command(flatten)]
+        args: commands::bench::BenchArgs,
+    },
     /// Check one URL or host now and print the result with its timings.
     Check {
         #[command(flatten)]
@@ -118,6 +123,7 @@ fn main() -> ExitCode {
             Command::Admin { database, task } => commands::admin::run(database, task)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Bench { args } => commands::bench::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Check { probes, args } => {
                 let code =
                     pharos_probes::cli::run(args, commands::run::probe_settings(&probes)).await;

@@ -49,7 +49,7 @@ impl Default for WorkerConfig {
             per_organization: 64,
             per_host: 16,
             lease: Duration::from_secs(30),
-            idle_poll: Duration::from_millis(250),
+            idle_poll: Duration::from_millis(100),
             drain_timeout: Duration::from_secs(10),
             confirmation: Confirmation::default(),
             retry_after: Duration::from_secs(20),

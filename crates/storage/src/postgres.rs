@@ -39,4 +39,5 @@ crate::shared::impl_store!(
     migrator = MIGRATOR,
     // Concurrent workers skip each other's claims instead of waiting.
     claim_lock = "FOR UPDATE SKIP LOCKED",
+    size_sql = "SELECT pg_database_size(current_database())",
 );

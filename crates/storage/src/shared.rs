@@ -13,7 +13,8 @@ macro_rules! impl_store {
         db = $db:ty,
         backend = $backend:literal,
         migrator = $migrator:expr,
-        claim_lock = $claim_lock:literal $(,)?
+        claim_lock = $claim_lock:literal,
+        size_sql = $size_sql:literal $(,)?
     ) => {
         impl $store {
             /// Everything a stored check brings with it: the row, the state
@@ -110,6 +111,11 @@ macro_rules! impl_store {
         impl $crate::store::Store for $store {
             fn backend(&self) -> &'static str {
                 $backend
+            }
+
+            async fn database_bytes(&self) -> $crate::error::StoreResult<i64> {
+                let (bytes,): (i64,) = sqlx::query_as($size_sql).fetch_one(self.reader()).await?;
+                Ok(bytes)
             }
 
             async fn migrate(&self) -> $crate::error::StoreResult<()> {
@@ -405,6 +411,56 @@ macro_rules! impl_store {
                 row.try_into()
             }
 
+            async fn create_targets(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                targets: &[$crate::models::NewTarget<'_>],
+            ) -> $crate::error::StoreResult<u64> {
+                let mut tx = self.writer().begin().await?;
+                for target in targets {
+                    let now = $crate::rows::to_micros(target.now);
+                    sqlx::query(
+                        "INSERT INTO targets (id, organization_id, created_by, url, name, interval_seconds, \
+                           timeout_seconds, created_at, updated_at, next_due_at, kind, spec, heartbeat_token, \
+                           grace_seconds) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13)",
+                    )
+                    .bind(pharos_domain::ids::TargetId::new().0)
+                    .bind(org.0)
+                    .bind(target.created_by.0)
+                    .bind(target.url)
+                    .bind(target.name)
+                    .bind(i64::from(target.interval_seconds))
+                    .bind(i64::from(target.timeout_seconds))
+                    .bind(now)
+                    .bind($crate::rows::to_micros(target.first_due_at))
+                    .bind(target.kind)
+                    .bind(target.spec)
+                    .bind(target.heartbeat_token)
+                    .bind(target.grace_seconds.map(i64::from))
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(targets.len() as u64)
+            }
+
+            async fn check_times(
+                &self,
+                since: chrono::DateTime<chrono::Utc>,
+                until: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, chrono::DateTime<chrono::Utc>)>> {
+                let rows: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT target_id, checked_at FROM checks WHERE checked_at >= $1 AND checked_at < $2 \
+                     ORDER BY checked_at",
+                )
+                .bind($crate::rows::to_micros(since))
+                .bind($crate::rows::to_micros(until))
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows.into_iter().map(|(id, at)| (pharos_domain::ids::TargetId(id), at)).collect())
+            }
+
             async fn targets(
                 &self,
                 org: pharos_domain::ids::OrganizationId,
@@ -660,6 +716,36 @@ macro_rules! impl_store {
                     .fetch_all(self.reader())
                     .await?;
                 Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn organization_rollups(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                width: u32,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, $crate::models::RollupBucket)>> {
+                #[derive(sqlx::FromRow)]
+                struct Row {
+                    target_id: uuid::Uuid,
+                    #[sqlx(flatten)]
+                    rollup: $crate::rows::RollupRow,
+                }
+                let sql = format!(
+                    "SELECT r.target_id, {} FROM check_rollups r JOIN targets t ON t.id = r.target_id \
+                     WHERE t.organization_id = $1 AND r.bucket_seconds = $2 AND r.bucket_start >= $3 \
+                     ORDER BY r.target_id, r.bucket_start",
+                    $crate::rows::ROLLUP_COLUMNS
+                );
+                let rows: Vec<Row> = sqlx::query_as(&sql)
+                    .bind(org.0)
+                    .bind(i64::from(width))
+                    .bind($crate::rows::bucket_start(since, width))
+                    .fetch_all(self.reader())
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|row| (pharos_domain::ids::TargetId(row.target_id), row.rollup.into()))
+                    .collect())
             }
 
             async fn prune_checks(

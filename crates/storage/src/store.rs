@@ -14,6 +14,9 @@ pub trait Store: Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for logs and readiness.
     fn backend(&self) -> &'static str;
 
+    /// Bytes the database takes on disk.
+    async fn database_bytes(&self) -> StoreResult<i64>;
+
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
     /// The database answers and every migration Pharos knows is applied.
@@ -53,6 +56,12 @@ pub trait Store: Send + Sync + 'static {
         org: OrganizationId,
         target: NewTarget<'_>,
     ) -> StoreResult<Target>;
+    /// Creates many targets in one transaction (imports, benchmarks).
+    async fn create_targets(
+        &self,
+        org: OrganizationId,
+        targets: &[NewTarget<'_>],
+    ) -> StoreResult<u64>;
     async fn targets(&self, org: OrganizationId) -> StoreResult<Vec<Target>>;
     async fn target(&self, org: OrganizationId, id: TargetId) -> StoreResult<Option<Target>>;
     async fn update_target(
@@ -100,6 +109,14 @@ pub trait Store: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<RollupBucket>>;
+    /// Roll-ups of every target of `org` in one read (the dashboard's strips):
+    /// `width`-second buckets from `since`, by target, oldest first.
+    async fn organization_rollups(
+        &self,
+        org: OrganizationId,
+        width: u32,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
     /// Deletes up to `limit` raw checks older than `before`; returns how many.
     async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
     /// Deletes up to `limit` roll-ups of `width` older than `before`.
@@ -109,6 +126,14 @@ pub trait Store: Send + Sync + 'static {
         before: DateTime<Utc>,
         limit: u32,
     ) -> StoreResult<u64>;
+
+    /// When each check between `since` and `until` ran, across all
+    /// targets, oldest first (operators and benchmarks; not tenant-facing).
+    async fn check_times(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TargetId, DateTime<Utc>)>>;
 
     /// Newest first, strictly older than `before` when given.
     async fn checks(

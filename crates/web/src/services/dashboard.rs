@@ -3,9 +3,11 @@
 //! roll-ups. Built on the same store calls as the API, scoped to the
 //! caller's organization.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
-use futures_util::{stream, StreamExt};
-use pharos_domain::rollup::{Rollup, HOUR, QUARTER_HOUR};
+use pharos_domain::ids::TargetId;
+use pharos_domain::rollup::{Rollup, HOUR};
 use pharos_domain::status::TargetState;
 use pharos_storage::models::{Check, RollupBucket, Target};
 
@@ -103,9 +105,7 @@ fn hourly_slots(stored: &[RollupBucket], now: DateTime<Utc>, count: i64) -> Vec<
 }
 
 /// The organization's targets with their newest check and their last
-/// 24 h in hourly buckets, in the store's order. Read from the
-/// quarter-hour roll-ups, which are written with every check (the hourly
-/// ones may lag).
+/// 24 h in hourly buckets, in the store's order.
 pub struct Overview {
     pub rows: Vec<OverviewRow>,
     pub now: DateTime<Utc>,
@@ -117,36 +117,30 @@ pub struct OverviewRow {
     pub day: Vec<Bucket>,
 }
 
-/// Roll-up reads run this many at a time: enough to hide latency, few
-/// enough to leave the pool to other requests.
-const READS_IN_FLIGHT: usize = 8;
-
 pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overview, ApiError> {
     let now = Utc::now();
     let pairs = targets::status(state, current).await?;
     let since = now - Duration::hours(24);
-    let org = current.organization;
-    // Owned ids and store handles: the futures must not borrow `pairs`.
-    let ids: Vec<_> = pairs.iter().map(|(target, _)| target.id).collect();
-    let days: Vec<Result<Vec<RollupBucket>, ApiError>> = stream::iter(ids)
-        .map(|id| {
-            let store = state.store.clone();
-            async move { Ok(store.rollups(org, id, QUARTER_HOUR, since).await?) }
-        })
-        .buffered(READS_IN_FLIGHT)
-        .collect()
-        .await;
+    // One read for every target's strip, not one per target.
+    let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::new();
+    for (id, bucket) in state
+        .store
+        .organization_rollups(current.organization, HOUR, since)
+        .await?
+    {
+        by_target.entry(id).or_default().push(bucket);
+    }
     let rows = pairs
         .into_iter()
-        .zip(days)
-        .map(|((target, latest), day)| {
-            Ok(OverviewRow {
+        .map(|(target, latest)| {
+            let day = by_target.remove(&target.id).unwrap_or_default();
+            OverviewRow {
+                day: hourly_slots(&day, now, 24),
                 target,
                 latest,
-                day: hourly_slots(&day?, now, 24),
-            })
+            }
         })
-        .collect::<Result<_, ApiError>>()?;
+        .collect();
     Ok(Overview { rows, now })
 }
 
