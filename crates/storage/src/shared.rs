@@ -748,6 +748,27 @@ macro_rules! impl_store {
                     .collect())
             }
 
+            async fn organization_rollup_counts(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                width: u32,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, $crate::models::RollupBucket)>> {
+                let rows: Vec<$crate::rows::RollupCountsRow> =
+                    sqlx::query_as($crate::rows::ROLLUP_COUNTS_SQL)
+                        .bind(org.0)
+                        .bind(i64::from(width))
+                        .bind($crate::rows::bucket_start(since, width))
+                        .fetch_all(self.reader())
+                        .await?;
+                let mut times = Vec::new();
+                let mut out = Vec::new();
+                for row in rows {
+                    row.unpack(&mut times, &mut out)?;
+                }
+                Ok(out)
+            }
+
             async fn prune_checks(
                 &self,
                 before: chrono::DateTime<chrono::Utc>,

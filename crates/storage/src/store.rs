@@ -117,6 +117,16 @@ pub trait Store: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
+    /// The same buckets as `organization_rollups` with only their counts
+    /// (`checks`, `up`, `degraded`); the latency fields are left empty. A
+    /// status strip needs no more, and this reads one short row per target
+    /// instead of one wide row per bucket (the dashboard's strips).
+    async fn organization_rollup_counts(
+        &self,
+        org: OrganizationId,
+        width: u32,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
     /// Deletes up to `limit` raw checks older than `before`; returns how many.
     async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
     /// Deletes up to `limit` roll-ups of `width` older than `before`.

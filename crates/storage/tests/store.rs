@@ -432,10 +432,107 @@ async fn states_incidents_and_rollups(backend: Backend) {
     );
 }
 
+async fn rollup_counts_match_the_rollups(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "g@example.com").await;
+    let a = new_target(&*store, &org, &user, "https://a.example.com/").await;
+    let b = new_target(&*store, &org, &user, "https://b.example.com/").await;
+    let quiet = new_target(&*store, &org, &user, "https://quiet.example.com/").await;
+    let (other_user, other_org) = account(&*store, "h@example.com").await;
+    let foreign = new_target(&*store, &other_org, &other_user, "https://x.example.com/").await;
+    let start = Utc::now() + Duration::seconds(1);
+    store
+        .set_paused(org.id, quiet.id, true, start)
+        .await
+        .expect("pause")
+        .expect("found");
+    // Three rounds an hour apart, so the checks land in several buckets;
+    // b fails in the second.
+    for round in 0..3 {
+        let now = start + Duration::hours(round);
+        let claims = store
+            .claim_due_targets("w", now, Duration::seconds(30), 10)
+            .await
+            .expect("claim");
+        assert_eq!(claims.len(), 3, "round {round}");
+        let records: Vec<CheckRecord> = claims
+            .iter()
+            .map(|claim| {
+                let up = !(claim.target.id == b.id && round == 1);
+                CheckRecord {
+                    check: check_for(claim.target.id, now, up),
+                    lease_epoch: claim.lease_epoch,
+                    next_due_at: now + Duration::seconds(20),
+                    status: status_after(&claim.target, up),
+                }
+            })
+            .collect();
+        store.record_checks(&records).await.expect("record");
+    }
+
+    let since = start - Duration::hours(1);
+    let key = |(id, bucket): &(TargetId, RollupBucket)| (id.0, bucket.start);
+    let mut counts = store
+        .organization_rollup_counts(org.id, 3600, since)
+        .await
+        .expect("counts");
+    counts.sort_by_key(key);
+    let mut full = store
+        .organization_rollups(org.id, 3600, since)
+        .await
+        .expect("rollups");
+    full.sort_by_key(key);
+    assert!(full.len() >= 6, "two targets, three hours: {}", full.len());
+    assert_eq!(counts.len(), full.len());
+    for ((id, bucket), (full_id, full_bucket)) in counts.iter().zip(&full) {
+        assert_eq!((id, bucket.start), (full_id, full_bucket.start));
+        assert_eq!(bucket.start.timestamp() % 3600, 0);
+        let (r, f) = (&bucket.rollup, &full_bucket.rollup);
+        assert_eq!((r.checks, r.up, r.degraded), (f.checks, f.up, f.degraded));
+        assert_eq!(r.latency_count, 0, "counts only");
+        assert!(*id == a.id || *id == b.id, "no paused or foreign target");
+    }
+    let total = |id: TargetId| {
+        counts
+            .iter()
+            .filter(|(t, _)| *t == id)
+            .fold((0, 0), |(c, u), (_, b)| {
+                (c + b.rollup.checks, u + b.rollup.up)
+            })
+    };
+    assert_eq!(total(a.id), (3, 3));
+    assert_eq!(total(b.id), (3, 2));
+    // Each target's buckets come oldest first.
+    let unsorted = store
+        .organization_rollup_counts(org.id, 3600, since)
+        .await
+        .expect("counts");
+    for pair in unsorted.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            assert!(pair[0].1.start < pair[1].1.start);
+        }
+    }
+    // Another tenant's read holds only its own target; a later `since`
+    // leaves the older buckets out.
+    let theirs = store
+        .organization_rollup_counts(other_org.id, 3600, since)
+        .await
+        .expect("counts");
+    assert!(!theirs.is_empty() && theirs.iter().all(|(id, _)| *id == foreign.id));
+    let later = store
+        .organization_rollup_counts(org.id, 3600, start + Duration::hours(2))
+        .await
+        .expect("counts");
+    assert_eq!(later.len(), 2);
+}
+
 pharos_storage::on_both_backends!(
     accounts_and_sessions,
     targets_are_tenant_scoped,
     claims_checks_and_pages,
     expired_leases_are_taken_over,
     states_incidents_and_rollups,
+    rollup_counts_match_the_rollups,
 );
