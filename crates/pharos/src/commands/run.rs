@@ -30,6 +30,9 @@ pub async fn serve(
     worker: Option<WorkerArgs>,
     probes: ProbeArgs,
 ) -> anyhow::Result<()> {
+    // Listen for SIGTERM before anything else, so a signal that arrives
+    // during start-up stops Pharos cleanly instead of killing it.
+    let terminated = termination()?;
     let url = database.url()?;
     let store = pharos_storage::connect(&url)
         .await
@@ -116,7 +119,7 @@ pub async fn serve(
     }
 
     tokio::select! {
-        () = termination() => tracing::info!("shutting down"),
+        () = terminated => tracing::info!("shutting down"),
         Some(finished) = tasks.join_next() => {
             shutdown.cancel();
             finished.context("a task panicked")??;
@@ -184,24 +187,20 @@ fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusH
     }
 }
 
-/// Resolves on SIGTERM (orchestrators) or Ctrl-C (people).
-async fn termination() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM (orchestrators) or Ctrl-C (people). The handlers
+/// are installed when this is called, not when the future is first polled.
+fn termination() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    let ctrl_c = tokio::signal::ctrl_c();
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = term => {}
-    }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+    })
 }

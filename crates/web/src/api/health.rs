@@ -17,7 +17,17 @@ pub async fn healthz() -> Json<Value> {
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let backend = state.store.backend();
-    match state.store.ready().await {
+    // A load balancer wants an answer, not a hung request: a database that
+    // does not answer within 2 s is unavailable.
+    let Ok(ready) =
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ready()).await
+    else {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "database unavailable", "database": backend})),
+        );
+    };
+    match ready {
         Ok(true) => (
             StatusCode::OK,
             Json(json!({"status": "ready", "database": backend})),
