@@ -64,6 +64,16 @@ fn prober() -> Prober {
 }
 
 async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) -> Vec<Target> {
+    seed_with_timeout(store, farm, count, interval, 1).await
+}
+
+async fn seed_with_timeout(
+    store: &dyn Store,
+    farm: SocketAddr,
+    count: usize,
+    interval: u32,
+    timeout: u32,
+) -> Vec<Target> {
     let (user, org) = store
         .create_account(NewAccount {
             email: "ops@example.com",
@@ -84,7 +94,7 @@ async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) 
                     url: &url,
                     name: None,
                     interval_seconds: interval,
-                    timeout_seconds: 1,
+                    timeout_seconds: timeout,
                     kind: "http",
                     spec: None,
                     heartbeat_token: None,
@@ -273,7 +283,112 @@ async fn failures_are_confirmed_then_open_and_close_an_incident(backend: Backend
     );
 }
 
+/// A server that answers after `delay`.
+async fn slow_server(delay: Duration) -> SocketAddr {
+    let app = axum::Router::new().fallback(move || async move {
+        tokio::time::sleep(delay).await;
+        "slow"
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+async fn one_organizations_slow_targets_do_not_delay_another(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    // Organization A: 40 targets on a host that takes 3 s, due first.
+    let slow = slow_server(Duration::from_secs(3)).await;
+    let crowded = seed_with_timeout(&*store, slow, 40, 60, 10).await;
+    // Organization B: 5 targets on a fast host, due a moment later.
+    let (fast, _) = start_farm().await;
+    let (user, org_b) = store
+        .create_account(NewAccount {
+            email: "b@example.com",
+            password_hash: "x",
+            organization_name: "B",
+            now: Utc::now(),
+        })
+        .await
+        .expect("account");
+    for i in 0..5 {
+        let url = format!("http://{fast}/b{i}");
+        store
+            .create_target(
+                org_b.id,
+                NewTarget {
+                    created_by: user.id,
+                    url: &url,
+                    name: None,
+                    interval_seconds: 60,
+                    timeout_seconds: 5,
+                    kind: "http",
+                    spec: None,
+                    heartbeat_token: None,
+                    grace_seconds: None,
+                    first_due_at: Utc::now(),
+                    now: Utc::now(),
+                },
+            )
+            .await
+            .expect("target");
+    }
+    let shutdown = CancellationToken::new();
+    let worker_config = WorkerConfig {
+        concurrency: 30,
+        per_organization: 10,
+        per_host: 16,
+        drain_timeout: Duration::from_secs(5),
+        ..config("w")
+    };
+    let started = Utc::now();
+    let worker = tokio::spawn(run_worker(
+        store.clone(),
+        prober(),
+        worker_config,
+        shutdown.clone(),
+    ));
+    tokio::time::sleep(Duration::from_millis(2_000)).await;
+    let b_targets = store.targets(org_b.id).await.expect("targets");
+    for target in &b_targets {
+        let checks = store
+            .checks(org_b.id, target.id, None, 10)
+            .await
+            .expect("checks");
+        // Without the cap, all 30 permits would sit on A's 3-second checks.
+        assert_eq!(
+            checks.len(),
+            1,
+            "{} waited behind another organization's slow checks",
+            target.url
+        );
+        assert!(checks[0].checked_at >= started);
+    }
+    // A's checks are still running, at most 10 at a time.
+    let done_a: usize = {
+        let mut n = 0;
+        for target in &crowded {
+            n += store
+                .checks(target.organization_id, target.id, None, 10)
+                .await
+                .expect("checks")
+                .len();
+        }
+        n
+    };
+    assert_eq!(done_a, 0, "the slow organization's checks take 3 s each");
+    shutdown.cancel();
+    worker.await.expect("worker");
+}
+
 pharos_storage::on_both_backends!(
+    one_organizations_slow_targets_do_not_delay_another,
     two_workers_check_each_due_target_exactly_once,
     failures_are_confirmed_then_open_and_close_an_incident,
 );
