@@ -17,6 +17,37 @@ macro_rules! impl_store {
         size_sql = $size_sql:literal $(,)?
     ) => {
         impl $store {
+            /// Inserts one target inside `tx` (one INSERT for single and bulk creation).
+            async fn insert_target(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::TargetId,
+                target: &$crate::models::NewTarget<'_>,
+            ) -> $crate::error::StoreResult<()> {
+                sqlx::query(
+                    "INSERT INTO targets (id, organization_id, created_by, url, name, interval_seconds, \
+                       timeout_seconds, created_at, updated_at, next_due_at, kind, spec, heartbeat_token, \
+                       grace_seconds) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13)",
+                )
+                .bind(id.0)
+                .bind(org.0)
+                .bind(target.created_by.0)
+                .bind(target.url)
+                .bind(target.name)
+                .bind(i64::from(target.interval_seconds))
+                .bind(i64::from(target.timeout_seconds))
+                .bind($crate::rows::to_micros(target.now))
+                .bind($crate::rows::to_micros(target.first_due_at))
+                .bind(target.kind)
+                .bind(target.spec)
+                .bind(target.heartbeat_token)
+                .bind(target.grace_seconds.map(i64::from))
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+
             /// Everything a stored check brings with it: the row, the state
             /// history, the incident, the roll-ups.
             async fn write_check_effects(
@@ -384,31 +415,12 @@ macro_rules! impl_store {
                 target: $crate::models::NewTarget<'_>,
             ) -> $crate::error::StoreResult<$crate::models::Target> {
                 let id = pharos_domain::ids::TargetId::new();
-                let now = $crate::rows::to_micros(target.now);
-                let sql = format!(
-                    "INSERT INTO targets (id, organization_id, created_by, url, name, interval_seconds, \
-                       timeout_seconds, created_at, updated_at, next_due_at, kind, spec, heartbeat_token, \
-                       grace_seconds) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING {}",
-                    $crate::rows::TARGET_COLUMNS
-                );
-                let row: $crate::rows::TargetRow = sqlx::query_as(&sql)
-                    .bind(id.0)
-                    .bind(org.0)
-                    .bind(target.created_by.0)
-                    .bind(target.url)
-                    .bind(target.name)
-                    .bind(i64::from(target.interval_seconds))
-                    .bind(i64::from(target.timeout_seconds))
-                    .bind(now)
-                    .bind($crate::rows::to_micros(target.first_due_at))
-                    .bind(target.kind)
-                    .bind(target.spec)
-                    .bind(target.heartbeat_token)
-                    .bind(target.grace_seconds.map(i64::from))
-                    .fetch_one(self.writer())
-                    .await?;
-                row.try_into()
+                let mut tx = self.writer().begin().await?;
+                Self::insert_target(&mut tx, org, id, &target).await?;
+                tx.commit().await?;
+                self.target(org, id)
+                    .await?
+                    .ok_or_else(|| $crate::error::StoreError::Corrupt("a created target vanished".to_owned()))
             }
 
             async fn create_targets(
@@ -418,28 +430,7 @@ macro_rules! impl_store {
             ) -> $crate::error::StoreResult<u64> {
                 let mut tx = self.writer().begin().await?;
                 for target in targets {
-                    let now = $crate::rows::to_micros(target.now);
-                    sqlx::query(
-                        "INSERT INTO targets (id, organization_id, created_by, url, name, interval_seconds, \
-                           timeout_seconds, created_at, updated_at, next_due_at, kind, spec, heartbeat_token, \
-                           grace_seconds) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13)",
-                    )
-                    .bind(pharos_domain::ids::TargetId::new().0)
-                    .bind(org.0)
-                    .bind(target.created_by.0)
-                    .bind(target.url)
-                    .bind(target.name)
-                    .bind(i64::from(target.interval_seconds))
-                    .bind(i64::from(target.timeout_seconds))
-                    .bind(now)
-                    .bind($crate::rows::to_micros(target.first_due_at))
-                    .bind(target.kind)
-                    .bind(target.spec)
-                    .bind(target.heartbeat_token)
-                    .bind(target.grace_seconds.map(i64::from))
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::insert_target(&mut tx, org, pharos_domain::ids::TargetId::new(), target).await?;
                 }
                 tx.commit().await?;
                 Ok(targets.len() as u64)

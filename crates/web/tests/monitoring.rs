@@ -3,22 +3,10 @@
 
 mod common;
 
-use common::{json_of, TestApp};
+use common::{create, json_of, TestApp};
 use pharos_storage::testing::Backend;
 use reqwest::{Client, StatusCode};
-use serde_json::{json, Value};
-
-async fn create(app: &TestApp, client: &Client, body: Value) -> (StatusCode, Value) {
-    json_of(
-        client
-            .post(app.url("/api/v1/targets"))
-            .json(&body)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await
-}
+use serde_json::json;
 
 async fn targets_of_every_kind(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {

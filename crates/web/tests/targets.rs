@@ -5,26 +5,14 @@ mod common;
 
 use std::time::Duration;
 
-use common::{json_of, TestApp};
+use common::{create, json_of, TestApp};
 use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::WorkerConfig;
 use pharos_storage::testing::Backend;
-use reqwest::{Client, Method, StatusCode};
+use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
-
-async fn create(app: &TestApp, client: &Client, body: Value) -> (StatusCode, Value) {
-    json_of(
-        client
-            .post(app.url("/api/v1/targets"))
-            .json(&body)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await
-}
 
 async fn target_lifecycle(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {

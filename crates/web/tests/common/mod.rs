@@ -125,3 +125,16 @@ pub async fn json_of(response: Response) -> (StatusCode, Value) {
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     (status, value)
 }
+
+/// Creates a target through the API as `client`.
+pub async fn create(app: &TestApp, client: &Client, body: Value) -> (StatusCode, Value) {
+    json_of(
+        client
+            .post(app.url("/api/v1/targets"))
+            .json(&body)
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await
+}
