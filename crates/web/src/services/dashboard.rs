@@ -80,25 +80,29 @@ pub fn buckets(history: &[RollupBucket], width: Duration) -> Vec<Bucket> {
         .collect()
 }
 
+/// The start of the current hour: the last of the dashboard's slots.
+fn current_hour(now: DateTime<Utc>) -> DateTime<Utc> {
+    let hour = i64::from(HOUR);
+    DateTime::from_timestamp(now.timestamp().div_euclid(hour) * hour, 0).unwrap_or(now)
+}
+
 /// Lays stored roll-ups (of any width up to an hour) onto `count` fixed
 /// hourly slots ending with the current hour, so every strip has the same
 /// shape.
 fn hourly_slots(stored: &[RollupBucket], now: DateTime<Utc>, count: i64) -> Vec<Bucket> {
     let width = Duration::seconds(i64::from(HOUR));
-    let hour = i64::from(HOUR);
-    let current =
-        DateTime::from_timestamp(now.timestamp().div_euclid(hour) * hour, 0).unwrap_or(now);
-    (0..count)
-        .rev()
-        .map(|back| {
-            let start = current - width * i32::try_from(back).unwrap_or(0);
-            let rollup = stored
-                .iter()
-                .filter(|b| b.start >= start && b.start < start + width)
-                .fold(Rollup::default(), |mut acc, b| {
-                    acc.add(&b.rollup);
-                    acc
-                });
+    let first = current_hour(now) - width * i32::try_from(count - 1).unwrap_or(0);
+    let mut sums = vec![Rollup::default(); usize::try_from(count).unwrap_or(0)];
+    for b in stored {
+        let slot = (b.start - first).num_seconds().div_euclid(i64::from(HOUR));
+        if let Some(sum) = usize::try_from(slot).ok().and_then(|i| sums.get_mut(i)) {
+            sum.add(&b.rollup);
+        }
+    }
+    sums.into_iter()
+        .enumerate()
+        .map(|(i, rollup)| {
+            let start = first + width * i32::try_from(i).unwrap_or(0);
             Bucket::from_rollup(&RollupBucket { start, rollup }, width)
         })
         .collect()
@@ -118,16 +122,21 @@ pub struct OverviewRow {
 }
 
 pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overview, ApiError> {
+    const HOURS: i64 = 24;
     let now = Utc::now();
-    let pairs = targets::status(state, current).await?;
-    let since = now - Duration::hours(24);
-    // One read for every target's strip, not one per target.
-    let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::new();
-    for (id, bucket) in state
-        .store
-        .organization_rollups(current.organization, HOUR, since)
-        .await?
-    {
+    let since = current_hour(now) - Duration::hours(HOURS - 1);
+    // Two reads, side by side: the targets with their newest checks, and
+    // every target's strip counts (one row per target, not per bucket).
+    let (pairs, counts) = tokio::try_join!(targets::status(state, current), async {
+        Ok::<_, ApiError>(
+            state
+                .store
+                .organization_rollup_counts(current.organization, HOUR, since)
+                .await?,
+        )
+    })?;
+    let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::with_capacity(pairs.len());
+    for (id, bucket) in counts {
         by_target.entry(id).or_default().push(bucket);
     }
     let rows = pairs
@@ -135,7 +144,7 @@ pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overvie
         .map(|(target, latest)| {
             let day = by_target.remove(&target.id).unwrap_or_default();
             OverviewRow {
-                day: hourly_slots(&day, now, 24),
+                day: hourly_slots(&day, now, HOURS),
                 target,
                 latest,
             }
