@@ -16,6 +16,12 @@ use crate::services::dashboard::{uptime_of, Bucket};
 /// Escapes text for SVG (XML) content and attribute values.
 pub fn esc(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
+    push_escaped(&mut out, raw);
+    out
+}
+
+/// [`esc`], appended to `out`.
+fn push_escaped(out: &mut String, raw: &str) {
     for c in raw.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -26,7 +32,6 @@ pub fn esc(raw: &str) -> String {
             c => out.push(c),
         }
     }
-    out
 }
 
 /// "99.95 %", "100 %"; never rounds a failure up to 100.
@@ -47,70 +52,124 @@ fn day_clock(t: DateTime<Utc>) -> String {
     t.format("%b %-d %H:%M").to_string()
 }
 
-fn bucket_tooltip(b: &Bucket) -> String {
-    let span = format!("{}–{} UTC", day_clock(b.start), clock(b.end));
-    match b.uptime() {
-        None => format!("{span}: no checks"),
-        Some(up) => {
-            let state = b.state().map(|s| badge(s).label).unwrap_or("No data");
-            let failed = b.total - b.up;
-            let mut text = format!("{span}: {state}, {} up", percent(up));
-            let _ = write!(
-                text,
-                " ({} check{}, {failed} failed)",
-                b.total,
-                if b.total == 1 { "" } else { "s" }
-            );
-            if let Some(p50) = b.p50_ms {
-                let _ = write!(text, ", median {p50} ms");
-            }
-            text
-        }
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// "04:00–05:00 UTC", with the day ("Nov 21 04:00–05:00 UTC") when the
+/// strip is longer than a day and a clock time alone would be ambiguous.
+fn write_span(out: &mut String, b: &Bucket, with_day: bool) {
+    use chrono::{Datelike, Timelike};
+    if with_day {
+        let month = MONTHS[b.start.month0() as usize % 12];
+        let _ = write!(out, "{month} {} ", b.start.day());
+    }
+    let _ = write!(
+        out,
+        "{:02}:{:02}–{:02}:{:02} UTC",
+        b.start.hour(),
+        b.start.minute(),
+        b.end.hour(),
+        b.end.minute()
+    );
+}
+
+/// The tooltip of one bar: "04:00–05:00 UTC: Down, 1 of 2 checks failed".
+fn write_tooltip(out: &mut String, b: &Bucket, with_day: bool) {
+    write_span(out, b, with_day);
+    let plural = if b.total == 1 { "" } else { "s" };
+    let _ = match b.state() {
+        None => write!(out, ": no checks"),
+        Some(TargetState::Down) => write!(
+            out,
+            ": {}, {} of {} check{plural} failed",
+            badge(TargetState::Down).label,
+            b.total - b.up,
+            b.total
+        ),
+        Some(state) => write!(out, ": {}, {} check{plural}", badge(state).label, b.total),
+    };
+    if let Some(p50) = b.p50_ms {
+        let _ = write!(out, ", median {p50} ms");
     }
 }
 
 /// One bar per bucket: full height for buckets with checks, a short grey
-/// bar for buckets without; the worst state of the bucket picks the class.
+/// bar for buckets without; the worst state of the bucket picks the class,
+/// and each bar's `<title>` is its tooltip. Markup is kept lean (the
+/// dashboard draws 500 of these): no default attributes, short tooltips.
 pub fn status_strip(buckets: &[Bucket], what: &str) -> String {
-    let bar = 4;
-    let width = buckets.len() * bar;
-    let summary = strip_summary(buckets, what);
-    let mut svg = format!(
-        "<svg class=\"strip\" viewBox=\"0 0 {width} 20\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"{}\">",
-        esc(&summary)
+    let mut svg = String::with_capacity(256 + buckets.len() * 96);
+    write_status_strip(&mut svg, buckets, what);
+    svg
+}
+
+/// [`status_strip`], appended to `svg`.
+pub fn write_status_strip(svg: &mut String, buckets: &[Bucket], what: &str) {
+    const BAR: usize = 4;
+    let with_day = match (buckets.first(), buckets.last()) {
+        (Some(first), Some(last)) => last.end - first.start > chrono::Duration::days(1),
+        _ => false,
+    };
+    let _ = write!(
+        svg,
+        "<svg class=\"strip\" viewBox=\"0 0 {} 20\" preserveAspectRatio=\"none\" role=\"img\" aria-label=\"",
+        buckets.len() * BAR
     );
+    write_strip_summary(svg, buckets, what);
+    svg.push_str("\">");
     for (i, b) in buckets.iter().enumerate() {
-        let x = i * bar;
-        let (class, y, h) = match b.state() {
-            None => ("none", 8, 4),
-            Some(state) => (state.as_str(), 0, 20),
+        let x = i * BAR;
+        let _ = match b.state() {
+            None => write!(
+                svg,
+                "<rect x=\"{x}\" y=\"8\" width=\"3\" height=\"4\" class=\"s-none\"><title>"
+            ),
+            Some(state) => write!(
+                svg,
+                "<rect x=\"{x}\" width=\"3\" height=\"20\" class=\"s-{}\"><title>",
+                state.as_str()
+            ),
         };
-        let _ = write!(
-            svg,
-            "<rect x=\"{x}\" y=\"{y}\" width=\"3\" height=\"{h}\" class=\"s-{class}\"><title>{}</title></rect>",
-            esc(&bucket_tooltip(b))
-        );
+        // The tooltip holds only times, numbers and state words: nothing
+        // to escape.
+        write_tooltip(svg, b, with_day);
+        svg.push_str("</title></rect>");
     }
     svg.push_str("</svg>");
-    svg
 }
 
 /// The sentence a screen reader hears for a strip.
 pub fn strip_summary(buckets: &[Bucket], what: &str) -> String {
+    let mut out = String::new();
+    write_summary(&mut out, buckets, what);
+    out
+}
+
+fn write_summary(out: &mut String, buckets: &[Bucket], what: &str) {
+    out.push_str(what);
     match uptime_of(buckets) {
-        None => format!("{what}: no checks yet"),
+        None => out.push_str(": no checks yet"),
         Some(up) => {
             let bad = buckets
                 .iter()
                 .filter(|b| b.state() == Some(TargetState::Down))
                 .count();
-            format!(
-                "{what}: {} up; {bad} of {} bars with failed checks",
+            let _ = write!(
+                out,
+                ": {} up; {bad} of {} bars with failed checks",
                 percent(up),
                 buckets.len()
-            )
+            );
         }
     }
+}
+
+/// The summary as an attribute value, `what` escaped.
+fn write_strip_summary(out: &mut String, buckets: &[Bucket], what: &str) {
+    let mut plain = String::with_capacity(what.len() + 64);
+    write_summary(&mut plain, buckets, what);
+    push_escaped(out, &plain);
 }
 
 /// A small line of median latency per bucket, without axes.
@@ -254,6 +313,65 @@ mod tests {
         assert_eq!(nice_ceiling(3), 5);
         assert_eq!(nice_ceiling(120), 200);
         assert_eq!(nice_ceiling(501), 1000);
+    }
+
+    fn bucket(start: &str, hours: i64, total: u64, up: u64) -> Bucket {
+        let start = DateTime::parse_from_rfc3339(start)
+            .expect("time")
+            .with_timezone(&Utc);
+        Bucket {
+            start,
+            end: start + chrono::Duration::hours(hours),
+            total,
+            up,
+            degraded: 0,
+            p50_ms: None,
+            p95_ms: None,
+        }
+    }
+
+    #[test]
+    fn strip_has_a_text_alternative_and_a_tooltip_per_bar() {
+        let buckets = [
+            bucket("2026-11-21T23:00:00Z", 1, 2, 2),
+            bucket("2026-11-22T00:00:00Z", 1, 0, 0),
+            bucket("2026-11-22T01:00:00Z", 1, 2, 1),
+        ];
+        let svg = status_strip(&buckets, "<b>Shop</b>, last 24 hours");
+        assert!(svg.contains(
+            "role=\"img\" aria-label=\"&lt;b&gt;Shop&lt;/b&gt;, last 24 hours: 75.00 % up; 1 of 3 bars with failed checks\""
+        ), "{svg}");
+        assert_eq!(svg.matches("<rect ").count(), 3);
+        assert_eq!(svg.matches("<title>").count(), 3);
+        assert!(
+            svg.contains("class=\"s-up\"><title>23:00–00:00 UTC: Up, 2 checks</title>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("class=\"s-none\"><title>00:00–01:00 UTC: no checks</title>"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(
+                "class=\"s-down\"><title>01:00–02:00 UTC: Down, 1 of 2 checks failed</title>"
+            ),
+            "{svg}"
+        );
+        // Longer than a day: the day is named too, and medians shown.
+        let mut long: Vec<Bucket> = (0..30)
+            .map(|h| {
+                let mut b = bucket("2026-11-20T00:00:00Z", 1, 1, 1);
+                b.start += chrono::Duration::hours(h);
+                b.end += chrono::Duration::hours(h);
+                b
+            })
+            .collect();
+        long[0].p50_ms = Some(42);
+        let svg = status_strip(&long, "Shop");
+        assert!(
+            svg.contains("<title>Nov 20 00:00–01:00 UTC: Up, 1 check, median 42 ms</title>"),
+            "{svg}"
+        );
     }
 
     #[test]
