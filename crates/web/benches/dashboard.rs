@@ -4,6 +4,8 @@
 //!
 //! The real server runs on 127.0.0.1:0; times are request to last byte over
 //! loopback, so they include the database reads and the HTTP round trip.
+//! Each round fetches the page plain and gzip-compressed (as browsers do);
+//! a breakdown then times each store read and the strips on their own.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,7 +46,12 @@ fn config() -> WebConfig {
     }
 }
 
-async fn seed(store: &Arc<dyn pharos_storage::Store>) {
+async fn seed(
+    store: &Arc<dyn pharos_storage::Store>,
+) -> (
+    pharos_storage::models::User,
+    pharos_storage::models::Organization,
+) {
     let hash = pharos_web::auth::password::hash(PASSWORD.to_owned())
         .await
         .expect("hash");
@@ -127,6 +134,89 @@ async fn seed(store: &Arc<dyn pharos_storage::Store>) {
             .collect();
         store.record_checks(&records).await.expect("record");
     }
+    (user, org)
+}
+
+/// Median of `n` runs of `f`, in ms.
+async fn median_ms<F, Fut>(n: usize, mut f: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let started = Instant::now();
+        f().await;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    times[n / 2]
+}
+
+/// Where one request's time goes: each store call and the strips, run on
+/// their own (medians of 20).
+async fn breakdown(
+    state: &AppState,
+    user: &pharos_storage::models::User,
+    org: &pharos_storage::models::Organization,
+) {
+    use pharos_web::auth::CurrentUser;
+    let store = &state.store;
+    let since = Utc::now() - chrono::Duration::hours(24);
+    let user_ms = median_ms(20, || async {
+        store.user(user.id).await.expect("user");
+        store.memberships(user.id).await.expect("memberships");
+    })
+    .await;
+    let latest_ms = median_ms(20, || async {
+        store
+            .targets_with_latest_check(org.id)
+            .await
+            .expect("latest");
+    })
+    .await;
+    let rollups_ms = median_ms(20, || async {
+        store
+            .organization_rollups(org.id, pharos_domain::rollup::HOUR, since)
+            .await
+            .expect("rollups");
+    })
+    .await;
+    let counts_ms = median_ms(20, || async {
+        store
+            .organization_rollup_counts(org.id, pharos_domain::rollup::HOUR, since)
+            .await
+            .expect("rollup counts");
+    })
+    .await;
+    let current = CurrentUser {
+        user: user.clone(),
+        organization: org.id,
+        role: pharos_domain::organization::Role::Owner,
+        memberships: store.memberships(user.id).await.expect("memberships"),
+        session_hash: Vec::new(),
+    };
+    let overview_ms = median_ms(20, || async {
+        pharos_web::services::dashboard::overview(state, &current)
+            .await
+            .expect("overview");
+    })
+    .await;
+    let overview = pharos_web::services::dashboard::overview(state, &current)
+        .await
+        .expect("overview");
+    let strips_ms = median_ms(20, || async {
+        for row in &overview.rows {
+            std::hint::black_box(pharos_web::pages::charts::status_strip(&row.day, "x"));
+        }
+    })
+    .await;
+    println!(
+        "breakdown (median of 20): user+memberships {user_ms:.1} ms, \
+         targets_with_latest_check {latest_ms:.1} ms, organization_rollups {rollups_ms:.1} ms, \
+         organization_rollup_counts {counts_ms:.1} ms, \
+         overview service {overview_ms:.1} ms, {TARGETS} strips {strips_ms:.1} ms"
+    );
 }
 
 fn main() {
@@ -139,16 +229,17 @@ fn main() {
         let store = pharos_storage::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let seeding = Instant::now();
-        seed(&store).await;
+        let (user, org) = seed(&store).await;
         println!(
             "seeded {TARGETS} targets x {ROUNDS} checks in {:.1} s",
             seeding.elapsed().as_secs_f64()
         );
 
         let state = AppState::new(store.clone(), config());
+        let served = state.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
-        tokio::spawn(pharos_web::serve(listener, state, std::future::pending()));
+        tokio::spawn(pharos_web::serve(listener, served, std::future::pending()));
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .no_proxy()
@@ -162,46 +253,45 @@ fn main() {
             .expect("login");
         assert!(login.status().is_success());
 
-        let mut plain = 0;
-        let mut times = Vec::new();
+        // Plain, as a client without compression fetches it, and gzip, as
+        // every browser does (the compression is part of the server's work).
+        let mut weights = [0usize; 2];
+        let mut times = [Vec::new(), Vec::new()];
         for i in 0..SAMPLES + 3 {
-            let started = Instant::now();
-            let body = client
-                .get(format!("{base}/"))
-                .send()
-                .await
-                .expect("dashboard")
-                .bytes()
-                .await
-                .expect("body");
-            // The first requests warm the caches and pools.
-            if i >= 3 {
-                times.push(started.elapsed());
+            for (k, encoding) in ["identity", "gzip"].into_iter().enumerate() {
+                let started = Instant::now();
+                let body = client
+                    .get(format!("{base}/"))
+                    .header("accept-encoding", encoding)
+                    .send()
+                    .await
+                    .expect("dashboard")
+                    .bytes()
+                    .await
+                    .expect("body");
+                // The first requests warm the caches and pools.
+                if i >= 3 {
+                    times[k].push(started.elapsed());
+                }
+                weights[k] = body.len();
             }
-            plain = body.len();
         }
-        let gzip = client
-            .get(format!("{base}/"))
-            .header("accept-encoding", "gzip")
-            .send()
-            .await
-            .expect("dashboard")
-            .bytes()
-            .await
-            .expect("body")
-            .len();
-        times.sort();
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        println!(
-            "dashboard, {TARGETS} targets: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {SAMPLES} requests",
-            ms(times[times.len() / 2]),
-            ms(times[times.len() * 95 / 100]),
-            ms(times[times.len() - 1]),
-        );
+        for (k, what) in ["uncompressed", "gzip"].into_iter().enumerate() {
+            let times = &mut times[k];
+            times.sort();
+            println!(
+                "dashboard, {TARGETS} targets, {what}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {SAMPLES} requests",
+                ms(times[times.len() / 2]),
+                ms(times[times.len() * 95 / 100]),
+                ms(times[times.len() - 1]),
+            );
+        }
         println!(
             "dashboard weight: {:.1} KB uncompressed, {:.1} KB gzip (over the wire)",
-            plain as f64 / 1024.0,
-            gzip as f64 / 1024.0
+            weights[0] as f64 / 1024.0,
+            weights[1] as f64 / 1024.0
         );
+        breakdown(&state, &user, &org).await;
     });
 }
