@@ -275,16 +275,23 @@ pub async fn run(args: CheckArgs, settings: ProbeSettings) -> i32 {
             report: &report,
         };
         match serde_json::to_string_pretty(&out) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => write_stdout(&format!("{text}\n")),
             Err(e) => {
                 eprintln!("pharos check: could not encode the result: {e}");
                 return EXIT_DOWN;
             }
         }
     } else {
-        print!("{}", render_human(&spec, &report));
+        write_stdout(&render_human(&spec, &report));
     }
     exit_code(report.outcome.verdict)
+}
+
+/// Prints without panicking when the reader has gone (`pharos check | head`).
+fn write_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// 0 when up; 1 when down or degraded.

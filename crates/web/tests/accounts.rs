@@ -404,7 +404,79 @@ async fn health_and_openapi(backend: Backend) {
     assert_eq!(unknown.headers()["x-content-type-options"], "nosniff");
 }
 
+async fn sessions_expire_when_idle(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.session.idle_timeout = std::time::Duration::from_secs(1);
+    })
+    .await
+    else {
+        return;
+    };
+    let client = app.user("sleepy@example.com").await;
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::OK
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(
+        client
+            .get(app.url("/api/v1/auth/me"))
+            .send()
+            .await
+            .expect("send")
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn https_deployments_get_secure_host_cookies(backend: Backend) {
+    let Some(app) = TestApp::spawn_with(backend, |config| {
+        config.session.secure_cookies = true;
+    })
+    .await
+    else {
+        return;
+    };
+    let client = app.client();
+    let register = client
+        .post(app.url("/api/v1/auth/register"))
+        .json(&json!({"email": "tls@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(register.status(), StatusCode::CREATED);
+    let login = client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"email": "tls@example.com", "password": "correct horse battery"}))
+        .send()
+        .await
+        .expect("send");
+    let cookie = login
+        .headers()
+        .get("set-cookie")
+        .expect("cookie")
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(cookie.starts_with("__Host-pharos_session="), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(
+        !cookie.contains("Domain"),
+        "__Host- cookies carry no Domain: {cookie}"
+    );
+}
+
 pharos_storage::on_both_backends!(
+    sessions_expire_when_idle,
+    https_deployments_get_secure_host_cookies,
     register_login_me_logout,
     wrong_password_and_unknown_email_answer_alike,
     one_account_per_email_under_concurrency,
