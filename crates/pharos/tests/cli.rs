@@ -74,9 +74,12 @@ fn production_refuses_a_missing_or_weak_secret_key() {
     );
 }
 
+/// Arguments, environment, and the setting the refusal must name.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 #[test]
 fn bad_settings_are_refused_with_the_setting_named() {
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let cases: [Case<'_>; 4] = [
         (&["serve"], &[("PHAROS_LISTEN", "not-an-address")], "listen"),
         (&["serve"], &[("PHAROS_ENV", "staging")], "env"),
         (
