@@ -38,6 +38,7 @@ fn config() -> WebConfig {
             logins_per_minute_per_account: 1000,
             registrations_per_hour_per_client: 1000,
             target_creations_per_minute_per_organization: 100_000,
+            checks_now_per_minute_per_organization: 100_000,
         },
         allow_private_targets: false,
         trust_forwarded_for: false,

@@ -31,6 +31,8 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// Renders Prometheus metrics at /metrics, when a recorder is installed.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Runs "check now" requests; `None` answers them 503.
+    pub prober: Option<pharos_probes::Prober>,
 }
 
 impl AppState {
@@ -41,6 +43,7 @@ impl AppState {
             config: Arc::new(config),
             limits,
             metrics: None,
+            prober: None,
         }
     }
 
@@ -49,6 +52,12 @@ impl AppState {
         handle: Option<metrics_exporter_prometheus::PrometheusHandle>,
     ) -> Self {
         self.metrics = handle;
+        self
+    }
+
+    /// The prober "check now" runs with, under the workers' settings.
+    pub fn with_prober(mut self, prober: Option<pharos_probes::Prober>) -> Self {
+        self.prober = prober;
         self
     }
 }

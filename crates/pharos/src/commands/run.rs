@@ -98,8 +98,11 @@ pub async fn serve(
     }
 
     if let Some(web) = web {
+        // "Check now" on the target form runs under the workers' settings.
+        let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let state = AppState::new(store.clone(), web_config(&web, &probes, &database)?)
-            .with_metrics(metrics.clone());
+            .with_metrics(metrics.clone())
+            .with_prober(Some(prober));
         let listener = tokio::net::TcpListener::bind(web.listen)
             .await
             .with_context(|| format!("listening on {}", web.listen))?;
@@ -167,6 +170,7 @@ fn web_config(
             logins_per_minute_per_account: web.login_limit_per_account,
             registrations_per_hour_per_client: web.registration_limit_per_client,
             target_creations_per_minute_per_organization: web.target_creation_limit,
+            ..RateLimitSettings::default()
         },
         allow_private_targets: probes.allow_private_targets,
         trust_forwarded_for: web.trust_forwarded_for,

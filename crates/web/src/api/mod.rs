@@ -22,6 +22,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/password", post(auth::change_password))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/status", get(targets::status))
+        .route("/api/v1/targets/check", post(targets::check_now))
         .route(
             "/api/v1/targets/{id}",
             get(targets::get)

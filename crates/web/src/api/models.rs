@@ -320,6 +320,49 @@ impl From<&Check> for CheckView {
     }
 }
 
+/// The result of a check run now, not stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckNowView {
+    pub checked_at: DateTime<Utc>,
+    /// up, degraded or down.
+    pub verdict: String,
+    pub is_up: bool,
+    pub degraded: bool,
+    pub status_code: Option<u16>,
+    pub latency_ms: u32,
+    /// dns, refused, connect_timeout, tls, timeout, status, ...
+    pub error_class: Option<String>,
+    pub error: Option<String>,
+    pub timings: TimingsView,
+}
+
+impl From<&pharos_domain::check::CheckOutcome> for CheckNowView {
+    fn from(o: &pharos_domain::check::CheckOutcome) -> Self {
+        use pharos_domain::check::Verdict;
+        Self {
+            checked_at: o.started_at,
+            verdict: match o.verdict {
+                Verdict::Up => "up",
+                Verdict::Degraded => "degraded",
+                Verdict::Down => "down",
+            }
+            .to_owned(),
+            is_up: o.verdict.is_up(),
+            degraded: o.verdict == Verdict::Degraded,
+            status_code: o.status_code,
+            latency_ms: o.latency_ms,
+            error_class: o.failure.as_ref().map(|f| f.class.as_str().to_owned()),
+            error: o.failure.as_ref().map(|f| f.message.clone()),
+            timings: TimingsView {
+                dns_ms: o.timings.dns_ms,
+                connect_ms: o.timings.connect_ms,
+                tls_ms: o.timings.tls_ms,
+                first_byte_ms: o.timings.first_byte_ms,
+            },
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetStatusView {
     #[serde(flatten)]

@@ -17,6 +17,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::change_password,
         super::targets::list,
         super::targets::create,
+        super::targets::check_now,
         super::targets::get,
         super::targets::update,
         super::targets::delete,
@@ -34,7 +35,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::health::readyz,
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
-        TimingsView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest, CreateTargetRequest,
+        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest, CreateTargetRequest,
         UpdateTargetRequest)),
     tags((name = "auth"), (name = "targets"), (name = "heartbeats"), (name = "health"))
 )]

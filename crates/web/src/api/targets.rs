@@ -46,6 +46,20 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json((&target).into())))
 }
 
+/// Run the check a target body describes once, now, without saving
+/// anything: the same body and the same validation as adding a target.
+#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CreateTargetRequest,
+    responses((status = 200, body = CheckNowView), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
+        (status = 429, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+pub async fn check_now(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<TargetFields>,
+) -> ApiResult<Json<CheckNowView>> {
+    let outcome = targets::check_now(&state, &current, body).await?;
+    Ok(Json((&outcome).into()))
+}
+
 /// One target.
 #[utoipa::path(get, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
     responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]

@@ -18,6 +18,8 @@ pub struct RateLimitSettings {
     pub logins_per_minute_per_account: u32,
     pub registrations_per_hour_per_client: u32,
     pub target_creations_per_minute_per_organization: u32,
+    /// "Check now" runs: each one makes Pharos send traffic.
+    pub checks_now_per_minute_per_organization: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -27,6 +29,7 @@ impl Default for RateLimitSettings {
             logins_per_minute_per_account: 10,
             registrations_per_hour_per_client: 10,
             target_creations_per_minute_per_organization: 60,
+            checks_now_per_minute_per_organization: 30,
         }
     }
 }
@@ -38,6 +41,7 @@ pub struct RateLimits {
     logins_by_account: Keyed<String>,
     registrations_by_client: Keyed<String>,
     target_creations_by_organization: Keyed<uuid::Uuid>,
+    checks_now_by_organization: Keyed<uuid::Uuid>,
 }
 
 fn per(count: u32, period: Duration) -> Quota {
@@ -68,6 +72,10 @@ impl RateLimits {
                 settings.target_creations_per_minute_per_organization,
                 minute,
             )),
+            checks_now_by_organization: RateLimiter::keyed(per(
+                settings.checks_now_per_minute_per_organization,
+                minute,
+            )),
         }
     }
 
@@ -84,12 +92,17 @@ impl RateLimits {
         take(&self.target_creations_by_organization, organization)
     }
 
+    pub fn check_now(&self, organization: uuid::Uuid) -> Result<(), ApiError> {
+        take(&self.checks_now_by_organization, organization)
+    }
+
     /// Forgets keys that are back to full allowance, bounding memory.
     pub fn forget_idle_keys(&self) {
         self.logins_by_client.retain_recent();
         self.logins_by_account.retain_recent();
         self.registrations_by_client.retain_recent();
         self.target_creations_by_organization.retain_recent();
+        self.checks_now_by_organization.retain_recent();
     }
 }
 

@@ -10,7 +10,9 @@ use axum_extra::extract::CookieJar;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
+use pharos_domain::check::{CheckOutcome, Verdict};
 use pharos_domain::ids::{CheckId, TargetId};
+use pharos_domain::status::TargetState;
 use pharos_storage::models::{Check, CheckCursor, Incident, Target};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -47,6 +49,8 @@ pub struct TargetForm {
     interval_seconds: String,
     timeout_seconds: String,
     grace_seconds: String,
+    /// `check` from the "Check now" button: run the check, save nothing.
+    action: String,
 }
 
 impl TargetForm {
@@ -78,6 +82,7 @@ impl TargetForm {
                 .grace_seconds
                 .map(|g| g.to_string())
                 .unwrap_or_default(),
+            action: String::new(),
         }
     }
 
@@ -168,6 +173,48 @@ struct TargetFormPage {
     kinds: Vec<KindOption>,
     form: TargetForm,
     errors: FieldErrors,
+    /// The result of "Check now", when that was asked.
+    result: Option<CheckNowResult>,
+}
+
+/// A check run from the form, as the page shows it.
+pub struct CheckNowResult {
+    pub state: Badge,
+    pub status_code: Option<u16>,
+    pub latency: String,
+    /// "DNS 3 ms · connect 1 ms · ...", empty when no phase was timed.
+    pub timings: String,
+    pub error_class: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+impl From<&CheckOutcome> for CheckNowResult {
+    fn from(o: &CheckOutcome) -> Self {
+        let state = match o.verdict {
+            Verdict::Up => TargetState::Up,
+            Verdict::Degraded => TargetState::Degraded,
+            Verdict::Down => TargetState::Down,
+        };
+        let phases = [
+            ("DNS", o.timings.dns_ms),
+            ("connect", o.timings.connect_ms),
+            ("TLS", o.timings.tls_ms),
+            ("first byte", o.timings.first_byte_ms),
+        ];
+        let timings = phases
+            .iter()
+            .filter_map(|(label, ms)| ms.map(|ms| format!("{label} {ms} ms")))
+            .collect::<Vec<_>>()
+            .join(" · ");
+        Self {
+            state: badge(state),
+            status_code: o.status_code,
+            latency: format::latency(Some(o.latency_ms)),
+            timings,
+            error_class: o.failure.as_ref().map(|f| f.class.as_str()),
+            error: o.failure.as_ref().map(|f| f.message.clone()),
+        }
+    }
 }
 
 fn form_page(
@@ -176,6 +223,17 @@ fn form_page(
     form: TargetForm,
     errors: FieldErrors,
     status: StatusCode,
+) -> Response {
+    result_page(current, id, form, errors, status, None)
+}
+
+fn result_page(
+    current: &CurrentUser,
+    id: Option<String>,
+    form: TargetForm,
+    errors: FieldErrors,
+    status: StatusCode,
+    result: Option<CheckNowResult>,
 ) -> Response {
     let nav = if id.is_none() { "new" } else { "" };
     render(
@@ -186,8 +244,45 @@ fn form_page(
             kinds: kind_options(form.kind()),
             form,
             errors,
+            result,
         },
     )
+}
+
+/// "Check now": runs the check the form describes and shows the form again
+/// with the result, saving nothing.
+async fn check_now_page(
+    state: &AppState,
+    current: &CurrentUser,
+    id: Option<String>,
+    form: TargetForm,
+) -> PageResult {
+    let mut errors = FieldErrors::default();
+    // The whole form describes the check, as for a new target.
+    let fields = form.fields(false, &mut errors);
+    if !errors.is_empty() {
+        return Ok(form_page(
+            current,
+            id,
+            form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
+    }
+    match targets::check_now(state, current, fields).await {
+        Ok(outcome) => Ok(result_page(
+            current,
+            id,
+            form,
+            errors,
+            StatusCode::OK,
+            Some((&outcome).into()),
+        )),
+        Err(e) => {
+            let (status, errors) = FieldErrors::from_service(e)?;
+            Ok(form_page(current, id, form, errors, status))
+        }
+    }
 }
 
 pub async fn new_form(PageUser(current): PageUser) -> PageResult {
@@ -214,6 +309,9 @@ pub async fn create(
     jar: CookieJar,
     Form(form): Form<TargetForm>,
 ) -> PageResult {
+    if form.action == "check" {
+        return check_now_page(&state, &current, None, form).await;
+    }
     let mut errors = FieldErrors::default();
     let fields = form.fields(false, &mut errors);
     if !errors.is_empty() {
@@ -261,9 +359,12 @@ pub async fn update(
     jar: CookieJar,
     Form(form): Form<TargetForm>,
 ) -> PageResult {
+    let page_id = Some(id.to_string());
+    if form.action == "check" {
+        return check_now_page(&state, &current, page_id, form).await;
+    }
     let mut errors = FieldErrors::default();
     let fields = form.fields(true, &mut errors);
-    let page_id = Some(id.to_string());
     if !errors.is_empty() {
         return Ok(form_page(
             &current,

@@ -4,6 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
+use pharos_domain::check::CheckOutcome;
 use pharos_domain::ids::TargetId;
 use pharos_domain::rollup::{Rollup, DAY, HOUR, QUARTER_HOUR};
 use pharos_domain::target::{check_host, IntervalSeconds, TargetName, TargetUrl, TimeoutSeconds};
@@ -33,6 +34,8 @@ struct ParsedCheck {
     /// What is checked, for people (and the `url` column).
     label: String,
     spec_json: Option<String>,
+    /// The check to run; `None` for a heartbeat.
+    spec: Option<CheckSpec>,
 }
 
 fn take_i64(fields: &mut TargetFields, field: &'static str) -> Result<Option<i64>, ApiError> {
@@ -118,6 +121,7 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
             kind,
             label: "heartbeat".to_owned(),
             spec_json: None,
+            spec: None,
         });
     }
     if !matches!(kind.as_str(), "http" | "tcp" | "ping" | "dns" | "tls") {
@@ -181,6 +185,7 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
         kind,
         label: spec.target_label(),
         spec_json: Some(spec_json),
+        spec: Some(spec),
     })
 }
 
@@ -283,6 +288,49 @@ pub async fn create(
         now,
     };
     Ok(state.store.create_target(current.organization, new).await?)
+}
+
+/// Runs the check a submission describes once, now, and stores nothing.
+/// The body is the one `create` takes, judged by the same rules (the SSRF
+/// rules included), and the check runs under the workers' prober settings.
+pub async fn check_now(
+    state: &AppState,
+    current: &CurrentUser,
+    mut fields: TargetFields,
+) -> Result<CheckOutcome, ApiError> {
+    current.require_editor()?;
+    if let Some(raw) = take_string(&mut fields, "name")?.flatten() {
+        TargetName::parse(&raw)?;
+    }
+    let interval = take_i64(&mut fields, "interval_seconds")?
+        .map(IntervalSeconds::parse)
+        .transpose()?
+        .unwrap_or(IntervalSeconds::DEFAULT);
+    let timeout = take_i64(&mut fields, "timeout_seconds")?
+        .map(TimeoutSeconds::parse)
+        .transpose()?
+        .unwrap_or(TimeoutSeconds::DEFAULT);
+    grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let check = parse_check(fields, state.config.allow_private_targets)?;
+    let Some(spec) = check.spec else {
+        return Err(ValidationError::new(
+            "kind",
+            "a heartbeat target is checked by its pings; there is nothing to run now",
+        )
+        .into());
+    };
+    check_timeout_fits(interval, timeout)?;
+    let Some(prober) = state.prober.as_ref() else {
+        return Err(ApiError::BadRequest {
+            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            code: "checks_unavailable",
+            message: "this server is not set up to run checks".to_owned(),
+            field: None,
+        });
+    };
+    state.limits.check_now(current.organization.0)?;
+    let timeout = std::time::Duration::from_secs(u64::from(timeout.get()));
+    Ok(prober.run(&spec, timeout).await)
 }
 
 pub async fn update(

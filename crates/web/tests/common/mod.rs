@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use pharos_domain::AddressPolicy;
+use pharos_probes::{ProbeSettings, Prober};
 use pharos_storage::testing::{Backend, TestDatabase};
 use pharos_storage::Store;
 use pharos_web::auth::rate_limit::RateLimitSettings;
@@ -34,6 +36,7 @@ pub fn test_config() -> WebConfig {
             logins_per_minute_per_account: 1000,
             registrations_per_hour_per_client: 1000,
             target_creations_per_minute_per_organization: 1000,
+            checks_now_per_minute_per_organization: 1000,
         },
         allow_private_targets: false,
         trust_forwarded_for: false,
@@ -54,7 +57,14 @@ impl TestApp {
         store.migrate().await.expect("migrate");
         let mut config = test_config();
         tweak(&mut config);
-        let state = AppState::new(store.clone(), config);
+        // "Check now" may reach local test servers on 127.0.0.1, nothing else
+        // the address table blocks.
+        let policy = AddressPolicy {
+            allow_private: false,
+            also_allow: vec![std::net::IpAddr::from([127, 0, 0, 1])],
+        };
+        let prober = Prober::new(ProbeSettings::with_policy(policy)).expect("prober");
+        let state = AppState::new(store.clone(), config).with_prober(Some(prober));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
