@@ -21,7 +21,7 @@ pub struct BenchArgs {
     /// Check interval of every target, in seconds.
     #[arg(long, default_value_t = 60)]
     pub interval: u32,
-    /// How long the workers run, in seconds (the first two intervals are warm-up).
+    /// How long the workers run, in seconds (the first two and a half intervals are warm-up).
     #[arg(long, default_value_t = 180)]
     pub duration: u64,
     /// Worker processes to start.
@@ -293,7 +293,7 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     println!(
         "window measured          {:.0} s (after {} s warm-up)",
         report.window_seconds,
-        2 * args.interval + 5
+        args.interval * 5 / 2 + 5
     );
     println!("checks/s                 {:.0}", report.checks_per_second);
     println!(
@@ -336,13 +336,16 @@ async fn analyse(
     ended: DateTime<Utc>,
 ) -> anyhow::Result<Report> {
     let interval = chrono::Duration::seconds(i64::from(args.interval));
-    // Warm-up: first checks are spread over one interval, and a target
-    // joins its grid up to one and a half intervals after that.
-    let from = began + interval * 2 + chrono::Duration::seconds(5);
+    // Warm-up: first checks are spread over one interval (plus the 2 s
+    // start delay), and a target joins its grid up to one and a half
+    // intervals after its first check.
+    let from = began + interval * 5 / 2 + chrono::Duration::seconds(5);
     // Slots near the end may still be in flight.
     let until = ended - chrono::Duration::seconds(10);
     if until <= from {
-        bail!("--duration must exceed two intervals by at least 20 s to measure anything");
+        bail!(
+            "--duration must exceed two and a half intervals by at least 20 s to measure anything"
+        );
     }
     let checks = store
         .check_times(from - interval, ended + chrono::Duration::seconds(30))
@@ -378,6 +381,25 @@ async fn analyse(
         while slot < until {
             if !slots.contains_key(&(*target, slot.timestamp_millis())) {
                 missed += 1;
+                if missed <= 5 {
+                    // Enough to investigate a miss: the slot and the
+                    // target's checks around it.
+                    let near: Vec<String> = checks
+                        .iter()
+                        .filter(|(t, at)| {
+                            t == target
+                                && (*at - slot).num_seconds().abs() <= 3 * interval.num_seconds()
+                        })
+                        .map(|(_, at)| {
+                            format!("{:+.3}s", (*at - slot).num_milliseconds() as f64 / 1000.0)
+                        })
+                        .collect();
+                    eprintln!(
+                        "missed: target {target} slot {slot} ({:.0} s into the run); its checks around it: {}",
+                        (slot - began).num_milliseconds() as f64 / 1000.0,
+                        near.join(" ")
+                    );
+                }
             }
             slot += interval;
         }
