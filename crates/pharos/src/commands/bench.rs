@@ -339,9 +339,15 @@ async fn analyse(
     // Warm-up: first checks are spread over one interval (plus the 2 s
     // start delay), and a target joins its grid up to one and a half
     // intervals after its first check.
-    let from = began + interval * 5 / 2 + chrono::Duration::seconds(5);
+    // Both bounds are whole milliseconds, like the slots: with a
+    // sub-millisecond `from`, a slot in the same millisecond was counted as
+    // before the window by its check but inside it by the miss count, and
+    // showed up as a miss (about one per 60,000 targets per run).
+    let whole_ms =
+        |at: DateTime<Utc>| DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at);
+    let from = whole_ms(began + interval * 5 / 2 + chrono::Duration::seconds(5));
     // Slots near the end may still be in flight.
-    let until = ended - chrono::Duration::seconds(10);
+    let until = whole_ms(ended - chrono::Duration::seconds(10));
     if until <= from {
         bail!(
             "--duration must exceed two and a half intervals by at least 20 s to measure anything"
