@@ -14,12 +14,7 @@ async fn register_login_me_logout(backend: Backend) {
     };
     let client = app.client();
     let (status, body) = json_of(
-        client
-            .post(app.url("/api/v1/auth/register"))
-            .json(&json!({"email": "  Alice@Example.com ", "password": "correct horse battery", "organization": "Acme"}))
-            .send()
-            .await
-            .expect("send"),
+        app.post_json(&client, "/api/v1/auth/register", json!({"email": "  Alice@Example.com ", "password": "correct horse battery", "organization": "Acme"})).await,
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -28,20 +23,17 @@ async fn register_login_me_logout(backend: Backend) {
     assert_eq!(body["organizations"][0]["role"], "owner");
 
     // Not signed in yet.
-    let me = client
-        .get(app.url("/api/v1/auth/me"))
-        .send()
-        .await
-        .expect("send");
+    let me = app.get(&client, "/api/v1/auth/me").await;
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
 
     // The email is compared case-insensitively.
-    let login = client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": "ALICE@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+    let login = app
+        .post_json(
+            &client,
+            "/api/v1/auth/login",
+            json!({"email": "ALICE@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
     let cookie = login
         .headers()
@@ -57,14 +49,7 @@ async fn register_login_me_logout(backend: Backend) {
         "no token in the body"
     );
 
-    let (status, me) = json_of(
-        client
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, me) = json_of(app.get(&client, "/api/v1/auth/me").await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(me["user"]["email"], "alice@example.com");
 
@@ -98,12 +83,12 @@ async fn wrong_password_and_unknown_email_answer_alike(backend: Backend) {
         ("nobody@example.com", "correct horse battery"),
     ] {
         let (status, body) = json_of(
-            client
-                .post(app.url("/api/v1/auth/login"))
-                .json(&json!({"email": email, "password": password}))
-                .send()
-                .await
-                .expect("send"),
+            app.post_json(
+                &client,
+                "/api/v1/auth/login",
+                json!({"email": email, "password": password}),
+            )
+            .await,
         )
         .await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -164,59 +149,42 @@ async fn password_change_ends_other_sessions(backend: Backend) {
     };
     let laptop = app.user("carol@example.com").await;
     let phone = app.client();
-    let login = phone
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": "carol@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+    let login = app
+        .post_json(
+            &phone,
+            "/api/v1/auth/login",
+            json!({"email": "carol@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(login.status(), StatusCode::OK);
 
-    let (status, body) = json_of(
-        laptop
-            .post(app.url("/api/v1/auth/password"))
-            .json(&json!({"current_password": "not the password", "new_password": "a brand new passphrase"}))
-            .send()
-            .await
-            .expect("send"),
-    )
+    let (status, body) = json_of(app.post_json(
+        &laptop,
+        "/api/v1/auth/password",
+        json!({"current_password": "not the password", "new_password": "a brand new passphrase"}),
+    ).await)
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["field"], "current_password");
 
-    let change = laptop
-        .post(app.url("/api/v1/auth/password"))
-        .json(&json!({"current_password": "correct horse battery", "new_password": "a brand new passphrase"}))
-        .send()
-        .await
-        .expect("send");
+    let change = app.post_json(&laptop, "/api/v1/auth/password", json!({"current_password": "correct horse battery", "new_password": "a brand new passphrase"})).await;
     assert_eq!(change.status(), StatusCode::NO_CONTENT);
     assert_eq!(
-        laptop
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
+        app.get(&laptop, "/api/v1/auth/me").await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        phone
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
+        app.get(&phone, "/api/v1/auth/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
 
     let old = app
-        .client()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": "carol@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            &app.client(),
+            "/api/v1/auth/login",
+            json!({"email": "carol@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(old.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -259,22 +227,9 @@ async fn cross_site_writes_are_refused(backend: Backend) {
         .await
         .expect("send");
     assert_eq!(own_origin.status(), StatusCode::CREATED);
-    let curl_like = client
-        .post(app.url("/api/v1/targets"))
-        .json(&body)
-        .send()
-        .await
-        .expect("send");
+    let curl_like = app.post_json(&client, "/api/v1/targets", body).await;
     assert_eq!(curl_like.status(), StatusCode::CREATED);
-    let listed = json_of(
-        client
-            .get(app.url("/api/v1/targets"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await
-    .1;
+    let listed = json_of(app.get(&client, "/api/v1/targets").await).await.1;
     assert_eq!(
         listed["items"].as_array().expect("items").len(),
         2,
@@ -294,25 +249,25 @@ async fn rate_limits_answer_429(backend: Backend) {
     };
     // Registrations per client address (the fourth in the hour is refused).
     let client = app.user("erin@example.com").await;
-    app.client()
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": "f@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
-    app.client()
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": "g@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+    app.post_json(
+        &app.client(),
+        "/api/v1/auth/register",
+        json!({"email": "f@example.com", "password": "correct horse battery"}),
+    )
+    .await;
+    app.post_json(
+        &app.client(),
+        "/api/v1/auth/register",
+        json!({"email": "g@example.com", "password": "correct horse battery"}),
+    )
+    .await;
     let refused = app
-        .client()
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": "h@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(
+            &app.client(),
+            "/api/v1/auth/register",
+            json!({"email": "h@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(refused.headers().get("retry-after").is_some());
     assert!(app
@@ -326,12 +281,12 @@ async fn rate_limits_answer_429(backend: Backend) {
     let mut statuses = Vec::new();
     for _ in 0..3 {
         let response = app
-            .client()
-            .post(app.url("/api/v1/auth/login"))
-            .json(&json!({"email": "erin@example.com", "password": "wrong wrong wrong"}))
-            .send()
-            .await
-            .expect("send");
+            .post_json(
+                &app.client(),
+                "/api/v1/auth/login",
+                json!({"email": "erin@example.com", "password": "wrong wrong wrong"}),
+            )
+            .await;
         statuses.push(response.status());
     }
     assert_eq!(
@@ -346,12 +301,13 @@ async fn rate_limits_answer_429(backend: Backend) {
     // Target creations per organization.
     let mut statuses = Vec::new();
     for _ in 0..3 {
-        let response = client
-            .post(app.url("/api/v1/targets"))
-            .json(&json!({"url": "https://example.com/"}))
-            .send()
-            .await
-            .expect("send");
+        let response = app
+            .post_json(
+                &client,
+                "/api/v1/targets",
+                json!({"url": "https://example.com/"}),
+            )
+            .await;
         statuses.push(response.status());
     }
     assert_eq!(
@@ -369,26 +325,11 @@ async fn health_and_openapi(backend: Backend) {
         return;
     };
     let client = app.client();
-    assert_eq!(
-        client
-            .get(app.url("/healthz"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
-        StatusCode::OK
-    );
-    let (status, ready) = json_of(client.get(app.url("/readyz")).send().await.expect("send")).await;
+    assert_eq!(app.get(&client, "/healthz").await.status(), StatusCode::OK);
+    let (status, ready) = json_of(app.get(&client, "/readyz").await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(ready["status"], "ready");
-    let (status, doc) = json_of(
-        client
-            .get(app.url("/api/v1/openapi.json"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, doc) = json_of(app.get(&client, "/api/v1/openapi.json").await).await;
     assert_eq!(status, StatusCode::OK);
     assert!(doc["openapi"].as_str().expect("version").starts_with("3.1"));
     for path in [
@@ -399,7 +340,7 @@ async fn health_and_openapi(backend: Backend) {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
-    let unknown = client.get(app.url("/nope")).send().await.expect("send");
+    let unknown = app.get(&client, "/nope").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert_eq!(unknown.headers()["x-content-type-options"], "nosniff");
 }
@@ -414,22 +355,12 @@ async fn sessions_expire_when_idle(backend: Backend) {
     };
     let client = app.user("sleepy@example.com").await;
     assert_eq!(
-        client
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
+        app.get(&client, "/api/v1/auth/me").await.status(),
         StatusCode::OK
     );
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     assert_eq!(
-        client
-            .get(app.url("/api/v1/auth/me"))
-            .send()
-            .await
-            .expect("send")
-            .status(),
+        app.get(&client, "/api/v1/auth/me").await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -443,19 +374,21 @@ async fn https_deployments_get_secure_host_cookies(backend: Backend) {
         return;
     };
     let client = app.client();
-    let register = client
-        .post(app.url("/api/v1/auth/register"))
-        .json(&json!({"email": "tls@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+    let register = app
+        .post_json(
+            &client,
+            "/api/v1/auth/register",
+            json!({"email": "tls@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     assert_eq!(register.status(), StatusCode::CREATED);
-    let login = client
-        .post(app.url("/api/v1/auth/login"))
-        .json(&json!({"email": "tls@example.com", "password": "correct horse battery"}))
-        .send()
-        .await
-        .expect("send");
+    let login = app
+        .post_json(
+            &client,
+            "/api/v1/auth/login",
+            json!({"email": "tls@example.com", "password": "correct horse battery"}),
+        )
+        .await;
     let cookie = login
         .headers()
         .get("set-cookie")

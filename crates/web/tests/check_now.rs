@@ -31,26 +31,11 @@ async fn closed_port() -> String {
 }
 
 async fn check(app: &TestApp, client: &reqwest::Client, body: Value) -> (StatusCode, Value) {
-    json_of(
-        client
-            .post(app.url("/api/v1/targets/check"))
-            .json(&body)
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await
+    json_of(app.post_json(client, "/api/v1/targets/check", body).await).await
 }
 
 async fn target_count(app: &TestApp, client: &reqwest::Client) -> usize {
-    let (status, listed) = json_of(
-        client
-            .get(app.url("/api/v1/targets"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, listed) = json_of(app.get(client, "/api/v1/targets").await).await;
     assert_eq!(status, StatusCode::OK);
     listed["items"].as_array().expect("items").len()
 }
@@ -119,12 +104,8 @@ async fn check_now_runs_once_and_stores_nothing(backend: Backend) {
 
     // A session is required.
     let anonymous = app
-        .client()
-        .post(app.url("/api/v1/targets/check"))
-        .json(&json!({"url": site}))
-        .send()
-        .await
-        .expect("send");
+        .post_json(&app.client(), "/api/v1/targets/check", json!({"url": site}))
+        .await;
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 
     // The page form: the second button shows the result, saves nothing,
@@ -226,12 +207,9 @@ async fn check_now_is_rate_limited_per_organization(backend: Backend) {
         let (status, body) = check(&app, &client, json!({"url": site})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
-    let limited = client
-        .post(app.url("/api/v1/targets/check"))
-        .json(&json!({"url": site}))
-        .send()
-        .await
-        .expect("send");
+    let limited = app
+        .post_json(&client, "/api/v1/targets/check", json!({"url": site}))
+        .await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(limited.headers().contains_key("retry-after"));
     // Another organization has its own allowance.

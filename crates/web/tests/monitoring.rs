@@ -131,14 +131,7 @@ async fn targets_of_every_kind(backend: Backend) {
             "{body}: {message:?} should mention {word:?}"
         );
     }
-    let (_, listed) = json_of(
-        client
-            .get(app.url("/api/v1/targets"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, listed) = json_of(app.get(&client, "/api/v1/targets").await).await;
     assert_eq!(
         listed["items"].as_array().expect("items").len(),
         8,
@@ -196,14 +189,7 @@ async fn pause_and_resume(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(paused["state"], "paused");
     assert_eq!(paused["paused"], true);
-    let (_, statuses) = json_of(
-        client
-            .get(app.url("/api/v1/targets/status"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, statuses) = json_of(app.get(&client, "/api/v1/targets/status").await).await;
     assert_eq!(statuses["items"][0]["state"], "paused");
     let (status, resumed) = json_of(
         client
@@ -249,23 +235,13 @@ async fn heartbeats_incidents_uptime_and_history(backend: Backend) {
         .expect("send");
     assert_eq!(start.status(), StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(120)).await;
-    let ok = cron.get(app.url(&ping)).send().await.expect("send");
+    let ok = app.get(&cron, &ping).await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let (_, up) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}")))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, up) = json_of(app.get(&client, &format!("/api/v1/targets/{id}")).await).await;
     assert_eq!(up["state"], "up");
     let (_, checks) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/checks")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/checks"))
+            .await,
     )
     .await;
     let duration = checks["items"][0]["latency_ms"]
@@ -283,21 +259,11 @@ async fn heartbeats_incidents_uptime_and_history(backend: Backend) {
         .await
         .expect("send");
     assert_eq!(failed.status(), StatusCode::OK);
-    let (_, down) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}")))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, down) = json_of(app.get(&client, &format!("/api/v1/targets/{id}")).await).await;
     assert_eq!(down["state"], "down");
     let (status, incidents) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/incidents")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/incidents"))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -308,21 +274,15 @@ async fn heartbeats_incidents_uptime_and_history(backend: Backend) {
     // Success again closes it.
     cron.post(app.url(&ping)).send().await.expect("send");
     let (_, incidents) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/incidents")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/incidents"))
+            .await,
     )
     .await;
     assert!(!incidents["items"][0]["closed_at"].is_null(), "{incidents}");
 
     let (status, uptime) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/uptime")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/uptime"))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -337,11 +297,11 @@ async fn heartbeats_incidents_uptime_and_history(backend: Backend) {
         ("365d", 365, 86400),
     ] {
         let (status, history) = json_of(
-            client
-                .get(app.url(&format!("/api/v1/targets/{id}/history?window={window}")))
-                .send()
-                .await
-                .expect("send"),
+            app.get(
+                &client,
+                &format!("/api/v1/targets/{id}/history?window={window}"),
+            )
+            .await,
         )
         .await;
         assert_eq!(status, StatusCode::OK);
@@ -359,36 +319,25 @@ async fn heartbeats_incidents_uptime_and_history(backend: Backend) {
         assert_eq!(total, 3, "{window}");
     }
     let (status, bad) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/history?window=1y")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/history?window=1y"))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad["error"]["field"], "window");
 
     // Unknown tokens, and other tenants, find nothing.
-    let unknown = cron
-        .get(app.url("/ping/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"))
-        .send()
-        .await
-        .expect("send");
+    let unknown = app
+        .get(&cron, "/ping/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+        .await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
-    let junk = cron
-        .get(app.url("/ping/..%2F..%2Fetc"))
-        .send()
-        .await
-        .expect("send");
+    let junk = app.get(&cron, "/ping/..%2F..%2Fetc").await;
     assert_eq!(junk.status(), StatusCode::NOT_FOUND);
     let other = app.user("nosy@example.com").await;
     for path in ["incidents", "uptime", "history"] {
-        let status = other
-            .get(app.url(&format!("/api/v1/targets/{id}/{path}")))
-            .send()
+        let status = app
+            .get(&other, &format!("/api/v1/targets/{id}/{path}"))
             .await
-            .expect("send")
             .status();
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }

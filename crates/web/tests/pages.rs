@@ -33,7 +33,7 @@ fn location(response: &reqwest::Response) -> String {
 }
 
 async fn page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
-    let response = client.get(app.url(path)).send().await.expect("send");
+    let response = app.get(client, path).await;
     let status = response.status();
     (status, response.text().await.expect("body"))
 }
@@ -116,7 +116,7 @@ async fn visitors_are_sent_to_login(backend: Backend) {
     };
     let client = browser();
     for path in ["/", "/settings", "/targets/new", "/events"] {
-        let response = client.get(app.url(path)).send().await.expect("send");
+        let response = app.get(&client, path).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
         assert_eq!(location(&response), "/login", "{path}");
     }
@@ -141,7 +141,7 @@ async fn register_login_and_empty_dashboard(backend: Backend) {
 
     let response = post_form(&app, &client, "/logout", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let response = client.get(app.url("/")).send().await.expect("send");
+    let response = app.get(&client, "/").await;
     assert_eq!(location(&response), "/login");
 }
 
@@ -275,7 +275,7 @@ async fn pages_meet_the_security_headers(backend: Backend) {
         format!("/targets/{id}"),
         format!("/targets/{id}/edit"),
     ] {
-        let response = client.get(app.url(&path)).send().await.expect("send");
+        let response = app.get(&client, &path).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let csp = response
             .headers()
@@ -500,7 +500,7 @@ async fn assets_are_fingerprinted_and_cached(backend: Backend) {
     let (_, html) = page(&app, &client, "/login").await;
     let start = html.find("/assets/app.css?v=").expect("css link");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();
-    let response = client.get(app.url(&href)).send().await.expect("send");
+    let response = app.get(&client, &href).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
         response
@@ -538,7 +538,7 @@ async fn live_events_carry_only_the_callers_targets(backend: Backend) {
     let mine = add_target(&app, &alice, "Mine", "https://a.example.com/").await;
     let bob = sign_up(&app, "live-b@example.com").await;
     let theirs = add_target(&app, &bob, "Theirs", "https://b.example.com/").await;
-    let mut response = alice.get(app.url("/events")).send().await.expect("send");
+    let mut response = app.get(&alice, "/events").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(response
         .headers()

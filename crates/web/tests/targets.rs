@@ -31,25 +31,11 @@ async fn target_lifecycle(backend: Backend) {
     assert_eq!(created["timeout_seconds"], 10);
     let id = created["id"].as_str().expect("id").to_owned();
 
-    let (status, listed) = json_of(
-        client
-            .get(app.url("/api/v1/targets"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, listed) = json_of(app.get(&client, "/api/v1/targets").await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(listed["items"][0]["id"], id.as_str());
 
-    let (status, fetched) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}")))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, fetched) = json_of(app.get(&client, &format!("/api/v1/targets/{id}")).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(fetched["name"], "Site");
 
@@ -67,23 +53,13 @@ async fn target_lifecycle(backend: Backend) {
     assert_eq!(updated["interval_seconds"], 60);
     assert_eq!(updated["url"], "https://example.com/health");
 
-    let (status, statuses) = json_of(
-        client
-            .get(app.url("/api/v1/targets/status"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, statuses) = json_of(app.get(&client, "/api/v1/targets/status").await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(statuses["items"][0]["latest_check"], Value::Null);
 
     let (status, checks) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/checks")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/checks"))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -95,11 +71,7 @@ async fn target_lifecycle(backend: Backend) {
         .await
         .expect("send");
     assert_eq!(deleted.status(), StatusCode::NO_CONTENT);
-    let gone = client
-        .get(app.url(&format!("/api/v1/targets/{id}")))
-        .send()
-        .await
-        .expect("send");
+    let gone = app.get(&client, &format!("/api/v1/targets/{id}")).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
     let again = client
         .delete(app.url(&format!("/api/v1/targets/{id}")))
@@ -167,15 +139,9 @@ async fn worker_checks_fill_status_and_history(backend: Backend) {
     // The first check runs within seconds of creation.
     let mut statuses = Value::Null;
     for _ in 0..100 {
-        statuses = json_of(
-            client
-                .get(app.url("/api/v1/targets/status"))
-                .send()
-                .await
-                .expect("send"),
-        )
-        .await
-        .1;
+        statuses = json_of(app.get(&client, "/api/v1/targets/status").await)
+            .await
+            .1;
         let items = statuses["items"].as_array().expect("items");
         if items.iter().all(|t| !t["latest_check"].is_null()) {
             break;
@@ -195,11 +161,8 @@ async fn worker_checks_fill_status_and_history(backend: Backend) {
     assert_eq!(down["error_class"], "refused");
 
     let (status, checks) = json_of(
-        client
-            .get(app.url(&format!("/api/v1/targets/{id}/checks?limit=1")))
-            .send()
-            .await
-            .expect("send"),
+        app.get(&client, &format!("/api/v1/targets/{id}/checks?limit=1"))
+            .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -267,7 +230,7 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
             Some(c) => format!("/api/v1/targets/{id}/checks?limit=2&cursor={c}"),
             None => format!("/api/v1/targets/{id}/checks?limit=2"),
         };
-        let (status, page) = json_of(client.get(app.url(&path)).send().await.expect("send")).await;
+        let (status, page) = json_of(app.get(&client, &path).await).await;
         assert_eq!(status, StatusCode::OK, "{page}");
         for item in page["items"].as_array().expect("items") {
             seen.push(item["status_code"].as_u64().expect("code"));
@@ -331,18 +294,11 @@ async fn other_tenants_get_404_everywhere(backend: Backend) {
         );
     }
     for path in ["/api/v1/targets", "/api/v1/targets/status"] {
-        let (_, listed) = json_of(mallory.get(app.url(path)).send().await.expect("send")).await;
+        let (_, listed) = json_of(app.get(&mallory, path).await).await;
         assert_eq!(listed["items"], json!([]), "{path}");
     }
     // Alice's target is untouched.
-    let (status, fetched) = json_of(
-        alice
-            .get(app.url(&format!("/api/v1/targets/{id}")))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (status, fetched) = json_of(app.get(&alice, &format!("/api/v1/targets/{id}")).await).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(fetched["name"], "Alice's");
 }
@@ -633,11 +589,8 @@ async fn hostile_input_gets_clear_4xx_and_stores_nothing(backend: Backend) {
         ),
     ] {
         let (status, answer) = json_of(
-            client
-                .get(app.url(&format!("/api/v1/targets/{id}/checks?{query}")))
-                .send()
-                .await
-                .expect("send"),
+            app.get(&client, &format!("/api/v1/targets/{id}/checks?{query}"))
+                .await,
         )
         .await;
         assert_eq!(status, expected, "{query}: {answer}");
@@ -649,12 +602,7 @@ async fn hostile_input_gets_clear_4xx_and_stores_nothing(backend: Backend) {
         "/api/v1/targets/1%20OR%201=1",
         "/api/v1/targets/..%2f..%2fetc",
     ] {
-        let status = client
-            .get(app.url(path))
-            .send()
-            .await
-            .expect("send")
-            .status();
+        let status = app.get(&client, path).await.status();
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
     }
     // An update with bad input changes nothing.
@@ -666,14 +614,7 @@ async fn hostile_input_gets_clear_4xx_and_stores_nothing(backend: Backend) {
         .expect("send");
     assert_eq!(bad_patch.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let (_, listed) = json_of(
-        client
-            .get(app.url("/api/v1/targets"))
-            .send()
-            .await
-            .expect("send"),
-    )
-    .await;
+    let (_, listed) = json_of(app.get(&client, "/api/v1/targets").await).await;
     let items = listed["items"].as_array().expect("items");
     assert_eq!(
         items.len(),

@@ -85,6 +85,25 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
+    /// POSTs `body` as JSON to `path` with `client`'s cookies.
+    pub async fn post_json(&self, client: &Client, path: impl AsRef<str>, body: Value) -> Response {
+        client
+            .post(self.url(path.as_ref()))
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    /// GETs `path` with `client`'s cookies.
+    pub async fn get(&self, client: &Client, path: impl AsRef<str>) -> Response {
+        client
+            .get(self.url(path.as_ref()))
+            .send()
+            .await
+            .expect("send")
+    }
+
     /// A client with its own cookie jar: one browser, one user.
     pub fn client(&self) -> Client {
         Client::builder()
@@ -97,24 +116,26 @@ impl TestApp {
     /// Registers and logs in a new user; returns their client.
     pub async fn user(&self, email: &str) -> Client {
         let client = self.client();
-        let response = client
-            .post(self.url("/api/v1/auth/register"))
-            .json(&json!({"email": email, "password": "correct horse battery"}))
-            .send()
-            .await
-            .expect("register");
+        let response = self
+            .post_json(
+                &client,
+                "/api/v1/auth/register",
+                json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
         assert_eq!(
             response.status(),
             StatusCode::CREATED,
             "{}",
             response.text().await.unwrap_or_default()
         );
-        let response = client
-            .post(self.url("/api/v1/auth/login"))
-            .json(&json!({"email": email, "password": "correct horse battery"}))
-            .send()
-            .await
-            .expect("login");
+        let response = self
+            .post_json(
+                &client,
+                "/api/v1/auth/login",
+                json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
         assert_eq!(response.status(), StatusCode::OK);
         client
     }
