@@ -40,6 +40,16 @@ impl TargetState {
             _ => None,
         }
     }
+
+    /// The state people see: a paused target shows `Paused` whatever its
+    /// checks last established.
+    pub fn shown(established: TargetState, paused: bool) -> TargetState {
+        if paused {
+            TargetState::Paused
+        } else {
+            established
+        }
+    }
 }
 
 /// How many failures in a row make a target down.

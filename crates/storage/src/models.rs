@@ -95,11 +95,29 @@ pub struct Target {
 impl Target {
     /// The state to show: paused targets are `Paused`.
     pub fn shown_state(&self) -> TargetState {
-        if self.paused {
-            TargetState::Paused
-        } else {
-            self.state
-        }
+        TargetState::shown(self.state, self.paused)
+    }
+}
+
+/// What a dashboard row and its live updates show of a target: no check
+/// settings, only the columns a row draws, so an organization's hundreds
+/// of targets read quickly (the dashboard reads them on every view and
+/// every second per open dashboard).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetSummary {
+    pub id: TargetId,
+    pub name: Option<String>,
+    pub url: String,
+    pub state: TargetState,
+    pub paused: bool,
+    pub last_checked_at: Option<DateTime<Utc>>,
+    pub last_latency_ms: Option<u32>,
+}
+
+impl TargetSummary {
+    /// The state to show: paused targets are `Paused`.
+    pub fn shown_state(&self) -> TargetState {
+        TargetState::shown(self.state, self.paused)
     }
 }
 
@@ -223,7 +241,7 @@ pub struct Incident {
 }
 
 /// A roll-up bucket of a target's checks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct RollupBucket {
     pub start: DateTime<Utc>,
     pub rollup: Rollup,

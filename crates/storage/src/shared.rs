@@ -537,6 +537,18 @@ macro_rules! impl_store {
                 Ok(done.rows_affected() > 0)
             }
 
+            async fn target_summaries(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::TargetSummary>> {
+                let rows: Vec<$crate::rows::TargetSummaryRow> =
+                    sqlx::query_as($crate::rows::TARGET_SUMMARY_SQL)
+                        .bind(org.0)
+                        .fetch_all(self.reader())
+                        .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
             async fn targets_with_latest_check(
                 &self,
                 org: pharos_domain::ids::OrganizationId,

@@ -71,6 +71,9 @@ pub trait Store: Send + Sync + 'static {
         patch: TargetPatch<'_>,
     ) -> StoreResult<Option<Target>>;
     async fn delete_target(&self, org: OrganizationId, id: TargetId) -> StoreResult<bool>;
+    /// Every target of `org`, as a dashboard row shows it, in creation
+    /// order.
+    async fn target_summaries(&self, org: OrganizationId) -> StoreResult<Vec<TargetSummary>>;
     /// Every target of `org` with its newest check, if it has one.
     async fn targets_with_latest_check(
         &self,

@@ -526,6 +526,44 @@ async fn rollup_counts_match_the_rollups(backend: Backend) {
         .await
         .expect("counts");
     assert_eq!(later.len(), 2);
+
+    // The dashboard's narrow read agrees with the full one, target by
+    // target, and holds only this organization's targets.
+    let summaries = store.target_summaries(org.id).await.expect("summaries");
+    let pairs = store
+        .targets_with_latest_check(org.id)
+        .await
+        .expect("latest");
+    assert_eq!(summaries.len(), 3);
+    for (summary, (target, latest)) in summaries.iter().zip(&pairs) {
+        assert_eq!(summary.id, target.id);
+        assert_eq!((&summary.name, &summary.url), (&target.name, &target.url));
+        assert_eq!(summary.shown_state(), target.shown_state());
+        assert_eq!(
+            summary.last_checked_at,
+            latest.as_ref().map(|c| c.checked_at)
+        );
+        assert_eq!(
+            summary.last_latency_ms,
+            latest.as_ref().and_then(|c| c.latency_ms)
+        );
+    }
+    let quiet_row = summaries.iter().find(|s| s.id == quiet.id).expect("quiet");
+    assert_eq!(quiet_row.shown_state(), TargetState::Paused);
+    assert_eq!(quiet_row.last_checked_at, None);
+    let b_row = summaries.iter().find(|s| s.id == b.id).expect("b");
+    assert_eq!(
+        b_row.last_checked_at.map(|t| t.timestamp_micros()),
+        Some((start + Duration::hours(2)).timestamp_micros())
+    );
+    let theirs = store
+        .target_summaries(other_org.id)
+        .await
+        .expect("summaries");
+    assert_eq!(
+        theirs.iter().map(|s| s.id).collect::<Vec<_>>(),
+        vec![foreign.id]
+    );
 }
 
 pharos_storage::on_both_backends!(
@@ -536,3 +574,95 @@ pharos_storage::on_both_backends!(
     states_incidents_and_rollups,
     rollup_counts_match_the_rollups,
 );
+
+/// Migration 0003 rebuilds SQLite's roll-up table as WITHOUT ROWID: a
+/// database written by the earlier schema keeps every roll-up through it.
+#[tokio::test]
+async fn sqlite_rollups_survive_the_rebuild() {
+    let Some(db) = TestDatabase::create(Backend::Sqlite).await else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut before_0003 = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .expect("migrations");
+    before_0003.migrations = before_0003
+        .migrations
+        .iter()
+        .filter(|m| m.version < 3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().expect("url");
+    let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
+        .await
+        .expect("pool");
+    before_0003.run(&pool).await.expect("migrate to 0002");
+
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    let (user, org) = account(&*store, "m@example.com").await;
+    let target = new_target(&*store, &org, &user, "https://m.example.com/").await;
+    let start = Utc::now() + Duration::seconds(1);
+    for round in 0..3 {
+        let now = start + Duration::minutes(20 * round);
+        let claims = store
+            .claim_due_targets("w", now, Duration::seconds(30), 10)
+            .await
+            .expect("claim");
+        let records: Vec<CheckRecord> = claims
+            .iter()
+            .map(|claim| CheckRecord {
+                check: check_for(claim.target.id, now, round != 1),
+                lease_epoch: claim.lease_epoch,
+                next_due_at: now + Duration::seconds(20),
+                status: status_after(&claim.target, round != 1),
+            })
+            .collect();
+        store.record_checks(&records).await.expect("record");
+    }
+    let since = start - Duration::days(2);
+    let mut read = Vec::new();
+    for width in [900, 3600, 86_400] {
+        read.push(
+            store
+                .rollups(org.id, target.id, width, since)
+                .await
+                .expect("rollups"),
+        );
+    }
+    assert_eq!(read[1].iter().map(|b| b.rollup.checks).sum::<u64>(), 3);
+
+    store.migrate().await.expect("migrate to the newest");
+    let (kind,): (String,) =
+        sqlx::query_as("SELECT sql FROM sqlite_master WHERE name = 'check_rollups'")
+            .fetch_one(&pool)
+            .await
+            .expect("schema");
+    assert!(kind.contains("WITHOUT ROWID"), "{kind}");
+    for (i, width) in [900, 3600, 86_400].into_iter().enumerate() {
+        let after = store
+            .rollups(org.id, target.id, width, since)
+            .await
+            .expect("rollups");
+        assert_eq!(after, read[i], "width {width}");
+    }
+    // And it is still written to: one more check lands in the roll-ups.
+    let now = start + Duration::hours(1);
+    let claims = store
+        .claim_due_targets("w", now, Duration::seconds(30), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claims.len(), 1);
+    let records = vec![CheckRecord {
+        check: check_for(target.id, now, true),
+        lease_epoch: claims[0].lease_epoch,
+        next_due_at: now + Duration::seconds(20),
+        status: status_after(&claims[0].target, true),
+    }];
+    store.record_checks(&records).await.expect("record");
+    let day = store
+        .rollups(org.id, target.id, 86_400, since)
+        .await
+        .expect("rollups");
+    assert_eq!(day.iter().map(|b| b.rollup.checks).sum::<u64>(), 4);
+}

@@ -6,6 +6,8 @@
 //! loopback, so they include the database reads and the HTTP round trip.
 //! Each round fetches the page plain and gzip-compressed (as browsers do);
 //! a breakdown then times each store read and the strips on their own.
+//! With `PHAROS_BENCH_KEEP_DB=/some/file.db` the seeded SQLite database is
+//! copied there at the end, to try queries on it by hand.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -176,6 +178,10 @@ async fn breakdown(
             .expect("latest");
     })
     .await;
+    let summaries_ms = median_ms(20, || async {
+        store.target_summaries(org.id).await.expect("summaries");
+    })
+    .await;
     let rollups_ms = median_ms(20, || async {
         store
             .organization_rollups(org.id, pharos_domain::rollup::HOUR, since)
@@ -214,7 +220,8 @@ async fn breakdown(
     .await;
     println!(
         "breakdown (median of 20): user+memberships {user_ms:.1} ms, \
-         targets_with_latest_check {latest_ms:.1} ms, organization_rollups {rollups_ms:.1} ms, \
+         targets_with_latest_check {latest_ms:.1} ms, target_summaries {summaries_ms:.1} ms, \
+         organization_rollups {rollups_ms:.1} ms, \
          organization_rollup_counts {counts_ms:.1} ms, \
          overview service {overview_ms:.1} ms, {TARGETS} strips {strips_ms:.1} ms"
     );
@@ -294,5 +301,12 @@ fn main() {
             weights[1] as f64 / 1024.0
         );
         breakdown(&state, &user, &org).await;
+        // A copy of the database, to try queries on (sqlite3, apsw).
+        if let Ok(keep) = std::env::var("PHAROS_BENCH_KEEP_DB") {
+            let path = db.url.trim_start_matches("sqlite://");
+            for ext in ["", "-wal", "-shm"] {
+                let _ = std::fs::copy(format!("{path}{ext}"), format!("{keep}{ext}"));
+            }
+        }
     });
 }

@@ -78,8 +78,8 @@ const SORTS: [(&str, &str); 5] = [
 ];
 
 fn row_view(row: OverviewRow, now: chrono::DateTime<chrono::Utc>) -> RowView {
-    let checked_at = row.latest.as_ref().map(|c| c.checked_at);
-    let latency_ms = row.latest.as_ref().and_then(|c| c.latency_ms);
+    let checked_at = row.target.last_checked_at;
+    let latency_ms = row.target.last_latency_ms;
     let uptime_value = uptime_of(&row.day);
     let name = row
         .target

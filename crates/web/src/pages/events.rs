@@ -17,7 +17,6 @@ use serde::Serialize;
 use super::format::{self, badge};
 use super::PageUser;
 use crate::auth::CurrentUser;
-use crate::services::targets;
 use crate::state::AppState;
 
 const POLL: Duration = Duration::from_secs(1);
@@ -36,32 +35,26 @@ pub struct LiveStatus {
 }
 
 async fn snapshot(state: &AppState, current: &CurrentUser) -> Option<HashMap<String, LiveStatus>> {
-    let pairs = match targets::status(state, current).await {
-        Ok(pairs) => pairs,
+    let targets = match state.store.target_summaries(current.organization).await {
+        Ok(targets) => targets,
         Err(e) => {
             tracing::debug!(error = %e, "live status read failed; retrying next tick");
             return None;
         }
     };
     Some(
-        pairs
+        targets
             .into_iter()
-            .map(|(target, check)| {
+            .map(|target| {
                 let b = badge(target.shown_state());
                 let status = LiveStatus {
                     id: target.id.0.to_string(),
                     state: b.value,
                     label: b.label,
                     icon: b.icon,
-                    checked_iso: check
-                        .as_ref()
-                        .map(|c| format::iso(c.checked_at))
-                        .unwrap_or_default(),
-                    checked_full: check
-                        .as_ref()
-                        .map(|c| format::full(c.checked_at))
-                        .unwrap_or_default(),
-                    latency: format::latency(check.as_ref().and_then(|c| c.latency_ms)),
+                    checked_iso: target.last_checked_at.map(format::iso).unwrap_or_default(),
+                    checked_full: target.last_checked_at.map(format::full).unwrap_or_default(),
+                    latency: format::latency(target.last_latency_ms),
                 };
                 (status.id.clone(), status)
             })

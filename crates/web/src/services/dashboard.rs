@@ -9,11 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use pharos_domain::ids::TargetId;
 use pharos_domain::rollup::{Rollup, HOUR};
 use pharos_domain::status::TargetState;
-use pharos_storage::models::{Check, RollupBucket, Target};
+use pharos_storage::models::{RollupBucket, TargetSummary};
 
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
-use crate::services::targets;
 use crate::state::AppState;
 
 /// Checks that fell into one slice of time, as charts draw them.
@@ -116,8 +115,7 @@ pub struct Overview {
 }
 
 pub struct OverviewRow {
-    pub target: Target,
-    pub latest: Option<Check>,
+    pub target: TargetSummary,
     pub day: Vec<Bucket>,
 }
 
@@ -127,26 +125,23 @@ pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overvie
     let since = current_hour(now) - Duration::hours(HOURS - 1);
     // Two reads, side by side: the targets with their newest checks, and
     // every target's strip counts (one row per target, not per bucket).
-    let (pairs, counts) = tokio::try_join!(targets::status(state, current), async {
-        Ok::<_, ApiError>(
-            state
-                .store
-                .organization_rollup_counts(current.organization, HOUR, since)
-                .await?,
-        )
-    })?;
-    let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::with_capacity(pairs.len());
+    let (targets, counts) = tokio::try_join!(
+        state.store.target_summaries(current.organization),
+        state
+            .store
+            .organization_rollup_counts(current.organization, HOUR, since),
+    )?;
+    let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::with_capacity(targets.len());
     for (id, bucket) in counts {
         by_target.entry(id).or_default().push(bucket);
     }
-    let rows = pairs
+    let rows = targets
         .into_iter()
-        .map(|(target, latest)| {
+        .map(|target| {
             let day = by_target.remove(&target.id).unwrap_or_default();
             OverviewRow {
                 day: hourly_slots(&day, now, HOURS),
                 target,
-                latest,
             }
         })
         .collect();
