@@ -53,10 +53,10 @@ impl CheckSpec {
             CheckSpec::Ping(c) => {
                 validate_host(&c.host)?;
                 if c.count == 0 || c.count > PingCheck::MAX_COUNT {
-                    return Err(SpecError::new(format!(
-                        "ping count must be between 1 and {}",
-                        PingCheck::MAX_COUNT
-                    )));
+                    return Err(SpecError::at(
+                        "count",
+                        format!("ping count must be between 1 and {}", PingCheck::MAX_COUNT),
+                    ));
                 }
                 Ok(())
             }
@@ -77,14 +77,42 @@ fn host_port_label(host: &str, port: u16) -> String {
     }
 }
 
-/// Why a check specification cannot run.
+/// Why a check specification cannot run, and the setting at fault when
+/// one is (named as in the stored settings), so a form can show the
+/// message by that field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct SpecError(pub String);
+#[error("{message}")]
+pub struct SpecError {
+    message: String,
+    field: Option<&'static str>,
+}
 
 impl SpecError {
     pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
+        Self {
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A problem with one setting.
+    pub fn at(field: &'static str, message: impl Into<String>) -> Self {
+        Self::new(message).on(field)
+    }
+
+    /// The same problem, blamed on `field` unless a field is already named.
+    pub fn on(mut self, field: &'static str) -> Self {
+        self.field.get_or_insert(field);
+        self
+    }
+
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The setting at fault, when one is.
+    pub fn field(&self) -> Option<&'static str> {
+        self.field
     }
 }
 
@@ -273,26 +301,30 @@ impl HttpCheck {
     }
 
     fn validate(&self) -> Result<(), SpecError> {
-        parse_http_url(&self.url)?;
+        parse_http_url(&self.url).map_err(|e| e.on("url"))?;
         for header in &self.headers {
-            validate_header(header)?;
+            validate_header(header).map_err(|e| e.on("headers"))?;
         }
         if self.body.is_some() && !matches!(self.method, HttpMethod::Post | HttpMethod::Put) {
-            return Err(SpecError::new("a request body needs POST or PUT"));
+            return Err(SpecError::at("body", "a request body needs POST or PUT"));
         }
         if self.method == HttpMethod::Head && self.needs_body() {
-            return Err(SpecError::new(
+            return Err(SpecError::at(
+                "method",
                 "HEAD has no body: keyword and JSON assertions need GET",
             ));
         }
         if self.keyword.as_deref() == Some("") {
-            return Err(SpecError::new("the keyword must not be empty"));
+            return Err(SpecError::at("keyword", "the keyword must not be empty"));
         }
         if self.json_expected.is_some() && self.json_path.is_none() {
-            return Err(SpecError::new("an expected JSON value needs a JSON path"));
+            return Err(SpecError::at(
+                "json_path",
+                "an expected JSON value needs a JSON path",
+            ));
         }
         if let Some(path) = &self.json_path {
-            crate::http::assertions::parse_json_path(path)?;
+            crate::http::assertions::parse_json_path(path).map_err(|e| e.on("json_path"))?;
         }
         Ok(())
     }
@@ -438,10 +470,13 @@ impl DnsCheck {
     fn validate(&self) -> Result<(), SpecError> {
         let name = self.name.trim_end_matches('.');
         if name.is_empty() || name.len() > 253 || name.chars().any(|c| c.is_whitespace()) {
-            return Err(SpecError::new(format!("{:?} is not a DNS name", self.name)));
+            return Err(SpecError::at(
+                "name",
+                format!("{:?} is not a DNS name", self.name),
+            ));
         }
         if let Some(server) = &self.server {
-            parse_dns_server(server)?;
+            parse_dns_server(server).map_err(|e| e.on("server"))?;
         }
         Ok(())
     }
@@ -489,13 +524,15 @@ pub struct TlsCheck {
 
 fn nonzero_port(port: u16) -> Result<(), SpecError> {
     if port == 0 {
-        return Err(SpecError::new("port 0 cannot be checked"));
+        return Err(SpecError::at("port", "port 0 cannot be checked"));
     }
     Ok(())
 }
 
 fn validate_host(host: &str) -> Result<(), SpecError> {
-    crate::guard::parse_host(host).map(|_| ())
+    crate::guard::parse_host(host)
+        .map(|_| ())
+        .map_err(|e| e.on("host"))
 }
 
 #[cfg(test)]
@@ -551,7 +588,7 @@ mod tests {
 
     #[test]
     fn invalid_specs_are_refused_with_a_reason() {
-        let bad = |spec: CheckSpec| spec.validate().expect_err("should be refused").0;
+        let bad = |spec: CheckSpec| spec.validate().expect_err("should be refused").to_string();
         assert!(bad(CheckSpec::Http(HttpCheck::get("ftp://x.example/"))).contains("http"));
         assert!(bad(CheckSpec::Http(HttpCheck::get("http://u:p@x.example/"))).contains("user"));
         let mut with_header = HttpCheck::get("http://x.example/");
@@ -576,6 +613,61 @@ mod tests {
             expected: None
         }))
         .contains("IP address"));
+    }
+
+    #[test]
+    fn refusals_name_the_setting_at_fault() {
+        let field = |spec: CheckSpec| spec.validate().expect_err("should be refused").field();
+        assert_eq!(
+            field(CheckSpec::Tcp(TcpCheck {
+                host: "x.example".into(),
+                port: 0
+            })),
+            Some("port")
+        );
+        assert_eq!(
+            field(CheckSpec::Tls(TlsCheck {
+                host: "".into(),
+                port: 443,
+                warn_days: 14
+            })),
+            Some("host")
+        );
+        assert_eq!(
+            field(CheckSpec::Ping(PingCheck {
+                host: "x.example".into(),
+                count: 0
+            })),
+            Some("count")
+        );
+        let mut http = HttpCheck::get("http://x.example/");
+        http.json_path = Some("a..b".into());
+        assert_eq!(field(CheckSpec::Http(http)), Some("json_path"));
+        let mut http = HttpCheck::get("http://x.example/");
+        http.body = Some("{}".into());
+        assert_eq!(field(CheckSpec::Http(http)), Some("body"));
+        assert_eq!(
+            field(CheckSpec::Http(HttpCheck::get("gopher://x.example/"))),
+            Some("url")
+        );
+        assert_eq!(
+            field(CheckSpec::Dns(DnsCheck {
+                name: "a b".into(),
+                record_type: DnsRecordType::A,
+                server: None,
+                expected: None
+            })),
+            Some("name")
+        );
+        assert_eq!(
+            field(CheckSpec::Dns(DnsCheck {
+                name: "example.com".into(),
+                record_type: DnsRecordType::A,
+                server: Some("not an ip".into()),
+                expected: None
+            })),
+            Some("server")
+        );
     }
 
     #[test]
