@@ -72,7 +72,7 @@ async fn targets_of_every_kind(backend: Backend) {
         (json!({"kind": "dns", "record_type": "A"}), "host", "host"),
         (
             json!({"kind": "tcp", "host": "example.com"}),
-            "host",
+            "port",
             "port",
         ),
         (
@@ -92,8 +92,18 @@ async fn targets_of_every_kind(backend: Backend) {
         ),
         (
             json!({"kind": "http", "url": "https://example.com/", "body": "x"}),
-            "url",
+            "body",
             "POST",
+        ),
+        (
+            json!({"kind": "tls", "host": "example.com", "port": 0}),
+            "port",
+            "port 0",
+        ),
+        (
+            json!({"kind": "ping", "host": "example.com", "count": 99}),
+            "count",
+            "between",
         ),
         (
             json!({"kind": "dns", "host": "example.com", "record_type": "SRV"}),

@@ -165,8 +165,15 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
         "dns" => CheckSpec::Dns(strict(value, &kind)?),
         _ => CheckSpec::Tls(strict(value, &kind)?),
     };
-    spec.validate()
-        .map_err(|e| ValidationError::new(primary_field(&kind), e.to_string()))?;
+    spec.validate().map_err(|e| {
+        // The setting the probes blame, under its API name.
+        let field = match e.field() {
+            Some("name") if kind == "dns" => "host",
+            Some(field) => field,
+            None => primary_field(&kind),
+        };
+        ValidationError::new(field, e.message())
+    })?;
     match &spec {
         CheckSpec::Http(_) => {}
         CheckSpec::Tcp(c) => check_host("host", &c.host, allow_private)?,
@@ -205,16 +212,23 @@ fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: &str) -> Result<T,
     ));
     let parsed = parsed.map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || (kind == "dns" && path == "name") {
-            primary_field(kind).to_owned()
-        } else {
-            path
+        let message = e.into_inner().to_string();
+        // A missing setting is reported on the settings as a whole; it
+        // belongs by the field that is missing.
+        let missing = message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+            .filter(|_| path == ".")
+            .map(str::to_owned);
+        let field = match missing {
+            Some(name) if kind == "dns" && name == "name" => primary_field(kind).to_owned(),
+            Some(name) => name,
+            None if path == "." || (kind == "dns" && path == "name") => {
+                primary_field(kind).to_owned()
+            }
+            None => path,
         };
-        let message = e
-            .into_inner()
-            .to_string()
-            .replace("field `name`", "field `host`");
-        invalid(field, message)
+        invalid(field, message.replace("field `name`", "field `host`"))
     })?;
     if let Some(field) = unknown.into_iter().next() {
         return Err(invalid(field, format!("unknown field for a {kind} target")));
@@ -296,21 +310,55 @@ pub async fn create(
 pub async fn check_now(
     state: &AppState,
     current: &CurrentUser,
-    mut fields: TargetFields,
+    fields: TargetFields,
 ) -> Result<CheckOutcome, ApiError> {
     current.require_editor()?;
+    run_once(state, current, None, fields).await
+}
+
+/// "Check now" while editing: runs the check `update` would save with the
+/// same `fields` (the stored settings with the submitted ones laid over
+/// them, the stored interval and timeout where none is given), and stores
+/// nothing.
+pub async fn check_now_edited(
+    state: &AppState,
+    current: &CurrentUser,
+    id: TargetId,
+    fields: TargetFields,
+) -> Result<CheckOutcome, ApiError> {
+    current.require_editor()?;
+    let existing = get(state, current, id).await?;
+    run_once(state, current, Some(&existing), fields).await
+}
+
+async fn run_once(
+    state: &AppState,
+    current: &CurrentUser,
+    existing: Option<&Target>,
+    mut fields: TargetFields,
+) -> Result<CheckOutcome, ApiError> {
     if let Some(raw) = take_string(&mut fields, "name")?.flatten() {
         TargetName::parse(&raw)?;
     }
-    let interval = take_i64(&mut fields, "interval_seconds")?
-        .map(IntervalSeconds::parse)
-        .transpose()?
-        .unwrap_or(IntervalSeconds::DEFAULT);
-    let timeout = take_i64(&mut fields, "timeout_seconds")?
-        .map(TimeoutSeconds::parse)
-        .transpose()?
-        .unwrap_or(TimeoutSeconds::DEFAULT);
+    let interval = match take_i64(&mut fields, "interval_seconds")? {
+        Some(raw) => IntervalSeconds::parse(raw)?,
+        None => match existing {
+            Some(t) => IntervalSeconds::parse(t.interval_seconds.into())?,
+            None => IntervalSeconds::DEFAULT,
+        },
+    };
+    let timeout = match take_i64(&mut fields, "timeout_seconds")? {
+        Some(raw) => TimeoutSeconds::parse(raw)?,
+        None => match existing {
+            Some(t) => TimeoutSeconds::parse(t.timeout_seconds.into())?,
+            None => TimeoutSeconds::DEFAULT,
+        },
+    };
     grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let fields = match existing {
+        Some(target) => merged_check(target, fields),
+        None => fields,
+    };
     let check = parse_check(fields, state.config.allow_private_targets)?;
     let Some(spec) = check.spec else {
         return Err(ValidationError::new(
