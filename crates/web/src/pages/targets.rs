@@ -20,70 +20,263 @@ use serde_json::{Map, Value};
 use super::format::{self, badge, Badge};
 use super::{charts, flash, render, see_other, Chrome, FieldErrors, PageResult, PageUser};
 use crate::auth::CurrentUser;
+use crate::error::ApiError;
 use crate::extract::{ApiQuery, PathId};
 use crate::services::dashboard;
 use crate::services::targets::{self, TargetFields, Window};
 use crate::state::AppState;
 
-/// The kinds the form offers. DNS checks are left to the API for now: its
-/// `name` setting shares the field name of the target's display name.
-pub const KINDS: [(&str, &str); 5] = [
+/// The kinds the form offers: every kind the API takes.
+pub const KINDS: [(&str, &str); 6] = [
     ("http", "HTTP(S) request"),
     ("tcp", "TCP port open"),
     ("ping", "Ping (ICMP)"),
+    ("dns", "DNS record"),
     ("tls", "TLS certificate"),
     ("heartbeat", "Heartbeat (cron job pings Pharos)"),
 ];
 
+const METHODS: [&str; 4] = ["GET", "HEAD", "POST", "PUT"];
+const RECORD_TYPES: [&str; 6] = ["A", "AAAA", "CNAME", "MX", "TXT", "NS"];
+
+/// Where each kind's settings sit on the form: (kind, the API's name, the
+/// form's name). The kinds' fieldsets are all in the page (shown without
+/// JavaScript), so settings that several kinds share, such as `host`, get
+/// a name per kind. A setting not listed here is not drawn, and its
+/// errors go to the list at the top of the form.
+const FORM_NAMES: &[(&str, &str, &str)] = &[
+    ("http", "url", "url"),
+    ("http", "method", "method"),
+    ("http", "expected_status", "expected_status"),
+    ("http", "keyword", "keyword"),
+    ("http", "keyword_absent", "keyword_absent"),
+    ("http", "json_path", "json_path"),
+    ("http", "json_expected", "json_expected"),
+    ("http", "degraded_latency_ms", "degraded_latency_ms"),
+    ("http", "max_redirects", "max_redirects"),
+    ("http", "verify_tls", "ignore_tls_errors"),
+    ("http", "headers", "headers"),
+    ("http", "body", "body"),
+    ("tcp", "host", "tcp_host"),
+    ("tcp", "port", "tcp_port"),
+    ("ping", "host", "ping_host"),
+    ("ping", "count", "ping_count"),
+    ("dns", "host", "dns_name"),
+    ("dns", "record_type", "dns_record_type"),
+    ("dns", "server", "dns_server"),
+    ("dns", "expected", "dns_expected"),
+    ("tls", "host", "tls_host"),
+    ("tls", "port", "tls_port"),
+    ("tls", "warn_days", "tls_warn_days"),
+    ("heartbeat", "grace_seconds", "grace_seconds"),
+];
+
+/// Fields every kind has, under the same name on the form and in the API.
+const COMMON_FIELDS: [&str; 4] = ["kind", "name", "interval_seconds", "timeout_seconds"];
+
+/// The form field that shows an error the service reported on `field` (an
+/// API name, perhaps with a path such as `headers[0].name`), or `None` when
+/// the form does not draw it.
+fn form_field(kind: &str, field: &str) -> Option<&'static str> {
+    let base = field.split(['[', '.']).next().unwrap_or(field);
+    COMMON_FIELDS
+        .iter()
+        .find(|f| **f == base)
+        .copied()
+        .or_else(|| {
+            FORM_NAMES
+                .iter()
+                .find(|(k, api, _)| *k == kind && *api == base)
+                .map(|(_, _, form)| *form)
+        })
+}
+
 /// The target form as typed; numbers stay text until parsed, so a typo
-/// comes back to the same field instead of a generic refusal.
+/// comes back to the same field instead of a generic refusal. Checkboxes
+/// are `"on"` when ticked and absent otherwise.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct TargetForm {
     kind: String,
-    url: String,
-    host: String,
-    port: String,
-    keyword: String,
     name: String,
     interval_seconds: String,
     timeout_seconds: String,
+    // HTTP
+    url: String,
+    method: String,
+    expected_status: String,
+    keyword: String,
+    keyword_absent: String,
+    json_path: String,
+    json_expected: String,
+    degraded_latency_ms: String,
+    max_redirects: String,
+    ignore_tls_errors: String,
+    /// One `Name: value` a line.
+    headers: String,
+    body: String,
+    // TCP
+    tcp_host: String,
+    tcp_port: String,
+    // Ping
+    ping_host: String,
+    ping_count: String,
+    // DNS
+    dns_name: String,
+    dns_record_type: String,
+    dns_server: String,
+    dns_expected: String,
+    // TLS
+    tls_host: String,
+    tls_port: String,
+    tls_warn_days: String,
+    // Heartbeat
     grace_seconds: String,
     /// `check` from the "Check now" button: run the check, save nothing.
     action: String,
 }
 
+/// A stored JSON value as typed in the form: a string as it is (quoted
+/// only when it would otherwise read as another JSON value), anything
+/// else as JSON.
+fn json_value_text(value: &Value) -> String {
+    match value {
+        Value::String(s) if serde_json::from_str::<Value>(s).is_err() => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The reverse of `json_value_text`: JSON when it parses, a string when not.
+fn json_value_of(raw: &str) -> Value {
+    serde_json::from_str(raw).unwrap_or_else(|_| Value::from(raw))
+}
+
+fn ticked(raw: &str) -> bool {
+    matches!(raw, "on" | "true" | "1")
+}
+
 impl TargetForm {
+    /// A new form: each kind's defaults filled in.
+    fn blank() -> Self {
+        Self {
+            kind: "http".to_owned(),
+            interval_seconds: "300".to_owned(),
+            timeout_seconds: "10".to_owned(),
+            method: "GET".to_owned(),
+            ping_count: "3".to_owned(),
+            dns_record_type: "A".to_owned(),
+            tls_port: "443".to_owned(),
+            tls_warn_days: "14".to_owned(),
+            grace_seconds: "60".to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// The form of a stored target, read through the API's view of its
+    /// settings so the two never disagree.
     fn of(target: &Target) -> Self {
-        let spec: Map<String, Value> = target
+        let settings: Map<String, Value> = target
             .spec
             .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
+            .and_then(|json| targets::check_settings_for_api(&target.kind, json))
+            .and_then(|value| match value {
+                Value::Object(map) => Some(map),
+                _ => None,
+            })
             .unwrap_or_default();
-        let text = |key: &str| match spec.get(key) {
+        let text = |key: &str| match settings.get(key) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
             _ => String::new(),
         };
-        Self {
+        let flag = |key: &str| settings.get(key).and_then(Value::as_bool);
+        let mut form = Self {
             kind: target.kind.clone(),
-            url: if target.kind == "http" && spec.get("url").is_none() {
-                target.url.clone()
-            } else {
-                text("url")
-            },
-            host: text("host"),
-            port: text("port"),
-            keyword: text("keyword"),
             name: target.name.clone().unwrap_or_default(),
             interval_seconds: target.interval_seconds.to_string(),
             timeout_seconds: target.timeout_seconds.to_string(),
-            grace_seconds: target
-                .grace_seconds
-                .map(|g| g.to_string())
-                .unwrap_or_default(),
-            action: String::new(),
+            ..Self::blank()
+        };
+        if let Some(grace) = target.grace_seconds {
+            form.grace_seconds = grace.to_string();
         }
+        let set = |slot: &mut String, key: &str| {
+            let value = text(key);
+            if !value.is_empty() {
+                *slot = value;
+            }
+        };
+        match target.kind.as_str() {
+            "http" => {
+                form.url = if settings.contains_key("url") {
+                    text("url")
+                } else {
+                    target.url.clone()
+                };
+                set(&mut form.method, "method");
+                form.expected_status = settings
+                    .get("expected_status")
+                    .and_then(Value::as_array)
+                    .map(|codes| {
+                        codes
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default();
+                form.keyword = text("keyword");
+                form.json_path = text("json_path");
+                form.json_expected = settings
+                    .get("json_expected")
+                    .map(json_value_text)
+                    .unwrap_or_default();
+                form.degraded_latency_ms = text("degraded_latency_ms");
+                form.max_redirects = text("max_redirects");
+                form.body = text("body");
+                form.headers = settings
+                    .get("headers")
+                    .and_then(Value::as_array)
+                    .map(|headers| {
+                        headers
+                            .iter()
+                            .map(|h| {
+                                let part = |k| h.get(k).and_then(Value::as_str).unwrap_or_default();
+                                format!("{}: {}", part("name"), part("value"))
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
+                    })
+                    .unwrap_or_default();
+                if flag("keyword_absent") == Some(true) {
+                    form.keyword_absent = "on".to_owned();
+                }
+                if flag("verify_tls") == Some(false) {
+                    form.ignore_tls_errors = "on".to_owned();
+                }
+            }
+            "tcp" => {
+                form.tcp_host = text("host");
+                form.tcp_port = text("port");
+            }
+            "ping" => {
+                form.ping_host = text("host");
+                set(&mut form.ping_count, "count");
+            }
+            "dns" => {
+                form.dns_name = text("host");
+                set(&mut form.dns_record_type, "record_type");
+                form.dns_server = text("server");
+                form.dns_expected = text("expected");
+            }
+            "tls" => {
+                form.tls_host = text("host");
+                set(&mut form.tls_port, "port");
+                set(&mut form.tls_warn_days, "warn_days");
+            }
+            _ => {}
+        }
+        form
     }
 
     fn kind(&self) -> &str {
@@ -94,74 +287,166 @@ impl TargetForm {
         }
     }
 
-    /// The fields the targets service takes, as the API would send them.
+    /// The fields the targets service takes, as the API would send them:
+    /// the common ones and the chosen kind's, under the API's names.
     /// Blank numbers mean "the default" (new) or "unchanged" (edit); blank
     /// text clears an optional setting on edit.
     fn fields(&self, editing: bool, errors: &mut FieldErrors) -> TargetFields {
         let mut fields = TargetFields::new();
         let kind = self.kind();
         fields.insert("kind".into(), Value::from(kind));
-        let name = self.name.trim();
-        if !name.is_empty() {
-            fields.insert("name".into(), Value::from(name));
-        } else if editing {
-            fields.insert("name".into(), Value::Null);
-        }
-        let mut number = |field: &'static str, raw: &str| {
+        let text = |fields: &mut TargetFields, api: &str, raw: &str| {
+            let raw = raw.trim();
+            if !raw.is_empty() {
+                fields.insert(api.into(), Value::from(raw));
+            } else if editing {
+                fields.insert(api.into(), Value::Null);
+            }
+        };
+        text(&mut fields, "name", &self.name);
+        // Optional numbers clear like text; required ones keep their
+        // default or stored value when blank.
+        let mut number = |fields: &mut TargetFields, api: &str, raw: &str, clears: bool| {
             let raw = raw.trim();
             if raw.is_empty() {
+                if clears && editing {
+                    fields.insert(api.into(), Value::Null);
+                }
                 return;
             }
             match raw.parse::<i64>() {
                 Ok(n) => {
-                    fields.insert(field.into(), Value::from(n));
+                    fields.insert(api.into(), Value::from(n));
                 }
-                Err(_) => errors.add(field, "must be a whole number"),
+                Err(_) => errors.add(
+                    form_field(kind, api).unwrap_or(api),
+                    "must be a whole number",
+                ),
             }
         };
-        number("interval_seconds", &self.interval_seconds);
-        match kind {
-            "heartbeat" => number("grace_seconds", &self.grace_seconds),
-            "tcp" | "tls" => {
-                number("timeout_seconds", &self.timeout_seconds);
-                number("port", &self.port);
-            }
-            _ => number("timeout_seconds", &self.timeout_seconds),
+        number(
+            &mut fields,
+            "interval_seconds",
+            &self.interval_seconds,
+            false,
+        );
+        if kind != "heartbeat" {
+            number(&mut fields, "timeout_seconds", &self.timeout_seconds, false);
         }
         match kind {
             "http" => {
                 fields.insert("url".into(), Value::from(self.url.trim()));
-                let keyword = self.keyword.trim();
-                if !keyword.is_empty() {
-                    fields.insert("keyword".into(), Value::from(keyword));
+                if !self.method.trim().is_empty() {
+                    fields.insert("method".into(), Value::from(self.method.trim()));
+                }
+                let codes: Vec<Value> = self
+                    .expected_status
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|c| !c.is_empty())
+                    .map(Value::from)
+                    .collect();
+                fields.insert("expected_status".into(), Value::Array(codes));
+                text(&mut fields, "keyword", &self.keyword);
+                fields.insert(
+                    "keyword_absent".into(),
+                    Value::from(ticked(&self.keyword_absent)),
+                );
+                text(&mut fields, "json_path", &self.json_path);
+                let expected = self.json_expected.trim();
+                if !expected.is_empty() {
+                    fields.insert("json_expected".into(), json_value_of(expected));
                 } else if editing {
-                    fields.insert("keyword".into(), Value::Null);
+                    fields.insert("json_expected".into(), Value::Null);
+                }
+                number(
+                    &mut fields,
+                    "degraded_latency_ms",
+                    &self.degraded_latency_ms,
+                    true,
+                );
+                number(&mut fields, "max_redirects", &self.max_redirects, true);
+                fields.insert(
+                    "verify_tls".into(),
+                    Value::from(!ticked(&self.ignore_tls_errors)),
+                );
+                let mut headers = Vec::new();
+                for (n, line) in self.headers.lines().enumerate() {
+                    let line = line.trim();
+                    if line.is_empty() {
+                        continue;
+                    }
+                    match line.split_once(':') {
+                        Some((name, value)) => headers.push(serde_json::json!({
+                            "name": name.trim(),
+                            "value": value.trim(),
+                        })),
+                        None => {
+                            errors.add("headers", format!("line {} is not Name: value", n + 1));
+                        }
+                    }
+                }
+                fields.insert("headers".into(), Value::Array(headers));
+                // The body is sent as typed, spaces and all.
+                if !self.body.trim().is_empty() {
+                    fields.insert("body".into(), Value::from(self.body.as_str()));
+                } else if editing {
+                    fields.insert("body".into(), Value::Null);
                 }
             }
-            "tcp" | "ping" | "tls" => {
-                fields.insert("host".into(), Value::from(self.host.trim()));
+            "tcp" => {
+                fields.insert("host".into(), Value::from(self.tcp_host.trim()));
+                number(&mut fields, "port", &self.tcp_port, false);
             }
+            "ping" => {
+                fields.insert("host".into(), Value::from(self.ping_host.trim()));
+                number(&mut fields, "count", &self.ping_count, false);
+            }
+            "dns" => {
+                fields.insert("host".into(), Value::from(self.dns_name.trim()));
+                if !self.dns_record_type.trim().is_empty() {
+                    fields.insert(
+                        "record_type".into(),
+                        Value::from(self.dns_record_type.trim()),
+                    );
+                }
+                text(&mut fields, "server", &self.dns_server);
+                text(&mut fields, "expected", &self.dns_expected);
+            }
+            "tls" => {
+                fields.insert("host".into(), Value::from(self.tls_host.trim()));
+                number(&mut fields, "port", &self.tls_port, false);
+                number(&mut fields, "warn_days", &self.tls_warn_days, false);
+            }
+            "heartbeat" => number(&mut fields, "grace_seconds", &self.grace_seconds, false),
+            // An unknown kind goes to the service as it is, to be refused.
             _ => {}
         }
         fields
     }
 }
 
-pub struct KindOption {
+/// One `<option>` of a select.
+pub struct Choice {
     pub value: &'static str,
     pub label: &'static str,
     pub selected: bool,
 }
 
-fn kind_options(selected: &str) -> Vec<KindOption> {
-    KINDS
+fn choices(options: &[(&'static str, &'static str)], selected: &str) -> Vec<Choice> {
+    options
         .iter()
-        .map(|(value, label)| KindOption {
+        .map(|(value, label)| Choice {
             value,
             label,
-            selected: *value == selected,
+            selected: value.eq_ignore_ascii_case(selected),
         })
         .collect()
+}
+
+fn plain_choices(options: &[&'static str], selected: &str) -> Vec<Choice> {
+    let pairs: Vec<_> = options.iter().map(|o| (*o, *o)).collect();
+    choices(&pairs, selected)
 }
 
 #[derive(Template)]
@@ -170,11 +455,37 @@ struct TargetFormPage {
     chrome: Chrome,
     /// `None` for a new target.
     id: Option<String>,
-    kinds: Vec<KindOption>,
+    kinds: Vec<Choice>,
+    methods: Vec<Choice>,
+    record_types: Vec<Choice>,
+    /// Whether the checkboxes are ticked.
+    keyword_absent: bool,
+    ignore_tls_errors: bool,
     form: TargetForm,
     errors: FieldErrors,
+    /// Errors no field of the form shows.
+    general: Vec<String>,
     /// The result of "Check now", when that was asked.
     result: Option<CheckNowResult>,
+}
+
+/// Moves the service's errors onto the form's fields: settings shared by
+/// kinds get their per-kind name, and an error about a setting the form
+/// does not draw goes to the list at the top, naming the setting.
+fn place_errors(kind: &str, errors: FieldErrors) -> FieldErrors {
+    let mut placed = FieldErrors::default();
+    for (field, message) in errors.0 {
+        if field.is_empty() {
+            placed.add("", message);
+            continue;
+        }
+        match form_field(kind, &field) {
+            Some(on) => placed.add(on, message),
+            None if message.starts_with(&format!("{field}:")) => placed.add("", message),
+            None => placed.add("", format!("{field}: {message}")),
+        }
+    }
+    placed
 }
 
 /// A check run from the form, as the page shows it.
@@ -236,68 +547,81 @@ fn result_page(
     result: Option<CheckNowResult>,
 ) -> Response {
     let nav = if id.is_none() { "new" } else { "" };
+    let general = errors
+        .0
+        .iter()
+        .filter(|(field, _)| field.is_empty())
+        .map(|(_, message)| message.clone())
+        .collect();
     render(
         status,
         &TargetFormPage {
             chrome: Chrome::new(Some(current), nav),
             id,
-            kinds: kind_options(form.kind()),
+            kinds: choices(&KINDS, form.kind()),
+            methods: plain_choices(&METHODS, &form.method),
+            record_types: plain_choices(&RECORD_TYPES, &form.dns_record_type),
+            keyword_absent: ticked(&form.keyword_absent),
+            ignore_tls_errors: ticked(&form.ignore_tls_errors),
             form,
             errors,
+            general,
             result,
         },
     )
 }
 
-/// "Check now": runs the check the form describes and shows the form again
-/// with the result, saving nothing.
+/// A service's refusal as the form shows it, by the field.
+fn refused(current: &CurrentUser, id: Option<String>, form: TargetForm, e: ApiError) -> PageResult {
+    let (status, errors) = FieldErrors::from_service(e)?;
+    let errors = place_errors(form.kind(), errors);
+    Ok(form_page(current, id, form, errors, status))
+}
+
+/// "Check now": runs the check the form describes (on the edit page, what
+/// saving the form would store) and shows the form again with the result,
+/// saving nothing.
 async fn check_now_page(
     state: &AppState,
     current: &CurrentUser,
-    id: Option<String>,
+    id: Option<TargetId>,
     form: TargetForm,
 ) -> PageResult {
+    let page_id = id.map(|id| id.0.to_string());
     let mut errors = FieldErrors::default();
-    // The whole form describes the check, as for a new target.
-    let fields = form.fields(false, &mut errors);
+    let fields = form.fields(id.is_some(), &mut errors);
     if !errors.is_empty() {
         return Ok(form_page(
             current,
-            id,
+            page_id,
             form,
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    match targets::check_now(state, current, fields).await {
+    let outcome = match id {
+        Some(id) => targets::check_now_edited(state, current, id, fields).await,
+        None => targets::check_now(state, current, fields).await,
+    };
+    match outcome {
         Ok(outcome) => Ok(result_page(
             current,
-            id,
+            page_id,
             form,
             errors,
             StatusCode::OK,
             Some((&outcome).into()),
         )),
-        Err(e) => {
-            let (status, errors) = FieldErrors::from_service(e)?;
-            Ok(form_page(current, id, form, errors, status))
-        }
+        Err(e) => refused(current, page_id, form, e),
     }
 }
 
 pub async fn new_form(PageUser(current): PageUser) -> PageResult {
     current.require_editor()?;
-    let form = TargetForm {
-        kind: "http".to_owned(),
-        interval_seconds: "300".to_owned(),
-        timeout_seconds: "10".to_owned(),
-        grace_seconds: "60".to_owned(),
-        ..TargetForm::default()
-    };
     Ok(form_page(
         &current,
         None,
-        form,
+        TargetForm::blank(),
         FieldErrors::default(),
         StatusCode::OK,
     ))
@@ -328,10 +652,7 @@ pub async fn create(
             let to = format!("/targets/{}", target.id.0);
             Ok((flash::set(jar, "created"), see_other(&to)).into_response())
         }
-        Err(e) => {
-            let (status, errors) = FieldErrors::from_service(e)?;
-            Ok(form_page(&current, None, form, errors, status))
-        }
+        Err(e) => refused(&current, None, form, e),
     }
 }
 
@@ -359,10 +680,10 @@ pub async fn update(
     jar: CookieJar,
     Form(form): Form<TargetForm>,
 ) -> PageResult {
-    let page_id = Some(id.to_string());
     if form.action == "check" {
-        return check_now_page(&state, &current, page_id, form).await;
+        return check_now_page(&state, &current, Some(TargetId(id)), form).await;
     }
+    let page_id = Some(id.to_string());
     let mut errors = FieldErrors::default();
     let fields = form.fields(true, &mut errors);
     if !errors.is_empty() {
@@ -379,10 +700,7 @@ pub async fn update(
             let to = format!("/targets/{id}");
             Ok((flash::set(jar, "updated"), see_other(&to)).into_response())
         }
-        Err(e) => {
-            let (status, errors) = FieldErrors::from_service(e)?;
-            Ok(form_page(&current, page_id, form, errors, status))
-        }
+        Err(e) => refused(&current, page_id, form, e),
     }
 }
 
@@ -675,4 +993,65 @@ pub async fn detail(
         name,
     };
     Ok((jar, render(StatusCode::OK, &page)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_land_on_the_field_the_form_draws_or_the_list() {
+        let mut errors = FieldErrors::default();
+        errors.add("port", "port 0 cannot be checked");
+        errors.add("headers[0].name", "bad");
+        errors.add("url", "unknown field for a tcp target");
+        errors.add("surprise", "surprise: unknown field for a tcp target");
+        errors.add("", "too many requests");
+        let placed = place_errors("tcp", errors);
+        assert_eq!(placed.get("tcp_port"), Some("port 0 cannot be checked"));
+        let general: Vec<_> = placed
+            .0
+            .iter()
+            .filter(|(f, _)| f.is_empty())
+            .map(|(_, m)| m.as_str())
+            .collect();
+        assert_eq!(
+            general,
+            [
+                "headers[0].name: bad",
+                "url: unknown field for a tcp target",
+                "surprise: unknown field for a tcp target",
+                "too many requests"
+            ]
+        );
+        assert_eq!(form_field("http", "headers[0].name"), Some("headers"));
+        assert_eq!(form_field("dns", "host"), Some("dns_name"));
+        assert_eq!(form_field("http", "verify_tls"), Some("ignore_tls_errors"));
+        assert_eq!(form_field("ping", "port"), None);
+    }
+
+    #[test]
+    fn json_values_round_trip_through_the_text_field() {
+        for value in [
+            serde_json::json!("green"),
+            serde_json::json!("42"),
+            serde_json::json!("true"),
+            serde_json::json!(42),
+            serde_json::json!(true),
+            serde_json::json!(null),
+            serde_json::json!({"a": [1, "b"]}),
+        ] {
+            assert_eq!(json_value_of(&json_value_text(&value)), value, "{value}");
+        }
+    }
+
+    #[test]
+    fn every_kind_the_api_takes_is_offered() {
+        let offered: Vec<_> = KINDS.iter().map(|(k, _)| *k).collect();
+        assert_eq!(offered, ["http", "tcp", "ping", "dns", "tls", "heartbeat"]);
+        // Every kind's settings have a place on the form.
+        for kind in ["http", "tcp", "ping", "dns", "tls"] {
+            assert!(form_field(kind, "host").is_some() || form_field(kind, "url").is_some());
+        }
+    }
 }
