@@ -1,5 +1,6 @@
 //! How fast the dashboard renders for an organization with 500 targets and
-//! a day of checks (48 per target) on SQLite, and how much it weighs.
+//! a day of checks (48 per target) on SQLite (or PostgreSQL, with
+//! `PHAROS_BENCH_BACKEND=postgres`), and how much it weighs.
 //! `cargo bench -p pharos-web --bench dashboard`
 //!
 //! The real server runs on 127.0.0.1:0; times are request to last byte over
@@ -233,7 +234,15 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let db = TestDatabase::create(Backend::Sqlite).await.expect("sqlite");
+        let backend = match std::env::var("PHAROS_BENCH_BACKEND").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            Ok("sqlite") | Err(_) => Backend::Sqlite,
+            Ok(other) => panic!("PHAROS_BENCH_BACKEND={other}: expected sqlite or postgres"),
+        };
+        let db = TestDatabase::create(backend)
+            .await
+            .expect("database (is PostgreSQL running?)");
+        println!("backend: {backend:?}");
         let store = pharos_storage::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
         let seeding = Instant::now();
