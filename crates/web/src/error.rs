@@ -121,6 +121,13 @@ impl IntoResponse for ApiError {
             tracing::error!(error = ?e, "request failed");
         }
         let mut response = (self.status(), axum::Json(self.envelope())).into_response();
+        // Page routes turn this into an HTML page (see `pages::html_errors`);
+        // internal details never reach it.
+        let shown = match &self {
+            ApiError::Internal(_) => None,
+            other => Some(other.to_string()),
+        };
+        response.extensions_mut().insert(ErrorMessage(shown));
         if let ApiError::RateLimited { retry_after_secs } = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
@@ -130,5 +137,10 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// The message of an error response, for people; `None` for internal
+/// errors, whose details stay in the log.
+#[derive(Debug, Clone)]
+pub struct ErrorMessage(pub Option<String>);
 
 pub type ApiResult<T> = Result<T, ApiError>;

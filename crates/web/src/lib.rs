@@ -25,18 +25,24 @@ pub use error::ApiError;
 pub use state::{AppState, WebConfig};
 
 /// The whole application: routes, then the layers every request passes,
-/// outermost last: panics become 500s, requests are traced, security headers
-/// are set, cross-site writes are refused, bodies are bounded.
+/// outermost last: bodies are bounded, cross-site writes are refused,
+/// panics become 500s, security headers are set, requests are traced.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     api::routes()
         .merge(pages::routes())
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(pages::not_found)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::csrf::refuse_cross_site,
         ))
+        // Inside the header layers, so a panic's 500 carries them too.
+        .layer(CatchPanicLayer::custom(|_| {
+            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+                "a handler panicked"
+            )))
+        }))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -56,11 +62,6 @@ pub fn router(state: AppState) -> Router {
             ),
         ))
         .layer(TraceLayer::new_for_http())
-        .layer(CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
-                "a handler panicked"
-            )))
-        }))
         .with_state(state)
 }
 

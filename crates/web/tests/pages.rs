@@ -338,6 +338,105 @@ async fn cross_site_form_posts_are_refused(backend: Backend) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
+/// Every error a person can meet on a page route is an HTML page with the
+/// security headers; the API keeps its JSON envelope.
+async fn errors_are_pages_for_people(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = sign_up(&app, "errors@example.com").await;
+    let html_error = |response: reqwest::Response, status: StatusCode, what: &'static str| async move {
+        assert_eq!(response.status(), status, "{what}");
+        let headers = response.headers().clone();
+        assert!(
+            headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.starts_with("text/html")),
+            "{what}: {headers:?}"
+        );
+        let csp = headers
+            .get(CONTENT_SECURITY_POLICY)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(headers.get("x-content-type-options").is_some(), "{what}");
+        assert!(headers.get("referrer-policy").is_some(), "{what}");
+        let html = response.text().await.expect("body");
+        assert!(
+            html.contains(&format!("Error {}", status.as_u16())),
+            "{what}: {html}"
+        );
+        (headers, html)
+    };
+    // Unknown paths, and ids that are not ids.
+    html_error(
+        app.get(&client, "/no-such-page").await,
+        StatusCode::NOT_FOUND,
+        "unknown",
+    )
+    .await;
+    html_error(
+        app.get(&client, "/targets/not-a-uuid").await,
+        StatusCode::NOT_FOUND,
+        "bad id",
+    )
+    .await;
+    let (_, html) = html_error(
+        app.get(&client, "/targets/0190a0b0-0000-7000-8000-000000000000")
+            .await,
+        StatusCode::NOT_FOUND,
+        "unknown id",
+    )
+    .await;
+    assert!(html.contains("does not exist"), "{html}");
+    // A malformed query and a malformed form body name the problem.
+    let (_, html) = html_error(
+        app.get(&client, "/?q=a&q=b").await,
+        StatusCode::BAD_REQUEST,
+        "query",
+    )
+    .await;
+    assert!(html.contains("q"), "{html}");
+    let response = client
+        .post(app.url("/settings/password"))
+        .header("content-type", "application/json")
+        .body("{}")
+        .send()
+        .await
+        .expect("send");
+    let (_, html) = html_error(response, StatusCode::UNSUPPORTED_MEDIA_TYPE, "form body").await;
+    assert!(html.contains("Content-Type"), "{html}");
+    // A wrong method names what is allowed.
+    let (headers, _) = html_error(
+        app.get(&client, "/logout").await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method",
+    )
+    .await;
+    assert!(headers.get("allow").is_some(), "{headers:?}");
+    // Cross-site posts are refused with a page too.
+    let response = client
+        .post(app.url("/targets/new"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("kind", "http")])
+        .send()
+        .await
+        .expect("send");
+    html_error(response, StatusCode::FORBIDDEN, "cross-site").await;
+    // The API and the machine paths keep their JSON.
+    for path in [
+        "/api/v1/no-such-route",
+        "/api/v1/targets/not-a-uuid",
+        "/ping/nope/nope",
+    ] {
+        let response = app.get(&client, path).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        assert_eq!(body["error"]["code"], "not_found", "{path}");
+    }
+}
+
 async fn tenants_see_only_their_targets(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -566,6 +665,7 @@ pharos_storage::on_both_backends!(
     user_text_is_escaped,
     pages_meet_the_security_headers,
     cross_site_form_posts_are_refused,
+    errors_are_pages_for_people,
     tenants_see_only_their_targets,
     dashboard_search_filter_sort,
     edit_pause_resume_delete,

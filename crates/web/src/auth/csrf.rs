@@ -27,7 +27,12 @@ pub async fn refuse_cross_site(
         && carries_session(&state, request.headers())
         && is_cross_site(&state, request.headers())
     {
-        return ApiError::Forbidden("cross-site request refused").into_response();
+        let refused = ApiError::Forbidden("cross-site request refused");
+        return if crate::pages::is_api_path(request.uri().path()) {
+            refused.into_response()
+        } else {
+            crate::pages::PageError(refused).into_response()
+        };
     }
     next.run(request).await
 }

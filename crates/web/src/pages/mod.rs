@@ -13,16 +13,17 @@ mod settings;
 mod targets;
 
 use askama::Template;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::compression::CompressionLayer;
 
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorMessage};
 use crate::state::AppState;
 
 /// Every page route. The event stream stays outside the compression layer
@@ -45,8 +46,93 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/assets/{name}", get(assets::serve))
+        .layer(middleware::from_fn(html_errors))
         .layer(CompressionLayer::new());
     pages.route("/events", get(events::stream))
+}
+
+/// Paths that answer machines (JSON or plain text), never HTML pages.
+pub fn is_api_path(path: &str) -> bool {
+    path.starts_with("/api/")
+        || path.starts_with("/ping/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/events")
+}
+
+/// An unknown path: an HTML page for people, the JSON envelope for the API.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if is_api_path(uri.path()) {
+        ApiError::NotFound.into_response()
+    } else {
+        PageError(ApiError::NotFound).into_response()
+    }
+}
+
+/// What a page says for an error status when nothing more specific is
+/// known.
+fn default_message(status: StatusCode) -> String {
+    match status {
+        StatusCode::NOT_FOUND => "This page does not exist, or is not yours to see.".to_owned(),
+        StatusCode::METHOD_NOT_ALLOWED => "This page cannot be used that way.".to_owned(),
+        s if s.is_server_error() => "Something went wrong on our side.".to_owned(),
+        s => s
+            .canonical_reason()
+            .unwrap_or("The request was refused.")
+            .to_owned(),
+    }
+}
+
+/// Error responses of page routes that are not pages already (the JSON of
+/// an extractor's `ApiError`, axum's plain-text rejections of a bad form
+/// or path, an empty 405) become the HTML error page, with their status
+/// and headers (Retry-After) kept. Done in one place so no page route can
+/// answer a person with JSON.
+async fn html_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !(status.is_client_error() || status.is_server_error()) || is_html {
+        return response;
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        return see_other("/login");
+    }
+    let (mut parts, body) = response.into_parts();
+    let message = match parts.extensions.get::<ErrorMessage>() {
+        Some(ErrorMessage(Some(message))) if status != StatusCode::NOT_FOUND => message.clone(),
+        Some(_) => default_message(status),
+        // axum's own rejections are short plain text about the request.
+        None if status.is_client_error() => axum::body::to_bytes(body, 4096)
+            .await
+            .ok()
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+            .filter(|text| !text.trim().is_empty())
+            .unwrap_or_else(|| default_message(status)),
+        None => default_message(status),
+    };
+    let mut page = error_page(status, message);
+    for name in [header::RETRY_AFTER, header::ALLOW] {
+        if let Some(value) = parts.headers.remove(&name) {
+            page.headers_mut().insert(name, value);
+        }
+    }
+    page
+}
+
+/// The HTML error page. Its header links only home: whether the visitor
+/// is signed in is not known on every error path.
+fn error_page(status: StatusCode, message: String) -> Response {
+    let mut chrome = Chrome::new(None, "");
+    chrome.account_links = false;
+    let page = ErrorPage {
+        chrome,
+        status: status.as_u16(),
+        message,
+    };
+    render(status, &page)
 }
 
 /// What the layout around every page needs.
@@ -59,6 +145,8 @@ pub struct Chrome {
     pub css: String,
     pub js: String,
     pub icon: String,
+    /// "Log in" and "Register" for visitors without a session.
+    pub account_links: bool,
 }
 
 impl Chrome {
@@ -77,6 +165,7 @@ impl Chrome {
             css: assets::url("app.css"),
             js: assets::url("app.js"),
             icon: assets::url("icon.svg"),
+            account_links: true,
         }
     }
 
@@ -134,13 +223,7 @@ impl IntoResponse for PageError {
             }
             other => other.to_string(),
         };
-        let status = self.0.status();
-        let page = ErrorPage {
-            chrome: Chrome::new(None, ""),
-            status: status.as_u16(),
-            message,
-        };
-        let mut response = render(status, &page);
+        let mut response = error_page(self.0.status(), message);
         if let ApiError::RateLimited { retry_after_secs } = self.0 {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
