@@ -84,6 +84,14 @@ test("a user watches a target go up, then down live, and reads its history", { t
   await page.getByRole("link", { name: "Add your first target" }).click();
   await assertAccessible(page, "new target");
   await screenshot(page, "target-new");
+  // Each kind shows only its own fields; DNS has its own.
+  await page.getByLabel("What to check").selectOption("dns");
+  await page.getByLabel("Name to resolve").waitFor({ state: "visible" });
+  assert.equal(await page.getByLabel("URL to check").isVisible(), false, "HTTP fields hide for DNS");
+  await assertAccessible(page, "new DNS target");
+  await screenshot(page, "target-new-dns");
+  await page.getByLabel("What to check").selectOption("http");
+  await page.getByLabel("URL to check").waitFor({ state: "visible" });
   await page.getByLabel("Name", { exact: true }).fill("Local site");
   await page.getByLabel("URL to check").fill(site.url);
   await page.getByLabel("Check every (seconds)").fill("30");
