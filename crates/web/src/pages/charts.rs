@@ -94,9 +94,10 @@ fn write_tooltip(out: &mut String, b: &Bucket, with_day: bool) {
     }
 }
 
-/// One bar per bucket: full height for buckets with checks, a short grey
-/// bar for buckets without; the worst state of the bucket picks the class,
-/// and each bar's `<title>` is its tooltip. Markup is kept lean (the
+/// One bar per bucket, bottom-aligned: a short grey bar for buckets
+/// without checks, and taller bars for worse buckets (up, degraded, down),
+/// so shape as well as colour shows the state; the worst state of the
+/// bucket picks the class, and each bar's `<title>` is its tooltip. Markup is kept lean (the
 /// dashboard draws 500 of these): no default attributes, short tooltips.
 pub fn status_strip(buckets: &[Bucket], what: &str) -> String {
     let mut svg = String::with_capacity(256 + buckets.len() * 96);
@@ -120,23 +121,38 @@ pub fn write_status_strip(svg: &mut String, buckets: &[Bucket], what: &str) {
     svg.push_str("\">");
     for (i, b) in buckets.iter().enumerate() {
         let x = i * BAR;
-        let _ = match b.state() {
-            None => write!(
-                svg,
-                "<rect x=\"{x}\" y=\"8\" width=\"3\" height=\"4\" class=\"s-none\"><title>"
-            ),
-            Some(state) => write!(
-                svg,
-                "<rect x=\"{x}\" width=\"3\" height=\"20\" class=\"s-{}\"><title>",
-                state.as_str()
-            ),
+        // Height tells the states apart as well as colour does: the worse
+        // the bucket, the taller its bar (bottom-aligned).
+        let (y, class) = match b.state() {
+            None => (16, "none"),
+            Some(TargetState::Down) => (0, "down"),
+            Some(TargetState::Degraded) => (3, "degraded"),
+            Some(state) => (6, state.as_str()),
         };
+        let _ = write!(
+            svg,
+            "<rect x=\"{x}\"{y} width=\"3\" height=\"{}\" class=\"s-{class}\"><title>",
+            20 - y,
+            y = Lean(" y", y),
+        );
         // The tooltip holds only times, numbers and state words: nothing
         // to escape.
         write_tooltip(svg, b, with_day);
         svg.push_str("</title></rect>");
     }
     svg.push_str("</svg>");
+}
+
+/// An SVG attribute written only when it differs from its default of 0.
+struct Lean(&'static str, u32);
+
+impl std::fmt::Display for Lean {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.1 {
+            0 => Ok(()),
+            v => write!(f, "{}=\"{v}\"", self.0),
+        }
+    }
 }
 
 /// The sentence a screen reader hears for a strip.
@@ -293,7 +309,65 @@ pub fn latency_chart(buckets: &[Bucket], what: &str) -> String {
         }
     }
     svg.push_str("</svg>");
+    write_latency_table(&mut svg, buckets);
     svg
+}
+
+/// The latency chart's points as a table, folded away: every figure a
+/// tooltip shows, reachable by keyboard, touch and screen reader.
+fn write_latency_table(out: &mut String, buckets: &[Bucket]) {
+    out.push_str(
+        "<details class=\"as-table\"><summary>Latency as a table</summary>\
+         <table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Median</th>\
+         <th scope=\"col\">95th percentile</th><th scope=\"col\">Checks</th></tr></thead><tbody>",
+    );
+    for b in buckets.iter().rev() {
+        if let (Some(p50), Some(p95)) = (b.p50_ms, b.p95_ms) {
+            out.push_str("<tr><td>");
+            write_span(out, b, true);
+            let _ = write!(
+                out,
+                "</td><td>{p50} ms</td><td>{p95} ms</td><td>{}</td></tr>",
+                b.total
+            );
+        }
+    }
+    out.push_str("</tbody></table></details>");
+}
+
+/// The detail page's history: the bar strip, then every bar with checks
+/// as a row of a folded table (newest first), so the figures of each
+/// bar's tooltip are reachable without a mouse.
+pub fn history_chart(buckets: &[Bucket], what: &str) -> String {
+    let mut out = status_strip(buckets, what);
+    if buckets.iter().all(|b| b.total == 0) {
+        return out;
+    }
+    out.push_str(
+        "<details class=\"as-table\"><summary>History as a table</summary>\
+         <table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">State</th>\
+         <th scope=\"col\">Checks</th><th scope=\"col\">Failed</th><th scope=\"col\">Median</th>\
+         </tr></thead><tbody>",
+    );
+    for b in buckets.iter().rev() {
+        let Some(state) = b.state() else { continue };
+        let shown = badge(state);
+        out.push_str("<tr><td>");
+        write_span(&mut out, b, true);
+        let _ = write!(
+            out,
+            "</td><td><span class=\"state st-{}\"><span class=\"icon\" aria-hidden=\"true\">{}</span> {}</span></td>\
+             <td>{}</td><td>{}</td><td>{}</td></tr>",
+            shown.value,
+            shown.icon,
+            shown.label,
+            b.total,
+            b.total - b.up,
+            b.p50_ms.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".to_owned()),
+        );
+    }
+    out.push_str("</tbody></table></details>");
+    out
 }
 
 #[cfg(test)]
@@ -372,6 +446,62 @@ mod tests {
             svg.contains("<title>Nov 20 00:00–01:00 UTC: Up, 1 check, median 42 ms</title>"),
             "{svg}"
         );
+    }
+
+    #[test]
+    fn bars_differ_in_height_not_only_in_colour() {
+        let buckets = [
+            bucket("2026-11-22T00:00:00Z", 1, 2, 2),
+            bucket("2026-11-22T01:00:00Z", 1, 0, 0),
+            bucket("2026-11-22T02:00:00Z", 1, 2, 1),
+        ];
+        let svg = status_strip(&buckets, "Shop");
+        assert!(
+            svg.contains("<rect x=\"0\" y=\"6\" width=\"3\" height=\"14\" class=\"s-up\">"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("<rect x=\"4\" y=\"16\" width=\"3\" height=\"4\" class=\"s-none\">"),
+            "{svg}"
+        );
+        assert!(
+            svg.contains("<rect x=\"8\" width=\"3\" height=\"20\" class=\"s-down\">"),
+            "{svg}"
+        );
+        let mut degraded = bucket("2026-11-22T03:00:00Z", 1, 2, 2);
+        degraded.degraded = 1;
+        let svg = status_strip(&[degraded], "Shop");
+        assert!(
+            svg.contains("y=\"3\" width=\"3\" height=\"17\" class=\"s-degraded\""),
+            "{svg}"
+        );
+    }
+
+    #[test]
+    fn history_has_a_table_of_every_bar_with_checks() {
+        let mut buckets = vec![
+            bucket("2026-11-22T00:00:00Z", 1, 2, 2),
+            bucket("2026-11-22T01:00:00Z", 1, 0, 0),
+            bucket("2026-11-22T02:00:00Z", 1, 4, 1),
+        ];
+        buckets[2].p50_ms = Some(87);
+        let html = history_chart(&buckets, "Shop");
+        let table = &html[html.find("<details").expect("table")..];
+        assert_eq!(table.matches("<tr><td>").count(), 2, "{table}");
+        // Newest first, with the state in words and the figures.
+        let newest = table.find("Nov 22 02:00–03:00 UTC").expect("newest");
+        let oldest = table.find("Nov 22 00:00–01:00 UTC").expect("oldest");
+        assert!(newest < oldest);
+        assert!(
+            table.contains("Down</span></td><td>4</td><td>3</td><td>87 ms</td>"),
+            "{table}"
+        );
+        assert!(
+            !table.contains("01:00–02:00"),
+            "no row for a bar without checks"
+        );
+        let empty = history_chart(&[bucket("2026-11-22T01:00:00Z", 1, 0, 0)], "Shop");
+        assert!(!empty.contains("<details"));
     }
 
     #[test]

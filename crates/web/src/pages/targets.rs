@@ -981,7 +981,7 @@ pub async fn detail(
                 .unwrap_or_else(|| "the check failed".to_owned())
         }),
         uptimes,
-        history: charts::status_strip(&history, &history_label),
+        history: charts::history_chart(&history, &history_label),
         history_summary: charts::strip_summary(&history, "Last 72 hours"),
         latency: charts::latency_chart(&latency_buckets, &format!("Latency, last {window_label}")),
         windows,
