@@ -122,3 +122,39 @@ export async function screenshot(page, name) {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
+
+/**
+ * Looks at the current page three ways, each scanned by axe and
+ * photographed: as it is (1280 px, light), in the dark theme, and on a
+ * 375 px phone, where nothing may stick out sideways.
+ */
+export async function checkEveryWay(page, name) {
+  await assertAccessible(page, name);
+  await screenshot(page, name);
+  await page.emulateMedia({ colorScheme: "dark" });
+  try {
+    await assertAccessible(page, `${name} (dark)`);
+    await screenshot(page, `${name}-dark`);
+  } finally {
+    await page.emulateMedia({ colorScheme: "light" });
+  }
+  const wide = page.viewportSize();
+  await page.setViewportSize({ width: 375, height: 800 });
+  try {
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    if (overflow > 0) {
+      // Name the elements that stick out, to say what to fix.
+      const culprits = await page.evaluate(() =>
+        [...document.querySelectorAll("body *")]
+          .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .slice(0, 8)
+          .map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}.${[...el.classList].join(".")} (${Math.round(el.getBoundingClientRect().right)} px)`),
+      );
+      throw new Error(`${name}: ${overflow} px wider than a 375 px phone: ${culprits.join(", ")}`);
+    }
+    await assertAccessible(page, `${name} (375 px)`);
+    await screenshot(page, `${name}-375`);
+  } finally {
+    await page.setViewportSize(wide);
+  }
+}

@@ -318,7 +318,7 @@ pub fn latency_chart(buckets: &[Bucket], what: &str) -> String {
 fn write_latency_table(out: &mut String, buckets: &[Bucket]) {
     out.push_str(
         "<details class=\"as-table\"><summary>Latency as a table</summary>\
-         <table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Median</th>\
+         <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Latency as a table\"><table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Median</th>\
          <th scope=\"col\">95th percentile</th><th scope=\"col\">Checks</th></tr></thead><tbody>",
     );
     for b in buckets.iter().rev() {
@@ -332,7 +332,7 @@ fn write_latency_table(out: &mut String, buckets: &[Bucket]) {
             );
         }
     }
-    out.push_str("</tbody></table></details>");
+    out.push_str("</tbody></table></div></details>");
 }
 
 /// The detail page's history: the bar strip, then every bar with checks
@@ -345,7 +345,7 @@ pub fn history_chart(buckets: &[Bucket], what: &str) -> String {
     }
     out.push_str(
         "<details class=\"as-table\"><summary>History as a table</summary>\
-         <table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">State</th>\
+         <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"History as a table\"><table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">State</th>\
          <th scope=\"col\">Checks</th><th scope=\"col\">Failed</th><th scope=\"col\">Median</th>\
          </tr></thead><tbody>",
     );
@@ -366,7 +366,7 @@ pub fn history_chart(buckets: &[Bucket], what: &str) -> String {
             b.p50_ms.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".to_owned()),
         );
     }
-    out.push_str("</tbody></table></details>");
+    out.push_str("</tbody></table></div></details>");
     out
 }
 

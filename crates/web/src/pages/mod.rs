@@ -58,13 +58,25 @@ pub fn is_api_path(path: &str) -> bool {
         || matches!(path, "/healthz" | "/readyz" | "/metrics" | "/events")
 }
 
-/// An unknown path: an HTML page for people, the JSON envelope for the API.
-pub async fn not_found(uri: axum::http::Uri) -> Response {
-    if is_api_path(uri.path()) {
-        ApiError::NotFound.into_response()
-    } else {
-        PageError(ApiError::NotFound).into_response()
+/// An unknown path: an HTML page for people (with their navigation when
+/// they are signed in), the JSON envelope for the API.
+pub async fn not_found(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: Request,
+) -> Response {
+    if is_api_path(request.uri().path()) {
+        return ApiError::NotFound.into_response();
     }
+    let (mut parts, _) = request.into_parts();
+    let current = CurrentUser::from_request_parts(&mut parts, &state)
+        .await
+        .ok();
+    let page = ErrorPage {
+        chrome: Chrome::new(current.as_ref(), ""),
+        status: StatusCode::NOT_FOUND.as_u16(),
+        message: default_message(StatusCode::NOT_FOUND),
+    };
+    render(StatusCode::NOT_FOUND, &page)
 }
 
 /// What a page says for an error status when nothing more specific is
