@@ -437,6 +437,78 @@ async fn errors_are_pages_for_people(backend: Backend) {
     }
 }
 
+/// A heartbeat's ping URL is whole, to paste into a cron job: from the
+/// configured public origin, else from the host the browser asked for;
+/// a Host that is not a plain host[:port] is never echoed.
+async fn heartbeat_ping_url_is_absolute(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = sign_up(&app, "cron@example.com").await;
+    let (status, target) = common::create(
+        &app,
+        &client,
+        serde_json::json!({"name": "Backups", "kind": "heartbeat", "interval_seconds": 3600}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{target}");
+    let id = target["id"].as_str().expect("id").to_owned();
+    let token = target["ping_url"]
+        .as_str()
+        .and_then(|u| u.strip_prefix("/ping/"))
+        .expect("ping url")
+        .to_owned();
+    let (_, html) = page(&app, &client, &format!("/targets/{id}")).await;
+    let expected = format!("{}/ping/{token}", app.url("").trim_end_matches('/'));
+    assert!(expected.starts_with("http://127.0.0.1:"), "{expected}");
+    assert!(
+        html.contains(&format!("<code class=\"ping\">{expected}</code>")),
+        "{html}"
+    );
+    for (host, shown) in [
+        (
+            "status.example.com",
+            "http://status.example.com/ping/".to_owned(),
+        ),
+        (
+            "bad host\"<x>",
+            format!("<code class=\"ping\">/ping/{token}</code>"),
+        ),
+    ] {
+        let html = client
+            .get(app.url(&format!("/targets/{id}")))
+            .header("host", host)
+            .send()
+            .await
+            .expect("send")
+            .text()
+            .await
+            .expect("body");
+        assert!(html.contains(&shown), "{host}: {html}");
+        assert!(!html.contains("<x>"));
+    }
+    let Some(app) = TestApp::spawn_with(backend, |c| {
+        c.public_origin = Some("https://status.example.org/".to_owned())
+    })
+    .await
+    else {
+        return;
+    };
+    let client = sign_up(&app, "cron2@example.com").await;
+    let (_, target) = common::create(
+        &app,
+        &client,
+        serde_json::json!({"kind": "heartbeat", "interval_seconds": 3600}),
+    )
+    .await;
+    let id = target["id"].as_str().expect("id").to_owned();
+    let (_, html) = page(&app, &client, &format!("/targets/{id}")).await;
+    assert!(
+        html.contains("<code class=\"ping\">https://status.example.org/ping/"),
+        "{html}"
+    );
+}
+
 async fn tenants_see_only_their_targets(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
@@ -666,6 +738,7 @@ pharos_storage::on_both_backends!(
     pages_meet_the_security_headers,
     cross_site_form_posts_are_refused,
     errors_are_pages_for_people,
+    heartbeat_ping_url_is_absolute,
     tenants_see_only_their_targets,
     dashboard_search_filter_sort,
     edit_pause_resume_delete,

@@ -79,6 +79,37 @@ pub async fn not_found(
     render(StatusCode::NOT_FOUND, &page)
 }
 
+/// The origin to print in links people copy elsewhere (a heartbeat's
+/// ping URL): the configured public origin, else the host the browser
+/// asked for, with https when cookies are marked Secure. A Host that is
+/// not a plain host[:port] gives "" (the link stays relative): the page
+/// never echoes arbitrary header text.
+pub fn site_origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    if let Some(public) = &state.config.public_origin {
+        return public.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            !h.is_empty()
+                && h.len() <= 255
+                && h.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+        });
+    match host {
+        Some(host) => {
+            let scheme = if state.config.session.secure_cookies {
+                "https"
+            } else {
+                "http"
+            };
+            format!("{scheme}://{host}")
+        }
+        None => String::new(),
+    }
+}
+
 /// What a page says for an error status when nothing more specific is
 /// known.
 fn default_message(status: StatusCode) -> String {

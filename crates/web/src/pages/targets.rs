@@ -869,6 +869,7 @@ pub async fn detail(
     PageUser(current): PageUser,
     PathId(id): PathId,
     jar: CookieJar,
+    headers: axum::http::HeaderMap,
     ApiQuery(query): ApiQuery<DetailQuery>,
 ) -> PageResult {
     let id = TargetId(id);
@@ -933,12 +934,10 @@ pub async fn detail(
             .into_iter()
             .next()
     };
-    let heartbeat_url = target.heartbeat_token.as_ref().map(|token| {
-        format!(
-            "{}/ping/{token}",
-            state.config.public_origin.clone().unwrap_or_default()
-        )
-    });
+    let heartbeat_url = target
+        .heartbeat_token
+        .as_ref()
+        .map(|token| format!("{}/ping/{token}", super::site_origin(&state, &headers)));
     let schedule = if target.kind == "heartbeat" {
         format!(
             "expects a ping {}, grace {} s",
