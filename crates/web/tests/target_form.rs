@@ -832,8 +832,65 @@ async fn check_now_runs_tcp_and_dns_from_the_form(backend: Backend) {
     assert_eq!(shown_result(&html), None);
 }
 
+/// The rarer HTTP settings are folded away, but never while one of them
+/// is set or refused: nothing set is out of sight.
+async fn more_http_settings_open_when_used(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = signed_in(&app, "more@example.com").await;
+    let closed = "<details class=\"more\">";
+    let open = "<details class=\"more\" open>";
+    let html = app
+        .get(&client, "/targets/new")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains(closed), "{html}");
+    let plain = add(
+        &app,
+        &client,
+        &[("kind", "http"), ("url", "https://plain.example.com/")],
+    )
+    .await;
+    let html = app
+        .get(&client, format!("/targets/{plain}/edit"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains(closed), "{html}");
+    let with_headers = add(
+        &app,
+        &client,
+        &[
+            ("kind", "http"),
+            ("url", "https://headers.example.com/"),
+            ("headers", "X-Probe: pharos"),
+        ],
+    )
+    .await;
+    let html = app
+        .get(&client, format!("/targets/{with_headers}/edit"))
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(html.contains(open), "{html}");
+    let form = [
+        ("kind", "http"),
+        ("url", "https://redirects.example.com/"),
+        ("max_redirects", "999"),
+    ];
+    let html = refused(&app, &client, "/targets/new", &form).await;
+    assert!(html.contains(open), "{html}");
+    assert_error_on(&html, "max_redirects", "", &form);
+}
+
 pharos_storage::on_both_backends!(
     every_kind_saves_and_edits_without_losing_settings,
+    more_http_settings_open_when_used,
     errors_show_by_the_field_of_each_kind,
     errors_without_a_field_are_listed_on_top,
     check_now_runs_tcp_and_dns_from_the_form,

@@ -449,6 +449,17 @@ fn plain_choices(options: &[&'static str], selected: &str) -> Vec<Choice> {
     choices(&pairs, selected)
 }
 
+/// The HTTP settings folded under "More HTTP settings".
+const MORE_HTTP_FIELDS: [&str; 7] = [
+    "json_path",
+    "json_expected",
+    "degraded_latency_ms",
+    "max_redirects",
+    "headers",
+    "body",
+    "ignore_tls_errors",
+];
+
 #[derive(Template)]
 #[template(path = "target_form.html")]
 struct TargetFormPage {
@@ -461,6 +472,9 @@ struct TargetFormPage {
     /// Whether the checkboxes are ticked.
     keyword_absent: bool,
     ignore_tls_errors: bool,
+    /// Whether "More HTTP settings" starts open: one of them is set or
+    /// has an error, so nothing set is ever out of sight.
+    more_http_open: bool,
     form: TargetForm,
     errors: FieldErrors,
     /// Errors no field of the form shows.
@@ -553,6 +567,21 @@ fn result_page(
         .filter(|(field, _)| field.is_empty())
         .map(|(_, message)| message.clone())
         .collect();
+    let ignore_tls_errors = ticked(&form.ignore_tls_errors);
+    let more_http_open = ignore_tls_errors
+        || [
+            &form.json_path,
+            &form.json_expected,
+            &form.degraded_latency_ms,
+            &form.max_redirects,
+            &form.headers,
+            &form.body,
+        ]
+        .iter()
+        .any(|v| !v.trim().is_empty())
+        || MORE_HTTP_FIELDS
+            .iter()
+            .any(|field| errors.get(field).is_some());
     render(
         status,
         &TargetFormPage {
@@ -562,7 +591,8 @@ fn result_page(
             methods: plain_choices(&METHODS, &form.method),
             record_types: plain_choices(&RECORD_TYPES, &form.dns_record_type),
             keyword_absent: ticked(&form.keyword_absent),
-            ignore_tls_errors: ticked(&form.ignore_tls_errors),
+            ignore_tls_errors,
+            more_http_open,
             form,
             errors,
             general,
