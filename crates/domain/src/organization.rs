@@ -61,4 +61,35 @@ impl Role {
     pub fn can_edit_targets(self) -> bool {
         !matches!(self, Role::Viewer)
     }
+
+    /// Owners and admins run the organization itself (its name, later its
+    /// members); members and viewers work inside it.
+    pub fn can_manage_organization(self) -> bool {
+        matches!(self, Role::Owner | Role::Admin)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_owners_and_admins_manage_the_organization() {
+        assert!(Role::Owner.can_manage_organization());
+        assert!(Role::Admin.can_manage_organization());
+        assert!(!Role::Member.can_manage_organization());
+        assert!(!Role::Viewer.can_manage_organization());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            OrganizationName::parse("  Acme  ").map(|n| n.as_str().to_owned()),
+            Ok("Acme".to_owned())
+        );
+        assert!(OrganizationName::parse("   ").is_err());
+        assert!(OrganizationName::parse(&"x".repeat(OrganizationName::MAX_LEN)).is_ok());
+        assert!(OrganizationName::parse(&"x".repeat(OrganizationName::MAX_LEN + 1)).is_err());
+        assert!(OrganizationName::parse("a\u{7}b").is_err());
+    }
 }
