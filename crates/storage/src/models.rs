@@ -40,6 +40,8 @@ pub struct Membership {
 pub struct Member {
     pub user: User,
     pub role: Role,
+    /// When they joined the organization (not when their account was made).
+    pub joined_at: DateTime<Utc>,
 }
 
 /// An organization with its size, for operators.

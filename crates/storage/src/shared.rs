@@ -187,7 +187,9 @@ macro_rules! impl_store {
                 if let Err(e) = inserted {
                     return Err($crate::error::unique_as_conflict(e, "email is already registered"));
                 }
-                sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, $2, $3)")
+                sqlx::query(
+                    "INSERT INTO organizations (id, name, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+                )
                     .bind(org_id.0)
                     .bind(account.organization_name)
                     .bind(now)
@@ -285,8 +287,9 @@ macro_rules! impl_store {
                 &self,
                 org: pharos_domain::ids::OrganizationId,
             ) -> $crate::error::StoreResult<Vec<$crate::models::Member>> {
-                let rows: Vec<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>, String)> = sqlx::query_as(
-                    "SELECT u.id, u.email, u.created_at, m.role FROM memberships m \
+                type Row = (uuid::Uuid, String, chrono::DateTime<chrono::Utc>, String, chrono::DateTime<chrono::Utc>);
+                let rows: Vec<Row> = sqlx::query_as(
+                    "SELECT u.id, u.email, u.created_at, m.role, m.created_at FROM memberships m \
                      JOIN users u ON u.id = m.user_id \
                      WHERE m.organization_id = $1 ORDER BY m.created_at, u.email",
                 )
@@ -294,13 +297,29 @@ macro_rules! impl_store {
                 .fetch_all(self.reader())
                 .await?;
                 rows.into_iter()
-                    .map(|(id, email, created_at, role)| {
+                    .map(|(id, email, created_at, role, joined_at)| {
                         Ok($crate::models::Member {
                             user: $crate::rows::UserRow { id, email, created_at }.into(),
                             role: $crate::rows::parse_role(&role)?,
+                            joined_at,
                         })
                     })
                     .collect()
+            }
+
+            async fn rename_organization(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                name: &str,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<bool> {
+                let done = sqlx::query("UPDATE organizations SET name = $1, updated_at = $2 WHERE id = $3")
+                    .bind(name)
+                    .bind($crate::rows::to_micros(now))
+                    .bind(org.0)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn organization_summaries(

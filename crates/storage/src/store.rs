@@ -31,7 +31,16 @@ pub trait Store: Send + Sync + 'static {
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
     async fn set_password_hash(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
     async fn memberships(&self, user: UserId) -> StoreResult<Vec<Membership>>;
+    /// The members of `org` with their roles, in the order they joined.
     async fn members(&self, org: OrganizationId) -> StoreResult<Vec<Member>>;
+    /// Renames `org` (the name is validated by the caller); `false` when
+    /// there is no such organization.
+    async fn rename_organization(
+        &self,
+        org: OrganizationId,
+        name: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
     async fn organization_summaries(&self) -> StoreResult<Vec<OrganizationSummary>>;
 
     // --- sessions -------------------------------------------------------

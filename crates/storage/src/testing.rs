@@ -4,6 +4,9 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use chrono::{DateTime, Utc};
+use pharos_domain::ids::{OrganizationId, UserId};
+use pharos_domain::organization::Role;
 use sqlx::Connection;
 
 /// Which backend a test runs against.
@@ -78,6 +81,69 @@ impl TestDatabase {
             postgres: Some((admin_url, name)),
             _dir: None,
         })
+    }
+}
+
+/// Runs one statement on the test database with a connection of its
+/// backend's type (the statement's SQL must suit both).
+macro_rules! execute {
+    ($db:expr, $query:expr) => {
+        if $db.postgres.is_some() {
+            let mut conn = sqlx::PgConnection::connect(&$db.url)
+                .await
+                .expect("connect to the test database");
+            $query
+                .execute(&mut conn)
+                .await
+                .expect("execute")
+                .rows_affected()
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&$db.url)
+                .await
+                .expect("connect to the test database");
+            $query
+                .execute(&mut conn)
+                .await
+                .expect("execute")
+                .rows_affected()
+        }
+    };
+}
+
+/// Memberships the product cannot make yet (registration only creates an
+/// organization of one's own), for tests of roles and members.
+impl TestDatabase {
+    /// Adds `user` to `org` with `role`, joined at `joined_at`.
+    pub async fn add_membership(
+        &self,
+        user: UserId,
+        org: OrganizationId,
+        role: Role,
+        joined_at: DateTime<Utc>,
+    ) {
+        let added = execute!(
+            self,
+            sqlx::query(
+                "INSERT INTO memberships (user_id, organization_id, role, created_at) \
+                 VALUES ($1, $2, $3, $4)"
+            )
+            .bind(user.0)
+            .bind(org.0)
+            .bind(role.as_str())
+            .bind(crate::rows::to_micros(joined_at))
+        );
+        assert_eq!(added, 1, "membership added");
+    }
+
+    /// Takes `user` out of `org`.
+    pub async fn remove_membership(&self, user: UserId, org: OrganizationId) {
+        let removed = execute!(
+            self,
+            sqlx::query("DELETE FROM memberships WHERE user_id = $1 AND organization_id = $2")
+                .bind(user.0)
+                .bind(org.0)
+        );
+        assert_eq!(removed, 1, "membership removed");
     }
 }
 

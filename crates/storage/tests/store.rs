@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use pharos_domain::check::{ErrorClass, PhaseTimings, Verdict};
-use pharos_domain::ids::{CheckId, OrganizationId, TargetId};
+use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::organization::Role;
 use pharos_domain::status::{apply, Confirmation, TargetState};
 use pharos_storage::models::*;
 use pharos_storage::testing::{Backend, TestDatabase};
@@ -566,7 +567,69 @@ async fn rollup_counts_match_the_rollups(backend: Backend) {
     );
 }
 
+/// Members come with when they joined the organization, in that order;
+/// a rename touches one organization and only the one named.
+async fn members_and_renames(backend: Backend) {
+    let Some((db, store)) = open(backend).await else {
+        return;
+    };
+    let (owner, org) = account(&*store, "owner@example.com").await;
+    let (other, other_org) = account(&*store, "other@example.com").await;
+    // `other` made their account before joining `org`, an hour later.
+    let joined = DateTime::from_timestamp(Utc::now().timestamp() + 3600, 0).expect("time");
+    db.add_membership(other.id, org.id, Role::Member, joined)
+        .await;
+
+    let members = store.members(org.id).await.expect("members");
+    let listed: Vec<_> = members
+        .iter()
+        .map(|m| (m.user.email.as_str(), m.role, m.joined_at))
+        .collect();
+    assert_eq!(
+        listed,
+        vec![
+            ("owner@example.com", Role::Owner, org.created_at),
+            ("other@example.com", Role::Member, joined),
+        ]
+    );
+    assert_eq!(members[1].user.created_at, other.created_at);
+    assert_ne!(members[1].joined_at, members[1].user.created_at);
+    assert_eq!(members[0].user.id, owner.id);
+
+    assert!(store
+        .rename_organization(org.id, "Renamed", Utc::now())
+        .await
+        .expect("rename"));
+    let names = |memberships: Vec<Membership>| {
+        memberships
+            .into_iter()
+            .map(|m| (m.organization.id, m.organization.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(store.memberships(owner.id).await.expect("memberships")),
+        vec![(org.id, "Renamed".to_owned())]
+    );
+    // The other organization keeps its name.
+    assert_eq!(
+        names(store.memberships(other.id).await.expect("memberships")),
+        vec![
+            (other_org.id, "Org".to_owned()),
+            (org.id, "Renamed".to_owned())
+        ]
+    );
+    let summaries = store.organization_summaries().await.expect("summaries");
+    assert_eq!(summaries.len(), 2);
+    assert_eq!(summaries[0].members, 2);
+    // No such organization: nothing renamed.
+    assert!(!store
+        .rename_organization(OrganizationId::new(), "Ghost", Utc::now())
+        .await
+        .expect("rename"));
+}
+
 pharos_storage::on_both_backends!(
+    members_and_renames,
     accounts_and_sessions,
     targets_are_tenant_scoped,
     claims_checks_and_pages,
@@ -574,6 +637,48 @@ pharos_storage::on_both_backends!(
     states_incidents_and_rollups,
     rollup_counts_match_the_rollups,
 );
+
+/// An account written as the 0002 schema knew it: the store's own SQL
+/// follows the newest schema (organizations gained `updated_at` in 0004).
+async fn account_in_0002_schema(pool: &sqlx::SqlitePool) -> (User, Organization) {
+    let now = Utc::now();
+    let user = User {
+        id: UserId::new(),
+        email: "m@example.com".to_owned(),
+        created_at: now,
+    };
+    let org = Organization {
+        id: OrganizationId::new(),
+        name: "Org".to_owned(),
+        created_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO users (id, email, password_hash, created_at) \
+         VALUES ($1, 'm@example.com', 'hash', $2)",
+    )
+    .bind(user.id.0)
+    .bind(now)
+    .execute(pool)
+    .await
+    .expect("user");
+    sqlx::query("INSERT INTO organizations (id, name, created_at) VALUES ($1, 'Org', $2)")
+        .bind(org.id.0)
+        .bind(now)
+        .execute(pool)
+        .await
+        .expect("organization");
+    sqlx::query(
+        "INSERT INTO memberships (user_id, organization_id, role, created_at) \
+         VALUES ($1, $2, 'owner', $3)",
+    )
+    .bind(user.id.0)
+    .bind(org.id.0)
+    .bind(now)
+    .execute(pool)
+    .await
+    .expect("membership");
+    (user, org)
+}
 
 /// Migration 0003 rebuilds SQLite's roll-up table as WITHOUT ROWID: a
 /// database written by the earlier schema keeps every roll-up through it.
@@ -600,7 +705,7 @@ async fn sqlite_rollups_survive_the_rebuild() {
     before_0003.run(&pool).await.expect("migrate to 0002");
 
     let store = pharos_storage::connect(&db.url).await.expect("connect");
-    let (user, org) = account(&*store, "m@example.com").await;
+    let (user, org) = account_in_0002_schema(&pool).await;
     let target = new_target(&*store, &org, &user, "https://m.example.com/").await;
     let start = Utc::now() + Duration::seconds(1);
     for round in 0..3 {
