@@ -5,6 +5,7 @@ pub mod health;
 pub mod heartbeat;
 pub mod models;
 pub mod openapi;
+pub mod organization;
 pub mod targets;
 
 use axum::routing::{get, post};
@@ -20,6 +21,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/me", get(auth::me))
         .route("/api/v1/auth/password", post(auth::change_password))
+        .route(
+            "/api/v1/organization",
+            get(organization::get).patch(organization::rename),
+        )
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/status", get(targets::status))
         .route("/api/v1/targets/check", post(targets::check_now))

@@ -2,11 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use pharos_storage::models::{
-    Check, Incident, Membership, Organization, RollupBucket, Target, User,
+    Check, Incident, Member, Membership, Organization, RollupBucket, Target, User,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+
+use crate::services::organization::OrganizationOverview;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -80,6 +82,56 @@ impl From<&Membership> for OrganizationView {
 pub struct AccountView {
     pub user: UserView,
     pub organizations: Vec<OrganizationView>,
+}
+
+/// The caller's organization with its members.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganizationDetailView {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    /// The caller's role: owner, admin, member or viewer.
+    pub role: String,
+    /// Everyone in the organization, in the order they joined.
+    pub members: Vec<MemberView>,
+}
+
+impl From<&OrganizationOverview> for OrganizationDetailView {
+    fn from(o: &OrganizationOverview) -> Self {
+        Self {
+            id: o.organization.id.0,
+            name: o.organization.name.clone(),
+            created_at: o.organization.created_at,
+            role: o.role.as_str().to_owned(),
+            members: o.members.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberView {
+    pub email: String,
+    /// owner, admin, member or viewer.
+    pub role: String,
+    /// When they joined the organization.
+    pub joined_at: DateTime<Utc>,
+}
+
+impl From<&Member> for MemberView {
+    fn from(m: &Member) -> Self {
+        Self {
+            email: m.user.email.clone(),
+            role: m.role.as_str().to_owned(),
+            joined_at: m.joined_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenameOrganizationRequest {
+    /// 1 to 100 characters after trimming; no control characters.
+    pub name: String,
 }
 
 /// A new target. `kind` (default `http`) selects the check; its settings

@@ -15,6 +15,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::logout,
         super::auth::me,
         super::auth::change_password,
+        super::organization::get,
+        super::organization::rename,
         super::targets::list,
         super::targets::create,
         super::targets::check_now,
@@ -35,9 +37,10 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::health::readyz,
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
-        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest, CreateTargetRequest,
+        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
+        OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest,
         UpdateTargetRequest)),
-    tags((name = "auth"), (name = "targets"), (name = "heartbeats"), (name = "health"))
+    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -4,4 +4,5 @@
 pub mod accounts;
 pub mod dashboard;
 pub mod heartbeat;
+pub mod organization;
 pub mod targets;

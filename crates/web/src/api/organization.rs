@@ -1,0 +1,37 @@
+//! `/api/v1/organization`: the caller's organization and its members.
+
+use axum::extract::State;
+use axum::Json;
+
+use super::models::*;
+use crate::auth::CurrentUser;
+use crate::error::{ApiResult, ErrorEnvelope};
+use crate::extract::ApiJson;
+use crate::services::organization;
+use crate::state::AppState;
+
+/// The caller's organization, their role in it, and its members.
+#[utoipa::path(get, path = "/api/v1/organization", tag = "organization", operation_id = "get_organization",
+    responses((status = 200, body = OrganizationDetailView), (status = 401, body = ErrorEnvelope)))]
+pub async fn get(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<OrganizationDetailView>> {
+    let overview = organization::overview(&state, &current).await?;
+    Ok(Json((&overview).into()))
+}
+
+/// Rename the caller's organization (owners and admins).
+#[utoipa::path(patch, path = "/api/v1/organization", tag = "organization", operation_id = "rename_organization",
+    request_body = RenameOrganizationRequest,
+    responses((status = 200, body = OrganizationDetailView), (status = 401, body = ErrorEnvelope),
+              (status = 403, body = ErrorEnvelope, description = "the caller is not an owner or admin"),
+              (status = 422, body = ErrorEnvelope)))]
+pub async fn rename(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    ApiJson(body): ApiJson<RenameOrganizationRequest>,
+) -> ApiResult<Json<OrganizationDetailView>> {
+    let overview = organization::rename(&state, &current, &body.name).await?;
+    Ok(Json((&overview).into()))
+}
