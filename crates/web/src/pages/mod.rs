@@ -45,6 +45,7 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/resume", post(targets::resume))
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
+        .route("/settings/organization", post(settings::rename_org))
         .route("/assets/{name}", get(assets::serve))
         .layer(middleware::from_fn(html_errors))
         .layer(CompressionLayer::new());
@@ -372,6 +373,7 @@ pub mod flash {
             "paused" => "Target paused: no checks run until you resume it.",
             "resumed" => "Target resumed: a check runs at once.",
             "password" => "Password changed. Your other sessions were ended.",
+            "organization" => "Organization renamed.",
             _ => return None,
         })
     }

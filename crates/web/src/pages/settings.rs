@@ -8,14 +8,16 @@ use axum::Form;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
 
-use super::{flash, render, see_other, Chrome, FieldErrors, PageResult, PageUser};
+use super::{flash, render, see_other, Chrome, FieldErrors, PageError, PageResult, PageUser};
 use crate::auth::CurrentUser;
-use crate::services::accounts;
+use crate::error::ApiError;
+use crate::services::{accounts, organization};
 use crate::state::AppState;
 
 pub struct MemberRow {
     pub email: String,
     pub role: &'static str,
+    /// When they joined the organization.
     pub since: String,
 }
 
@@ -24,6 +26,10 @@ pub struct MemberRow {
 struct SettingsPage {
     chrome: Chrome,
     organization: String,
+    /// What the rename field shows: the name, or what was just refused.
+    name_value: String,
+    /// Owners and admins get the rename form; others see the name only.
+    can_manage: bool,
     role: &'static str,
     email: String,
     members: Vec<MemberRow>,
@@ -38,28 +44,35 @@ pub struct PasswordForm {
     confirm: String,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OrganizationForm {
+    name: String,
+}
+
 async fn page(
     state: &AppState,
     current: &CurrentUser,
     errors: FieldErrors,
     flash: Option<&'static str>,
-) -> Result<SettingsPage, super::PageError> {
-    let members = state
-        .store
-        .members(current.organization)
-        .await
-        .map_err(crate::error::ApiError::from)?
+    name_value: Option<String>,
+) -> Result<SettingsPage, PageError> {
+    let overview = organization::overview(state, current).await?;
+    let members = overview
+        .members
         .into_iter()
         .map(|m| MemberRow {
             email: m.user.email,
             role: m.role.as_str(),
-            since: m.user.created_at.format("%Y-%m-%d").to_string(),
+            since: m.joined_at.format("%Y-%m-%d").to_string(),
         })
         .collect();
     let chrome = Chrome::new(Some(current), "settings").with_flash(flash);
     Ok(SettingsPage {
-        organization: chrome.organization.clone().unwrap_or_default(),
-        role: current.role.as_str(),
+        name_value: name_value.unwrap_or_else(|| overview.organization.name.clone()),
+        organization: overview.organization.name,
+        can_manage: overview.role.can_manage_organization(),
+        role: overview.role.as_str(),
         email: current.user.email.clone(),
         chrome,
         members,
@@ -73,8 +86,27 @@ pub async fn show(
     jar: CookieJar,
 ) -> PageResult {
     let (jar, message) = flash::take(jar);
-    let page = page(&state, &current, FieldErrors::default(), message).await?;
+    let page = page(&state, &current, FieldErrors::default(), message, None).await?;
     Ok((jar, render(StatusCode::OK, &page)).into_response())
+}
+
+/// The rename form: owners and admins only.
+pub async fn rename_org(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    jar: CookieJar,
+    Form(form): Form<OrganizationForm>,
+) -> PageResult {
+    match organization::rename(&state, &current, &form.name).await {
+        Ok(_) => Ok((flash::set(jar, "organization"), see_other("/settings")).into_response()),
+        // The form is not offered to them: the error page says why.
+        Err(e @ ApiError::Forbidden(_)) => Err(PageError(e)),
+        Err(e) => {
+            let (status, errors) = FieldErrors::from_service(e)?;
+            let page = page(&state, &current, errors, None, Some(form.name)).await?;
+            Ok(render(status, &page))
+        }
+    }
 }
 
 pub async fn change_password(
@@ -103,7 +135,7 @@ pub async fn change_password(
     match result {
         Ok(()) => Ok((flash::set(jar, "password"), see_other("/settings")).into_response()),
         Err((status, errors)) => {
-            let page = page(&state, &current, errors, None).await?;
+            let page = page(&state, &current, errors, None, None).await?;
             Ok(render(status, &page))
         }
     }
