@@ -81,6 +81,12 @@ impl TestApp {
         })
     }
 
+    /// The test's own database, for what the product cannot do yet
+    /// (adding someone to an organization).
+    pub fn database(&self) -> &TestDatabase {
+        &self._db
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
