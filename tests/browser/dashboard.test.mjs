@@ -178,3 +178,46 @@ test("a user watches a target go up, then down live, and reads its history", { t
   await screenshot(page2, "not-found");
   await other.close();
 });
+
+test("every core flow works with JavaScript off", { timeout: 120_000 }, async () => {
+  const context = await chrome.browser.newContext({ javaScriptEnabled: false, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await register(page, "nojs@example.com", "No Script Ltd");
+  await page.getByText("Your account was created").waitFor();
+  await logIn(page, "nojs@example.com");
+  await page.getByText("Nothing is watched yet").waitFor();
+
+  // Without the script every kind's fieldset shows; the HTTP one is used.
+  await page.getByRole("link", { name: "Add your first target" }).click();
+  assert.equal(await page.getByLabel("Name to resolve").isVisible(), true, "all kinds show without script");
+  await page.getByLabel("Name", { exact: true }).fill("Scriptless");
+  await page.getByLabel("URL to check").fill("https://example.com/");
+  await page.getByRole("button", { name: "Add target" }).click();
+  await page.waitForURL(/\/targets\/[0-9a-f-]{36}$/);
+  await page.getByText("Target added").waitFor();
+  await screenshot(page, "nojs-target-detail");
+
+  // Search is a plain GET form.
+  await page.goto(`${pharos.base}/`);
+  await page.getByLabel("Search").fill("scriptless");
+  await page.getByRole("button", { name: "Apply" }).click();
+  await page.waitForURL(/q=scriptless/);
+  assert.equal(await page.locator("table.targets tbody tr").count(), 1);
+
+  await page.getByRole("link", { name: "Scriptless" }).click();
+  await page.getByRole("button", { name: "Pause checks" }).click();
+  await page.getByText("Target paused").waitFor();
+  await page.locator("#detail-state").getByText("Paused").waitFor();
+  await page.getByRole("button", { name: "Resume checks" }).click();
+  await page.getByText("Target resumed").waitFor();
+  // No confirm dialog without script: the <details> is the confirmation.
+  await page.getByText("Delete this target").click();
+  await page.getByRole("button", { name: "Delete target" }).click();
+  await page.waitForURL(`${pharos.base}/`);
+  await page.getByText("Target deleted").waitFor();
+  await page.getByText("Nothing is watched yet").waitFor();
+
+  await page.getByRole("button", { name: "Log out" }).click();
+  await page.waitForURL(`${pharos.base}/login`);
+  await context.close();
+});
