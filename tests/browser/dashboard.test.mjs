@@ -131,6 +131,9 @@ test("a user watches a target go up, then down live, and reads its history", { t
   await watching;
   assert.equal(reloaded, false, "the change arrived without a reload");
   await page.locator("#live").getByText("is now down").waitFor();
+  // The state change redrew the row's strip and uptime too.
+  await page.locator(`#t-${id} .c-strip rect.s-down`).first().waitFor();
+  assert.match(await page.locator(`#t-${id} .c-uptime`).innerText(), /%/);
   // Written down, not asserted: timings on a shared machine are noise.
   console.log(`live update: shown ${Math.max(0, shownDownAt - storedDownAt)} ms after the API said down`);
   await checkEveryWay(page, "dashboard-down");

@@ -77,6 +77,12 @@
     }
     var lat = row.querySelector(".c-latency");
     if (lat) lat.textContent = s.latency;
+    // Sent with a state change: the server's own markup for the strip
+    // (text in it is escaped there), and the uptime as text.
+    var up = row.querySelector(".c-uptime");
+    if (up && typeof s.uptime === "string") up.textContent = s.uptime;
+    var strip = row.querySelector(".c-strip");
+    if (strip && typeof s.strip === "string") strip.innerHTML = s.strip;
     if (changed) {
       row.classList.remove("flash-change");
       void row.offsetWidth;

@@ -730,8 +730,100 @@ async fn live_events_carry_only_the_callers_targets(backend: Backend) {
     assert!(!text.contains(&theirs));
 }
 
+/// Reads the event stream until a chunk holds `needle`, for up to 10 s.
+async fn event_with(response: &mut reqwest::Response, needle: &str) -> String {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = String::new();
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout_at(deadline, response.chunk()).await {
+            Ok(Ok(Some(chunk))) => {
+                seen.push_str(&String::from_utf8_lossy(&chunk));
+                if let Some(at) = seen.find(needle) {
+                    let start = seen[..at].rfind("event:").unwrap_or(0);
+                    let end = seen[at..].find("\n\n").map_or(seen.len(), |e| at + e);
+                    return seen[start..end].to_owned();
+                }
+            }
+            _ => break,
+        }
+    }
+    panic!("no event with {needle:?} within 10 s: {seen}");
+}
+
+/// When a target's state changes, its live status carries the row's new
+/// uptime and strip, so the row is whole without a reload.
+async fn live_state_changes_redraw_the_strip(backend: Backend) {
+    use pharos_domain::check::{PhaseTimings, Verdict};
+    use pharos_domain::ids::CheckId;
+    use pharos_domain::status::{apply, Confirmation};
+    use pharos_storage::models::{Check, CheckRecord, StatusUpdate};
+
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = sign_up(&app, "strip@example.com").await;
+    let id = add_target(&app, &client, "<b>Shop</b>", "https://shop.example.com/").await;
+    let mut response = app.get(&client, "/events").await;
+    event_with(&mut response, &id).await;
+
+    // A worker's first check of it: pending becomes up.
+    let now = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let claims = app
+        .store
+        .claim_due_targets("test", now, chrono::Duration::seconds(30), 10)
+        .await
+        .expect("claim");
+    let claim = claims
+        .iter()
+        .find(|c| c.target.id.0.to_string() == id)
+        .expect("the target is due");
+    let transition = apply(claim.target.state, 0, Verdict::Up, Confirmation::default());
+    let record = CheckRecord {
+        check: Check {
+            id: CheckId::new(),
+            target_id: claim.target.id,
+            checked_at: now,
+            status_code: Some(200),
+            latency_ms: Some(42),
+            is_up: true,
+            degraded: false,
+            error_class: None,
+            error: None,
+            timings: PhaseTimings::default(),
+        },
+        lease_epoch: claim.lease_epoch,
+        next_due_at: now + chrono::Duration::minutes(5),
+        status: StatusUpdate {
+            previous: claim.target.state,
+            transition,
+        },
+    };
+    app.store.record_checks(&[record]).await.expect("record");
+
+    let event = event_with(&mut response, "\"strip\"").await;
+    let data: serde_json::Value = serde_json::from_str(
+        event
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .expect("data line"),
+    )
+    .expect("json");
+    assert_eq!(data["id"], id.as_str());
+    assert_eq!(data["state"], "up");
+    assert_eq!(data["uptime"], "100 %");
+    let strip = data["strip"].as_str().expect("strip");
+    assert_eq!(strip.matches("<rect ").count(), 24, "{strip}");
+    assert_eq!(strip.matches("class=\"s-up\"").count(), 1, "{strip}");
+    assert!(
+        strip.contains("&lt;b&gt;Shop&lt;/b&gt;, last 24 hours"),
+        "{strip}"
+    );
+    assert!(!strip.contains("<b>"));
+}
+
 pharos_storage::on_both_backends!(
     visitors_are_sent_to_login,
+    live_state_changes_redraw_the_strip,
     register_login_and_empty_dashboard,
     form_errors_show_by_the_field,
     user_text_is_escaped,

@@ -16,7 +16,7 @@ use crate::extract::ApiQuery;
 use pharos_domain::status::TargetState;
 
 use super::format::{badge, severity, Badge, STATES};
-use crate::services::dashboard::{self, uptime_of, OverviewRow};
+use crate::services::dashboard::{self, uptime_of, Bucket, OverviewRow};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,9 +86,11 @@ fn row_view(row: OverviewRow, now: chrono::DateTime<chrono::Utc>) -> RowView {
         .name
         .clone()
         .unwrap_or_else(|| row.target.url.clone());
+    let (uptime, strip) = day_cells(&row.day, &name);
     RowView {
         id: row.target.id.0.to_string(),
-        strip: charts::status_strip(&row.day, &format!("{name}, last 24 hours")),
+        strip,
+        uptime,
         name,
         state: badge(row.target.shown_state()),
         state_value: row.target.shown_state(),
@@ -99,13 +101,22 @@ fn row_view(row: OverviewRow, now: chrono::DateTime<chrono::Utc>) -> RowView {
             .unwrap_or_else(|| "not yet".to_owned()),
         checked_full: checked_at.map(format::full).unwrap_or_default(),
         latency: format::latency(latency_ms),
-        uptime: uptime_value
-            .map(charts::percent)
-            .unwrap_or_else(|| "no data yet".to_owned()),
         latency_ms,
         uptime_value,
         checked_at,
     }
+}
+
+/// A row's last 24 h as its cells show it: the uptime text and the strip.
+/// Live updates redraw them with this too.
+pub(super) fn day_cells(day: &[Bucket], name: &str) -> (String, String) {
+    let uptime = uptime_of(day)
+        .map(charts::percent)
+        .unwrap_or_else(|| "no data yet".to_owned());
+    (
+        uptime,
+        charts::status_strip(day, &format!("{name}, last 24 hours")),
+    )
 }
 
 fn sort_rows(rows: &mut [RowView], sort: &str) {

@@ -14,9 +14,12 @@ use axum::response::IntoResponse;
 use futures_util::stream::{self, Stream};
 use serde::Serialize;
 
+use pharos_domain::ids::TargetId;
+
 use super::format::{self, badge};
 use super::PageUser;
 use crate::auth::CurrentUser;
+use crate::services::dashboard;
 use crate::state::AppState;
 
 const POLL: Duration = Duration::from_secs(1);
@@ -32,6 +35,20 @@ pub struct LiveStatus {
     pub checked_iso: String,
     pub checked_full: String,
     pub latency: String,
+    /// What the strip's text alternative names: the target's name or URL.
+    #[serde(skip)]
+    pub name: String,
+}
+
+/// A row's new 24 h uptime and strip, sent with a status whose state
+/// changed (reading roll-ups on every check of every target would cost
+/// the poll far more than the rare state change does).
+#[derive(Debug, Serialize)]
+struct RowRefresh<'a> {
+    #[serde(flatten)]
+    status: &'a LiveStatus,
+    uptime: String,
+    strip: String,
 }
 
 async fn snapshot(state: &AppState, current: &CurrentUser) -> Option<HashMap<String, LiveStatus>> {
@@ -55,6 +72,7 @@ async fn snapshot(state: &AppState, current: &CurrentUser) -> Option<HashMap<Str
                     checked_iso: target.last_checked_at.map(format::iso).unwrap_or_default(),
                     checked_full: target.last_checked_at.map(format::full).unwrap_or_default(),
                     latency: format::latency(target.last_latency_ms),
+                    name: target.name.unwrap_or(target.url),
                 };
                 (status.id.clone(), status)
             })
@@ -70,14 +88,32 @@ struct Poller {
     first: bool,
 }
 
-/// Events since the last tick: one `status` per changed target, and a
-/// `targets` event when targets were added or removed.
-fn changes(seen: &HashMap<String, LiveStatus>, now: &HashMap<String, LiveStatus>) -> Vec<Event> {
-    let mut events: Vec<Event> = now
-        .values()
-        .filter(|s| seen.get(&s.id) != Some(*s))
-        .filter_map(|s| Event::default().event("status").json_data(s).ok())
-        .collect();
+/// Events since the last tick: one `status` per changed target (with
+/// its uptime and strip when its state changed), and a `targets` event
+/// when targets were added or removed.
+async fn changes(
+    state: &AppState,
+    current: &CurrentUser,
+    seen: &HashMap<String, LiveStatus>,
+    now: &HashMap<String, LiveStatus>,
+) -> Vec<Event> {
+    let mut events = Vec::new();
+    for status in now.values() {
+        let before = seen.get(&status.id);
+        if before == Some(status) {
+            continue;
+        }
+        let state_changed = before.is_some_and(|b| b.state != status.state);
+        let refreshed = match state_changed {
+            true => row_refresh(state, current, status).await,
+            false => None,
+        };
+        let event = match &refreshed {
+            Some(row) => Event::default().event("status").json_data(row),
+            None => Event::default().event("status").json_data(status),
+        };
+        events.extend(event.ok());
+    }
     if seen.len() != now.len() || seen.keys().any(|k| !now.contains_key(k)) {
         events.push(
             Event::default()
@@ -86,6 +122,29 @@ fn changes(seen: &HashMap<String, LiveStatus>, now: &HashMap<String, LiveStatus>
         );
     }
     events
+}
+
+/// The row's uptime and strip drawn as the dashboard draws them; `None`
+/// when the roll-ups cannot be read (the next change tries again).
+async fn row_refresh<'a>(
+    state: &AppState,
+    current: &CurrentUser,
+    status: &'a LiveStatus,
+) -> Option<RowRefresh<'a>> {
+    let id = uuid::Uuid::parse_str(&status.id).ok()?;
+    let day = match dashboard::day_of(state, current, TargetId(id)).await {
+        Ok(day) => day,
+        Err(e) => {
+            tracing::debug!(error = %e, "live strip read failed");
+            return None;
+        }
+    };
+    let (uptime, strip) = super::dashboard::day_cells(&day, &status.name);
+    Some(RowRefresh {
+        status,
+        uptime,
+        strip,
+    })
 }
 
 pub async fn stream(
@@ -117,7 +176,7 @@ pub async fn stream(
                     .filter_map(|s| Event::default().event("status").json_data(s).ok())
                     .collect()
             } else {
-                changes(&p.seen, &now)
+                changes(&p.state, &p.current, &p.seen, &now).await
             };
             p.first = false;
             p.seen = now;

@@ -119,8 +119,11 @@ pub struct OverviewRow {
     pub day: Vec<Bucket>,
 }
 
+/// How many hourly slots a dashboard row's strip shows.
+const DAY_HOURS: i64 = 24;
+
 pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overview, ApiError> {
-    const HOURS: i64 = 24;
+    const HOURS: i64 = DAY_HOURS;
     let now = Utc::now();
     let since = current_hour(now) - Duration::hours(HOURS - 1);
     // Two reads, side by side: the targets with their newest checks, and
@@ -146,6 +149,22 @@ pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overvie
         })
         .collect();
     Ok(Overview { rows, now })
+}
+
+/// One target's last 24 h in the dashboard's hourly slots, for a row
+/// refreshed live after its state changed.
+pub async fn day_of(
+    state: &AppState,
+    current: &CurrentUser,
+    target: TargetId,
+) -> Result<Vec<Bucket>, ApiError> {
+    let now = Utc::now();
+    let since = current_hour(now) - Duration::hours(DAY_HOURS - 1);
+    let stored = state
+        .store
+        .rollups(current.organization, target, HOUR, since)
+        .await?;
+    Ok(hourly_slots(&stored, now, DAY_HOURS))
 }
 
 #[cfg(test)]
