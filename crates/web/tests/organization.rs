@@ -197,6 +197,12 @@ async fn renames_the_organization(backend: Backend) {
     let (_, html) = page(&app, &owner, "/settings").await;
     assert!(html.contains("<dd>Acme Operations</dd>"), "{html}");
     assert!(!html.contains("<dd>Acme</dd>"), "{html}");
+    // And every page's header names it beside the user.
+    let (_, html) = page(&app, &owner, "/").await;
+    assert!(
+        html.contains("<span class=\"org\">Acme Operations</span> · owner@example.com"),
+        "{html}"
+    );
 
     // A name is text: markup is kept as typed and shown escaped.
     let (status, body) = rename(&app, &owner, json!({"name": "<b>Ops</b> & Co"})).await;
