@@ -24,6 +24,10 @@ use crate::state::AppState;
 
 const POLL: Duration = Duration::from_secs(1);
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
+/// At most this many rows get their strip redrawn in one tick: when many
+/// targets change state at once (a network outage), the rest still get
+/// their new state at once and their strips on the next page load.
+const ROW_REFRESHES_PER_TICK: usize = 25;
 
 /// What a dashboard row shows that can change between checks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -98,14 +102,18 @@ async fn changes(
     now: &HashMap<String, LiveStatus>,
 ) -> Vec<Event> {
     let mut events = Vec::new();
+    let mut refreshes_left = ROW_REFRESHES_PER_TICK;
     for status in now.values() {
         let before = seen.get(&status.id);
         if before == Some(status) {
             continue;
         }
         let state_changed = before.is_some_and(|b| b.state != status.state);
-        let refreshed = match state_changed {
-            true => row_refresh(state, current, status).await,
+        let refreshed = match state_changed && refreshes_left > 0 {
+            true => {
+                refreshes_left -= 1;
+                row_refresh(state, current, status).await
+            }
             false => None,
         };
         let event = match &refreshed {
