@@ -149,7 +149,15 @@ async fn edit_round_trip(app: &TestApp, client: &Client, id: &str) -> Vec<(Strin
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("body");
     let values = form_values(&html);
-    let borrowed: Vec<(&str, &str)> = values
+    // Browsers post a textarea's line breaks as CRLF.
+    let posted: Vec<(String, String)> = values
+        .iter()
+        .map(|(n, v)| match n.as_str() {
+            "body" | "headers" => (n.clone(), v.replace('\n', "\r\n")),
+            _ => (n.clone(), v.clone()),
+        })
+        .collect();
+    let borrowed: Vec<(&str, &str)> = posted
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
@@ -832,6 +840,43 @@ async fn check_now_runs_tcp_and_dns_from_the_form(backend: Backend) {
     assert_eq!(shown_result(&html), None);
 }
 
+/// Saving the form unchanged keeps what is compared byte for byte: a
+/// body's LF line breaks (browsers post CRLF) and the spaces around a
+/// keyword or an expected JSON string.
+async fn saving_keeps_bodies_and_keywords_exact(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = signed_in(&app, "exact@example.com").await;
+    let (status, target) = json_of(
+        app.post_json(
+            &client,
+            "/api/v1/targets",
+            serde_json::json!({
+                "url": "https://exact.example.com/",
+                "method": "POST",
+                "body": "{\n  \"probe\": true\n}\n",
+                "keyword": " OK ",
+                "json_path": "status",
+                "json_expected": "  padded ",
+                "headers": [{"name": "X-One", "value": "1"}, {"name": "X-Two", "value": "2"}],
+            }),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{target}");
+    let id = target["id"].as_str().expect("id").to_owned();
+    edit_round_trip(&app, &client, &id).await;
+    let after = api_target(&app, &client, &id).await;
+    assert_eq!(
+        after["check"]["body"], "{\n  \"probe\": true\n}\n",
+        "{after}"
+    );
+    assert_eq!(after["check"]["keyword"], " OK ", "{after}");
+    assert_eq!(after["check"]["json_expected"], "  padded ", "{after}");
+}
+
 /// The rarer HTTP settings are folded away, but never while one of them
 /// is set or refused: nothing set is out of sight.
 async fn more_http_settings_open_when_used(backend: Backend) {
@@ -891,6 +936,7 @@ async fn more_http_settings_open_when_used(backend: Backend) {
 pharos_storage::on_both_backends!(
     every_kind_saves_and_edits_without_losing_settings,
     more_http_settings_open_when_used,
+    saving_keeps_bodies_and_keywords_exact,
     errors_show_by_the_field_of_each_kind,
     errors_without_a_field_are_listed_on_top,
     check_now_runs_tcp_and_dns_from_the_form,

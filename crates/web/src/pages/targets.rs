@@ -303,6 +303,15 @@ impl TargetForm {
                 fields.insert(api.into(), Value::Null);
             }
         };
+        // Texts compared with what a target answers keep their spaces: a
+        // keyword " OK " is not "OK".
+        let verbatim = |fields: &mut TargetFields, api: &str, raw: &str| {
+            if !raw.trim().is_empty() {
+                fields.insert(api.into(), Value::from(raw));
+            } else if editing {
+                fields.insert(api.into(), Value::Null);
+            }
+        };
         text(&mut fields, "name", &self.name);
         // Optional numbers clear like text; required ones keep their
         // default or stored value when blank.
@@ -347,15 +356,14 @@ impl TargetForm {
                     .map(Value::from)
                     .collect();
                 fields.insert("expected_status".into(), Value::Array(codes));
-                text(&mut fields, "keyword", &self.keyword);
+                verbatim(&mut fields, "keyword", &self.keyword);
                 fields.insert(
                     "keyword_absent".into(),
                     Value::from(ticked(&self.keyword_absent)),
                 );
                 text(&mut fields, "json_path", &self.json_path);
-                let expected = self.json_expected.trim();
-                if !expected.is_empty() {
-                    fields.insert("json_expected".into(), json_value_of(expected));
+                if !self.json_expected.trim().is_empty() {
+                    fields.insert("json_expected".into(), json_value_of(&self.json_expected));
                 } else if editing {
                     fields.insert("json_expected".into(), Value::Null);
                 }
@@ -387,9 +395,11 @@ impl TargetForm {
                     }
                 }
                 fields.insert("headers".into(), Value::Array(headers));
-                // The body is sent as typed, spaces and all.
+                // The body is sent as typed, spaces and all, except that
+                // browsers post a textarea's line breaks as CRLF: a body
+                // stored with LF must survive a save unchanged.
                 if !self.body.trim().is_empty() {
-                    fields.insert("body".into(), Value::from(self.body.as_str()));
+                    fields.insert("body".into(), Value::from(self.body.replace("\r\n", "\n")));
                 } else if editing {
                     fields.insert("body".into(), Value::Null);
                 }
@@ -899,7 +909,6 @@ pub async fn detail(
     PageUser(current): PageUser,
     PathId(id): PathId,
     jar: CookieJar,
-    headers: axum::http::HeaderMap,
     ApiQuery(query): ApiQuery<DetailQuery>,
 ) -> PageResult {
     let id = TargetId(id);
@@ -964,10 +973,13 @@ pub async fn detail(
             .into_iter()
             .next()
     };
-    let heartbeat_url = target
-        .heartbeat_token
-        .as_ref()
-        .map(|token| format!("{}/ping/{token}", super::site_origin(&state, &headers)));
+    // Whole only from the configured public URL: the Host a request names
+    // is not trusted with a link that carries the secret token (the page's
+    // script prefixes the browser's own origin to a relative one).
+    let heartbeat_url = target.heartbeat_token.as_ref().map(|token| {
+        let origin = state.config.public_origin.as_deref().unwrap_or_default();
+        format!("{}/ping/{token}", origin.trim_end_matches('/'))
+    });
     let schedule = if target.kind == "heartbeat" {
         format!(
             "expects a ping {}, grace {} s",
