@@ -17,6 +17,11 @@
   }
   setInterval(refreshTimes, 10000);
 
+  // A relative ping URL, made whole with this site's own origin.
+  document.querySelectorAll("code.ping[data-relative]").forEach(function (c) {
+    c.textContent = window.location.origin + c.textContent;
+  });
+
   // Confirmation before destructive form posts.
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");

@@ -38,11 +38,7 @@ pub fn router(state: AppState) -> Router {
             auth::csrf::refuse_cross_site,
         ))
         // Inside the header layers, so a panic's 500 carries them too.
-        .layer(CatchPanicLayer::custom(|_| {
-            axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
-                "a handler panicked"
-            )))
-        }))
+        .layer(CatchPanicLayer::custom(panic_to_500))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -63,6 +59,14 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// A handler's panic as a 500 (the page routes catch theirs first and
+/// turn it into the HTML error page).
+pub(crate) fn panic_to_500(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+        "a handler panicked"
+    )))
 }
 
 /// Serves the application on `listener` until `shutdown` resolves, while

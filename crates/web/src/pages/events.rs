@@ -4,7 +4,7 @@
 //! stream lives a few minutes, then the browser reconnects, which checks
 //! the session again (a logged-out session stops receiving).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -25,8 +25,8 @@ use crate::state::AppState;
 const POLL: Duration = Duration::from_secs(1);
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
 /// At most this many rows get their strip redrawn in one tick: when many
-/// targets change state at once (a network outage), the rest still get
-/// their new state at once and their strips on the next page load.
+/// targets change state at once (a network outage), all get their new
+/// state at once and their strips over the next few ticks.
 const ROW_REFRESHES_PER_TICK: usize = 25;
 
 /// What a dashboard row shows that can change between checks.
@@ -88,37 +88,46 @@ struct Poller {
     state: AppState,
     current: CurrentUser,
     seen: HashMap<String, LiveStatus>,
+    /// Rows whose state changed but whose strip is not redrawn yet (past
+    /// the per-tick bound, or the roll-up read failed).
+    stale: HashSet<String>,
     started: tokio::time::Instant,
     first: bool,
 }
 
-/// Events since the last tick: one `status` per changed target (with
-/// its uptime and strip when its state changed), and a `targets` event
-/// when targets were added or removed.
+/// Events since the last tick: one `status` per changed target, and a
+/// `targets` event when targets were added or removed. A row whose state
+/// changed also gets its uptime and strip, up to a bound per tick; the
+/// rest wait in `stale` for the next ticks.
 async fn changes(
     state: &AppState,
     current: &CurrentUser,
     seen: &HashMap<String, LiveStatus>,
     now: &HashMap<String, LiveStatus>,
+    stale: &mut HashSet<String>,
 ) -> Vec<Event> {
     let mut events = Vec::new();
-    let mut refreshes_left = ROW_REFRESHES_PER_TICK;
     for status in now.values() {
         let before = seen.get(&status.id);
-        if before == Some(status) {
-            continue;
+        if before.is_some_and(|b| b.state != status.state) {
+            stale.insert(status.id.clone());
         }
-        let state_changed = before.is_some_and(|b| b.state != status.state);
-        let refreshed = match state_changed && refreshes_left > 0 {
-            true => {
-                refreshes_left -= 1;
-                row_refresh(state, current, status).await
-            }
+    }
+    stale.retain(|id| now.contains_key(id));
+    let redraw: Vec<String> = stale.iter().take(ROW_REFRESHES_PER_TICK).cloned().collect();
+    for status in now.values() {
+        let changed = seen.get(&status.id) != Some(status);
+        let refreshed = match redraw.contains(&status.id) {
+            true => row_refresh(state, current, status).await,
             false => None,
         };
         let event = match &refreshed {
-            Some(row) => Event::default().event("status").json_data(row),
-            None => Event::default().event("status").json_data(status),
+            Some(row) => {
+                stale.remove(&status.id);
+                Event::default().event("status").json_data(row)
+            }
+            None if changed => Event::default().event("status").json_data(status),
+            None => continue,
         };
         events.extend(event.ok());
     }
@@ -163,6 +172,7 @@ pub async fn stream(
         state,
         current,
         seen: HashMap::new(),
+        stale: HashSet::new(),
         started: tokio::time::Instant::now(),
         first: true,
     };
@@ -184,7 +194,7 @@ pub async fn stream(
                     .filter_map(|s| Event::default().event("status").json_data(s).ok())
                     .collect()
             } else {
-                changes(&p.state, &p.current, &p.seen, &now).await
+                changes(&p.state, &p.current, &p.seen, &now, &mut p.stale).await
             };
             p.first = false;
             p.seen = now;

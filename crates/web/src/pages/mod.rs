@@ -46,10 +46,20 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
-        .route("/assets/{name}", get(assets::serve))
+        .route("/assets/{name}", get(assets::serve));
+    with_page_layers(pages).route("/events", get(events::stream))
+}
+
+/// What every page route passes through, innermost first: a panic becomes
+/// a 500, any error that is not HTML becomes the HTML error page, and the
+/// response is compressed.
+fn with_page_layers<S: Clone + Send + Sync + 'static>(pages: Router<S>) -> Router<S> {
+    pages
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            crate::panic_to_500,
+        ))
         .layer(middleware::from_fn(html_errors))
-        .layer(CompressionLayer::new());
-    pages.route("/events", get(events::stream))
+        .layer(CompressionLayer::new())
 }
 
 /// Paths that answer machines (JSON or plain text), never HTML pages.
@@ -78,37 +88,6 @@ pub async fn not_found(
         message: default_message(StatusCode::NOT_FOUND),
     };
     render(StatusCode::NOT_FOUND, &page)
-}
-
-/// The origin to print in links people copy elsewhere (a heartbeat's
-/// ping URL): the configured public origin, else the host the browser
-/// asked for, with https when cookies are marked Secure. A Host that is
-/// not a plain host[:port] gives "" (the link stays relative): the page
-/// never echoes arbitrary header text.
-pub fn site_origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
-    if let Some(public) = &state.config.public_origin {
-        return public.trim_end_matches('/').to_owned();
-    }
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
-        });
-    match host {
-        Some(host) => {
-            let scheme = if state.config.session.secure_cookies {
-                "https"
-            } else {
-                "http"
-            };
-            format!("{scheme}://{host}")
-        }
-        None => String::new(),
-    }
 }
 
 /// What a page says for an error status when nothing more specific is
@@ -376,5 +355,47 @@ pub mod flash {
             "organization" => "Organization renamed.",
             _ => return None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_page_answers_with_the_html_error_page() {
+        let app = with_page_layers(Router::new().route(
+            "/boom",
+            get(|| async {
+                if true {
+                    panic!("a bug");
+                }
+                "unreachable"
+            }),
+        ));
+        let response = app
+            .oneshot(
+                axum::http::Request::get("/boom")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let content_type = response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        assert!(content_type.starts_with("text/html"), "{content_type}");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        let html = String::from_utf8_lossy(&body);
+        assert!(html.contains("Error 500"), "{html}");
+        assert!(html.contains("Something went wrong on our side."), "{html}");
+        assert!(!html.contains("a bug"), "panic text stays in the log");
     }
 }
