@@ -255,8 +255,11 @@ pub fn latency_chart(buckets: &[Bucket], what: &str) -> String {
         p50s.iter().min().copied().unwrap_or(0),
         p50s.iter().max().copied().unwrap_or(0),
     );
+    // On a phone the chart keeps a readable size and scrolls sideways, in
+    // a region the keyboard can reach.
     let mut svg = format!(
-        "<svg class=\"latency\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">",
+        "<div class=\"scroll latency-chart\" tabindex=\"0\" role=\"region\" aria-label=\"Latency chart\">\
+         <svg class=\"latency\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">",
         esc(&summary)
     );
     // Grid lines and y labels at 0, half and top.
@@ -308,7 +311,7 @@ pub fn latency_chart(buckets: &[Bucket], what: &str) -> String {
             );
         }
     }
-    svg.push_str("</svg>");
+    svg.push_str("</svg></div>");
     write_latency_table(&mut svg, buckets);
     svg
 }
