@@ -19,12 +19,7 @@ const PASSWORD: &str = "correct horse battery";
 /// A browser-like client (its own cookies; redirects are shown, not
 /// followed), registered with `organization` and logged in.
 async fn sign_up(app: &TestApp, email: &str, organization: &str) -> Client {
-    let client = Client::builder()
-        .cookie_store(true)
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = app.browser();
     let (status, body) = json_of(
         app.post_json(
             &client,

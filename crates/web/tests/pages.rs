@@ -14,15 +14,6 @@ use reqwest::{Client, StatusCode};
 const PASSWORD: &str = "correct horse battery";
 
 /// A browser-like client that shows redirects instead of following them.
-fn browser() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 fn location(response: &reqwest::Response) -> String {
     response
         .headers()
@@ -54,7 +45,7 @@ async fn post_form(
 
 /// Registers and logs in through the forms; returns the browser.
 async fn sign_up(app: &TestApp, email: &str) -> Client {
-    let client = browser();
+    let client = app.browser();
     let response = post_form(
         app,
         &client,
@@ -114,7 +105,7 @@ async fn visitors_are_sent_to_login(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let client = browser();
+    let client = app.browser();
     for path in ["/", "/settings", "/targets/new", "/events"] {
         let response = app.get(&client, path).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
@@ -149,7 +140,7 @@ async fn form_errors_show_by_the_field(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let client = browser();
+    let client = app.browser();
     let response = post_form(
         &app,
         &client,
@@ -656,7 +647,7 @@ async fn assets_are_fingerprinted_and_cached(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
-    let client = browser();
+    let client = app.browser();
     let (_, html) = page(&app, &client, "/login").await;
     let start = html.find("/assets/app.css?v=").expect("css link");
     let href: String = html[start..].chars().take_while(|c| *c != '"').collect();

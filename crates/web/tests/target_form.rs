@@ -16,12 +16,7 @@ const PASSWORD: &str = "correct horse battery";
 /// A browser-like client that shows redirects instead of following them,
 /// registered and logged in.
 async fn signed_in(app: &TestApp, email: &str) -> Client {
-    let client = Client::builder()
-        .cookie_store(true)
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let client = app.browser();
     for (path, body) in [
         (
             "/api/v1/auth/register",

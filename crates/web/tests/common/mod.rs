@@ -110,6 +110,17 @@ impl TestApp {
             .expect("send")
     }
 
+    /// A client like a browser seen from the server: its own cookie jar,
+    /// and redirects shown (to assert where they go), not followed.
+    pub fn browser(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
     /// A client with its own cookie jar: one browser, one user.
     pub fn client(&self) -> Client {
         Client::builder()
