@@ -129,11 +129,15 @@ pub fn write_status_strip(svg: &mut String, buckets: &[Bucket], what: &str) {
             Some(TargetState::Degraded) => (3, "degraded"),
             Some(state) => (6, state.as_str()),
         };
+        let _ = write!(svg, "<rect x=\"{x}\"");
+        // y="0" is the default: left out, as the strips are many.
+        if y > 0 {
+            let _ = write!(svg, " y=\"{y}\"");
+        }
         let _ = write!(
             svg,
-            "<rect x=\"{x}\"{y} width=\"3\" height=\"{}\" class=\"s-{class}\"><title>",
-            20 - y,
-            y = Lean(" y", y),
+            " width=\"3\" height=\"{}\" class=\"s-{class}\"><title>",
+            20 - y
         );
         // The tooltip holds only times, numbers and state words: nothing
         // to escape.
@@ -141,18 +145,6 @@ pub fn write_status_strip(svg: &mut String, buckets: &[Bucket], what: &str) {
         svg.push_str("</title></rect>");
     }
     svg.push_str("</svg>");
-}
-
-/// An SVG attribute written only when it differs from its default of 0.
-struct Lean(&'static str, u32);
-
-impl std::fmt::Display for Lean {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.1 {
-            0 => Ok(()),
-            v => write!(f, "{}=\"{v}\"", self.0),
-        }
-    }
 }
 
 /// The sentence a screen reader hears for a strip.
@@ -316,13 +308,30 @@ pub fn latency_chart(buckets: &[Bucket], what: &str) -> String {
     svg
 }
 
+/// Opens a chart's table alternative: folded under `title`, in a region
+/// the keyboard can reach and scroll; rows follow, then
+/// [`FOLDED_TABLE_END`].
+fn open_folded_table(out: &mut String, title: &str, columns: &[&str]) {
+    let _ = write!(
+        out,
+        "<details class=\"as-table\"><summary>{title}</summary>\
+         <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"{title}\"><table><thead><tr>"
+    );
+    for column in columns {
+        let _ = write!(out, "<th scope=\"col\">{column}</th>");
+    }
+    out.push_str("</tr></thead><tbody>");
+}
+
+const FOLDED_TABLE_END: &str = "</tbody></table></div></details>";
+
 /// The latency chart's points as a table, folded away: every figure a
 /// tooltip shows, reachable by keyboard, touch and screen reader.
 fn write_latency_table(out: &mut String, buckets: &[Bucket]) {
-    out.push_str(
-        "<details class=\"as-table\"><summary>Latency as a table</summary>\
-         <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"Latency as a table\"><table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">Median</th>\
-         <th scope=\"col\">95th percentile</th><th scope=\"col\">Checks</th></tr></thead><tbody>",
+    open_folded_table(
+        out,
+        "Latency as a table",
+        &["Time (UTC)", "Median", "95th percentile", "Checks"],
     );
     for b in buckets.iter().rev() {
         if let (Some(p50), Some(p95)) = (b.p50_ms, b.p95_ms) {
@@ -335,7 +344,7 @@ fn write_latency_table(out: &mut String, buckets: &[Bucket]) {
             );
         }
     }
-    out.push_str("</tbody></table></div></details>");
+    out.push_str(FOLDED_TABLE_END);
 }
 
 /// The detail page's history: the bar strip, then every bar with checks
@@ -346,11 +355,10 @@ pub fn history_chart(buckets: &[Bucket], what: &str) -> String {
     if buckets.iter().all(|b| b.total == 0) {
         return out;
     }
-    out.push_str(
-        "<details class=\"as-table\"><summary>History as a table</summary>\
-         <div class=\"scroll\" tabindex=\"0\" role=\"region\" aria-label=\"History as a table\"><table><thead><tr><th scope=\"col\">Time (UTC)</th><th scope=\"col\">State</th>\
-         <th scope=\"col\">Checks</th><th scope=\"col\">Failed</th><th scope=\"col\">Median</th>\
-         </tr></thead><tbody>",
+    open_folded_table(
+        &mut out,
+        "History as a table",
+        &["Time (UTC)", "State", "Checks", "Failed", "Median"],
     );
     for b in buckets.iter().rev() {
         let Some(state) = b.state() else { continue };
@@ -369,7 +377,7 @@ pub fn history_chart(buckets: &[Bucket], what: &str) -> String {
             b.p50_ms.map(|v| format!("{v} ms")).unwrap_or_else(|| "–".to_owned()),
         );
     }
-    out.push_str("</tbody></table></div></details>");
+    out.push_str(FOLDED_TABLE_END);
     out
 }
 

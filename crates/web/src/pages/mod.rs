@@ -82,12 +82,11 @@ pub async fn not_found(
     let current = CurrentUser::from_request_parts(&mut parts, &state)
         .await
         .ok();
-    let page = ErrorPage {
-        chrome: Chrome::new(current.as_ref(), ""),
-        status: StatusCode::NOT_FOUND.as_u16(),
-        message: default_message(StatusCode::NOT_FOUND),
-    };
-    render(StatusCode::NOT_FOUND, &page)
+    error_page(
+        Chrome::new(current.as_ref(), ""),
+        StatusCode::NOT_FOUND,
+        default_message(StatusCode::NOT_FOUND),
+    )
 }
 
 /// What a page says for an error status when nothing more specific is
@@ -136,7 +135,7 @@ async fn html_errors(request: Request, next: Next) -> Response {
             .unwrap_or_else(|| default_message(status)),
         None => default_message(status),
     };
-    let mut page = error_page(status, message);
+    let mut page = error_page(unknown_visitor_chrome(), status, message);
     for name in [header::RETRY_AFTER, header::ALLOW] {
         if let Some(value) = parts.headers.remove(&name) {
             page.headers_mut().insert(name, value);
@@ -145,17 +144,23 @@ async fn html_errors(request: Request, next: Next) -> Response {
     page
 }
 
-/// The HTML error page. Its header links only home: whether the visitor
-/// is signed in is not known on every error path.
-fn error_page(status: StatusCode, message: String) -> Response {
-    let mut chrome = Chrome::new(None, "");
-    chrome.account_links = false;
+/// The HTML error page, its header from `chrome`.
+fn error_page(chrome: Chrome, status: StatusCode, message: String) -> Response {
     let page = ErrorPage {
         chrome,
         status: status.as_u16(),
         message,
     };
     render(status, &page)
+}
+
+/// The header of an error page whose visitor is not known (not every
+/// error path reads the session): it links only home, offering neither
+/// the account's links nor "Log in".
+fn unknown_visitor_chrome() -> Chrome {
+    let mut chrome = Chrome::new(None, "");
+    chrome.account_links = false;
+    chrome
 }
 
 /// What the layout around every page needs.
@@ -246,7 +251,7 @@ impl IntoResponse for PageError {
             }
             other => other.to_string(),
         };
-        let mut response = error_page(self.0.status(), message);
+        let mut response = error_page(unknown_visitor_chrome(), self.0.status(), message);
         if let ApiError::RateLimited { retry_after_secs } = self.0 {
             response.headers_mut().insert(
                 header::RETRY_AFTER,

@@ -85,12 +85,18 @@ fn current_hour(now: DateTime<Utc>) -> DateTime<Utc> {
     DateTime::from_timestamp(now.timestamp().div_euclid(hour) * hour, 0).unwrap_or(now)
 }
 
+/// The start of the first of `count` hourly slots ending with the current
+/// hour: where the roll-ups to read begin.
+fn first_slot(now: DateTime<Utc>, count: i64) -> DateTime<Utc> {
+    current_hour(now) - Duration::hours(count - 1)
+}
+
 /// Lays stored roll-ups (of any width up to an hour) onto `count` fixed
 /// hourly slots ending with the current hour, so every strip has the same
 /// shape.
 fn hourly_slots(stored: &[RollupBucket], now: DateTime<Utc>, count: i64) -> Vec<Bucket> {
     let width = Duration::seconds(i64::from(HOUR));
-    let first = current_hour(now) - width * i32::try_from(count - 1).unwrap_or(0);
+    let first = first_slot(now, count);
     let mut sums = vec![Rollup::default(); usize::try_from(count).unwrap_or(0)];
     for b in stored {
         let slot = (b.start - first).num_seconds().div_euclid(i64::from(HOUR));
@@ -123,9 +129,8 @@ pub struct OverviewRow {
 const DAY_HOURS: i64 = 24;
 
 pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overview, ApiError> {
-    const HOURS: i64 = DAY_HOURS;
     let now = Utc::now();
-    let since = current_hour(now) - Duration::hours(HOURS - 1);
+    let since = first_slot(now, DAY_HOURS);
     // Two reads, side by side: the targets with their newest checks, and
     // every target's strip counts (one row per target, not per bucket).
     let (targets, counts) = tokio::try_join!(
@@ -143,7 +148,7 @@ pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overvie
         .map(|target| {
             let day = by_target.remove(&target.id).unwrap_or_default();
             OverviewRow {
-                day: hourly_slots(&day, now, HOURS),
+                day: hourly_slots(&day, now, DAY_HOURS),
                 target,
             }
         })
@@ -159,7 +164,7 @@ pub async fn day_of(
     target: TargetId,
 ) -> Result<Vec<Bucket>, ApiError> {
     let now = Utc::now();
-    let since = current_hour(now) - Duration::hours(DAY_HOURS - 1);
+    let since = first_slot(now, DAY_HOURS);
     let stored = state
         .store
         .rollups(current.organization, target, HOUR, since)
