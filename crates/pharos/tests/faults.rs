@@ -1,6 +1,7 @@
 //! Faults a monitoring service must survive, with real `pharos` processes:
 //! a worker killed with SIGKILL, PostgreSQL restarted mid-run, SIGTERM.
 
+use pharos_domain::TargetCheck;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -44,12 +45,10 @@ async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) 
         .iter()
         .map(|url| NewTarget {
             created_by: user.id,
-            url,
             name: None,
             interval_seconds: interval,
             timeout_seconds: 3,
-            kind: "http",
-            spec: None,
+            check: TargetCheck::http_get(url.to_owned()),
             heartbeat_token: None,
             grace_seconds: None,
             first_due_at: now,

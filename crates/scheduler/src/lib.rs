@@ -4,10 +4,8 @@
 //! results to a writer that stores them in batches.
 
 mod retention;
-mod schedule;
 mod worker;
 mod writer;
 
 pub use retention::{prune_once, run_retention, RetentionConfig};
-pub use schedule::{next_due_after, next_slot};
-pub use worker::{run_worker, spec_of, WorkerConfig};
+pub use worker::{run_worker, WorkerConfig};

@@ -1,6 +1,7 @@
 //! Pharos storage: the [`Store`] interface and its two backends.
 
 mod error;
+mod events;
 pub mod models;
 mod postgres;
 mod rows;

@@ -39,5 +39,7 @@ crate::shared::impl_store!(
     migrator = MIGRATOR,
     // Concurrent workers skip each other's claims instead of waiting.
     claim_lock = "FOR UPDATE SKIP LOCKED",
+    // Read-then-write in one transaction.
+    row_lock = "FOR UPDATE",
     size_sql = "SELECT pg_database_size(current_database())",
 );

@@ -14,6 +14,7 @@ macro_rules! impl_store {
         backend = $backend:literal,
         migrator = $migrator:expr,
         claim_lock = $claim_lock:literal,
+        row_lock = $row_lock:literal,
         size_sql = $size_sql:literal $(,)?
     ) => {
         impl $store {
@@ -24,6 +25,7 @@ macro_rules! impl_store {
                 id: pharos_domain::ids::TargetId,
                 target: &$crate::models::NewTarget<'_>,
             ) -> $crate::error::StoreResult<()> {
+                let (kind, spec) = $crate::rows::check_columns(&target.check)?;
                 sqlx::query(
                     "INSERT INTO targets (id, organization_id, created_by, url, name, interval_seconds, \
                        timeout_seconds, created_at, updated_at, next_due_at, kind, spec, heartbeat_token, \
@@ -33,14 +35,14 @@ macro_rules! impl_store {
                 .bind(id.0)
                 .bind(org.0)
                 .bind(target.created_by.0)
-                .bind(target.url)
+                .bind(target.check.label())
                 .bind(target.name)
                 .bind(i64::from(target.interval_seconds))
                 .bind(i64::from(target.timeout_seconds))
                 .bind($crate::rows::to_micros(target.now))
                 .bind($crate::rows::to_micros(target.first_due_at))
-                .bind(target.kind)
-                .bind(target.spec)
+                .bind(kind)
+                .bind(spec)
                 .bind(target.heartbeat_token)
                 .bind(target.grace_seconds.map(i64::from))
                 .execute(&mut **tx)
@@ -52,8 +54,10 @@ macro_rules! impl_store {
             /// history, the incident, the roll-ups.
             async fn write_check_effects(
                 tx: &mut sqlx::Transaction<'_, $db>,
+                org: pharos_domain::ids::OrganizationId,
                 check: &$crate::models::Check,
                 status: &$crate::models::StatusUpdate,
+                events: &mut Vec<$crate::events::PendingEvent>,
             ) -> $crate::error::StoreResult<()> {
                 use pharos_domain::status::IncidentChange;
                 let checked_at = $crate::rows::to_micros(check.checked_at);
@@ -92,13 +96,14 @@ macro_rules! impl_store {
                     .execute(&mut **tx)
                     .await?;
                 }
-                match transition.incident {
+                let incident_id = match transition.incident {
                     IncidentChange::Open => {
+                        let id = uuid::Uuid::now_v7();
                         sqlx::query(
                             "INSERT INTO incidents (id, target_id, opened_at, cause, error_class, first_check_id) \
                              VALUES ($1, $2, $3, $4, $5, $6)",
                         )
-                        .bind(uuid::Uuid::now_v7())
+                        .bind(id)
                         .bind(check.target_id.0)
                         .bind(checked_at)
                         .bind(check.error.as_deref().unwrap_or("the check failed"))
@@ -106,16 +111,22 @@ macro_rules! impl_store {
                         .bind(check.id.0)
                         .execute(&mut **tx)
                         .await?;
+                        Some(id)
                     }
                     IncidentChange::Close => {
-                        sqlx::query("UPDATE incidents SET closed_at = $1 WHERE target_id = $2 AND closed_at IS NULL")
-                            .bind(checked_at)
-                            .bind(check.target_id.0)
-                            .execute(&mut **tx)
-                            .await?;
+                        let closed: Option<(uuid::Uuid,)> = sqlx::query_as(
+                            "UPDATE incidents SET closed_at = $1 WHERE target_id = $2 AND closed_at IS NULL \
+                             RETURNING id",
+                        )
+                        .bind(checked_at)
+                        .bind(check.target_id.0)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                        closed.map(|(id,)| id)
                     }
-                    IncidentChange::None => {}
-                }
+                    IncidentChange::None => None,
+                };
+                $crate::events::of_check(org, check, status, incident_id, events);
                 // Latency counts only for answers that arrived: a timeout's
                 // "latency" is the timeout, not the service's speed.
                 let latency = check.latency_ms.filter(|_| check.is_up);
@@ -133,6 +144,44 @@ macro_rules! impl_store {
                         .bind(bin)
                         .execute(&mut **tx)
                         .await?;
+                }
+                Ok(())
+            }
+
+            /// Numbers and writes `events` inside `tx`. Organizations take
+            /// their numbers in id order, so two transactions never wait on
+            /// each other's counters in opposite orders (no deadlock).
+            async fn append_events(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                mut events: Vec<$crate::events::PendingEvent>,
+            ) -> $crate::error::StoreResult<()> {
+                // Stable: each organization's events keep their order.
+                events.sort_by_key(|e| e.organization_id.0);
+                for batch in events.chunk_by(|a, b| a.organization_id == b.organization_id) {
+                    let org = batch[0].organization_id;
+                    let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
+                    let (last,): (i64,) = sqlx::query_as(
+                        "UPDATE organizations SET event_seq = event_seq + $1 WHERE id = $2 RETURNING event_seq",
+                    )
+                    .bind(count)
+                    .bind(org.0)
+                    .fetch_one(&mut **tx)
+                    .await?;
+                    for (seq, event) in (last - count + 1..).zip(batch) {
+                        sqlx::query(
+                            "INSERT INTO events (organization_id, seq, event_type, target_id, incident_id, \
+                               occurred_at, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        )
+                        .bind(org.0)
+                        .bind(seq)
+                        .bind(event.event_type.as_str())
+                        .bind(event.target_id.0)
+                        .bind(event.incident_id)
+                        .bind($crate::rows::to_micros(event.occurred_at))
+                        .bind(&event.payload)
+                        .execute(&mut **tx)
+                        .await?;
+                    }
                 }
                 Ok(())
             }
@@ -525,19 +574,21 @@ macro_rules! impl_store {
                      WHERE organization_id = $1 AND id = $2 RETURNING {}",
                     $crate::rows::TARGET_COLUMNS
                 );
+                let check = patch.check.as_ref().map($crate::rows::check_columns).transpose()?;
+                let url = patch.check.as_ref().map(pharos_domain::TargetCheck::label);
                 let row: Option<$crate::rows::TargetRow> = sqlx::query_as(&sql)
                     .bind(org.0)
                     .bind(id.0)
-                    .bind(patch.url)
+                    .bind(url)
                     .bind(patch.name.is_some())
                     .bind(patch.name.flatten())
                     .bind(patch.interval_seconds.map(i64::from))
                     .bind(patch.timeout_seconds.map(i64::from))
                     .bind($crate::rows::to_micros(patch.now))
-                    .bind(patch.check.map(|(kind, _)| kind))
-                    .bind(patch.check.and_then(|(_, spec)| spec))
+                    .bind(check.as_ref().map(|(kind, _)| *kind))
+                    .bind(check.as_ref().and_then(|(_, spec)| spec.as_deref()))
                     .bind(patch.grace_seconds.map(i64::from))
-                    .bind(patch.url.is_some() || patch.check.is_some())
+                    .bind(patch.check.is_some())
                     .fetch_optional(self.writer())
                     .await?;
                 row.map(TryInto::try_into).transpose()
@@ -616,6 +667,19 @@ macro_rules! impl_store {
                 paused: bool,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<Option<$crate::models::Target>> {
+                let mut tx = self.writer().begin().await?;
+                // Locked, so two concurrent pauses record one event.
+                let before: Option<(bool,)> = sqlx::query_as(&format!(
+                    "SELECT paused FROM targets WHERE organization_id = $1 AND id = $2 {}",
+                    $row_lock
+                ))
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some((was_paused,)) = before else {
+                    return Ok(None);
+                };
                 // Resuming makes a check due now; pausing drops any lease so
                 // a running check's result is discarded.
                 let sql = format!(
@@ -630,9 +694,52 @@ macro_rules! impl_store {
                     .bind(id.0)
                     .bind(paused)
                     .bind($crate::rows::to_micros(now))
-                    .fetch_optional(self.writer())
+                    .fetch_optional(&mut *tx)
                     .await?;
-                row.map(TryInto::try_into).transpose()
+                let target: Option<$crate::models::Target> = row.map(TryInto::try_into).transpose()?;
+                if let Some(target) = &target {
+                    if was_paused != paused {
+                        let mut events = Vec::new();
+                        $crate::events::pause_changed(org, id, paused, target.state, now, &mut events);
+                        Self::append_events(&mut tx, events).await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(target)
+            }
+
+            async fn events(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                after: i64,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Event>> {
+                let rows: Vec<$crate::rows::EventRow> = sqlx::query_as(
+                    "SELECT organization_id, seq, event_type, target_id, incident_id, occurred_at, payload \
+                     FROM events WHERE organization_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                )
+                .bind(org.0)
+                .bind(after)
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn prune_events(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM events WHERE (organization_id, seq) IN \
+                       (SELECT organization_id, seq FROM events WHERE occurred_at < $1 LIMIT $2)",
+                )
+                .bind($crate::rows::to_micros(before))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected())
             }
 
             async fn target_by_heartbeat_token(
@@ -670,12 +777,13 @@ macro_rules! impl_store {
                 let mut tx = self.writer().begin().await?;
                 // Compare-and-set on the state the result was computed from;
                 // the epoch bump voids any worker's claim in flight.
-                let updated = sqlx::query(
+                let updated: Option<(uuid::Uuid,)> = sqlx::query_as(
                     "UPDATE targets SET next_due_at = $1, lease_owner = NULL, lease_until = NULL, \
                        lease_epoch = lease_epoch + 1, last_check_id = $2, state = $3, \
                        consecutive_failures = $4, run_started_at = NULL, \
                        state_changed_at = CASE WHEN $5 THEN $6 ELSE state_changed_at END \
-                     WHERE id = $7 AND state = $8 AND consecutive_failures = $9",
+                     WHERE id = $7 AND state = $8 AND consecutive_failures = $9 \
+                     RETURNING organization_id",
                 )
                 .bind($crate::rows::to_micros(record.next_due_at))
                 .bind(check.id.0)
@@ -686,12 +794,15 @@ macro_rules! impl_store {
                 .bind(check.target_id.0)
                 .bind(record.status.previous.as_str())
                 .bind(i64::from(record.expected_failures))
-                .execute(&mut *tx)
+                .fetch_optional(&mut *tx)
                 .await?;
-                if updated.rows_affected() == 0 {
+                let Some((org,)) = updated else {
                     return Ok(false);
-                }
-                Self::write_check_effects(&mut tx, check, &record.status).await?;
+                };
+                let org = pharos_domain::ids::OrganizationId(org);
+                let mut events = Vec::new();
+                Self::write_check_effects(&mut tx, org, check, &record.status, &mut events).await?;
+                Self::append_events(&mut tx, events).await?;
                 tx.commit().await?;
                 Ok(true)
             }
@@ -892,16 +1003,19 @@ macro_rules! impl_store {
                 records: &[$crate::models::CheckRecord],
             ) -> $crate::error::StoreResult<u64> {
                 let mut written = 0;
+                let mut events = Vec::new();
                 let mut tx = self.writer().begin().await?;
                 for record in records {
                     let check = &record.check;
                     // The epoch proves this worker still holds the lease.
                     let t = &record.status.transition;
-                    let released = sqlx::query(
+                    let released: Option<(uuid::Uuid,)> = sqlx::query_as(
                         "UPDATE targets SET next_due_at = $1, lease_owner = NULL, lease_until = NULL, \
                            last_check_id = $2, state = $5, consecutive_failures = $6, \
-                           state_changed_at = CASE WHEN $7 THEN $8 ELSE state_changed_at END \
-                         WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL",
+                           state_changed_at = CASE WHEN $7 THEN $8 ELSE state_changed_at END, \
+                           certificate_window = $9 \
+                         WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL \
+                         RETURNING organization_id",
                     )
                     .bind($crate::rows::to_micros(record.next_due_at))
                     .bind(check.id.0)
@@ -911,14 +1025,20 @@ macro_rules! impl_store {
                     .bind(i64::from(t.consecutive_failures))
                     .bind(t.changed)
                     .bind($crate::rows::to_micros(check.checked_at))
-                    .execute(&mut *tx)
+                    .bind(record.certificate.window.map(i64::from))
+                    .fetch_optional(&mut *tx)
                     .await?;
-                    if released.rows_affected() == 0 {
+                    let Some((org,)) = released else {
                         continue;
+                    };
+                    let org = pharos_domain::ids::OrganizationId(org);
+                    Self::write_check_effects(&mut tx, org, check, &record.status, &mut events).await?;
+                    if let Some((expires_at, window)) = record.certificate.warning {
+                        $crate::events::certificate_expiring(org, check, expires_at, window, &mut events);
                     }
-                    Self::write_check_effects(&mut tx, check, &record.status).await?;
                     written += 1;
                 }
+                Self::append_events(&mut tx, events).await?;
                 tx.commit().await?;
                 Ok(written)
             }

@@ -57,5 +57,7 @@ crate::shared::impl_store!(
     migrator = MIGRATOR,
     // One writer at a time: no row locks needed.
     claim_lock = "",
+    // Read-then-write in one transaction.
+    row_lock = "",
     size_sql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
 );

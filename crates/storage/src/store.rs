@@ -139,6 +139,11 @@ pub trait Store: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
+    /// The organization's events numbered after `after`, oldest first.
+    async fn events(&self, org: OrganizationId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
+    /// Deletes up to `limit` events older than `before`; returns how many.
+    async fn prune_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+
     /// Deletes up to `limit` raw checks older than `before`; returns how many.
     async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
     /// Deletes up to `limit` roll-ups of `width` older than `before`.

@@ -10,6 +10,7 @@
 //! With `PHAROS_BENCH_KEEP_DB=/some/file.db` the seeded SQLite database is
 //! copied there at the end, to try queries on it by hand.
 
+use pharos_domain::TargetCheck;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -78,12 +79,10 @@ async fn seed(
                 org.id,
                 NewTarget {
                     created_by: user.id,
-                    url: &url,
                     name: Some(&name),
                     interval_seconds: 1800,
                     timeout_seconds: 10,
-                    kind: "http",
-                    spec: None,
+                    check: TargetCheck::http_get(url.to_owned()),
                     heartbeat_token: None,
                     grace_seconds: None,
                     first_due_at: start,
@@ -128,6 +127,7 @@ async fn seed(
                         timings: PhaseTimings::default(),
                     },
                     lease_epoch: claim.lease_epoch,
+                    certificate: Default::default(),
                     next_due_at: at + chrono::Duration::minutes(30),
                     status: StatusUpdate {
                         previous: t.state,

@@ -209,11 +209,9 @@ impl From<&Target> for TargetView {
             id: t.id.0,
             url: t.url.clone(),
             name: t.name.clone(),
-            kind: t.kind.clone(),
-            check: t
-                .spec
-                .as_deref()
-                .and_then(|json| crate::services::targets::check_settings_for_api(&t.kind, json)),
+            kind: t.kind().as_str().to_owned(),
+            check: crate::services::targets::check_settings_for_api(&t.check)
+                .map(serde_json::Value::Object),
             state: t.shown_state().as_str().to_owned(),
             state_changed_at: t.state_changed_at,
             paused: t.paused,

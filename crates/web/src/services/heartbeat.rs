@@ -4,7 +4,7 @@
 
 use chrono::{Duration, Utc};
 use pharos_domain::check::{CheckFailure, CheckOutcome, ErrorClass, PhaseTimings, Verdict};
-use pharos_domain::status::{apply, Confirmation};
+use pharos_domain::status::{settle, CheckRules, ResultOrigin};
 use pharos_storage::models::{Check, DirectRecord, StatusUpdate, Target};
 
 use crate::error::ApiError;
@@ -87,23 +87,17 @@ fn record_for(target: &Target, ping: Ping, now: chrono::DateTime<Utc>) -> Direct
     };
     let mut check = Check::from_outcome(target.id, &outcome);
     check.latency_ms = duration_ms;
-    let transition = apply(
-        target.state,
-        target.consecutive_failures,
+    let settled = settle(
+        target.standing(),
+        ResultOrigin::HeartbeatPing,
         verdict,
-        Confirmation {
-            failures_to_confirm: 1,
-        },
+        CheckRules::default(),
+        now,
     );
-    let deadline =
-        i64::from(target.interval_seconds) + i64::from(target.grace_seconds.unwrap_or(0));
     DirectRecord {
         check,
         expected_failures: target.consecutive_failures,
-        next_due_at: now + Duration::seconds(deadline),
-        status: StatusUpdate {
-            previous: target.state,
-            transition,
-        },
+        next_due_at: settled.next_due_at,
+        status: StatusUpdate::from(settled),
     }
 }

@@ -9,7 +9,7 @@ use pharos_domain::ids::TargetId;
 use pharos_domain::rollup::{Rollup, DAY, HOUR, QUARTER_HOUR};
 use pharos_domain::target::{check_host, IntervalSeconds, TargetName, TargetUrl, TimeoutSeconds};
 use pharos_domain::ValidationError;
-use pharos_probes::CheckSpec;
+use pharos_domain::{CheckSpec, TargetCheck, TargetKind};
 use pharos_storage::models::{
     Check, CheckCursor, Incident, NewTarget, RollupBucket, Target, TargetPatch,
 };
@@ -27,16 +27,6 @@ pub type TargetFields = Map<String, Value>;
 /// Grace after a heartbeat's period before it counts as missed, by default.
 const DEFAULT_GRACE_SECONDS: u32 = 60;
 const MAX_GRACE_SECONDS: i64 = 86_400;
-
-/// The check a submission describes, validated.
-struct ParsedCheck {
-    kind: String,
-    /// What is checked, for people (and the `url` column).
-    label: String,
-    spec_json: Option<String>,
-    /// The check to run; `None` for a heartbeat.
-    spec: Option<CheckSpec>,
-}
 
 fn take_i64(fields: &mut TargetFields, field: &'static str) -> Result<Option<i64>, ApiError> {
     match fields.remove(field) {
@@ -75,9 +65,9 @@ fn grace(raw: Option<i64>) -> Result<Option<u32>, ApiError> {
 }
 
 /// The field a spec problem is best reported on.
-fn primary_field(kind: &str) -> &'static str {
+fn primary_field(kind: TargetKind) -> &'static str {
     match kind {
-        "http" => "url",
+        TargetKind::Http => "url",
         _ => "host",
     }
 }
@@ -91,24 +81,33 @@ fn rename_key(fields: &mut TargetFields, from: &str, to: &str) {
     }
 }
 
-/// Stored check settings as the API shows them.
-pub fn check_settings_for_api(kind: &str, spec_json: &str) -> Option<Value> {
-    let mut fields: TargetFields = serde_json::from_str(spec_json).ok()?;
-    if kind == "dns" {
+/// A target's check settings as the API shows them (the fields its
+/// create body takes, `kind` included); `None` for a heartbeat.
+pub fn check_settings_for_api(check: &TargetCheck) -> Option<TargetFields> {
+    let spec = check.probe()?;
+    let Ok(Value::Object(mut fields)) = serde_json::to_value(spec) else {
+        return None;
+    };
+    if spec.kind() == TargetKind::Dns {
         rename_key(&mut fields, "name", "host");
     }
-    Some(Value::Object(fields))
+    Some(fields)
 }
 
 /// Parses and judges the check fields: known kind, no unknown fields, the
 /// probes' own validation, and the SSRF rules on every host it contacts.
-fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedCheck, ApiError> {
+fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<TargetCheck, ApiError> {
     let kind = match check.remove("kind") {
-        None | Some(Value::Null) => "http".to_owned(),
-        Some(Value::String(kind)) => kind,
+        None | Some(Value::Null) => TargetKind::Http,
+        Some(Value::String(kind)) => kind.parse().map_err(|_| {
+            ValidationError::new(
+                "kind",
+                format!("must be one of {}", TargetKind::list(&TargetKind::ALL)),
+            )
+        })?,
         Some(_) => return Err(ValidationError::new("kind", "must be a string").into()),
     };
-    if kind == "heartbeat" {
+    if kind == TargetKind::Heartbeat {
         if let Some(field) = check.keys().next() {
             return Err(ApiError::BadRequest {
                 status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
@@ -117,21 +116,9 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
                 field: Some(field.clone()),
             });
         }
-        return Ok(ParsedCheck {
-            kind,
-            label: "heartbeat".to_owned(),
-            spec_json: None,
-            spec: None,
-        });
+        return Ok(TargetCheck::Heartbeat);
     }
-    if !matches!(kind.as_str(), "http" | "tcp" | "ping" | "dns" | "tls") {
-        return Err(ValidationError::new(
-            "kind",
-            "must be one of http, tcp, ping, dns, tls, heartbeat",
-        )
-        .into());
-    }
-    if kind == "http" {
+    if kind == TargetKind::Http {
         // The URL rules (length, control characters, scheme, SSRF) first,
         // with their precise messages.
         match check.get("url") {
@@ -145,7 +132,7 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
             Some(_) => return Err(ValidationError::new("url", "must be a string").into()),
         }
     }
-    if kind == "dns" {
+    if kind == TargetKind::Dns {
         if check.contains_key("name") {
             return Err(ValidationError::new(
                 "name",
@@ -158,19 +145,20 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
     // Each kind's settings are read as their own struct: serde cannot
     // report unknown fields through an internally tagged enum.
     let value = Value::Object(check);
-    let spec = match kind.as_str() {
-        "http" => CheckSpec::Http(strict(value, &kind)?),
-        "tcp" => CheckSpec::Tcp(strict(value, &kind)?),
-        "ping" => CheckSpec::Ping(strict(value, &kind)?),
-        "dns" => CheckSpec::Dns(strict(value, &kind)?),
-        _ => CheckSpec::Tls(strict(value, &kind)?),
+    let spec = match kind {
+        TargetKind::Http => CheckSpec::Http(strict(value, kind)?),
+        TargetKind::Tcp => CheckSpec::Tcp(strict(value, kind)?),
+        TargetKind::Ping => CheckSpec::Ping(strict(value, kind)?),
+        TargetKind::Dns => CheckSpec::Dns(strict(value, kind)?),
+        TargetKind::Tls => CheckSpec::Tls(strict(value, kind)?),
+        TargetKind::Heartbeat => unreachable!("heartbeats returned above"),
     };
     spec.validate().map_err(|e| {
         // The setting the probes blame, under its API name.
         let field = match e.field() {
-            Some("name") if kind == "dns" => "host",
+            Some("name") if kind == TargetKind::Dns => "host",
             Some(field) => field,
-            None => primary_field(&kind),
+            None => primary_field(kind),
         };
         ValidationError::new(field, e.message())
     })?;
@@ -181,24 +169,18 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<ParsedChe
         CheckSpec::Tls(c) => check_host("host", &c.host, allow_private)?,
         CheckSpec::Dns(c) => {
             if let Some(server) = &c.server {
-                let address = pharos_probes::spec::parse_dns_server(server)
+                let address = pharos_domain::check_spec::parse_dns_server(server)
                     .map_err(|e| ValidationError::new("server", e.to_string()))?;
                 check_host("server", &address.ip().to_string(), allow_private)?;
             }
         }
     }
-    let spec_json = serde_json::to_string(&spec).map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(ParsedCheck {
-        kind,
-        label: spec.target_label(),
-        spec_json: Some(spec_json),
-        spec: Some(spec),
-    })
+    Ok(TargetCheck::Probe(spec))
 }
 
 /// Deserialises one kind's settings, refusing unknown fields and naming
 /// the field at fault.
-fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: &str) -> Result<T, ApiError> {
+fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: TargetKind) -> Result<T, ApiError> {
     let invalid = |field: String, message: String| ApiError::BadRequest {
         status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
         code: "invalid_field",
@@ -221,9 +203,11 @@ fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: &str) -> Result<T,
             .filter(|_| path == ".")
             .map(str::to_owned);
         let field = match missing {
-            Some(name) if kind == "dns" && name == "name" => primary_field(kind).to_owned(),
+            Some(name) if kind == TargetKind::Dns && name == "name" => {
+                primary_field(kind).to_owned()
+            }
             Some(name) => name,
-            None if path == "." || (kind == "dns" && path == "name") => {
+            None if path == "." || (kind == TargetKind::Dns && path == "name") => {
                 primary_field(kind).to_owned()
             }
             None => path,
@@ -274,7 +258,7 @@ pub async fn create(
         .unwrap_or(TimeoutSeconds::DEFAULT);
     let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
     let check = parse_check(fields, state.config.allow_private_targets)?;
-    let heartbeat = check.kind == "heartbeat";
+    let heartbeat = check.is_heartbeat();
     if !heartbeat {
         check_timeout_fits(interval, timeout)?;
     }
@@ -290,12 +274,10 @@ pub async fn create(
     };
     let new = NewTarget {
         created_by: current.user.id,
-        url: &check.label,
         name: name.as_ref().map(TargetName::as_str),
         interval_seconds: interval.get(),
         timeout_seconds: timeout.get(),
-        kind: &check.kind,
-        spec: check.spec_json.as_deref(),
+        check,
         heartbeat_token: token.as_deref(),
         grace_seconds,
         first_due_at,
@@ -360,7 +342,7 @@ async fn run_once(
         None => fields,
     };
     let check = parse_check(fields, state.config.allow_private_targets)?;
-    let Some(spec) = check.spec else {
+    let TargetCheck::Probe(spec) = check else {
         return Err(ValidationError::new(
             "kind",
             "a heartbeat target is checked by its pings; there is nothing to run now",
@@ -407,30 +389,25 @@ pub async fn update(
             state.config.allow_private_targets,
         )?)
     };
-    let kind = check
-        .as_ref()
-        .map_or(existing.kind.as_str(), |c| c.kind.as_str());
-    if kind != existing.kind && (kind == "heartbeat" || existing.kind == "heartbeat") {
+    let kind = check.as_ref().map_or(existing.kind(), TargetCheck::kind);
+    if kind != existing.kind() && (kind.is_heartbeat() || existing.is_heartbeat()) {
         return Err(ValidationError::new(
             "kind",
             "a heartbeat target cannot become another kind, or the reverse",
         )
         .into());
     }
-    if kind != "heartbeat" {
+    if !kind.is_heartbeat() {
         check_timeout_fits(
             interval.unwrap_or(IntervalSeconds::parse(existing.interval_seconds.into())?),
             timeout.unwrap_or(TimeoutSeconds::parse(existing.timeout_seconds.into())?),
         )?;
     }
     let patch = TargetPatch {
-        url: check.as_ref().map(|c| c.label.as_str()),
         name: name.as_ref().map(|n| n.as_ref().map(TargetName::as_str)),
         interval_seconds: interval.map(IntervalSeconds::get),
         timeout_seconds: timeout.map(TimeoutSeconds::get),
-        check: check
-            .as_ref()
-            .map(|c| (c.kind.as_str(), c.spec_json.as_deref())),
+        check,
         grace_seconds,
         now: Utc::now(),
     };
@@ -444,26 +421,15 @@ pub async fn update(
 /// The stored check with the submitted check fields laid over it; a new
 /// `kind` starts from nothing.
 fn merged_check(existing: &Target, changes: TargetFields) -> TargetFields {
-    let changes_kind = changes
-        .get("kind")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    if changes_kind.as_deref().is_some_and(|k| k != existing.kind) {
+    let changes_kind = changes.get("kind").and_then(Value::as_str);
+    if changes_kind.is_some_and(|k| k != existing.kind().as_str()) {
         return changes;
     }
-    let mut base: TargetFields = match &existing.spec {
-        Some(json) => serde_json::from_str(json).unwrap_or_default(),
-        None if existing.kind == "http" => {
-            let mut m = Map::new();
-            m.insert("url".to_owned(), Value::String(existing.url.clone()));
-            m
-        }
-        None => Map::new(),
-    };
-    if existing.kind == "dns" {
-        rename_key(&mut base, "name", "host");
-    }
-    base.insert("kind".to_owned(), Value::String(existing.kind.clone()));
+    let mut base = check_settings_for_api(&existing.check).unwrap_or_default();
+    base.insert(
+        "kind".to_owned(),
+        Value::String(existing.kind().as_str().to_owned()),
+    );
     for (key, value) in changes {
         base.insert(key, value);
     }

@@ -1,4 +1,6 @@
-//! What to check: one variant per check kind, stored as JSON beside a target.
+//! What to check: one variant per probed kind, stored as JSON beside a
+//! target. Probes run these; storage, the API, the form and the CLI read
+//! them.
 
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
@@ -6,6 +8,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 use url::Url;
+
+use crate::target_kind::TargetKind;
 
 /// A check as the scheduler stores and runs it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -19,14 +23,14 @@ pub enum CheckSpec {
 }
 
 impl CheckSpec {
-    /// The kind as stored in the `kind` tag.
-    pub fn kind(&self) -> &'static str {
+    /// The kind, as the `kind` tag names it.
+    pub fn kind(&self) -> TargetKind {
         match self {
-            CheckSpec::Http(_) => "http",
-            CheckSpec::Tcp(_) => "tcp",
-            CheckSpec::Ping(_) => "ping",
-            CheckSpec::Dns(_) => "dns",
-            CheckSpec::Tls(_) => "tls",
+            CheckSpec::Http(_) => TargetKind::Http,
+            CheckSpec::Tcp(_) => TargetKind::Tcp,
+            CheckSpec::Ping(_) => TargetKind::Ping,
+            CheckSpec::Dns(_) => TargetKind::Dns,
+            CheckSpec::Tls(_) => TargetKind::Tls,
         }
     }
 
@@ -128,6 +132,14 @@ pub enum HttpMethod {
 }
 
 impl HttpMethod {
+    /// Every method a check may use, as forms and documents list them.
+    pub const ALL: [HttpMethod; 4] = [
+        HttpMethod::Get,
+        HttpMethod::Head,
+        HttpMethod::Post,
+        HttpMethod::Put,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             HttpMethod::Get => "GET",
@@ -324,7 +336,7 @@ impl HttpCheck {
             ));
         }
         if let Some(path) = &self.json_path {
-            crate::http::assertions::parse_json_path(path).map_err(|e| e.on("json_path"))?;
+            crate::json_path::parse_json_path(path).map_err(|e| e.on("json_path"))?;
         }
         Ok(())
     }
@@ -332,7 +344,7 @@ impl HttpCheck {
 
 /// Parses a check URL: http or https, a host, and no user-info (credentials
 /// in URLs leak into logs and redirects).
-pub(crate) fn parse_http_url(raw: &str) -> Result<Url, SpecError> {
+pub fn parse_http_url(raw: &str) -> Result<Url, SpecError> {
     let url = Url::parse(raw).map_err(|e| SpecError::new(format!("invalid URL {raw:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(SpecError::new(format!(
@@ -364,17 +376,33 @@ const RESERVED_HEADERS: &[&str] = &[
     "proxy-connection",
 ];
 
+/// The rules HTTP itself sets (RFC 9110: a name is a token; a value has no
+/// control characters but tab), checked here so a form refuses a header
+/// that the HTTP client would refuse at every check.
 fn validate_header(header: &HttpHeader) -> Result<(), SpecError> {
-    let name = hyper::header::HeaderName::from_bytes(header.name.as_bytes())
-        .map_err(|_| SpecError::new(format!("{:?} is not a valid header name", header.name)))?;
-    if RESERVED_HEADERS.contains(&name.as_str()) {
+    let is_tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if header.name.is_empty() || !header.name.bytes().all(is_tchar) {
         return Err(SpecError::new(format!(
-            "the {} header is set by Pharos itself",
-            name.as_str()
+            "{:?} is not a valid header name",
+            header.name
         )));
     }
-    hyper::header::HeaderValue::from_str(&header.value)
-        .map_err(|_| SpecError::new(format!("the value of header {} is not valid", header.name)))?;
+    let name = header.name.to_ascii_lowercase();
+    if RESERVED_HEADERS.contains(&name.as_str()) {
+        return Err(SpecError::new(format!(
+            "the {name} header is set by Pharos itself"
+        )));
+    }
+    if !header
+        .value
+        .bytes()
+        .all(|b| (b >= 0x20 && b != 0x7f) || b == b'\t')
+    {
+        return Err(SpecError::new(format!(
+            "the value of header {} is not valid",
+            header.name
+        )));
+    }
     Ok(())
 }
 
@@ -415,6 +443,16 @@ pub enum DnsRecordType {
 }
 
 impl DnsRecordType {
+    /// Every record type a check may query, as forms and documents list them.
+    pub const ALL: [DnsRecordType; 6] = [
+        DnsRecordType::A,
+        DnsRecordType::Aaaa,
+        DnsRecordType::Cname,
+        DnsRecordType::Mx,
+        DnsRecordType::Txt,
+        DnsRecordType::Ns,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             DnsRecordType::A => "A",
@@ -529,10 +567,21 @@ fn nonzero_port(port: u16) -> Result<(), SpecError> {
     Ok(())
 }
 
+/// Parses a host as the URL parser would, so `0x7f.1`, `2130706433` and
+/// `[::1]` become the address they spell before anything judges them.
+pub fn parse_host(raw: &str) -> Result<url::Host<String>, SpecError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(SpecError::new("the host is empty"));
+    }
+    if let Ok(v6) = raw.parse::<std::net::Ipv6Addr>() {
+        return Ok(url::Host::Ipv6(v6));
+    }
+    url::Host::parse(raw).map_err(|e| SpecError::new(format!("invalid host {raw:?}: {e}")))
+}
+
 fn validate_host(host: &str) -> Result<(), SpecError> {
-    crate::guard::parse_host(host)
-        .map(|_| ())
-        .map_err(|e| e.on("host"))
+    parse_host(host).map(|_| ()).map_err(|e| e.on("host"))
 }
 
 #[cfg(test)]

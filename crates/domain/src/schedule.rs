@@ -7,8 +7,8 @@
 //! checked at once and joins its grid at least half an interval later, so
 //! two checks are never closer than that.
 
+use crate::ids::TargetId;
 use chrono::{DateTime, Duration, Utc};
-use pharos_domain::ids::TargetId;
 
 /// The target's offset inside its interval, in milliseconds.
 fn offset_ms(id: TargetId, interval_ms: i64) -> i64 {
