@@ -8,6 +8,7 @@ pub mod check_spec;
 pub mod event;
 pub mod hostname;
 pub mod ids;
+pub mod job;
 pub mod json_path;
 pub mod organization;
 pub mod rollup;

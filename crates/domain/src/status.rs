@@ -23,6 +23,15 @@ pub enum TargetState {
 }
 
 impl TargetState {
+    /// The states checks establish and storage keeps; `Paused` is only
+    /// ever shown (a paused target keeps its established state).
+    pub const ESTABLISHED: [TargetState; 4] = [
+        TargetState::Pending,
+        TargetState::Up,
+        TargetState::Degraded,
+        TargetState::Down,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TargetState::Pending => "pending",

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use pharos_domain::check::{CheckOutcome, ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::event::EventType;
 use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::job::Job;
 use pharos_domain::organization::Role;
 use pharos_domain::rollup::Rollup;
 use pharos_domain::status::{Settled, Standing, TargetState, Transition};
@@ -300,4 +301,32 @@ pub struct Event {
     pub occurred_at: DateTime<Utc>,
     /// Previous and new state, the error, the status code...
     pub payload: serde_json::Value,
+}
+
+/// One run of a periodic job, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRun {
+    pub job: Job,
+    /// The process that ran it (its worker or web id).
+    pub runner: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub rows_affected: u64,
+}
+
+/// A periodic job's cluster-wide lock, held until released or dropped. On
+/// PostgreSQL it is a transaction-scoped advisory lock, so it is let go
+/// even if the holder dies; SQLite has one writer and needs none.
+pub struct JobLock {
+    pub(crate) held: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+impl JobLock {
+    /// Lets the lock go now (dropping it does too, a little later).
+    pub async fn release(self) -> crate::error::StoreResult<()> {
+        if let Some(tx) = self.held {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
 }

@@ -5,6 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::ids::{OrganizationId, TargetId, UserId};
+use pharos_domain::job::Job;
 
 use crate::error::StoreResult;
 use crate::models::*;
@@ -143,6 +144,16 @@ pub trait Store: Send + Sync + 'static {
     async fn events(&self, org: OrganizationId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
     /// Deletes up to `limit` events older than `before`; returns how many.
     async fn prune_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+
+    // --- periodic jobs --------------------------------------------------
+
+    /// Takes `job`'s cluster-wide lock, or `None` when another process
+    /// holds it.
+    async fn try_lock_job(&self, job: Job) -> StoreResult<Option<JobLock>>;
+    /// The newest recorded run of `job`.
+    async fn last_job_run(&self, job: Job) -> StoreResult<Option<JobRun>>;
+    /// Records a run (and forgets that job's runs older than a week).
+    async fn record_job_run(&self, run: &JobRun) -> StoreResult<()>;
 
     /// Deletes up to `limit` raw checks older than `before`; returns how many.
     async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;

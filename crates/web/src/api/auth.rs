@@ -9,8 +9,8 @@ use super::models::*;
 use crate::auth::{session, CurrentUser};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
-use crate::services::accounts::{self, NewAccountInput};
 use crate::state::{AppState, ClientAddr};
+use pharos_app::accounts::{self, NewAccountInput};
 
 /// Create an account and an organization owned by it.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
@@ -26,7 +26,7 @@ pub async fn register(
         password: &body.password,
         organization: body.organization.as_deref(),
     };
-    let (user, org) = accounts::register(&state, client, registration).await?;
+    let (user, org) = accounts::register(&state.app, client.0, registration).await?;
     let view = AccountView {
         user: (&user).into(),
         organizations: vec![OrganizationView::owner(&org)],
@@ -43,12 +43,12 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<AccountView>)> {
-    let (user, cookie) = accounts::login(&state, client, &body.email, &body.password).await?;
-    let memberships = state.store.memberships(user.id).await?;
+    let signed_in = accounts::login(&state.app, client.0, &body.email, &body.password).await?;
     let view = AccountView {
-        user: (&user).into(),
-        organizations: memberships.iter().map(Into::into).collect(),
+        user: (&signed_in.user).into(),
+        organizations: signed_in.memberships.iter().map(Into::into).collect(),
     };
+    let cookie = session::cookie_for(&state, signed_in.session);
     Ok((jar.add(cookie), Json(view)))
 }
 
@@ -80,6 +80,12 @@ pub async fn change_password(
     current: CurrentUser,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    accounts::change_password(&state, &current, &body.current_password, &body.new_password).await?;
+    accounts::change_password(
+        &state.app,
+        &current,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

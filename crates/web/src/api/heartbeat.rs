@@ -5,15 +5,15 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
 use crate::error::ApiResult;
-use crate::services::heartbeat::{self, Ping};
 use crate::state::AppState;
+use pharos_app::heartbeat::{self, Ping};
 
 async fn answer(
     state: &AppState,
     token: &str,
     ping: Ping,
 ) -> ApiResult<(StatusCode, &'static str)> {
-    heartbeat::ping(state, token, ping).await?;
+    heartbeat::ping(&state.app, token, ping).await?;
     Ok((StatusCode::OK, "OK\n"))
 }
 

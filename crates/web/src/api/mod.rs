@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
 pub mod auth;
+pub mod events;
 pub mod health;
 pub mod heartbeat;
 pub mod models;
@@ -25,6 +26,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/organization",
             get(organization::get).patch(organization::rename),
         )
+        .route("/api/v1/events", get(events::feed))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/status", get(targets::status))
         .route("/api/v1/targets/check", post(targets::check_now))

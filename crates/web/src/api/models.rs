@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::services::organization::OrganizationOverview;
+use pharos_app::organization::OrganizationOverview;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -210,7 +210,7 @@ impl From<&Target> for TargetView {
             url: t.url.clone(),
             name: t.name.clone(),
             kind: t.kind().as_str().to_owned(),
-            check: crate::services::targets::check_settings_for_api(&t.check)
+            check: pharos_app::targets::check_settings_for_api(&t.check)
                 .map(serde_json::Value::Object),
             state: t.shown_state().as_str().to_owned(),
             state_changed_at: t.state_changed_at,
@@ -437,4 +437,71 @@ pub struct ChecksQuery {
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
+}
+
+/// A string schema whose values are exactly `values`: the document's
+/// enums are built from the domain's own lists, never typed again.
+pub fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.into_iter().map(str::to_owned)))
+        .build()
+}
+
+fn event_type_schema() -> utoipa::openapi::Object {
+    string_enum(pharos_domain::event::EventType::ALL.map(|t| t.as_str()))
+}
+
+/// One entry of the organization's event log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Orders the organization's events: 1, 2, 3... Pass the last one
+    /// seen as `after`.
+    pub id: i64,
+    #[schema(schema_with = event_type_schema)]
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    pub target_id: Uuid,
+    /// The incident the change opened or closed, or the one a state change
+    /// belongs to.
+    pub incident_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    /// Previous and new state, the error, the status code (state changes);
+    /// the expiry and window (certificates).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+impl From<&pharos_storage::models::Event> for EventView {
+    fn from(e: &pharos_storage::models::Event) -> Self {
+        Self {
+            id: e.seq,
+            event_type: e.event_type.as_str(),
+            target_id: e.target_id.0,
+            incident_id: e.incident_id,
+            occurred_at: e.occurred_at,
+            payload: e.payload.clone(),
+        }
+    }
+}
+
+/// A page of the event feed, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventFeed {
+    pub items: Vec<EventView>,
+    /// Pass as `after` to read on: the last event's id, or the same cursor
+    /// when nothing new has happened.
+    pub next_cursor: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Events numbered after this one; 0 (the default) reads from the oldest kept.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// 1 to 1000; default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
 }

@@ -17,6 +17,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::change_password,
         super::organization::get,
         super::organization::rename,
+        super::events::feed,
         super::targets::list,
         super::targets::create,
         super::targets::check_now,
@@ -39,8 +40,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
         OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest,
-        UpdateTargetRequest)),
-    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "health"))
+        UpdateTargetRequest, EventView, EventFeed)),
+    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -7,8 +7,8 @@ use super::models::*;
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
-use crate::services::organization;
 use crate::state::AppState;
+use pharos_app::organization;
 
 /// The caller's organization, their role in it, and its members.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization", operation_id = "get_organization",
@@ -17,7 +17,7 @@ pub async fn get(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<OrganizationDetailView>> {
-    let overview = organization::overview(&state, &current).await?;
+    let overview = organization::overview(&state.app, &current).await?;
     Ok(Json((&overview).into()))
 }
 
@@ -32,6 +32,6 @@ pub async fn rename(
     current: CurrentUser,
     ApiJson(body): ApiJson<RenameOrganizationRequest>,
 ) -> ApiResult<Json<OrganizationDetailView>> {
-    let overview = organization::rename(&state, &current, &body.name).await?;
+    let overview = organization::rename(&state.app, &current, &body.name).await?;
     Ok(Json((&overview).into()))
 }

@@ -13,8 +13,8 @@ use super::models::*;
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery, PathId};
-use crate::services::targets::{self, TargetFields, Window};
 use crate::state::AppState;
+use pharos_app::targets::{self, TargetFields, Window};
 
 /// The organization's targets.
 #[utoipa::path(get, path = "/api/v1/targets", tag = "targets",
@@ -23,7 +23,7 @@ pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetView>>> {
-    let items = targets::list(&state, &current)
+    let items = targets::list(&state.app, &current)
         .await?
         .iter()
         .map(Into::into)
@@ -42,7 +42,7 @@ pub async fn create(
     current: CurrentUser,
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<(StatusCode, Json<TargetView>)> {
-    let target = targets::create(&state, &current, body).await?;
+    let target = targets::create(&state.app, &current, body).await?;
     Ok((StatusCode::CREATED, Json((&target).into())))
 }
 
@@ -56,7 +56,7 @@ pub async fn check_now(
     current: CurrentUser,
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<Json<CheckNowView>> {
-    let outcome = targets::check_now(&state, &current, body).await?;
+    let outcome = targets::check_now(&state.app, &current, body).await?;
     Ok(Json((&outcome).into()))
 }
 
@@ -68,7 +68,7 @@ pub async fn get(
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::get(&state, &current, TargetId(id)).await?;
+    let target = targets::get(&state.app, &current, TargetId(id)).await?;
     Ok(Json((&target).into()))
 }
 
@@ -82,7 +82,7 @@ pub async fn update(
     PathId(id): PathId,
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::update(&state, &current, TargetId(id), body).await?;
+    let target = targets::update(&state.app, &current, TargetId(id), body).await?;
     Ok(Json((&target).into()))
 }
 
@@ -94,7 +94,7 @@ pub async fn delete(
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<StatusCode> {
-    targets::delete(&state, &current, TargetId(id)).await?;
+    targets::delete(&state.app, &current, TargetId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -105,7 +105,7 @@ pub async fn status(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetStatusView>>> {
-    let items = targets::status(&state, &current)
+    let items = targets::status(&state.app, &current)
         .await?
         .iter()
         .map(|(target, check)| TargetStatusView {
@@ -135,7 +135,7 @@ pub async fn checks(
         Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
     };
     let before = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let (page, next) = targets::checks(&state, &current, TargetId(id), before, limit).await?;
+    let (page, next) = targets::checks(&state.app, &current, TargetId(id), before, limit).await?;
     Ok(Json(Page {
         items: page.iter().map(Into::into).collect(),
         next_cursor: next.map(encode_cursor),
@@ -150,7 +150,7 @@ pub async fn pause(
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::set_paused(&state, &current, TargetId(id), true).await?;
+    let target = targets::set_paused(&state.app, &current, TargetId(id), true).await?;
     Ok(Json((&target).into()))
 }
 
@@ -162,7 +162,7 @@ pub async fn resume(
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::set_paused(&state, &current, TargetId(id), false).await?;
+    let target = targets::set_paused(&state.app, &current, TargetId(id), false).await?;
     Ok(Json((&target).into()))
 }
 
@@ -181,7 +181,7 @@ pub async fn incidents(
         Some(n @ 1..=1000) => n as u32,
         Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
     };
-    let items = targets::incidents(&state, &current, TargetId(id), limit).await?;
+    let items = targets::incidents(&state.app, &current, TargetId(id), limit).await?;
     Ok(Json(Page {
         items: items.iter().map(Into::into).collect(),
         next_cursor: None,
@@ -197,7 +197,7 @@ pub async fn uptime(
     PathId(id): PathId,
 ) -> ApiResult<Json<UptimeView>> {
     let [(_, day), (_, week), (_, month), (_, year)] =
-        targets::uptime(&state, &current, TargetId(id)).await?;
+        targets::uptime(&state.app, &current, TargetId(id)).await?;
     Ok(Json(UptimeView {
         day,
         week,
@@ -218,7 +218,7 @@ pub async fn history(
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<HistoryView>> {
     let window = Window::parse(query.window.as_deref().unwrap_or("24h"))?;
-    let buckets = targets::history(&state, &current, TargetId(id), window).await?;
+    let buckets = targets::history(&state.app, &current, TargetId(id), window).await?;
     Ok(Json(HistoryView {
         window: window.as_str().to_owned(),
         bucket_seconds: window.bucket_seconds(),

@@ -24,9 +24,9 @@ use super::{charts, flash, render, see_other, Chrome, FieldErrors, PageResult, P
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, PathId};
-use crate::services::dashboard;
-use crate::services::targets::{self, TargetFields, Window};
 use crate::state::AppState;
+use pharos_app::dashboard;
+use pharos_app::targets::{self, TargetFields, Window};
 
 /// Where each kind's settings sit on the form: (kind, the API's name, the
 /// form's name). The kinds' fieldsets are all in the page (shown without
@@ -620,7 +620,12 @@ fn result_page(
 }
 
 /// A service's refusal as the form shows it, by the field.
-fn refused(current: &CurrentUser, id: Option<String>, form: TargetForm, e: ApiError) -> PageResult {
+fn refused(
+    current: &CurrentUser,
+    id: Option<String>,
+    form: TargetForm,
+    e: impl Into<ApiError>,
+) -> PageResult {
     let (status, errors) = FieldErrors::from_service(e)?;
     let errors = place_errors(form.kind(), errors);
     Ok(form_page(current, id, form, errors, status))
@@ -648,8 +653,8 @@ async fn check_now_page(
         ));
     }
     let outcome = match id {
-        Some(id) => targets::check_now_edited(state, current, id, fields).await,
-        None => targets::check_now(state, current, fields).await,
+        Some(id) => targets::check_now_edited(&state.app, current, id, fields).await,
+        None => targets::check_now(&state.app, current, fields).await,
     };
     match outcome {
         Ok(outcome) => Ok(result_page(
@@ -695,7 +700,7 @@ pub async fn create(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    match targets::create(&state, &current, fields).await {
+    match targets::create(&state.app, &current, fields).await {
         Ok(target) => {
             let to = format!("/targets/{}", target.id.0);
             Ok((flash::set(jar, "created"), see_other(&to)).into_response())
@@ -710,7 +715,7 @@ pub async fn edit_form(
     PathId(id): PathId,
 ) -> PageResult {
     current.require_editor()?;
-    let target = targets::get(&state, &current, TargetId(id)).await?;
+    let target = targets::get(&state.app, &current, TargetId(id)).await?;
     let form = TargetForm::of(&target);
     Ok(form_page(
         &current,
@@ -743,7 +748,7 @@ pub async fn update(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    match targets::update(&state, &current, TargetId(id), fields).await {
+    match targets::update(&state.app, &current, TargetId(id), fields).await {
         Ok(_) => {
             let to = format!("/targets/{id}");
             Ok((flash::set(jar, "updated"), see_other(&to)).into_response())
@@ -758,7 +763,7 @@ pub async fn delete(
     PathId(id): PathId,
     jar: CookieJar,
 ) -> PageResult {
-    targets::delete(&state, &current, TargetId(id)).await?;
+    targets::delete(&state.app, &current, TargetId(id)).await?;
     Ok((flash::set(jar, "deleted"), see_other("/")).into_response())
 }
 
@@ -769,7 +774,7 @@ async fn set_paused(
     jar: CookieJar,
     paused: bool,
 ) -> PageResult {
-    targets::set_paused(&state, &current, TargetId(id), paused).await?;
+    targets::set_paused(&state.app, &current, TargetId(id), paused).await?;
     let code = if paused { "paused" } else { "resumed" };
     Ok((flash::set(jar, code), see_other(&format!("/targets/{id}"))).into_response())
 }
@@ -920,11 +925,11 @@ pub async fn detail(
     ApiQuery(query): ApiQuery<DetailQuery>,
 ) -> PageResult {
     let id = TargetId(id);
-    let target = targets::get(&state, &current, id).await?;
+    let target = targets::get(&state.app, &current, id).await?;
     let now = Utc::now();
     let name = target.name.clone().unwrap_or_else(|| target.url.clone());
 
-    let uptimes = targets::uptime(&state, &current, id)
+    let uptimes = targets::uptime(&state.app, &current, id)
         .await?
         .iter()
         .map(|(window, value)| UptimeCell {
@@ -939,7 +944,7 @@ pub async fn detail(
         .collect();
 
     let three_days = Window::ThreeDays;
-    let history = targets::history(&state, &current, id, three_days).await?;
+    let history = targets::history(&state.app, &current, id, three_days).await?;
     let history = dashboard::buckets(
         &history,
         Duration::seconds(i64::from(three_days.bucket_seconds())),
@@ -952,7 +957,7 @@ pub async fn detail(
     let latency_buckets = if window == three_days {
         history.clone()
     } else {
-        let raw = targets::history(&state, &current, id, window).await?;
+        let raw = targets::history(&state.app, &current, id, window).await?;
         dashboard::buckets(&raw, Duration::seconds(i64::from(window.bucket_seconds())))
     };
     let windows = WINDOWS
@@ -964,18 +969,18 @@ pub async fn detail(
         })
         .collect();
 
-    let incidents = targets::incidents(&state, &current, id, INCIDENTS_SHOWN)
+    let incidents = targets::incidents(&state.app, &current, id, INCIDENTS_SHOWN)
         .await?
         .iter()
         .map(|i| incident_row(i, now))
         .collect();
 
     let before = decode_cursor(&query.before);
-    let (page, next) = targets::checks(&state, &current, id, before, CHECKS_PER_PAGE).await?;
+    let (page, next) = targets::checks(&state.app, &current, id, before, CHECKS_PER_PAGE).await?;
     let latest = if before.is_none() {
         page.first().cloned()
     } else {
-        targets::checks(&state, &current, id, None, 1)
+        targets::checks(&state.app, &current, id, None, 1)
             .await?
             .0
             .into_iter()

@@ -5,9 +5,9 @@ use pharos_domain::organization::{OrganizationName, Role};
 use pharos_domain::ValidationError;
 use pharos_storage::models::{Member, Organization};
 
-use crate::auth::CurrentUser;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::App;
 
 /// An organization as its members see it.
 pub struct OrganizationOverview {
@@ -19,45 +19,34 @@ pub struct OrganizationOverview {
 }
 
 /// The organization the caller is working in, with its members.
-pub async fn overview(
-    state: &AppState,
-    current: &CurrentUser,
-) -> Result<OrganizationOverview, ApiError> {
-    let organization = current
+pub async fn overview(app: &App, actor: &Actor) -> AppResult<OrganizationOverview> {
+    let organization = actor
         .memberships
         .iter()
-        .find(|m| m.organization.id == current.organization)
+        .find(|m| m.organization.id == actor.organization)
         .map(|m| m.organization.clone())
-        .ok_or(ApiError::NotFound)?;
-    let members = state.store.members(organization.id).await?;
+        .ok_or(AppError::NotFound)?;
+    let members = app.store.members(organization.id).await?;
     Ok(OrganizationOverview {
         organization,
-        role: current.role,
+        role: actor.role,
         members,
     })
 }
 
 /// Renames the caller's organization; owners and admins only (others are
 /// refused whatever name they send).
-pub async fn rename(
-    state: &AppState,
-    current: &CurrentUser,
-    name: &str,
-) -> Result<OrganizationOverview, ApiError> {
-    if !current.role.can_manage_organization() {
-        return Err(ApiError::Forbidden(
-            "only owners and admins can rename the organization",
-        ));
-    }
+pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<OrganizationOverview> {
+    actor.require_manager("only owners and admins can rename the organization")?;
     let name = parse_name(name)?;
-    let renamed = state
+    let renamed = app
         .store
-        .rename_organization(current.organization, name.as_str(), Utc::now())
+        .rename_organization(actor.organization, name.as_str(), Utc::now())
         .await?;
     if !renamed {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound);
     }
-    let mut overview = overview(state, current).await?;
+    let mut overview = overview(app, actor).await?;
     overview.organization.name = name.as_str().to_owned();
     Ok(overview)
 }

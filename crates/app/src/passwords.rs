@@ -6,7 +6,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use argon2::Argon2;
 use rand::Rng;
 
-use crate::error::ApiError;
+use crate::error::{AppError, AppResult};
 
 /// Argon2id with the crate defaults: m = 19 MiB, t = 2, p = 1, OWASP's
 /// recommended minimum.
@@ -14,21 +14,21 @@ fn hasher() -> Argon2<'static> {
     Argon2::default()
 }
 
-pub async fn hash(password: String) -> Result<String, ApiError> {
+pub async fn hash(password: String) -> AppResult<String> {
     tokio::task::spawn_blocking(move || {
         let salt = new_salt()?;
         hasher()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
-            .map_err(|e| ApiError::Internal(anyhow::anyhow!("hashing a password: {e}")))
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("hashing a password: {e}")))
     })
     .await
-    .map_err(|e| ApiError::Internal(e.into()))?
+    .map_err(|e| AppError::Internal(e.into()))?
 }
 
 /// Checks `password` against `stored`. With no stored hash (unknown email),
 /// a dummy hash is verified instead so both answers take the same time.
-pub async fn verify(password: String, stored: Option<String>) -> Result<bool, ApiError> {
+pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {
     tokio::task::spawn_blocking(move || {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| dummy_hash().to_owned());
@@ -41,7 +41,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
         known && matches
     })
     .await
-    .map_err(|e| ApiError::Internal(e.into()))
+    .map_err(|e| AppError::Internal(e.into()))
 }
 
 fn dummy_hash() -> &'static str {
@@ -59,8 +59,8 @@ fn dummy_hash() -> &'static str {
     })
 }
 
-fn new_salt() -> Result<SaltString, ApiError> {
+fn new_salt() -> AppResult<SaltString> {
     let bytes: [u8; 16] = rand::thread_rng().gen();
     SaltString::encode_b64(&bytes)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("making a salt: {e}")))
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("making a salt: {e}")))
 }

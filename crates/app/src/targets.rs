@@ -1,5 +1,5 @@
 //! Targets of the caller's organization. Every call is scoped to
-//! `current.organization`; another tenant's target is simply not found.
+//! `actor.organization`; another tenant's target is simply not found.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,9 +16,9 @@ use pharos_storage::models::{
 use rand::RngCore;
 use serde_json::{Map, Value};
 
-use crate::auth::CurrentUser;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult, Unavailable};
+use crate::App;
 
 /// A target as submitted: the common fields, and everything else, which
 /// describes the check (`kind` and that kind's settings).
@@ -28,7 +28,7 @@ pub type TargetFields = Map<String, Value>;
 const DEFAULT_GRACE_SECONDS: u32 = 60;
 const MAX_GRACE_SECONDS: i64 = 86_400;
 
-fn take_i64(fields: &mut TargetFields, field: &'static str) -> Result<Option<i64>, ApiError> {
+fn take_i64(fields: &mut TargetFields, field: &'static str) -> AppResult<Option<i64>> {
     match fields.remove(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
@@ -43,7 +43,7 @@ fn take_i64(fields: &mut TargetFields, field: &'static str) -> Result<Option<i64
 fn take_string(
     fields: &mut TargetFields,
     field: &'static str,
-) -> Result<Option<Option<String>>, ApiError> {
+) -> AppResult<Option<Option<String>>> {
     match fields.remove(field) {
         None => Ok(None),
         Some(Value::Null) => Ok(Some(None)),
@@ -52,7 +52,7 @@ fn take_string(
     }
 }
 
-fn grace(raw: Option<i64>) -> Result<Option<u32>, ApiError> {
+fn grace(raw: Option<i64>) -> AppResult<Option<u32>> {
     match raw {
         None => Ok(None),
         Some(g @ 0..=MAX_GRACE_SECONDS) => Ok(Some(g as u32)),
@@ -96,7 +96,7 @@ pub fn check_settings_for_api(check: &TargetCheck) -> Option<TargetFields> {
 
 /// Parses and judges the check fields: known kind, no unknown fields, the
 /// probes' own validation, and the SSRF rules on every host it contacts.
-fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<TargetCheck, ApiError> {
+fn parse_check(mut check: TargetFields, allow_private: bool) -> AppResult<TargetCheck> {
     let kind = match check.remove("kind") {
         None | Some(Value::Null) => TargetKind::Http,
         Some(Value::String(kind)) => kind.parse().map_err(|_| {
@@ -109,11 +109,9 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<TargetChe
     };
     if kind == TargetKind::Heartbeat {
         if let Some(field) = check.keys().next() {
-            return Err(ApiError::BadRequest {
-                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_field",
+            return Err(AppError::InvalidField {
                 message: format!("{field}: unknown field for a heartbeat target"),
-                field: Some(field.clone()),
+                field: field.clone(),
             });
         }
         return Ok(TargetCheck::Heartbeat);
@@ -180,12 +178,10 @@ fn parse_check(mut check: TargetFields, allow_private: bool) -> Result<TargetChe
 
 /// Deserialises one kind's settings, refusing unknown fields and naming
 /// the field at fault.
-fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: TargetKind) -> Result<T, ApiError> {
-    let invalid = |field: String, message: String| ApiError::BadRequest {
-        status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        code: "invalid_field",
+fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: TargetKind) -> AppResult<T> {
+    let invalid = |field: String, message: String| AppError::InvalidField {
         message: format!("{field}: {message}"),
-        field: Some(field),
+        field,
     };
     let mut unknown = Vec::new();
     let parsed: Result<T, _> = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
@@ -221,7 +217,7 @@ fn strict<T: serde::de::DeserializeOwned>(value: Value, kind: TargetKind) -> Res
 }
 
 /// A check may not outlast the interval between two checks.
-fn check_timeout_fits(interval: IntervalSeconds, timeout: TimeoutSeconds) -> Result<(), ApiError> {
+fn check_timeout_fits(interval: IntervalSeconds, timeout: TimeoutSeconds) -> AppResult<()> {
     if timeout.get() >= interval.get() {
         return Err(ValidationError::new(
             "timeout_seconds",
@@ -238,12 +234,8 @@ fn new_heartbeat_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub async fn create(
-    state: &AppState,
-    current: &CurrentUser,
-    mut fields: TargetFields,
-) -> Result<Target, ApiError> {
-    current.require_editor()?;
+pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppResult<Target> {
+    actor.require_editor()?;
     let name = take_string(&mut fields, "name")?
         .flatten()
         .map(|raw| TargetName::parse(&raw))
@@ -257,12 +249,12 @@ pub async fn create(
         .transpose()?
         .unwrap_or(TimeoutSeconds::DEFAULT);
     let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
-    let check = parse_check(fields, state.config.allow_private_targets)?;
+    let check = parse_check(fields, app.settings.allow_private_targets)?;
     let heartbeat = check.is_heartbeat();
     if !heartbeat {
         check_timeout_fits(interval, timeout)?;
     }
-    state.limits.target_creation(current.organization.0)?;
+    app.limits.target_creation(actor.organization.0)?;
     let now = Utc::now();
     let grace_seconds = heartbeat.then(|| grace_seconds.unwrap_or(DEFAULT_GRACE_SECONDS));
     let token = heartbeat.then(new_heartbeat_token);
@@ -273,7 +265,7 @@ pub async fn create(
         now
     };
     let new = NewTarget {
-        created_by: current.user.id,
+        created_by: actor.user.id,
         name: name.as_ref().map(TargetName::as_str),
         interval_seconds: interval.get(),
         timeout_seconds: timeout.get(),
@@ -283,19 +275,15 @@ pub async fn create(
         first_due_at,
         now,
     };
-    Ok(state.store.create_target(current.organization, new).await?)
+    Ok(app.store.create_target(actor.organization, new).await?)
 }
 
 /// Runs the check a submission describes once, now, and stores nothing.
 /// The body is the one `create` takes, judged by the same rules (the SSRF
 /// rules included), and the check runs under the workers' prober settings.
-pub async fn check_now(
-    state: &AppState,
-    current: &CurrentUser,
-    fields: TargetFields,
-) -> Result<CheckOutcome, ApiError> {
-    current.require_editor()?;
-    run_once(state, current, None, fields).await
+pub async fn check_now(app: &App, actor: &Actor, fields: TargetFields) -> AppResult<CheckOutcome> {
+    actor.require_editor()?;
+    run_once(app, actor, None, fields).await
 }
 
 /// "Check now" while editing: runs the check `update` would save with the
@@ -303,22 +291,22 @@ pub async fn check_now(
 /// them, the stored interval and timeout where none is given), and stores
 /// nothing.
 pub async fn check_now_edited(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     id: TargetId,
     fields: TargetFields,
-) -> Result<CheckOutcome, ApiError> {
-    current.require_editor()?;
-    let existing = get(state, current, id).await?;
-    run_once(state, current, Some(&existing), fields).await
+) -> AppResult<CheckOutcome> {
+    actor.require_editor()?;
+    let existing = get(app, actor, id).await?;
+    run_once(app, actor, Some(&existing), fields).await
 }
 
 async fn run_once(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     existing: Option<&Target>,
     mut fields: TargetFields,
-) -> Result<CheckOutcome, ApiError> {
+) -> AppResult<CheckOutcome> {
     if let Some(raw) = take_string(&mut fields, "name")?.flatten() {
         TargetName::parse(&raw)?;
     }
@@ -341,7 +329,7 @@ async fn run_once(
         Some(target) => merged_check(target, fields),
         None => fields,
     };
-    let check = parse_check(fields, state.config.allow_private_targets)?;
+    let check = parse_check(fields, app.settings.allow_private_targets)?;
     let TargetCheck::Probe(spec) = check else {
         return Err(ValidationError::new(
             "kind",
@@ -350,27 +338,22 @@ async fn run_once(
         .into());
     };
     check_timeout_fits(interval, timeout)?;
-    let Some(prober) = state.prober.as_ref() else {
-        return Err(ApiError::BadRequest {
-            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            code: "checks_unavailable",
-            message: "this server is not set up to run checks".to_owned(),
-            field: None,
-        });
+    let Some(prober) = app.prober.as_ref() else {
+        return Err(AppError::Unavailable(Unavailable::Checks));
     };
-    state.limits.check_now(current.organization.0)?;
+    app.limits.check_now(actor.organization.0)?;
     let timeout = std::time::Duration::from_secs(u64::from(timeout.get()));
     Ok(prober.run(&spec, timeout).await)
 }
 
 pub async fn update(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     id: TargetId,
     mut fields: TargetFields,
-) -> Result<Target, ApiError> {
-    current.require_editor()?;
-    let existing = get(state, current, id).await?;
+) -> AppResult<Target> {
+    actor.require_editor()?;
+    let existing = get(app, actor, id).await?;
     let name = take_string(&mut fields, "name")?
         .map(|value| value.map(|raw| TargetName::parse(&raw)).transpose())
         .transpose()?;
@@ -386,7 +369,7 @@ pub async fn update(
     } else {
         Some(parse_check(
             merged_check(&existing, fields),
-            state.config.allow_private_targets,
+            app.settings.allow_private_targets,
         )?)
     };
     let kind = check.as_ref().map_or(existing.kind(), TargetCheck::kind);
@@ -411,11 +394,10 @@ pub async fn update(
         grace_seconds,
         now: Utc::now(),
     };
-    state
-        .store
-        .update_target(current.organization, id, patch)
+    app.store
+        .update_target(actor.organization, id, patch)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(AppError::NotFound)
 }
 
 /// The stored check with the submitted check fields laid over it; a new
@@ -436,69 +418,55 @@ fn merged_check(existing: &Target, changes: TargetFields) -> TargetFields {
     base
 }
 
-pub async fn get(
-    state: &AppState,
-    current: &CurrentUser,
-    id: TargetId,
-) -> Result<Target, ApiError> {
-    state
-        .store
-        .target(current.organization, id)
+pub async fn get(app: &App, actor: &Actor, id: TargetId) -> AppResult<Target> {
+    app.store
+        .target(actor.organization, id)
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn list(state: &AppState, current: &CurrentUser) -> Result<Vec<Target>, ApiError> {
-    Ok(state.store.targets(current.organization).await?)
+pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Target>> {
+    Ok(app.store.targets(actor.organization).await?)
 }
 
-pub async fn delete(state: &AppState, current: &CurrentUser, id: TargetId) -> Result<(), ApiError> {
-    current.require_editor()?;
-    if state.store.delete_target(current.organization, id).await? {
+pub async fn delete(app: &App, actor: &Actor, id: TargetId) -> AppResult<()> {
+    actor.require_editor()?;
+    if app.store.delete_target(actor.organization, id).await? {
         Ok(())
     } else {
-        Err(ApiError::NotFound)
+        Err(AppError::NotFound)
     }
 }
 
 /// Pauses (no checks, state `paused`) or resumes (a check at once).
-pub async fn set_paused(
-    state: &AppState,
-    current: &CurrentUser,
-    id: TargetId,
-    paused: bool,
-) -> Result<Target, ApiError> {
-    current.require_editor()?;
-    state
-        .store
-        .set_paused(current.organization, id, paused, Utc::now())
+pub async fn set_paused(app: &App, actor: &Actor, id: TargetId, paused: bool) -> AppResult<Target> {
+    actor.require_editor()?;
+    app.store
+        .set_paused(actor.organization, id, paused, Utc::now())
         .await?
-        .ok_or(ApiError::NotFound)
+        .ok_or(AppError::NotFound)
 }
 
-pub async fn status(
-    state: &AppState,
-    current: &CurrentUser,
-) -> Result<Vec<(Target, Option<Check>)>, ApiError> {
-    Ok(state
+pub async fn status(app: &App, actor: &Actor) -> AppResult<Vec<(Target, Option<Check>)>> {
+    Ok(app
         .store
-        .targets_with_latest_check(current.organization)
+        .targets_with_latest_check(actor.organization)
         .await?)
 }
 
 /// A page of checks, newest first, and the cursor of the next (older) page.
 pub async fn checks(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     id: TargetId,
     before: Option<CheckCursor>,
     limit: u32,
-) -> Result<(Vec<Check>, Option<CheckCursor>), ApiError> {
+) -> AppResult<(Vec<Check>, Option<CheckCursor>)> {
     // 404 for a target that is not the caller's, even with no checks.
-    get(state, current, id).await?;
-    let mut page = state
+    get(app, actor, id).await?;
+    let mut page = app
         .store
-        .checks(current.organization, id, before, limit.saturating_add(1))
+        .checks(actor.organization, id, before, limit.saturating_add(1))
         .await?;
     let next = if page.len() > limit as usize {
         page.truncate(limit as usize);
@@ -513,16 +481,13 @@ pub async fn checks(
 }
 
 pub async fn incidents(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     id: TargetId,
     limit: u32,
-) -> Result<Vec<Incident>, ApiError> {
-    get(state, current, id).await?;
-    Ok(state
-        .store
-        .incidents(current.organization, id, limit)
-        .await?)
+) -> AppResult<Vec<Incident>> {
+    get(app, actor, id).await?;
+    Ok(app.store.incidents(actor.organization, id, limit).await?)
 }
 
 /// A span of history and the roll-up width that serves it.
@@ -536,7 +501,7 @@ pub enum Window {
 }
 
 impl Window {
-    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+    pub fn parse(raw: &str) -> AppResult<Self> {
         match raw {
             "24h" => Ok(Window::Day),
             "72h" => Ok(Window::ThreeDays),
@@ -582,18 +547,18 @@ impl Window {
 /// The window's buckets, oldest first, every slot present (empty ones with
 /// zero checks) so charts have a fixed shape.
 pub async fn history(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     id: TargetId,
     window: Window,
-) -> Result<Vec<RollupBucket>, ApiError> {
-    get(state, current, id).await?;
+) -> AppResult<Vec<RollupBucket>> {
+    get(app, actor, id).await?;
     let width = window.bucket_seconds();
     let now = Utc::now();
     let first = bucket_floor(now - window.span(), width) + Duration::seconds(i64::from(width));
-    let stored = state
+    let stored = app
         .store
-        .rollups(current.organization, id, width, first)
+        .rollups(actor.organization, id, width, first)
         .await?;
     let mut stored = stored.into_iter().peekable();
     let mut buckets = Vec::new();
@@ -616,11 +581,11 @@ fn bucket_floor(at: DateTime<Utc>, width: u32) -> DateTime<Utc> {
 
 /// Uptime over the last 24 h, 7 d, 30 d and 365 d (`None` without checks).
 pub async fn uptime(
-    state: &AppState,
-    current: &CurrentUser,
+    app: &App,
+    actor: &Actor,
     id: TargetId,
-) -> Result<[(Window, Option<f64>); 4], ApiError> {
-    get(state, current, id).await?;
+) -> AppResult<[(Window, Option<f64>); 4]> {
+    get(app, actor, id).await?;
     let now = Utc::now();
     let mut out = [
         (Window::Day, None),
@@ -631,9 +596,9 @@ pub async fn uptime(
     for (window, value) in out.iter_mut() {
         let width = window.bucket_seconds();
         let since = now - window.span();
-        let buckets = state
+        let buckets = app
             .store
-            .rollups(current.organization, id, width, since)
+            .rollups(actor.organization, id, width, since)
             .await?;
         let mut total = Rollup::default();
         for bucket in &buckets {

@@ -1,22 +1,19 @@
-//! Keeps history small: raw checks for a while, roll-ups for longer, old
-//! rows deleted in small batches so writers are never locked out.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Keeps history small: raw checks for a while, roll-ups and events for
+//! longer, old rows deleted in small batches so writers are never locked
+//! out.
 
 use chrono::Utc;
 use pharos_domain::rollup::{DAY, HOUR, QUARTER_HOUR};
 use pharos_storage::Store;
 use tokio_util::sync::CancellationToken;
 
+/// How long history is kept.
 #[derive(Debug, Clone)]
 pub struct RetentionConfig {
     /// Days raw checks are kept.
     pub raw_days: u32,
-    /// Days hourly and daily roll-ups are kept (at least 400).
+    /// Days hourly and daily roll-ups, and events, are kept (at least 400).
     pub rollup_days: u32,
-    /// Time between two clean-ups.
-    pub every: Duration,
 }
 
 impl Default for RetentionConfig {
@@ -24,30 +21,11 @@ impl Default for RetentionConfig {
         Self {
             raw_days: 30,
             rollup_days: 400,
-            every: Duration::from_secs(300),
         }
     }
 }
 
 const BATCH: u32 = 2_000;
-
-/// Deletes what is past its keep-time, every `every`, until cancelled.
-/// Several workers may run it at once: deletes of the same rows are harmless.
-pub async fn run_retention(
-    store: Arc<dyn Store>,
-    config: RetentionConfig,
-    shutdown: CancellationToken,
-) {
-    loop {
-        if let Err(e) = prune_once(&*store, &config, &shutdown).await {
-            tracing::warn!(error = %e, "pruning old history failed; will retry");
-        }
-        tokio::select! {
-            () = tokio::time::sleep(config.every) => {}
-            () = shutdown.cancelled() => return,
-        }
-    }
-}
 
 /// One clean-up pass; returns how many rows went.
 pub async fn prune_once(
@@ -86,4 +64,22 @@ pub async fn prune_once(
         tracing::info!(rows = total, "pruned old history");
     }
     Ok(total)
+}
+
+/// Deletes events older than the roll-ups' keep-time; returns how many.
+pub async fn prune_events(
+    store: &dyn Store,
+    config: &RetentionConfig,
+    shutdown: &CancellationToken,
+) -> Result<u64, pharos_storage::StoreError> {
+    let before = Utc::now() - chrono::Duration::days(i64::from(config.rollup_days));
+    let mut total = 0;
+    loop {
+        let n = store.prune_events(before, BATCH).await?;
+        total += n;
+        if n < u64::from(BATCH) || shutdown.is_cancelled() {
+            return Ok(total);
+        }
+        tokio::task::yield_now().await;
+    }
 }

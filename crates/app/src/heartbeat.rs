@@ -7,8 +7,8 @@ use pharos_domain::check::{CheckFailure, CheckOutcome, ErrorClass, PhaseTimings,
 use pharos_domain::status::{settle, CheckRules, ResultOrigin};
 use pharos_storage::models::{Check, DirectRecord, StatusUpdate, Target};
 
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::error::{AppError, AppResult};
+use crate::App;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ping {
@@ -30,32 +30,32 @@ fn plausible_token(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-pub async fn ping(state: &AppState, token: &str, ping: Ping) -> Result<(), ApiError> {
+pub async fn ping(app: &App, token: &str, ping: Ping) -> AppResult<()> {
     if !plausible_token(token) {
-        return Err(ApiError::NotFound);
+        return Err(AppError::NotFound);
     }
     let now = Utc::now();
     // Two pings at once: the compare-and-set in `record_direct` lets one
     // win; the other reads the new state and applies itself on top.
     for _ in 0..5 {
-        let target = state
+        let target = app
             .store
             .target_by_heartbeat_token(token)
             .await?
-            .ok_or(ApiError::NotFound)?;
+            .ok_or(AppError::NotFound)?;
         if target.paused {
             return Ok(());
         }
         if ping == Ping::Start {
-            state.store.set_run_started(target.id, Some(now)).await?;
+            app.store.set_run_started(target.id, Some(now)).await?;
             return Ok(());
         }
         let record = record_for(&target, ping, now);
-        if state.store.record_direct(&record).await? {
+        if app.store.record_direct(&record).await? {
             return Ok(());
         }
     }
-    Err(ApiError::Conflict(
+    Err(AppError::Conflict(
         "the target changed too often; try again",
     ))
 }

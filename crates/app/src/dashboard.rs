@@ -11,9 +11,9 @@ use pharos_domain::rollup::{Rollup, HOUR};
 use pharos_domain::status::TargetState;
 use pharos_storage::models::{RollupBucket, TargetSummary};
 
-use crate::auth::CurrentUser;
-use crate::error::ApiError;
-use crate::state::AppState;
+use crate::actor::Actor;
+use crate::error::AppResult;
+use crate::App;
 
 /// Checks that fell into one slice of time, as charts draw them.
 #[derive(Debug, Clone, PartialEq)]
@@ -128,16 +128,15 @@ pub struct OverviewRow {
 /// How many hourly slots a dashboard row's strip shows.
 const DAY_HOURS: i64 = 24;
 
-pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overview, ApiError> {
+pub async fn overview(app: &App, actor: &Actor) -> AppResult<Overview> {
     let now = Utc::now();
     let since = first_slot(now, DAY_HOURS);
     // Two reads, side by side: the targets with their newest checks, and
     // every target's strip counts (one row per target, not per bucket).
     let (targets, counts) = tokio::try_join!(
-        state.store.target_summaries(current.organization),
-        state
-            .store
-            .organization_rollup_counts(current.organization, HOUR, since),
+        app.store.target_summaries(actor.organization),
+        app.store
+            .organization_rollup_counts(actor.organization, HOUR, since),
     )?;
     let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::with_capacity(targets.len());
     for (id, bucket) in counts {
@@ -156,18 +155,20 @@ pub async fn overview(state: &AppState, current: &CurrentUser) -> Result<Overvie
     Ok(Overview { rows, now })
 }
 
+/// Every target of the actor's organization as a dashboard row shows it
+/// (the live updates read this every tick).
+pub async fn summaries(app: &App, actor: &Actor) -> AppResult<Vec<TargetSummary>> {
+    Ok(app.store.target_summaries(actor.organization).await?)
+}
+
 /// One target's last 24 h in the dashboard's hourly slots, for a row
 /// refreshed live after its state changed.
-pub async fn day_of(
-    state: &AppState,
-    current: &CurrentUser,
-    target: TargetId,
-) -> Result<Vec<Bucket>, ApiError> {
+pub async fn day_of(app: &App, actor: &Actor, target: TargetId) -> AppResult<Vec<Bucket>> {
     let now = Utc::now();
     let since = first_slot(now, DAY_HOURS);
-    let stored = state
+    let stored = app
         .store
-        .rollups(current.organization, target, HOUR, since)
+        .rollups(actor.organization, target, HOUR, since)
         .await?;
     Ok(hourly_slots(&stored, now, DAY_HOURS))
 }

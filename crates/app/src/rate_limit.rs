@@ -9,7 +9,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-use crate::error::ApiError;
+use crate::error::{AppError, AppResult};
 
 /// How many of each action are allowed per minute (with that many at once).
 #[derive(Debug, Clone)]
@@ -79,20 +79,20 @@ impl RateLimits {
         }
     }
 
-    pub fn login(&self, client: &str, account: &str) -> Result<(), ApiError> {
+    pub fn login(&self, client: &str, account: &str) -> AppResult<()> {
         take(&self.logins_by_client, client.to_owned())?;
         take(&self.logins_by_account, account.to_owned())
     }
 
-    pub fn registration(&self, client: &str) -> Result<(), ApiError> {
+    pub fn registration(&self, client: &str) -> AppResult<()> {
         take(&self.registrations_by_client, client.to_owned())
     }
 
-    pub fn target_creation(&self, organization: uuid::Uuid) -> Result<(), ApiError> {
+    pub fn target_creation(&self, organization: uuid::Uuid) -> AppResult<()> {
         take(&self.target_creations_by_organization, organization)
     }
 
-    pub fn check_now(&self, organization: uuid::Uuid) -> Result<(), ApiError> {
+    pub fn check_now(&self, organization: uuid::Uuid) -> AppResult<()> {
         take(&self.checks_now_by_organization, organization)
     }
 
@@ -106,10 +106,10 @@ impl RateLimits {
     }
 }
 
-fn take<K: Hash + Eq + Clone>(limiter: &Keyed<K>, key: K) -> Result<(), ApiError> {
+fn take<K: Hash + Eq + Clone>(limiter: &Keyed<K>, key: K) -> AppResult<()> {
     limiter.check_key(&key).map_err(|not_until| {
         let wait = not_until.wait_time_from(DefaultClock::default().now());
-        ApiError::RateLimited {
+        AppError::RateLimited {
             retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         }
     })
