@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 
+use super::responses::{CrossSite, HeartbeatConflict, HeartbeatNotFound};
 use crate::error::ApiResult;
 use crate::services::heartbeat::{self, Ping};
 use crate::state::AppState;
@@ -19,7 +20,8 @@ async fn answer(
 
 /// The job ran fine.
 #[utoipa::path(post, path = "/ping/{token}", tag = "heartbeats", params(("token" = String, Path)),
-    responses((status = 200, description = "recorded"), (status = 404, description = "no such heartbeat")))]
+    responses((status = 200, description = "Recorded.", body = String, content_type = "text/plain"),
+        HeartbeatNotFound, HeartbeatConflict, CrossSite))]
 pub async fn success(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -29,7 +31,8 @@ pub async fn success(
 
 /// The job failed: the target is down at once.
 #[utoipa::path(post, path = "/ping/{token}/fail", tag = "heartbeats", params(("token" = String, Path)),
-    responses((status = 200, description = "recorded"), (status = 404, description = "no such heartbeat")))]
+    responses((status = 200, description = "Recorded.", body = String, content_type = "text/plain"),
+        HeartbeatNotFound, HeartbeatConflict, CrossSite))]
 pub async fn fail(
     State(state): State<AppState>,
     Path(token): Path<String>,
@@ -39,7 +42,8 @@ pub async fn fail(
 
 /// The job starts; the next success records how long it ran.
 #[utoipa::path(post, path = "/ping/{token}/start", tag = "heartbeats", params(("token" = String, Path)),
-    responses((status = 200, description = "recorded"), (status = 404, description = "no such heartbeat")))]
+    responses((status = 200, description = "Recorded.", body = String, content_type = "text/plain"),
+        HeartbeatNotFound, CrossSite))]
 pub async fn start(
     State(state): State<AppState>,
     Path(token): Path<String>,

@@ -6,6 +6,7 @@ pub mod heartbeat;
 pub mod models;
 pub mod openapi;
 pub mod organization;
+pub mod responses;
 pub mod targets;
 
 use axum::routing::{get, post};

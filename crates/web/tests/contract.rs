@@ -1,0 +1,107 @@
+//! The OpenAPI document the server serves, held against the server itself:
+//! the refusals every JSON route lists. `.ci/schemathesis` fuzzes the same
+//! contract; these are the cases that must never drift, checked on every
+//! `cargo test`.
+
+mod common;
+
+use common::{create, json_of, TestApp};
+use pharos_storage::testing::Backend;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+
+/// The document as the server serves it.
+async fn document(app: &TestApp) -> Value {
+    let (status, doc) = json_of(app.get(&app.client(), "/api/v1/openapi.json").await).await;
+    assert_eq!(status, StatusCode::OK);
+    doc
+}
+
+const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
+
+/// Every (path, method, operation) of the document.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut found = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            if METHODS.contains(&method.as_str()) {
+                found.push((path.clone(), method.clone(), operation.clone()));
+            }
+        }
+    }
+    found
+}
+
+/// A documented path with its parameters filled in.
+fn concrete(path: &str, id: &str) -> String {
+    path.replace("{id}", id)
+        .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+}
+
+async fn a_target(app: &TestApp, client: &Client) -> String {
+    let (status, target) = create(app, client, json!({"url": "https://example.com/"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{target}");
+    target["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_json_route_lists_and_gives_the_refusals_of_a_json_body() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    let client = app.user("bodies@example.com").await;
+    let id = a_target(&app, &client).await;
+    let mut seen = 0;
+    for (path, method, operation) in operations(&doc) {
+        if operation.get("requestBody").is_none() {
+            continue;
+        }
+        seen += 1;
+        for status in ["400", "413", "415", "422"] {
+            assert!(
+                operation["responses"][status].is_object(),
+                "{method} {path} reads a JSON body but does not list {status}"
+            );
+        }
+        let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("method");
+        let url = app.url(&concrete(&path, &id));
+        let not_json = client
+            .request(method.clone(), &url)
+            .header("content-type", "text/plain")
+            .body("name=x")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            not_json.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{method} {path}"
+        );
+        let malformed = client
+            .request(method.clone(), &url)
+            .header("content-type", "application/json")
+            .body("{\"name\":")
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            malformed.status(),
+            StatusCode::BAD_REQUEST,
+            "{method} {path}"
+        );
+        let too_large = client
+            .request(method.clone(), &url)
+            .header("content-type", "application/json")
+            .body(format!("{{\"name\":\"{}\"}}", "x".repeat(70 * 1024)))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            too_large.status(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "{method} {path}"
+        );
+    }
+    assert!(seen >= 7, "only {seen} routes with a JSON body");
+}
