@@ -1,5 +1,5 @@
 //! The OpenAPI document the server serves, held against the server itself:
-//! the refusals every JSON route lists. `.ci/schemathesis` fuzzes the same
+//! the methods each path answers and the refusals every JSON route lists. `.ci/schemathesis` fuzzes the same
 //! contract; these are the cases that must never drift, checked on every
 //! `cargo test`.
 
@@ -42,6 +42,58 @@ async fn a_target(app: &TestApp, client: &Client) -> String {
     let (status, target) = create(app, client, json!({"url": "https://example.com/"})).await;
     assert_eq!(status, StatusCode::CREATED, "{target}");
     target["id"].as_str().expect("id").to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_path_allows_exactly_the_methods_the_document_lists() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    let client = app.client();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let mut documented: Vec<String> = item
+            .as_object()
+            .expect("path item")
+            .keys()
+            .filter(|m| METHODS.contains(&m.as_str()))
+            .map(|m| m.to_ascii_uppercase())
+            .collect();
+        // A GET route answers HEAD too (HTTP semantics; axum does it).
+        if documented.iter().any(|m| m == "GET") && !documented.iter().any(|m| m == "HEAD") {
+            documented.push("HEAD".to_owned());
+        }
+        documented.sort();
+        assert!(
+            !documented.iter().any(|m| m == "OPTIONS"),
+            "{path}: pick another undocumented method"
+        );
+        let response = client
+            .request(Method::OPTIONS, app.url(&concrete(path, "not-a-uuid")))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "OPTIONS {path}"
+        );
+        let allow = response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let mut allowed: Vec<String> = allow
+            .split(',')
+            .map(|m| m.trim().to_ascii_uppercase())
+            .filter(|m| !m.is_empty())
+            .collect();
+        allowed.sort();
+        assert_eq!(
+            allowed, documented,
+            "{path}: the server allows {allow:?}, the document lists {documented:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
