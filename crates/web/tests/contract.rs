@@ -1,5 +1,6 @@
 //! The OpenAPI document the server serves, held against the server itself:
-//! the methods each path answers and the refusals every JSON route lists. `.ci/schemathesis` fuzzes the same
+//! the methods each path answers, the refusals every JSON route lists, and
+//! the bounds the document states. `.ci/schemathesis` fuzzes the same
 //! contract; these are the cases that must never drift, checked on every
 //! `cargo test`.
 
@@ -36,6 +37,22 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+}
+
+/// A schema with any `$ref` followed.
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str() {
+        Some(reference) => {
+            let name = reference
+                .strip_prefix("#/components/schemas/")
+                .expect("a schema reference");
+            resolve(doc, &doc["components"]["schemas"][name])
+        }
+        None => match schema["oneOf"].as_array() {
+            Some(one) if one.len() == 1 => resolve(doc, &one[0]),
+            _ => schema,
+        },
+    }
 }
 
 async fn a_target(app: &TestApp, client: &Client) -> String {
@@ -156,4 +173,80 @@ async fn every_json_route_lists_and_gives_the_refusals_of_a_json_body() {
         );
     }
     assert!(seen >= 7, "only {seen} routes with a JSON body");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn query_bounds_in_the_document_are_the_servers() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    let client = app.user("bounds@example.com").await;
+    let id = a_target(&app, &client).await;
+    let mut probed = 0;
+    for (path, method, operation) in operations(&doc) {
+        let Some(parameters) = operation["parameters"].as_array() else {
+            continue;
+        };
+        for parameter in parameters.iter().filter(|p| p["in"] == "query") {
+            assert_eq!(method, "get", "{path}: query parameters on reads only");
+            let name = parameter["name"].as_str().expect("name");
+            let schema = resolve(&doc, &parameter["schema"]);
+            let url = |value: &str| format!("{}?{name}={value}", concrete(&path, &id));
+            let mut cases: Vec<(String, StatusCode)> = Vec::new();
+            if let (Some(min), Some(max)) = (schema["minimum"].as_i64(), schema["maximum"].as_i64())
+            {
+                cases.extend([
+                    ((min - 1).to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+                    (min.to_string(), StatusCode::OK),
+                    (max.to_string(), StatusCode::OK),
+                    ((max + 1).to_string(), StatusCode::UNPROCESSABLE_ENTITY),
+                ]);
+            }
+            if let Some(values) = schema["enum"].as_array() {
+                for value in values {
+                    cases.push((value.as_str().expect("text").to_owned(), StatusCode::OK));
+                }
+                cases.push(("1y".to_owned(), StatusCode::UNPROCESSABLE_ENTITY));
+            }
+            for (value, expected) in cases {
+                probed += 1;
+                let (status, body) = json_of(app.get(&client, url(&value)).await).await;
+                assert_eq!(status, expected, "{path}?{name}={value}: {body}");
+                assert!(
+                    operation["responses"][status.as_str()].is_object(),
+                    "{path} answers {status} but does not list it"
+                );
+            }
+        }
+    }
+    assert!(probed >= 13, "only {probed} bounds probed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_length_in_the_document_is_the_servers() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let doc = document(&app).await;
+    let register = &doc["components"]["schemas"]["RegisterRequest"]["allOf"][0];
+    let password = &register["properties"]["password"];
+    let min = password["minLength"].as_u64().expect("minLength") as usize;
+    let max = password["maxLength"].as_u64().expect("maxLength") as usize;
+    let client = app.client();
+    for (n, (length, expected)) in [
+        (min - 1, StatusCode::UNPROCESSABLE_ENTITY),
+        (min, StatusCode::CREATED),
+        (max, StatusCode::CREATED),
+        (max + 1, StatusCode::UNPROCESSABLE_ENTITY),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let body =
+            json!({"email": format!("length{n}@example.com"), "password": "p".repeat(length)});
+        let (status, answer) =
+            json_of(app.post_json(&client, "/api/v1/auth/register", body).await).await;
+        assert_eq!(status, expected, "a {length}-character password: {answer}");
+    }
 }

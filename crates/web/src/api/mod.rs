@@ -7,6 +7,7 @@ pub mod models;
 pub mod openapi;
 pub mod organization;
 pub mod responses;
+pub mod schemas;
 pub mod targets;
 
 use axum::routing::{get, post};

@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use crate::services::organization::OrganizationOverview;
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A new account (its schema is in `schemas`: the organization's name
+/// defaults to the email, which ties the two fields).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub email: String,
@@ -30,6 +32,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(schema_with = super::schemas::new_password)]
     pub new_password: String,
 }
 
@@ -130,7 +133,7 @@ impl From<&Member> for MemberView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameOrganizationRequest {
-    /// 1 to 100 characters after trimming; no control characters.
+    #[schema(schema_with = super::schemas::organization_name)]
     pub name: String,
 }
 
@@ -303,9 +306,26 @@ impl From<&RollupBucket> for HistoryBucketView {
     }
 }
 
+/// How far back a history reaches: 24h and 72h in 15-minute buckets, 7d
+/// and 30d hourly, 365d daily. (The values `services::targets::Window`
+/// parses; `tests/contract.rs` holds them to it.)
+#[derive(Debug, Serialize, ToSchema)]
+pub enum HistoryWindow {
+    #[serde(rename = "24h")]
+    Day,
+    #[serde(rename = "72h")]
+    ThreeDays,
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    Month,
+    #[serde(rename = "365d")]
+    Year,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryView {
-    /// 24h, 72h, 7d, 30d or 365d.
+    #[schema(value_type = HistoryWindow)]
     pub window: String,
     pub bucket_seconds: u32,
     /// Oldest first; every slot of the window is present.
@@ -316,7 +336,8 @@ pub struct HistoryView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
-    /// 24h (default), 72h, 7d, 30d or 365d.
+    /// The window to cover; default 24h.
+    #[param(value_type = Option<HistoryWindow>, default = "24h")]
     pub window: Option<String>,
 }
 
@@ -324,7 +345,8 @@ pub struct HistoryQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentsQuery {
-    /// 1 to 1000; default 50.
+    /// How many incidents, newest first.
+    #[param(minimum = 1, maximum = 1000, default = 50)]
     pub limit: Option<i64>,
 }
 
@@ -435,8 +457,10 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksQuery {
-    /// 1 to 1000; default 20.
+    /// How many checks per page.
+    #[param(minimum = 1, maximum = 1000, default = 20)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; opaque, and any other value
+    /// is refused with 422.
     pub cursor: Option<String>,
 }

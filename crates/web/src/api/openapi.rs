@@ -40,7 +40,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::health::readyz,
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
-        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
+        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
         OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest,
         UpdateTargetRequest)),
     tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "health"))
