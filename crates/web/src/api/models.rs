@@ -137,47 +137,7 @@ pub struct RenameOrganizationRequest {
     pub name: String,
 }
 
-/// A new target. `kind` (default `http`) selects the check; its settings
-/// sit beside the common fields:
-/// - `http`: `url`, `method` (GET, HEAD, POST, PUT), `headers` [{name, value}], `body`,
-///   `verify_tls`, `expected_status` ["200", "300-399"], `keyword`, `keyword_absent`,
-///   `json_path`, `json_expected`, `degraded_latency_ms`, `max_redirects`
-/// - `tcp`: `host`, `port`; `ping`: `host`, `count`; `tls`: `host`, `port`, `warn_days`
-/// - `dns`: `host` (the name to resolve), `record_type` (A, AAAA, CNAME, MX, TXT, NS), `server`, `expected`
-/// - `heartbeat`: no settings; `interval_seconds` is the expected period and
-///   `grace_seconds` the slack before it counts as missed.
-///
-/// A body with only `{"url": ...}` makes an HTTP target.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateTargetRequest {
-    /// http, tcp, ping, dns, tls or heartbeat; default http.
-    pub kind: Option<String>,
-    /// http(s) URL to check (kind http), at most 2048 characters.
-    pub url: Option<String>,
-    /// Host name or IP address (kinds tcp, ping, tls), or the name to resolve (dns).
-    pub host: Option<String>,
-    /// Port (kinds tcp, tls).
-    pub port: Option<u16>,
-    pub name: Option<String>,
-    /// 30 to 86400; default 300.
-    pub interval_seconds: Option<i64>,
-    /// 1 to 60, shorter than the interval; default 10.
-    pub timeout_seconds: Option<i64>,
-    /// Heartbeats: seconds of slack after the period; default 60.
-    pub grace_seconds: Option<i64>,
-}
-
-/// Changes to a target; absent fields stay as they are, `name: null`
-/// clears the name, and check settings are laid over the stored ones.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UpdateTargetRequest {
-    pub url: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub name: Option<Option<String>>,
-    pub interval_seconds: Option<i64>,
-    pub timeout_seconds: Option<i64>,
-    pub grace_seconds: Option<i64>,
-}
+pub use super::schemas::{CheckNowRequest, CreateTargetRequest, UpdateTargetRequest};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetView {

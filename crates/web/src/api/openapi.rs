@@ -41,7 +41,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
-        OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest,
+        OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest, CheckNowRequest,
         UpdateTargetRequest)),
     tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "health"))
 )]

@@ -48,8 +48,9 @@ pub async fn create(
 }
 
 /// Run the check a target body describes once, now, without saving
-/// anything: the same body and the same validation as adding a target.
-#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CreateTargetRequest,
+/// anything: the same body and the same validation as adding a target
+/// (a heartbeat has nothing to run).
+#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CheckNowRequest,
     responses((status = 200, body = CheckNowView), SignedIn, Editor, JsonBody, RateLimited,
         (status = 503, body = ErrorEnvelope, description = "This server is not set up to run checks.")))]
 pub async fn check_now(
