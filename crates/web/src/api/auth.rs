@@ -6,6 +6,7 @@ use axum::Json;
 use axum_extra::extract::CookieJar;
 
 use super::models::*;
+use super::responses::{CrossSite, JsonBody, RateLimited, SignedIn};
 use crate::auth::{session, CurrentUser};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
@@ -15,7 +16,7 @@ use pharos_app::accounts::{self, NewAccountInput};
 /// Create an account and an organization owned by it.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = AccountView), (status = 409, body = ErrorEnvelope, description = "email taken"),
-              (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+              JsonBody, CrossSite, RateLimited))]
 pub async fn register(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -36,7 +37,9 @@ pub async fn register(
 
 /// Log in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = AccountView), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+    responses((status = 200, body = AccountView, headers(("Set-Cookie" = String, description = "The session cookie"))),
+              (status = 401, body = ErrorEnvelope, description = "Wrong email or password."),
+              JsonBody, CrossSite, RateLimited))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -53,7 +56,8 @@ pub async fn login(
 }
 
 /// End the current session on the server.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out (also without a session)."), CrossSite))]
 pub async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -64,7 +68,7 @@ pub async fn logout(
 
 /// The signed-in user and their organizations.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = AccountView), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = AccountView), SignedIn))]
 pub async fn me(current: CurrentUser) -> Json<AccountView> {
     Json(AccountView {
         user: (&current.user).into(),
@@ -74,7 +78,7 @@ pub async fn me(current: CurrentUser) -> Json<AccountView> {
 
 /// Change the password; every other session of the user ends.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
-    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 204, description = "Changed."), SignedIn, CrossSite, JsonBody))]
 pub async fn change_password(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -7,6 +7,8 @@ pub mod heartbeat;
 pub mod models;
 pub mod openapi;
 pub mod organization;
+pub mod responses;
+pub mod schemas;
 pub mod targets;
 
 use axum::routing::{get, post};
@@ -44,15 +46,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/targets/{id}/resume", post(targets::resume))
         .route(
             "/ping/{token}",
-            get(heartbeat::success).post(heartbeat::success),
+            get(heartbeat::success_get).post(heartbeat::success),
         )
         .route(
             "/ping/{token}/fail",
-            get(heartbeat::fail).post(heartbeat::fail),
+            get(heartbeat::fail_get).post(heartbeat::fail),
         )
         .route(
             "/ping/{token}/start",
-            get(heartbeat::start).post(heartbeat::start),
+            get(heartbeat::start_get).post(heartbeat::start),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

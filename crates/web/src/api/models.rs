@@ -10,7 +10,9 @@ use uuid::Uuid;
 
 use pharos_app::organization::OrganizationOverview;
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A new account (its schema is in `schemas`: the organization's name
+/// defaults to the email, which ties the two fields).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub email: String,
@@ -30,6 +32,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(schema_with = super::schemas::new_password)]
     pub new_password: String,
 }
 
@@ -130,51 +133,11 @@ impl From<&Member> for MemberView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameOrganizationRequest {
-    /// 1 to 100 characters after trimming; no control characters.
+    #[schema(schema_with = super::schemas::organization_name)]
     pub name: String,
 }
 
-/// A new target. `kind` (default `http`) selects the check; its settings
-/// sit beside the common fields:
-/// - `http`: `url`, `method` (GET, HEAD, POST, PUT), `headers` [{name, value}], `body`,
-///   `verify_tls`, `expected_status` ["200", "300-399"], `keyword`, `keyword_absent`,
-///   `json_path`, `json_expected`, `degraded_latency_ms`, `max_redirects`
-/// - `tcp`: `host`, `port`; `ping`: `host`, `count`; `tls`: `host`, `port`, `warn_days`
-/// - `dns`: `host` (the name to resolve), `record_type` (A, AAAA, CNAME, MX, TXT, NS), `server`, `expected`
-/// - `heartbeat`: no settings; `interval_seconds` is the expected period and
-///   `grace_seconds` the slack before it counts as missed.
-///
-/// A body with only `{"url": ...}` makes an HTTP target.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateTargetRequest {
-    /// http, tcp, ping, dns, tls or heartbeat; default http.
-    pub kind: Option<String>,
-    /// http(s) URL to check (kind http), at most 2048 characters.
-    pub url: Option<String>,
-    /// Host name or IP address (kinds tcp, ping, tls), or the name to resolve (dns).
-    pub host: Option<String>,
-    /// Port (kinds tcp, tls).
-    pub port: Option<u16>,
-    pub name: Option<String>,
-    /// 30 to 86400; default 300.
-    pub interval_seconds: Option<i64>,
-    /// 1 to 60, shorter than the interval; default 10.
-    pub timeout_seconds: Option<i64>,
-    /// Heartbeats: seconds of slack after the period; default 60.
-    pub grace_seconds: Option<i64>,
-}
-
-/// Changes to a target; absent fields stay as they are, `name: null`
-/// clears the name, and check settings are laid over the stored ones.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UpdateTargetRequest {
-    pub url: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub name: Option<Option<String>>,
-    pub interval_seconds: Option<i64>,
-    pub timeout_seconds: Option<i64>,
-    pub grace_seconds: Option<i64>,
-}
+pub use super::schemas::{CheckNowRequest, CreateTargetRequest, UpdateTargetRequest};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetView {
@@ -301,9 +264,26 @@ impl From<&RollupBucket> for HistoryBucketView {
     }
 }
 
+/// How far back a history reaches: 24h and 72h in 15-minute buckets, 7d
+/// and 30d hourly, 365d daily. (The values `services::targets::Window`
+/// parses; `tests/contract.rs` holds them to it.)
+#[derive(Debug, Serialize, ToSchema)]
+pub enum HistoryWindow {
+    #[serde(rename = "24h")]
+    Day,
+    #[serde(rename = "72h")]
+    ThreeDays,
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    Month,
+    #[serde(rename = "365d")]
+    Year,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryView {
-    /// 24h, 72h, 7d, 30d or 365d.
+    #[schema(value_type = HistoryWindow)]
     pub window: String,
     pub bucket_seconds: u32,
     /// Oldest first; every slot of the window is present.
@@ -314,7 +294,8 @@ pub struct HistoryView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
-    /// 24h (default), 72h, 7d, 30d or 365d.
+    /// The window to cover; default 24h.
+    #[param(value_type = Option<HistoryWindow>, default = "24h")]
     pub window: Option<String>,
 }
 
@@ -322,7 +303,8 @@ pub struct HistoryQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentsQuery {
-    /// 1 to 1000; default 50.
+    /// How many incidents, newest first.
+    #[param(minimum = 1, maximum = 1000, default = 50)]
     pub limit: Option<i64>,
 }
 
@@ -433,9 +415,11 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksQuery {
-    /// 1 to 1000; default 20.
+    /// How many checks per page.
+    #[param(minimum = 1, maximum = 1000, default = 20)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; opaque, and any other value
+    /// is refused with 422.
     pub cursor: Option<String>,
 }
 

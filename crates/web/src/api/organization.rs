@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::Json;
 
 use super::models::*;
+use super::responses::{JsonBody, SignedIn};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
@@ -12,7 +13,7 @@ use pharos_app::organization;
 
 /// The caller's organization, their role in it, and its members.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization", operation_id = "get_organization",
-    responses((status = 200, body = OrganizationDetailView), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = OrganizationDetailView), SignedIn))]
 pub async fn get(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -24,9 +25,10 @@ pub async fn get(
 /// Rename the caller's organization (owners and admins).
 #[utoipa::path(patch, path = "/api/v1/organization", tag = "organization", operation_id = "rename_organization",
     request_body = RenameOrganizationRequest,
-    responses((status = 200, body = OrganizationDetailView), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope, description = "the caller is not an owner or admin"),
-              (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = OrganizationDetailView), SignedIn,
+              (status = 403, body = ErrorEnvelope,
+               description = "The caller is not an owner or admin, or a cross-site request carrying the session was refused."),
+              JsonBody))]
 pub async fn rename(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -10,6 +10,7 @@ use pharos_domain::ValidationError;
 use pharos_storage::models::CheckCursor;
 
 use super::models::*;
+use super::responses::{Editor, JsonBody, Query, RateLimited, SignedIn, TargetNotFound};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery, PathId};
@@ -18,7 +19,7 @@ use pharos_app::targets::{self, TargetFields, Window};
 
 /// The organization's targets.
 #[utoipa::path(get, path = "/api/v1/targets", tag = "targets",
-    responses((status = 200, body = Page<TargetView>), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<TargetView>), SignedIn))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -36,7 +37,7 @@ pub async fn list(
 
 /// Add a target.
 #[utoipa::path(post, path = "/api/v1/targets", tag = "targets", request_body = CreateTargetRequest,
-    responses((status = 201, body = TargetView), (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+    responses((status = 201, body = TargetView), SignedIn, Editor, JsonBody, RateLimited))]
 pub async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -47,10 +48,11 @@ pub async fn create(
 }
 
 /// Run the check a target body describes once, now, without saving
-/// anything: the same body and the same validation as adding a target.
-#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CreateTargetRequest,
-    responses((status = 200, body = CheckNowView), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
-        (status = 429, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+/// anything: the same body and the same validation as adding a target
+/// (a heartbeat has nothing to run).
+#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CheckNowRequest,
+    responses((status = 200, body = CheckNowView), SignedIn, Editor, JsonBody, RateLimited,
+        (status = 503, body = ErrorEnvelope, description = "This server is not set up to run checks.")))]
 pub async fn check_now(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -62,7 +64,7 @@ pub async fn check_now(
 
 /// One target.
 #[utoipa::path(get, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, TargetNotFound))]
 pub async fn get(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -75,7 +77,7 @@ pub async fn get(
 /// Change a target; absent fields stay as they are.
 #[utoipa::path(patch, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
     request_body = UpdateTargetRequest,
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound, JsonBody))]
 pub async fn update(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -88,7 +90,7 @@ pub async fn update(
 
 /// Delete a target and its history.
 #[utoipa::path(delete, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 204, description = "Deleted."), SignedIn, Editor, TargetNotFound))]
 pub async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -100,7 +102,7 @@ pub async fn delete(
 
 /// Every target with its latest check (`null` before the first).
 #[utoipa::path(get, path = "/api/v1/targets/status", tag = "targets",
-    responses((status = 200, body = Page<TargetStatusView>), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<TargetStatusView>), SignedIn))]
 pub async fn status(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -122,7 +124,7 @@ pub async fn status(
 /// A target's checks, newest first.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/checks", tag = "targets",
     params(("id" = uuid::Uuid, Path), ChecksQuery),
-    responses((status = 200, body = Page<CheckView>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<CheckView>), SignedIn, TargetNotFound, Query))]
 pub async fn checks(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -144,7 +146,7 @@ pub async fn checks(
 
 /// Pause checks of a target.
 #[utoipa::path(post, path = "/api/v1/targets/{id}/pause", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound))]
 pub async fn pause(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -156,7 +158,7 @@ pub async fn pause(
 
 /// Resume checks of a paused target; one runs at once.
 #[utoipa::path(post, path = "/api/v1/targets/{id}/resume", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound))]
 pub async fn resume(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -169,7 +171,7 @@ pub async fn resume(
 /// The target's incidents (confirmed down periods), newest first.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/incidents", tag = "targets",
     params(("id" = uuid::Uuid, Path), IncidentsQuery),
-    responses((status = 200, body = Page<IncidentView>), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<IncidentView>), SignedIn, TargetNotFound, Query))]
 pub async fn incidents(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -190,7 +192,7 @@ pub async fn incidents(
 
 /// Uptime over 24 h, 7 d, 30 d and 365 d, from roll-ups.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/uptime", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = UptimeView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = UptimeView), SignedIn, TargetNotFound))]
 pub async fn uptime(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -210,7 +212,7 @@ pub async fn uptime(
 /// buckets, 7d and 30d hourly, 365d daily.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/history", tag = "targets",
     params(("id" = uuid::Uuid, Path), HistoryQuery),
-    responses((status = 200, body = HistoryView), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = HistoryView), SignedIn, TargetNotFound, Query))]
 pub async fn history(
     State(state): State<AppState>,
     current: CurrentUser,
