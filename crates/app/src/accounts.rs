@@ -6,7 +6,7 @@ use chrono::Utc;
 use pharos_domain::organization::OrganizationName;
 use pharos_domain::user::{Email, Password};
 use pharos_storage::models::{Membership, NewAccount, Organization, User};
-use pharos_storage::Store;
+use pharos_storage::prelude::*;
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};

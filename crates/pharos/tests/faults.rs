@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use pharos_storage::models::{NewAccount, NewTarget, Target};
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{postgres_required, Backend, TestDatabase};
-use pharos_storage::Store;
 
 mod common;
 

@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use common::{signal, spawn_pharos, wait_exit};
 use pharos_domain::TargetCheck;
 use pharos_storage::models::{NewAccount, NewTarget};
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{Backend, TestDatabase};
-use pharos_storage::Store;
 
 const OLD_CHECKS: i64 = 60_000;
 const INTERVAL_SECONDS: i64 = 2;

@@ -14,7 +14,7 @@ use pharos_probes::Prober;
 use pharos_storage::models::{
     CertificateUpdate, Check, CheckRecord, ClaimedTarget, StatusUpdate, Target,
 };
-use pharos_storage::Store;
+use pharos_storage::prelude::*;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 

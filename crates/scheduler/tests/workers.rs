@@ -19,8 +19,8 @@ use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::{run_worker, WorkerConfig};
 use pharos_storage::models::{NewAccount, NewTarget, Target};
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{Backend, TestDatabase};
-use pharos_storage::Store;
 use tokio_util::sync::CancellationToken;
 
 /// A local server that counts requests per path and answers 200, or 500

@@ -53,7 +53,7 @@ fn job_lock_key(job: Job) -> i64 {
     0x7068_6172_6f73_0000_i64 | i64::from(job.number())
 }
 
-crate::shared::impl_store!(
+crate::sql::impl_store!(
     store = PostgresStore,
     db = sqlx::Postgres,
     backend = "postgres",

@@ -59,7 +59,7 @@ impl SqliteStore {
     }
 }
 
-crate::shared::impl_store!(
+crate::sql::impl_store!(
     store = SqliteStore,
     db = sqlx::Sqlite,
     backend = "sqlite",

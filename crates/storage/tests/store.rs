@@ -9,8 +9,9 @@ use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
 use pharos_domain::status::{apply, Confirmation, TargetState};
 use pharos_storage::models::*;
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{Backend, TestDatabase};
-use pharos_storage::{Store, StoreError};
+use pharos_storage::StoreError;
 
 async fn open(backend: Backend) -> Option<(TestDatabase, Arc<dyn Store>)> {
     let db = TestDatabase::create(backend).await?;

@@ -13,7 +13,8 @@ use std::time::Duration;
 use chrono::Utc;
 use pharos_domain::job::Job;
 use pharos_storage::models::JobRun;
-use pharos_storage::{Store, StoreError};
+use pharos_storage::prelude::*;
+use pharos_storage::StoreError;
 use tokio_util::sync::CancellationToken;
 
 pub use retention::{prune_events, prune_once, RetentionConfig};

@@ -4,7 +4,7 @@
 
 use chrono::Utc;
 use pharos_domain::rollup::{DAY, HOUR, QUARTER_HOUR};
-use pharos_storage::Store;
+use pharos_storage::prelude::*;
 use tokio_util::sync::CancellationToken;
 
 /// How long history is kept.
