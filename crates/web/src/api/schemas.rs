@@ -398,6 +398,20 @@ fn kind_settings(kind: TargetKind) -> (&'static [&'static str], Settings) {
     }
 }
 
+/// The settings a target's view always shows (`CheckSpec` leaves the
+/// others out while they are unset); `tests/openapi.rs` holds this to the
+/// domain's serialisation.
+fn shown_always(kind: TargetKind) -> &'static [&'static str] {
+    match kind {
+        TargetKind::Http => &["url", "method", "verify_tls", "keyword_absent"],
+        TargetKind::Tcp => &["host", "port"],
+        TargetKind::Ping => &["host", "count"],
+        TargetKind::Dns => &["host", "record_type"],
+        TargetKind::Tls => &["host", "port", "warn_days"],
+        TargetKind::Heartbeat => &[],
+    }
+}
+
 /// A component name for one kind: `http` and `TargetRequest` make
 /// `HttpTargetRequest`.
 fn kind_schema_name(kind: TargetKind, suffix: &str) -> String {
@@ -408,6 +422,10 @@ fn kind_schema_name(kind: TargetKind, suffix: &str) -> String {
 
 fn request_schema_name(kind: TargetKind) -> String {
     kind_schema_name(kind, "TargetRequest")
+}
+
+fn check_settings_schema_name(kind: TargetKind) -> String {
+    kind_schema_name(kind, "CheckSettings")
 }
 
 /// A `oneOf` of `kinds`' schemas (named by `name`), told apart by `kind`.
@@ -500,6 +518,49 @@ impl utoipa::ToSchema for CheckNowRequest {
 
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         <CreateTargetRequest as utoipa::ToSchema>::schemas(schemas);
+    }
+}
+
+/// A probed target's check settings as its view shows them
+/// (`TargetView::check`): `kind` and that kind's settings, under the
+/// names and rules its create body takes them.
+pub struct CheckSettings;
+
+fn check_settings_schema(kind: TargetKind) -> Object {
+    let (_, settings) = kind_settings(kind);
+    let description = format!("A `{kind}` target's check settings.");
+    let mut object = settings(closed_object(&description))
+        .property("kind", kind_property(kind, true))
+        .required("kind");
+    for field in shown_always(kind) {
+        object = object.required(*field);
+    }
+    object.build()
+}
+
+impl utoipa::PartialSchema for CheckSettings {
+    fn schema() -> RefOr<Schema> {
+        one_of_kinds(
+            &TargetKind::PROBED,
+            check_settings_schema_name,
+            "The settings of a probed kind, with its `kind`; unset optional settings are \
+             left out.",
+        )
+    }
+}
+
+impl utoipa::ToSchema for CheckSettings {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("CheckSettings")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        for kind in TargetKind::PROBED {
+            schemas.push((
+                check_settings_schema_name(kind),
+                check_settings_schema(kind).into(),
+            ));
+        }
     }
 }
 
