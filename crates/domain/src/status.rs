@@ -23,6 +23,15 @@ pub enum TargetState {
 }
 
 impl TargetState {
+    /// Every state a target can show, in the order documents list them.
+    pub const ALL: [TargetState; 5] = [
+        TargetState::Pending,
+        TargetState::Up,
+        TargetState::Degraded,
+        TargetState::Down,
+        TargetState::Paused,
+    ];
+
     /// The states checks establish and storage keeps; `Paused` is only
     /// ever shown (a paused target keeps its established state).
     pub const ESTABLISHED: [TargetState; 4] = [
@@ -232,6 +241,24 @@ pub fn settle(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_state_round_trips_through_its_name() {
+        for state in TargetState::ALL {
+            assert_eq!(TargetState::parse(state.as_str()), Some(state));
+            let json = serde_json::to_string(&state).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+        }
+        let mut names: Vec<_> = TargetState::ALL.map(TargetState::as_str).to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), TargetState::ALL.len());
+        for state in TargetState::ESTABLISHED {
+            assert!(TargetState::ALL.contains(&state));
+        }
+        assert!(!TargetState::ESTABLISHED.contains(&TargetState::Paused));
+        assert_eq!(TargetState::parse("UP"), None);
+    }
 
     fn standing(state: TargetState, failures: u32) -> Standing {
         Standing {

@@ -1,6 +1,10 @@
 //! The JSON shapes of the API, documented for OpenAPI.
 
 use chrono::{DateTime, Utc};
+use pharos_domain::check::Verdict;
+use pharos_domain::organization::Role;
+use pharos_domain::status::TargetState;
+use pharos_domain::TargetKind;
 use pharos_storage::models::{
     Check, Incident, Member, Membership, Organization, RollupBucket, Target, User,
 };
@@ -57,7 +61,7 @@ impl From<&User> for UserView {
 pub struct OrganizationView {
     pub id: Uuid,
     pub name: String,
-    /// The caller's role: owner, admin, member or viewer.
+    #[schema(schema_with = caller_role_schema)]
     pub role: String,
 }
 
@@ -66,7 +70,7 @@ impl OrganizationView {
         Self {
             id: org.id.0,
             name: org.name.clone(),
-            role: "owner".to_owned(),
+            role: Role::Owner.as_str().to_owned(),
         }
     }
 }
@@ -93,7 +97,7 @@ pub struct OrganizationDetailView {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
-    /// The caller's role: owner, admin, member or viewer.
+    #[schema(schema_with = caller_role_schema)]
     pub role: String,
     /// Everyone in the organization, in the order they joined.
     pub members: Vec<MemberView>,
@@ -114,7 +118,7 @@ impl From<&OrganizationOverview> for OrganizationDetailView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub email: String,
-    /// owner, admin, member or viewer.
+    #[schema(schema_with = member_role_schema)]
     pub role: String,
     /// When they joined the organization.
     pub joined_at: DateTime<Utc>,
@@ -137,7 +141,9 @@ pub struct RenameOrganizationRequest {
     pub name: String,
 }
 
-pub use super::schemas::{CheckNowRequest, CreateTargetRequest, UpdateTargetRequest};
+pub use super::schemas::{
+    CheckNowRequest, CheckSettings, CreateTargetRequest, UpdateTargetRequest,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetView {
@@ -145,12 +151,12 @@ pub struct TargetView {
     /// What is checked: the URL, `host:port`, a DNS name and type, or `heartbeat`.
     pub url: String,
     pub name: Option<String>,
-    /// http, tcp, ping, dns, tls or heartbeat.
+    #[schema(schema_with = target_kind_schema)]
     pub kind: String,
-    /// The check's settings (kind-specific); `null` for heartbeats.
-    #[schema(value_type = Option<Object>)]
+    /// The check's settings (kind-specific, with `kind`); `null` for heartbeats.
+    #[schema(value_type = Option<CheckSettings>)]
     pub check: Option<serde_json::Value>,
-    /// pending, up, degraded, down or paused.
+    #[schema(schema_with = target_state_schema)]
     pub state: String,
     pub state_changed_at: Option<DateTime<Utc>>,
     pub paused: bool,
@@ -356,8 +362,8 @@ impl From<&Check> for CheckView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckNowView {
     pub checked_at: DateTime<Utc>,
-    /// up, degraded or down.
-    pub verdict: String,
+    #[schema(schema_with = verdict_schema)]
+    pub verdict: Verdict,
     pub is_up: bool,
     pub degraded: bool,
     pub status_code: Option<u16>,
@@ -370,15 +376,9 @@ pub struct CheckNowView {
 
 impl From<&pharos_domain::check::CheckOutcome> for CheckNowView {
     fn from(o: &pharos_domain::check::CheckOutcome) -> Self {
-        use pharos_domain::check::Verdict;
         Self {
             checked_at: o.started_at,
-            verdict: match o.verdict {
-                Verdict::Up => "up",
-                Verdict::Degraded => "degraded",
-                Verdict::Down => "down",
-            }
-            .to_owned(),
+            verdict: o.verdict,
             is_up: o.verdict.is_up(),
             degraded: o.verdict == Verdict::Degraded,
             status_code: o.status_code,
@@ -432,8 +432,61 @@ pub fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> utoipa::ope
         .build()
 }
 
+/// [`string_enum`] with a description (a field's doc comment does not
+/// reach a `schema_with` schema).
+fn described_enum<'a>(
+    description: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> utoipa::openapi::Object {
+    let mut schema = string_enum(values);
+    schema.description = Some(description.to_owned());
+    schema
+}
+
 fn event_type_schema() -> utoipa::openapi::Object {
     string_enum(pharos_domain::event::EventType::ALL.map(|t| t.as_str()))
+}
+
+fn target_kind_schema() -> utoipa::openapi::Object {
+    described_enum(
+        "The kind of check.",
+        TargetKind::ALL.map(TargetKind::as_str),
+    )
+}
+
+fn target_state_schema() -> utoipa::openapi::Object {
+    described_enum(
+        "What Pharos believes about the target now; `paused` while it is paused.",
+        TargetState::ALL.map(TargetState::as_str),
+    )
+}
+
+fn caller_role_schema() -> utoipa::openapi::Object {
+    described_enum("The caller's role.", Role::ALL.map(Role::as_str))
+}
+
+fn member_role_schema() -> utoipa::openapi::Object {
+    described_enum(
+        "Their role in the organization.",
+        Role::ALL.map(Role::as_str),
+    )
+}
+
+/// A verdict's name: its serde name, the one the answers carry (the
+/// domain spells verdicts no other way).
+fn verdict_name(verdict: Verdict) -> String {
+    match serde_json::to_value(verdict) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => unreachable!("a verdict serialises to its name, not {other:?}"),
+    }
+}
+
+fn verdict_schema() -> utoipa::openapi::Object {
+    let names = Verdict::ALL.map(verdict_name);
+    described_enum(
+        "The check's verdict; `degraded` is up, but worse than the target's thresholds.",
+        names.iter().map(String::as_str),
+    )
 }
 
 /// One entry of the organization's event log.
