@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use pharos_domain::ids::TargetId;
-use pharos_domain::rollup::{Rollup, HOUR};
+use pharos_domain::rollup::{bucket_start, uptime_percent, Rollup, HOUR};
 use pharos_domain::status::TargetState;
 use pharos_storage::models::{RollupBucket, TargetSummary};
 
@@ -47,7 +47,7 @@ impl Bucket {
 
     /// Share of checks that were up, in percent; `None` with no checks.
     pub fn uptime(&self) -> Option<f64> {
-        (self.total > 0).then(|| self.up as f64 * 100.0 / self.total as f64)
+        uptime_percent(self.up, self.total)
     }
 
     /// The worst thing that happened in the bucket; `None` without checks.
@@ -68,7 +68,7 @@ impl Bucket {
 pub fn uptime_of(buckets: &[Bucket]) -> Option<f64> {
     let total: u64 = buckets.iter().map(|b| b.total).sum();
     let up: u64 = buckets.iter().map(|b| b.up).sum();
-    (total > 0).then(|| up as f64 * 100.0 / total as f64)
+    uptime_percent(up, total)
 }
 
 /// Roll-up buckets as chart buckets of `width`, oldest first.
@@ -81,8 +81,7 @@ pub fn buckets(history: &[RollupBucket], width: Duration) -> Vec<Bucket> {
 
 /// The start of the current hour: the last of the dashboard's slots.
 fn current_hour(now: DateTime<Utc>) -> DateTime<Utc> {
-    let hour = i64::from(HOUR);
-    DateTime::from_timestamp(now.timestamp().div_euclid(hour) * hour, 0).unwrap_or(now)
+    bucket_start(now, HOUR)
 }
 
 /// The start of the first of `count` hourly slots ending with the current

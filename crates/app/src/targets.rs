@@ -3,10 +3,10 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use pharos_domain::check::CheckOutcome;
 use pharos_domain::ids::TargetId;
-use pharos_domain::rollup::{Rollup, DAY, HOUR, QUARTER_HOUR};
+use pharos_domain::rollup::{bucket_start, Rollup, DAY, HOUR, QUARTER_HOUR};
 use pharos_domain::target::{check_host, IntervalSeconds, TargetName, TargetUrl, TimeoutSeconds};
 use pharos_domain::ValidationError;
 use pharos_domain::{CheckSpec, TargetCheck, TargetKind};
@@ -555,7 +555,7 @@ pub async fn history(
     get(app, actor, id).await?;
     let width = window.bucket_seconds();
     let now = Utc::now();
-    let first = bucket_floor(now - window.span(), width) + Duration::seconds(i64::from(width));
+    let first = bucket_start(now - window.span(), width) + Duration::seconds(i64::from(width));
     let stored = app
         .store
         .rollups(actor.organization, id, width, first)
@@ -572,11 +572,6 @@ pub async fn history(
         start += Duration::seconds(i64::from(width));
     }
     Ok(buckets)
-}
-
-fn bucket_floor(at: DateTime<Utc>, width: u32) -> DateTime<Utc> {
-    let width = i64::from(width.max(1));
-    DateTime::from_timestamp(at.timestamp().div_euclid(width) * width, 0).unwrap_or(at)
 }
 
 /// Uptime over the last 24 h, 7 d, 30 d and 365 d (`None` without checks).

@@ -91,6 +91,16 @@ impl Verdict {
     /// Every verdict, from best to worst, as documents list them.
     pub const ALL: [Verdict; 3] = [Verdict::Up, Verdict::Degraded, Verdict::Down];
 
+    /// The verdict as the API, metrics and logs name it (the same names
+    /// serde writes).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Up => "up",
+            Verdict::Degraded => "degraded",
+            Verdict::Down => "down",
+        }
+    }
+
     pub fn is_up(self) -> bool {
         !matches!(self, Verdict::Down)
     }
@@ -136,7 +146,7 @@ mod tests {
 
     #[test]
     fn every_verdict_round_trips_through_its_name() {
-        // Verdicts have no `as_str`: their name is their serde name.
+        // `as_str` and serde name a verdict alike.
         let mut names = Vec::new();
         for verdict in Verdict::ALL {
             let json = serde_json::to_value(verdict).expect("serialises");
@@ -145,6 +155,7 @@ mod tests {
                 serde_json::from_value::<Verdict>(json.clone()).ok(),
                 Some(verdict)
             );
+            assert_eq!(verdict.as_str(), name);
             names.push(name.to_owned());
         }
         assert_eq!(names, ["up", "degraded", "down"]);

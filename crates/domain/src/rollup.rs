@@ -1,6 +1,8 @@
 //! Latency roll-ups: fixed bins so percentiles can be estimated from
 //! counters that a database can add up, without keeping every sample.
 
+use chrono::{DateTime, Utc};
+
 /// Upper bounds (exclusive, ms) of the first 11 bins; the 12th is open.
 pub const BIN_UPPER_MS: [u32; 11] = [
     10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 30_000,
@@ -14,6 +16,18 @@ pub const DAY: u32 = 86_400;
 pub const BUCKET_WIDTHS: [u32; 3] = [QUARTER_HOUR, HOUR, DAY];
 
 /// The bin a latency falls into.
+/// The start of the `width`-second bucket holding `at` (buckets are
+/// aligned to the Unix epoch, so every width divides a day evenly).
+pub fn bucket_start(at: DateTime<Utc>, width: u32) -> DateTime<Utc> {
+    let width = i64::from(width.max(1));
+    DateTime::from_timestamp(at.timestamp().div_euclid(width) * width, 0).unwrap_or(at)
+}
+
+/// `up` of `total` as a percentage, `None` when there is nothing to count.
+pub fn uptime_percent(up: u64, total: u64) -> Option<f64> {
+    (total > 0).then(|| up as f64 * 100.0 / total as f64)
+}
+
 pub fn bin_of(latency_ms: u32) -> usize {
     BIN_UPPER_MS
         .iter()
@@ -56,7 +70,7 @@ impl Rollup {
 
     /// Up checks as a percentage, `None` without checks.
     pub fn uptime_percent(&self) -> Option<f64> {
-        (self.checks > 0).then(|| self.up as f64 * 100.0 / self.checks as f64)
+        uptime_percent(self.up, self.checks)
     }
 
     pub fn latency_mean(&self) -> Option<f64> {

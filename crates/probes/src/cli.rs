@@ -311,11 +311,7 @@ pub fn render_human(spec: &CheckSpec, report: &ProbeReport) -> String {
     let o = &report.outcome;
     let d = &report.details;
     let mut out = String::new();
-    let verdict = match o.verdict {
-        Verdict::Up => "UP",
-        Verdict::Degraded => "DEGRADED",
-        Verdict::Down => "DOWN",
-    };
+    let verdict = o.verdict.as_str().to_ascii_uppercase();
     let status = o.status_code.map(|s| format!(" {s}")).unwrap_or_default();
     let _ = writeln!(
         out,

@@ -235,12 +235,7 @@ async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> 
                 .await
         }
     };
-    let verdict_label = match outcome.verdict {
-        Verdict::Up => "up",
-        Verdict::Degraded => "degraded",
-        Verdict::Down => "down",
-    };
-    metrics::counter!("pharos_checks_total", "verdict" => verdict_label).increment(1);
+    metrics::counter!("pharos_checks_total", "verdict" => outcome.verdict.as_str()).increment(1);
     let origin = match target.check {
         TargetCheck::Heartbeat => ResultOrigin::HeartbeatMissed,
         TargetCheck::Probe(_) => ResultOrigin::Probe,

@@ -214,6 +214,33 @@ pub struct CheckCursor {
     pub id: CheckId,
 }
 
+impl CheckCursor {
+    /// The cursor as clients carry it: opaque, base64 of
+    /// `"<micros>.<check id>"`. The API and the pages both use this form.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}.{}",
+            self.checked_at.timestamp_micros(),
+            self.id
+        ))
+    }
+
+    /// A cursor `encode` made, or `None` for anything else.
+    pub fn decode(raw: &str) -> Option<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (micros, id) = text.split_once('.')?;
+        Some(Self {
+            checked_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: CheckId(uuid::Uuid::parse_str(id).ok()?),
+        })
+    }
+}
+
 /// A target due for a check, held by one worker until `lease_until`.
 #[derive(Debug, Clone)]
 pub struct ClaimedTarget {

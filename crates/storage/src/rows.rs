@@ -455,12 +455,7 @@ pub(crate) fn parse_db_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-/// The start of the `width`-second bucket holding `at` (epoch-aligned, UTC).
-pub(crate) fn bucket_start(at: DateTime<Utc>, width: u32) -> DateTime<Utc> {
-    let width = i64::from(width.max(1));
-    let secs = at.timestamp().div_euclid(width) * width;
-    DateTime::from_timestamp(secs, 0).unwrap_or(at)
-}
+pub(crate) use pharos_domain::rollup::bucket_start;
 
 /// The roll-up upsert: one check added to its bucket. `$9` is the latency
 /// bin (-1 without a latency).

@@ -631,7 +631,60 @@ async fn members_and_renames(backend: Backend) {
         .expect("rename"));
 }
 
+/// A certificate entering a warning window is one event, written with the
+/// check, and the window is kept on the target for the next claim; a
+/// check that saw no certificate leaves the window as it was.
+async fn certificate_windows_are_logged_once(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "tls@example.com").await;
+    let target = new_target(&*store, &org, &user, "https://example.com/").await;
+    let expires_at = Utc::now() + Duration::days(10);
+    let mut now = Utc::now() + Duration::seconds(1);
+    for round in 0..3 {
+        let claims = store
+            .claim_due_targets("w", now, Duration::seconds(30), 10)
+            .await
+            .expect("claim");
+        let claim = &claims[0];
+        let watch = pharos_domain::event::watch_certificate(
+            claim.target.certificate_window,
+            (round != 2).then_some(expires_at),
+            now,
+        );
+        let record = CheckRecord {
+            check: check_for(target.id, now, true),
+            lease_epoch: claim.lease_epoch,
+            certificate: pharos_storage::models::CertificateUpdate {
+                window: watch.window,
+                warning: watch.entered.map(|w| (expires_at, w)),
+            },
+            next_due_at: now + Duration::seconds(60),
+            status: status_after(&claim.target, true),
+        };
+        store.record_checks(&[record]).await.expect("record");
+        let stored = store
+            .target(org.id, target.id)
+            .await
+            .expect("get")
+            .expect("target");
+        assert_eq!(stored.certificate_window, Some(14), "round {round}");
+        now += Duration::seconds(61);
+    }
+    let events = store.events(org.id, 0, 100).await.expect("events");
+    let expiring: Vec<_> = events
+        .iter()
+        .filter(|e| e.event_type == pharos_domain::event::EventType::CertificateExpiring)
+        .collect();
+    assert_eq!(expiring.len(), 1, "{events:?}");
+    assert_eq!(expiring[0].payload["window_days"], 14);
+    assert_eq!(expiring[0].payload["days_left"], 9);
+    assert_eq!(expiring[0].target_id, target.id);
+}
+
 pharos_storage::on_both_backends!(
+    certificate_windows_are_logged_once,
     members_and_renames,
     accounts_and_sessions,
     targets_are_tenant_scoped,

@@ -271,7 +271,7 @@ impl From<&RollupBucket> for HistoryBucketView {
 }
 
 /// How far back a history reaches: 24h and 72h in 15-minute buckets, 7d
-/// and 30d hourly, 365d daily. (The values `services::targets::Window`
+/// and 30d hourly, 365d daily. (The values `pharos_app::targets::Window`
 /// parses; `tests/contract.rs` holds them to it.)
 #[derive(Debug, Serialize, ToSchema)]
 pub enum HistoryWindow {

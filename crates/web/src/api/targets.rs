@@ -3,9 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
-use pharos_domain::ids::{CheckId, TargetId};
+use pharos_domain::ids::TargetId;
 use pharos_domain::ValidationError;
 use pharos_storage::models::CheckCursor;
 
@@ -140,7 +138,7 @@ pub async fn checks(
     let (page, next) = targets::checks(&state.app, &current, TargetId(id), before, limit).await?;
     Ok(Json(Page {
         items: page.iter().map(Into::into).collect(),
-        next_cursor: next.map(encode_cursor),
+        next_cursor: next.map(|c| c.encode()),
     }))
 }
 
@@ -228,28 +226,7 @@ pub async fn history(
     }))
 }
 
-/// Cursors are opaque to clients: base64 of "<micros>.<check id>".
-fn encode_cursor(cursor: CheckCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}.{}",
-        cursor.checked_at.timestamp_micros(),
-        cursor.id
-    ))
-}
-
 fn decode_cursor(raw: &str) -> Result<CheckCursor, ApiError> {
-    let invalid = || {
-        ApiError::from(ValidationError::new(
-            "cursor",
-            "is not a cursor this API returned",
-        ))
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
-    let micros: i64 = micros.parse().map_err(|_| invalid())?;
-    Ok(CheckCursor {
-        checked_at: chrono::DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
-        id: CheckId(uuid::Uuid::parse_str(id).map_err(|_| invalid())?),
-    })
+    CheckCursor::decode(raw)
+        .ok_or_else(|| ValidationError::new("cursor", "is not a cursor this API returned").into())
 }
