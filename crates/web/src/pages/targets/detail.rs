@@ -190,12 +190,45 @@ pub async fn detail(
     ApiQuery(query): ApiQuery<DetailQuery>,
 ) -> PageResult {
     let id = TargetId(id);
+    // The one read of the target. Everything after takes it as read
+    // (`targets::*_of`): those take no id and never call `targets::get`,
+    // so nothing below reads it again (the test at the end of this file
+    // counts the statements that do).
     let target = targets::get(&state.app, &current, id).await?;
     let now = Utc::now();
     let name = target.name.clone().unwrap_or_else(|| target.url.clone());
+    let three_days = Window::ThreeDays;
+    let window = Window::parse(&query.window).unwrap_or(Window::Day);
+    let before = decode_cursor(&query.before);
 
-    let uptimes = targets::uptime(&state.app, &current, id)
-        .await?
+    let app = &state.app;
+    let (uptimes, history, window_history, incidents, (page, next), latest) = tokio::try_join!(
+        targets::uptime_of(app, &current, &target),
+        targets::history_of(app, &current, &target, three_days),
+        async {
+            if window == three_days {
+                Ok(None)
+            } else {
+                targets::history_of(app, &current, &target, window)
+                    .await
+                    .map(Some)
+            }
+        },
+        targets::incidents_of(app, &current, &target, INCIDENTS_SHOWN),
+        targets::checks_of(app, &current, &target, before, CHECKS_PER_PAGE),
+        // The latest check, for a later page of checks.
+        async {
+            if before.is_none() {
+                Ok(None)
+            } else {
+                targets::checks_of(app, &current, &target, None, 1)
+                    .await
+                    .map(|(checks, _)| checks.into_iter().next())
+            }
+        },
+    )?;
+
+    let uptimes = uptimes
         .iter()
         .map(|(window, value)| UptimeCell {
             label: WINDOWS
@@ -208,22 +241,19 @@ pub async fn detail(
         })
         .collect();
 
-    let three_days = Window::ThreeDays;
-    let history = targets::history(&state.app, &current, id, three_days).await?;
     let history = dashboard::buckets(
         &history,
         Duration::seconds(i64::from(three_days.bucket_seconds())),
     );
-    let window = Window::parse(&query.window).unwrap_or(Window::Day);
     let window_label = WINDOWS
         .iter()
         .find(|(w, _)| *w == window.as_str())
         .map_or("24 hours", |(_, l)| l);
-    let latency_buckets = if window == three_days {
-        history.clone()
-    } else {
-        let raw = targets::history(&state.app, &current, id, window).await?;
-        dashboard::buckets(&raw, Duration::seconds(i64::from(window.bucket_seconds())))
+    let latency_buckets = match window_history {
+        None => history.clone(),
+        Some(raw) => {
+            dashboard::buckets(&raw, Duration::seconds(i64::from(window.bucket_seconds())))
+        }
     };
     let windows = WINDOWS
         .iter()
@@ -234,22 +264,12 @@ pub async fn detail(
         })
         .collect();
 
-    let incidents = targets::incidents(&state.app, &current, id, INCIDENTS_SHOWN)
-        .await?
-        .iter()
-        .map(|i| incident_row(i, now))
-        .collect();
+    let incidents = incidents.iter().map(|i| incident_row(i, now)).collect();
 
-    let before = decode_cursor(&query.before);
-    let (page, next) = targets::checks(&state.app, &current, id, before, CHECKS_PER_PAGE).await?;
     let latest = if before.is_none() {
         page.first().cloned()
     } else {
-        targets::checks(&state.app, &current, id, None, 1)
-            .await?
-            .0
-            .into_iter()
-            .next()
+        latest
     };
     // Whole only from the configured public URL: the Host a request names
     // is not trusted with a link that carries the secret token (the page's
@@ -312,4 +332,179 @@ pub async fn detail(
         name,
     };
     Ok((jar, render(StatusCode::OK, &page)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use pharos_app::accounts::{self, NewAccountInput};
+    use pharos_app::{sessions, Actor};
+    use pharos_storage::testing::{Backend, TestDatabase};
+    use tracing::instrument::WithSubscriber;
+
+    use super::*;
+    use crate::auth::SessionConfig;
+    use crate::state::WebConfig;
+
+    /// Every SQL statement sqlx reports (its `sqlx::query` events) while
+    /// the future it is attached to runs.
+    struct Statements(Arc<Mutex<Vec<String>>>);
+
+    #[derive(Default)]
+    struct Sql {
+        summary: String,
+        statement: String,
+    }
+
+    impl tracing::field::Visit for Sql {
+        fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+            match field.name() {
+                "summary" => self.summary = value.to_owned(),
+                "db.statement" => self.statement = value.to_owned(),
+                _ => {}
+            }
+        }
+
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            self.record_str(field, &format!("{value:?}"));
+        }
+    }
+
+    impl tracing::Subscriber for Statements {
+        fn enabled(&self, metadata: &tracing::Metadata<'_>) -> bool {
+            metadata.target() == "sqlx::query"
+        }
+
+        fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+            tracing::span::Id::from_u64(1)
+        }
+
+        fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+        fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+        fn event(&self, event: &tracing::Event<'_>) {
+            let mut sql = Sql::default();
+            event.record(&mut sql);
+            let text = if sql.statement.trim().is_empty() {
+                sql.summary
+            } else {
+                sql.statement
+            };
+            let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            self.0.lock().expect("statements").push(text);
+        }
+
+        fn enter(&self, _: &tracing::span::Id) {}
+
+        fn exit(&self, _: &tracing::span::Id) {}
+    }
+
+    fn config() -> WebConfig {
+        WebConfig {
+            session: SessionConfig {
+                secret: b"test-secret-key-that-is-long-enough-0123456789".to_vec(),
+                secure_cookies: false,
+                idle_timeout: std::time::Duration::from_secs(3600),
+                absolute_timeout: std::time::Duration::from_secs(86_400),
+            },
+            limits: Default::default(),
+            allow_private_targets: false,
+            trust_forwarded_for: false,
+            public_origin: None,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+
+    async fn actor(state: &AppState, email: &str) -> Actor {
+        let input = NewAccountInput {
+            email,
+            password: "correct horse battery",
+            organization: None,
+        };
+        let (user, _) = accounts::create_account(&*state.app.store, input)
+            .await
+            .expect("account");
+        let started = sessions::start(&state.app, &user).await.expect("session");
+        sessions::authenticate(&state.app, &started.token)
+            .await
+            .expect("actor")
+    }
+
+    /// The detail page reads its target from the store once, however many
+    /// parts it shows (a second latency window and a later page of checks
+    /// included), and the reads that take the target as read refuse one of
+    /// another organization. Counted on PostgreSQL: its driver runs each
+    /// statement in the request's own task, where the subscriber sees it
+    /// (SQLite's runs them on a thread of its own). The path above the
+    /// store is the same for both backends.
+    #[tokio::test]
+    async fn the_detail_page_reads_its_target_once() {
+        let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+            return;
+        };
+        let store = pharos_storage::connect(&db.url).await.expect("connect");
+        store.migrate().await.expect("migrate");
+        let state = AppState::new(store, config());
+        let alice = actor(&state, "alice@example.com").await;
+        let mut fields = targets::TargetFields::new();
+        fields.insert("url".into(), "https://example.com/".into());
+        let target = targets::create(&state.app, &alice, fields)
+            .await
+            .expect("target");
+
+        let later_page = encode_cursor(CheckCursor {
+            checked_at: Utc::now(),
+            id: CheckId::new(),
+        });
+        for (window, before, latency) in [
+            ("", String::new(), "Latency, last 24 hours"),
+            ("7d", later_page, "Latency, last 7 days"),
+        ] {
+            let seen = Arc::new(Mutex::new(Vec::new()));
+            let query = DetailQuery {
+                window: window.to_owned(),
+                before,
+            };
+            let response = detail(
+                State(state.clone()),
+                PageUser(CurrentUser(alice.clone())),
+                PathId(target.id.0),
+                CookieJar::new(),
+                ApiQuery(query),
+            )
+            .with_subscriber(Statements(seen.clone()))
+            .await;
+            let response = match response {
+                Ok(response) => response,
+                Err(e) => panic!("detail page: {:?}", e.0),
+            };
+            assert_eq!(response.status(), StatusCode::OK);
+            let seen = seen.lock().expect("statements").clone();
+            assert!(!seen.is_empty(), "no statement was seen");
+            // A read of target rows, not a join that scopes another
+            // table's rows to the organization.
+            let target_reads: Vec<_> = seen
+                .iter()
+                .filter(|sql| sql.contains("FROM targets"))
+                .collect();
+            assert_eq!(target_reads.len(), 1, "window {window:?}: {seen:#?}");
+            let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+                .await
+                .expect("body");
+            let html = String::from_utf8_lossy(&body);
+            assert!(html.contains(latency), "{latency}: {html}");
+        }
+
+        let bob = actor(&state, "bob@example.com").await;
+        assert!(matches!(
+            targets::checks_of(&state.app, &bob, &target, None, 1).await,
+            Err(pharos_app::AppError::NotFound)
+        ));
+        assert!(matches!(
+            targets::uptime_of(&state.app, &bob, &target).await,
+            Err(pharos_app::AppError::NotFound)
+        ));
+    }
 }
