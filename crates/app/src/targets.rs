@@ -603,3 +603,119 @@ pub async fn uptime(
     }
     Ok(out)
 }
+
+// Reads of a target already in hand. A page that shows one target reads
+// it once (`get`) and passes it to these, which do not read it again:
+// `checks`, `incidents`, `history` and `uptime` above each call `get` to
+// prove the target is the caller's before they read. Here the proof is
+// the target itself: it must belong to `actor.organization` (one that
+// `get` returned for this actor does), or it is not found, and every
+// query is still scoped by `actor.organization`, so a target of another
+// organization could not read that organization's rows even if passed.
+
+/// The target's id, when the target is the actor's organization's.
+fn own(actor: &Actor, target: &Target) -> AppResult<TargetId> {
+    if target.organization_id == actor.organization {
+        Ok(target.id)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// `checks` of a target already read: a page of checks, newest first, and
+/// the cursor of the next (older) page.
+pub async fn checks_of(
+    app: &App,
+    actor: &Actor,
+    target: &Target,
+    before: Option<CheckCursor>,
+    limit: u32,
+) -> AppResult<(Vec<Check>, Option<CheckCursor>)> {
+    let id = own(actor, target)?;
+    let mut page = app
+        .store
+        .checks(actor.organization, id, before, limit.saturating_add(1))
+        .await?;
+    let next = if page.len() > limit as usize {
+        page.truncate(limit as usize);
+        page.last().map(|c| CheckCursor {
+            checked_at: c.checked_at,
+            id: c.id,
+        })
+    } else {
+        None
+    };
+    Ok((page, next))
+}
+
+/// `incidents` of a target already read.
+pub async fn incidents_of(
+    app: &App,
+    actor: &Actor,
+    target: &Target,
+    limit: u32,
+) -> AppResult<Vec<Incident>> {
+    let id = own(actor, target)?;
+    Ok(app.store.incidents(actor.organization, id, limit).await?)
+}
+
+/// `history` of a target already read: the window's buckets, oldest
+/// first, every slot present.
+pub async fn history_of(
+    app: &App,
+    actor: &Actor,
+    target: &Target,
+    window: Window,
+) -> AppResult<Vec<RollupBucket>> {
+    let id = own(actor, target)?;
+    let width = window.bucket_seconds();
+    let now = Utc::now();
+    let first = bucket_floor(now - window.span(), width) + Duration::seconds(i64::from(width));
+    let stored = app
+        .store
+        .rollups(actor.organization, id, width, first)
+        .await?;
+    let mut stored = stored.into_iter().peekable();
+    let mut buckets = Vec::new();
+    let mut start = first;
+    while start <= now {
+        let rollup = match stored.peek() {
+            Some(b) if b.start == start => stored.next().map(|b| b.rollup).unwrap_or_default(),
+            _ => Rollup::default(),
+        };
+        buckets.push(RollupBucket { start, rollup });
+        start += Duration::seconds(i64::from(width));
+    }
+    Ok(buckets)
+}
+
+/// `uptime` of a target already read: the last 24 h, 7 d, 30 d and 365 d
+/// (`None` without checks).
+pub async fn uptime_of(
+    app: &App,
+    actor: &Actor,
+    target: &Target,
+) -> AppResult<[(Window, Option<f64>); 4]> {
+    let id = own(actor, target)?;
+    let now = Utc::now();
+    let mut out = [
+        (Window::Day, None),
+        (Window::Week, None),
+        (Window::Month, None),
+        (Window::Year, None),
+    ];
+    for (window, value) in out.iter_mut() {
+        let width = window.bucket_seconds();
+        let since = now - window.span();
+        let buckets = app
+            .store
+            .rollups(actor.organization, id, width, since)
+            .await?;
+        let mut total = Rollup::default();
+        for bucket in &buckets {
+            total.add(&bucket.rollup);
+        }
+        *value = total.uptime_percent();
+    }
+    Ok(out)
+}
