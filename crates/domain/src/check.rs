@@ -88,6 +88,9 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Every verdict, from best to worst, as documents list them.
+    pub const ALL: [Verdict; 3] = [Verdict::Up, Verdict::Degraded, Verdict::Down];
+
     pub fn is_up(self) -> bool {
         !matches!(self, Verdict::Down)
     }
@@ -124,5 +127,26 @@ pub struct CheckOutcome {
 impl CheckOutcome {
     pub fn is_up(&self) -> bool {
         self.verdict.is_up()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_verdict_round_trips_through_its_name() {
+        // Verdicts have no `as_str`: their name is their serde name.
+        let mut names = Vec::new();
+        for verdict in Verdict::ALL {
+            let json = serde_json::to_value(verdict).expect("serialises");
+            let name = json.as_str().expect("a verdict is named by a string");
+            assert_eq!(
+                serde_json::from_value::<Verdict>(json.clone()).ok(),
+                Some(verdict)
+            );
+            names.push(name.to_owned());
+        }
+        assert_eq!(names, ["up", "degraded", "down"]);
     }
 }

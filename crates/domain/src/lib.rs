@@ -4,14 +4,22 @@
 
 pub mod address_policy;
 pub mod check;
+pub mod check_spec;
+pub mod event;
 pub mod hostname;
 pub mod ids;
+pub mod job;
+pub mod json_path;
 pub mod organization;
 pub mod rollup;
+pub mod schedule;
 pub mod status;
 pub mod target;
+pub mod target_kind;
 pub mod user;
 pub mod validation;
 
 pub use address_policy::{blocked_reason, AddressPolicy};
+pub use check_spec::CheckSpec;
+pub use target_kind::{TargetCheck, TargetKind};
 pub use validation::ValidationError;

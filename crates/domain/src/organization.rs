@@ -38,6 +38,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const ALL: [Role; 4] = [Role::Owner, Role::Admin, Role::Member, Role::Viewer];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Owner => "owner",

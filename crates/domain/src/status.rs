@@ -3,9 +3,12 @@
 //! A failure is confirmed before a target is called down: the first
 //! failures only schedule a quick re-check. Up and degraded clear the count.
 
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::check::Verdict;
+use crate::ids::TargetId;
+use crate::schedule::next_due_after;
 
 /// What Pharos believes about a target now. `Paused` is shown for paused
 /// targets; the stored state is the last one checks established.
@@ -20,6 +23,24 @@ pub enum TargetState {
 }
 
 impl TargetState {
+    /// Every state a target can show, in the order documents list them.
+    pub const ALL: [TargetState; 5] = [
+        TargetState::Pending,
+        TargetState::Up,
+        TargetState::Degraded,
+        TargetState::Down,
+        TargetState::Paused,
+    ];
+
+    /// The states checks establish and storage keeps; `Paused` is only
+    /// ever shown (a paused target keeps its established state).
+    pub const ESTABLISHED: [TargetState; 4] = [
+        TargetState::Pending,
+        TargetState::Up,
+        TargetState::Degraded,
+        TargetState::Down,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TargetState::Pending => "pending",
@@ -121,9 +142,168 @@ pub fn apply(
     }
 }
 
+/// Where a result came from: a probe the workers ran, or one of the two
+/// things that happen to a heartbeat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResultOrigin {
+    Probe,
+    /// The job called its ping URL (success or `/fail`).
+    HeartbeatPing,
+    /// The deadline passed with no ping (a worker claimed it).
+    HeartbeatMissed,
+}
+
+/// How results are judged over time: the workers' settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckRules {
+    pub confirmation: Confirmation,
+    /// How soon an unconfirmed failure is checked again.
+    pub retry_after: Duration,
+}
+
+impl Default for CheckRules {
+    fn default() -> Self {
+        Self {
+            confirmation: Confirmation::default(),
+            retry_after: Duration::seconds(20),
+        }
+    }
+}
+
+/// What a result is judged against: the target as the result found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub id: TargetId,
+    pub state: TargetState,
+    pub consecutive_failures: u32,
+    pub interval_seconds: u32,
+    /// A heartbeat's grace after its period (0 for probed targets).
+    pub grace_seconds: u32,
+}
+
+/// One result settled: the state it was computed from, the transition, and
+/// when the target is due next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub previous: TargetState,
+    pub transition: Transition,
+    pub next_due_at: DateTime<Utc>,
+}
+
+/// The one path from a result to a state change, for workers and pings
+/// alike.
+///
+/// The heartbeat rule: a heartbeat's deadline already holds its grace
+/// period, so its failures are confirmed at once (no re-check). After a
+/// ping the next deadline is one period plus grace away; after a missed
+/// deadline the target is down until a ping, and is looked at again one
+/// period on.
+pub fn settle(
+    target: Standing,
+    origin: ResultOrigin,
+    verdict: Verdict,
+    rules: CheckRules,
+    now: DateTime<Utc>,
+) -> Settled {
+    let confirmation = match origin {
+        ResultOrigin::Probe => rules.confirmation,
+        ResultOrigin::HeartbeatPing | ResultOrigin::HeartbeatMissed => Confirmation {
+            failures_to_confirm: 1,
+        },
+    };
+    let transition = apply(
+        target.state,
+        target.consecutive_failures,
+        verdict,
+        confirmation,
+    );
+    let period = Duration::seconds(i64::from(target.interval_seconds));
+    let next_due_at = match origin {
+        ResultOrigin::Probe => next_due_after(
+            target.id,
+            target.interval_seconds,
+            now,
+            transition.recheck_soon,
+            rules.retry_after,
+        ),
+        ResultOrigin::HeartbeatPing => {
+            now + period + Duration::seconds(i64::from(target.grace_seconds))
+        }
+        ResultOrigin::HeartbeatMissed => now + period,
+    };
+    Settled {
+        previous: target.state,
+        transition,
+        next_due_at,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_state_round_trips_through_its_name() {
+        for state in TargetState::ALL {
+            assert_eq!(TargetState::parse(state.as_str()), Some(state));
+            let json = serde_json::to_string(&state).expect("serialises");
+            assert_eq!(json, format!("\"{}\"", state.as_str()));
+        }
+        let mut names: Vec<_> = TargetState::ALL.map(TargetState::as_str).to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), TargetState::ALL.len());
+        for state in TargetState::ESTABLISHED {
+            assert!(TargetState::ALL.contains(&state));
+        }
+        assert!(!TargetState::ESTABLISHED.contains(&TargetState::Paused));
+        assert_eq!(TargetState::parse("UP"), None);
+    }
+
+    fn standing(state: TargetState, failures: u32) -> Standing {
+        Standing {
+            id: TargetId::new(),
+            state,
+            consecutive_failures: failures,
+            interval_seconds: 60,
+            grace_seconds: 30,
+        }
+    }
+
+    #[test]
+    fn a_probe_failure_is_rechecked_soon_but_a_heartbeat_failure_is_down_at_once() {
+        let now = Utc::now();
+        let rules = CheckRules::default();
+        let probe = settle(
+            standing(TargetState::Up, 0),
+            ResultOrigin::Probe,
+            Verdict::Down,
+            rules,
+            now,
+        );
+        assert_eq!(probe.transition.state, TargetState::Up);
+        assert!(probe.next_due_at <= now + rules.retry_after);
+        let ping = settle(
+            standing(TargetState::Up, 0),
+            ResultOrigin::HeartbeatPing,
+            Verdict::Down,
+            rules,
+            now,
+        );
+        assert_eq!(ping.transition.state, TargetState::Down);
+        assert_eq!(ping.transition.incident, IncidentChange::Open);
+        assert_eq!(ping.next_due_at, now + Duration::seconds(90));
+        let missed = settle(
+            standing(TargetState::Up, 0),
+            ResultOrigin::HeartbeatMissed,
+            Verdict::Down,
+            rules,
+            now,
+        );
+        assert_eq!(missed.previous, TargetState::Up);
+        assert_eq!(missed.transition.state, TargetState::Down);
+        assert_eq!(missed.next_due_at, now + Duration::seconds(60));
+    }
 
     const TWO: Confirmation = Confirmation {
         failures_to_confirm: 2,

@@ -25,6 +25,10 @@ pub struct DatabaseArgs {
     /// Where the default SQLite database (and a development secret key) live.
     #[arg(long, env = "PHAROS_DATA_DIR", default_value = "./pharos-data")]
     pub data_dir: PathBuf,
+    /// Seconds between two runs of each periodic job (retention, the
+    /// session sweep, event pruning), across all replicas.
+    #[arg(long, env = "PHAROS_JOB_INTERVAL_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub job_interval_seconds: u64,
 }
 
 impl DatabaseArgs {

@@ -1,18 +1,21 @@
 //! Faults a monitoring service must survive, with real `pharos` processes:
 //! a worker killed with SIGKILL, PostgreSQL restarted mid-run, SIGTERM.
 
+use pharos_domain::TargetCheck;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Utc;
 use pharos_storage::models::{NewAccount, NewTarget, Target};
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{postgres_required, Backend, TestDatabase};
-use pharos_storage::Store;
 
-const PHAROS: &str = env!("CARGO_BIN_EXE_pharos");
+mod common;
+
+use common::{signal, spawn_pharos, wait_exit};
 
 /// A local server answering 200 after `delay`, so kills land mid-check.
 async fn slow_farm(delay: Duration) -> SocketAddr {
@@ -44,12 +47,10 @@ async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) 
         .iter()
         .map(|url| NewTarget {
             created_by: user.id,
-            url,
             name: None,
             interval_seconds: interval,
             timeout_seconds: 3,
-            kind: "http",
-            spec: None,
+            check: TargetCheck::http_get(url.to_owned()),
             heartbeat_token: None,
             grace_seconds: None,
             first_due_at: now,
@@ -58,63 +59,6 @@ async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) 
         .collect();
     store.create_targets(org.id, &batch).await.expect("targets");
     store.targets(org.id).await.expect("list")
-}
-
-/// A pharos process, killed if the test ends before it does.
-struct Pharos(Child);
-
-impl Drop for Pharos {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-fn spawn_pharos(
-    args: &[&str],
-    database_url: &str,
-    data_dir: &Path,
-    extra: &[(&str, &str)],
-) -> Pharos {
-    let mut command = Command::new(PHAROS);
-    command
-        .args(args)
-        .env("PHAROS_DATABASE_URL", database_url)
-        .env("PHAROS_DATA_DIR", data_dir)
-        .env("PHAROS_ALLOW_PRIVATE_TARGETS", "true")
-        .env("PHAROS_LEASE_SECONDS", "5")
-        .env("PHAROS_HOST_CONCURRENCY", "1000")
-        .env("PHAROS_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (key, value) in extra {
-        command.env(key, value);
-    }
-    Pharos(command.spawn().expect("start pharos"))
-}
-
-fn signal(child: &Pharos, name: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{name}"))
-        .arg(child.0.id().to_string())
-        .status()
-        .expect("kill");
-    assert!(status.success());
-}
-
-/// Waits for the child to exit, up to `limit`; returns how long it took.
-fn wait_exit(child: &mut Pharos, limit: Duration) -> Option<(Duration, std::process::ExitStatus)> {
-    let started = Instant::now();
-    while started.elapsed() < limit {
-        if let Ok(Some(status)) = child.0.try_wait() {
-            return Some((started.elapsed(), status));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    None
 }
 
 /// Checks every target's stored history: consecutive checks never closer

@@ -4,12 +4,13 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use pharos_domain::check::Verdict;
+use pharos_domain::TargetKind;
 use serde::Serialize;
 
 use crate::outcome::ProbeReport;
 use crate::prober::Prober;
 use crate::settings::ProbeSettings;
-use crate::spec::{
+use pharos_domain::check_spec::{
     CheckSpec, DnsCheck, HttpCheck, HttpHeader, PingCheck, SpecError, StatusRange, TcpCheck,
     TlsCheck,
 };
@@ -21,14 +22,11 @@ pub const EXIT_DOWN: i32 = 1;
 /// Exit code for a usage error (bad URL, bad option).
 pub const EXIT_USAGE: i32 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CheckKind {
-    Http,
-    Tcp,
-    Ping,
-    Dns,
-    Tls,
+/// `--kind`: one of the probed kinds, listed from `TargetKind` itself.
+fn probed_kind() -> impl clap::builder::TypedValueParser<Value = TargetKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(TargetKind::PROBED.map(TargetKind::as_str))
+        .try_map(|name| name.parse::<TargetKind>())
 }
 
 /// Arguments of `pharos check`.
@@ -37,8 +35,8 @@ pub struct CheckArgs {
     /// A URL (http), host:port (tcp, tls), a host (ping) or a name (dns).
     pub target: String,
     /// What to check.
-    #[arg(long, value_enum, default_value = "http")]
-    pub kind: CheckKind,
+    #[arg(long, value_parser = probed_kind(), default_value = "http")]
+    pub kind: TargetKind,
     /// Seconds the check may take.
     #[arg(long, default_value_t = 10.0, value_name = "SECONDS")]
     pub timeout: f64,
@@ -115,12 +113,12 @@ pub fn build_spec(args: &CheckArgs) -> Result<(CheckSpec, Duration), SpecError> 
         return Err(SpecError::new("the target is empty"));
     }
     let spec = match args.kind {
-        CheckKind::Http => CheckSpec::Http(http_spec(args, target)?),
-        CheckKind::Tcp => {
+        TargetKind::Http => CheckSpec::Http(http_spec(args, target)?),
+        TargetKind::Tcp => {
             let (host, port) = host_and_port(target, args.port, None)?;
             CheckSpec::Tcp(TcpCheck { host, port })
         }
-        CheckKind::Tls => {
+        TargetKind::Tls => {
             let (host, port) = host_and_port(target, args.port, Some(443))?;
             CheckSpec::Tls(TlsCheck {
                 host,
@@ -128,7 +126,7 @@ pub fn build_spec(args: &CheckArgs) -> Result<(CheckSpec, Duration), SpecError> 
                 warn_days: args.warn_days,
             })
         }
-        CheckKind::Ping => {
+        TargetKind::Ping => {
             let host = match host_and_port(target, None, Some(0)) {
                 Ok((host, _)) => host,
                 Err(e) => return Err(e),
@@ -138,12 +136,17 @@ pub fn build_spec(args: &CheckArgs) -> Result<(CheckSpec, Duration), SpecError> 
                 count: args.count,
             })
         }
-        CheckKind::Dns => CheckSpec::Dns(DnsCheck {
+        TargetKind::Dns => CheckSpec::Dns(DnsCheck {
             name: target.to_owned(),
             record_type: args.record.parse()?,
             server: args.server.clone(),
             expected: args.expect.clone(),
         }),
+        TargetKind::Heartbeat => {
+            return Err(SpecError::new(
+                "a heartbeat is checked by its pings; there is nothing to run",
+            ))
+        }
     };
     spec.validate()?;
     Ok((spec, timeout))
@@ -160,7 +163,7 @@ fn http_spec(args: &CheckArgs, target: &str) -> Result<HttpCheck, SpecError> {
     if let Some(method) = &args.method {
         check.method = method.parse()?;
     } else if args.body.is_some() {
-        check.method = crate::spec::HttpMethod::Post;
+        check.method = pharos_domain::check_spec::HttpMethod::Post;
     }
     for raw in &args.headers {
         let (name, value) = raw
@@ -246,7 +249,7 @@ fn parse_port(raw: &str) -> Result<u16, SpecError> {
 #[derive(Serialize)]
 struct JsonResult<'a> {
     target: String,
-    kind: &'static str,
+    kind: TargetKind,
     #[serde(flatten)]
     report: &'a ProbeReport,
 }

@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::outcome::{add_ms, Fail, Judged, Trace};
 use crate::prober::ProbeContext;
-use crate::spec::{parse_dns_server, DnsCheck, DnsRecordType};
+use pharos_domain::check_spec::{parse_dns_server, DnsCheck, DnsRecordType};
 
 pub(crate) async fn check(ctx: &ProbeContext, spec: &DnsCheck, trace: &mut Trace) -> Judged {
     let (config, mut opts) = match &spec.server {

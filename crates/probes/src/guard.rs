@@ -4,7 +4,7 @@
 //! check is refused, otherwise the caller connects only to the addresses
 //! returned, so a second (rebinding) answer can never be used.
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 
 use pharos_domain::check::ErrorClass;
 use pharos_domain::hostname::internal_name_reason;
@@ -14,20 +14,6 @@ use url::Host;
 
 use crate::outcome::{add_ms, Fail, Trace};
 use crate::resolver::{Resolve, ResolveError};
-use crate::spec::SpecError;
-
-/// Parses a host as the URL parser would, so `0x7f.1`, `2130706433` and
-/// `[::1]` become the address they spell before anything judges them.
-pub(crate) fn parse_host(raw: &str) -> Result<Host<String>, SpecError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(SpecError::new("the host is empty"));
-    }
-    if let Ok(v6) = raw.parse::<Ipv6Addr>() {
-        return Ok(Host::Ipv6(v6));
-    }
-    Host::parse(raw).map_err(|e| SpecError::new(format!("invalid host {raw:?}: {e}")))
-}
 
 /// The addresses `host` may be contacted on, or why it may not.
 pub(crate) async fn resolve(
@@ -104,6 +90,7 @@ pub(crate) async fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use pharos_domain::check_spec::parse_host;
 
     #[test]
     fn hosts_parse_like_urls() {

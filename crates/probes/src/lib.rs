@@ -17,16 +17,16 @@ mod ping;
 mod prober;
 pub mod resolver;
 mod settings;
-pub mod spec;
 mod tcp;
 mod tls;
 
 pub use outcome::{PingStats, ProbeDetails, ProbeReport};
-pub use prober::{Prober, SetupError, TIMEOUT_MARGIN};
-pub use resolver::{Resolve, ResolveError, StaticResolver, SystemResolver};
-pub use settings::{PingSocket, ProbeSettings};
-pub use spec::{
+/// The check settings live in `pharos_domain::check_spec`; probes run them.
+pub use pharos_domain::check_spec::{
     CheckSpec, DnsCheck, DnsRecordType, HttpCheck, HttpHeader, HttpMethod, PingCheck, SpecError,
     StatusRange, TcpCheck, TlsCheck,
 };
+pub use prober::{Prober, SetupError, TIMEOUT_MARGIN};
+pub use resolver::{Resolve, ResolveError, StaticResolver, SystemResolver};
+pub use settings::{PingSocket, ProbeSettings};
 pub use tls::CertificateInfo;

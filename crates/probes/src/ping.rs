@@ -13,7 +13,7 @@ use crate::guard;
 use crate::outcome::{Fail, Judged, PingStats, Trace};
 use crate::prober::ProbeContext;
 use crate::settings::PingSocket;
-use crate::spec::PingCheck;
+use pharos_domain::check_spec::PingCheck;
 
 /// The longest wait for one echo reply when the timeout allows more.
 const MAX_WAIT_PER_ECHO: Duration = Duration::from_secs(2);
@@ -29,7 +29,7 @@ fn next_ident() -> u16 {
 }
 
 pub(crate) async fn check(ctx: &ProbeContext, spec: &PingCheck, trace: &mut Trace) -> Judged {
-    let host = guard::parse_host(&spec.host)
+    let host = pharos_domain::check_spec::parse_host(&spec.host)
         .map_err(|e| Fail::new(ErrorClass::Protocol, format!("invalid check: {e}")))?;
     let addrs = guard::resolve(ctx.resolver.as_ref(), &ctx.settings.policy, &host, trace).await?;
     let ip = *addrs

@@ -8,9 +8,9 @@ use pharos_domain::check::{CheckOutcome, ErrorClass};
 use crate::outcome::{Fail, ProbeReport, Trace};
 use crate::resolver::{Resolve, SystemResolver};
 use crate::settings::ProbeSettings;
-use crate::spec::CheckSpec;
 use crate::tls::TlsContext;
 use crate::{dns, http, ping, tcp, tls};
+use pharos_domain::check_spec::CheckSpec;
 
 /// Time a check may overrun its timeout while it winds down.
 pub const TIMEOUT_MARGIN: Duration = Duration::from_millis(500);

@@ -26,8 +26,8 @@ use url::Host;
 
 use crate::outcome::{add_ms, Fail, Judged, Trace};
 use crate::prober::{ProbeContext, SetupError};
-use crate::spec::TlsCheck;
 use crate::{connector, guard};
+use pharos_domain::check_spec::TlsCheck;
 
 /// The crypto provider and trust roots, built once per prober.
 pub(crate) struct TlsContext {
@@ -269,7 +269,7 @@ fn inspect(seen: &Seen, name: &ServerName<'_>, host: &Host<String>) -> Certifica
 
 /// The certificate check: handshake, then judge the leaf certificate.
 pub(crate) async fn check(ctx: &ProbeContext, spec: &TlsCheck, trace: &mut Trace) -> Judged {
-    let host = guard::parse_host(&spec.host)
+    let host = pharos_domain::check_spec::parse_host(&spec.host)
         .map_err(|e| Fail::new(ErrorClass::Protocol, format!("invalid check: {e}")))?;
     let addrs = guard::resolve(ctx.resolver.as_ref(), &ctx.settings.policy, &host, trace).await?;
     let tcp = connector::connect(&addrs, spec.port, trace).await?;

@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use chrono::Utc;
 use pharos_domain::check::{CheckFailure, CheckOutcome, ErrorClass, PhaseTimings, Verdict};
+use pharos_domain::event::watch_certificate;
 use pharos_domain::ids::OrganizationId;
-use pharos_domain::status::{apply, Confirmation};
-use pharos_probes::{CheckSpec, HttpCheck, Prober};
-use pharos_storage::models::{Check, CheckRecord, ClaimedTarget, StatusUpdate, Target};
-use pharos_storage::Store;
+use pharos_domain::status::{settle, CheckRules, Confirmation, ResultOrigin};
+use pharos_domain::TargetCheck;
+use pharos_probes::Prober;
+use pharos_storage::models::{
+    CertificateUpdate, Check, CheckRecord, ClaimedTarget, StatusUpdate, Target,
+};
+use pharos_storage::prelude::*;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use crate::schedule::next_due_after;
 use crate::writer::run_writer;
 
 #[derive(Debug, Clone)]
@@ -221,31 +224,15 @@ fn host_key(target: &Target) -> String {
         .unwrap_or_else(|| target.url.clone())
 }
 
-/// What to run for a target: its stored spec, or a GET of its URL.
-pub fn spec_of(target: &Target) -> Result<CheckSpec, String> {
-    match &target.spec {
-        Some(json) => serde_json::from_str(json)
-            .map_err(|e| format!("stored check settings are invalid: {e}")),
-        None => Ok(CheckSpec::Http(HttpCheck::get(target.url.clone()))),
-    }
-}
-
 async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> CheckRecord {
     let target = &claim.target;
-    let outcome = if target.kind == "heartbeat" {
+    let outcome = match &target.check {
         // Claimed means its deadline passed without a ping.
-        missed_heartbeat(target)
-    } else {
-        match spec_of(target) {
-            Ok(spec) => {
-                prober
-                    .run(
-                        &spec,
-                        Duration::from_secs(u64::from(target.timeout_seconds)),
-                    )
-                    .await
-            }
-            Err(message) => failed_now(ErrorClass::Protocol, message),
+        TargetCheck::Heartbeat => missed_heartbeat(target),
+        TargetCheck::Probe(spec) => {
+            prober
+                .run(spec, Duration::from_secs(u64::from(target.timeout_seconds)))
+                .await
         }
     };
     let verdict_label = match outcome.verdict {
@@ -254,42 +241,35 @@ async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> 
         Verdict::Down => "down",
     };
     metrics::counter!("pharos_checks_total", "verdict" => verdict_label).increment(1);
-    // A heartbeat's deadline already included its grace: no re-check.
-    let confirmation = if target.kind == "heartbeat" {
-        Confirmation {
-            failures_to_confirm: 1,
-        }
-    } else {
-        config.confirmation
+    let origin = match target.check {
+        TargetCheck::Heartbeat => ResultOrigin::HeartbeatMissed,
+        TargetCheck::Probe(_) => ResultOrigin::Probe,
     };
-    let transition = apply(
-        target.state,
-        target.consecutive_failures,
-        outcome.verdict,
-        confirmation,
+    let rules = CheckRules {
+        confirmation: config.confirmation,
+        retry_after: chrono::Duration::from_std(config.retry_after)
+            .unwrap_or(chrono::Duration::seconds(20)),
+    };
+    let now = Utc::now();
+    let settled = settle(target.standing(), origin, outcome.verdict, rules, now);
+    let watch = watch_certificate(
+        target.certificate_window,
+        outcome.certificate_expires_at,
+        now,
     );
-    let retry_after =
-        chrono::Duration::from_std(config.retry_after).unwrap_or(chrono::Duration::seconds(20));
-    let next_due_at = if target.kind == "heartbeat" {
-        // Down until a ping: look again one period on.
-        Utc::now() + chrono::Duration::seconds(i64::from(target.interval_seconds))
-    } else {
-        next_due_after(
-            target.id,
-            target.interval_seconds,
-            Utc::now(),
-            transition.recheck_soon,
-            retry_after,
-        )
+    let certificate = CertificateUpdate {
+        window: watch.window,
+        warning: watch
+            .entered
+            .zip(outcome.certificate_expires_at)
+            .map(|(window, expires_at)| (expires_at, window)),
     };
     CheckRecord {
         check: Check::from_outcome(target.id, &outcome),
         lease_epoch: claim.lease_epoch,
-        next_due_at,
-        status: StatusUpdate {
-            previous: target.state,
-            transition,
-        },
+        next_due_at: settled.next_due_at,
+        status: StatusUpdate::from(settled),
+        certificate,
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pharos_storage::models::CheckRecord;
-use pharos_storage::Store;
+use pharos_storage::prelude::*;
 use tokio::sync::mpsc;
 
 /// Most results written in one transaction.

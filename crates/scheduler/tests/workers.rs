@@ -2,6 +2,7 @@
 //! runs once, failures are confirmed before a target is down, incidents
 //! open and close, results land in roll-ups.
 
+use pharos_domain::TargetCheck;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,13 +12,15 @@ use std::time::Duration;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::Utc;
+use pharos_domain::event::EventType;
+use pharos_domain::ids::OrganizationId;
 use pharos_domain::status::{Confirmation, TargetState};
 use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::{run_worker, WorkerConfig};
 use pharos_storage::models::{NewAccount, NewTarget, Target};
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{Backend, TestDatabase};
-use pharos_storage::Store;
 use tokio_util::sync::CancellationToken;
 
 /// A local server that counts requests per path and answers 200, or 500
@@ -91,12 +94,10 @@ async fn seed_with_timeout(
                 org.id,
                 NewTarget {
                     created_by: user.id,
-                    url: &url,
                     name: None,
                     interval_seconds: interval,
                     timeout_seconds: timeout,
-                    kind: "http",
-                    spec: None,
+                    check: TargetCheck::http_get(url.to_owned()),
                     heartbeat_token: None,
                     grace_seconds: None,
                     first_due_at: Utc::now(),
@@ -324,12 +325,10 @@ async fn one_organizations_slow_targets_do_not_delay_another(backend: Backend) {
                 org_b.id,
                 NewTarget {
                     created_by: user.id,
-                    url: &url,
                     name: None,
                     interval_seconds: 60,
                     timeout_seconds: 5,
-                    kind: "http",
-                    spec: None,
+                    check: TargetCheck::http_get(url.to_owned()),
                     heartbeat_token: None,
                     grace_seconds: None,
                     first_due_at: Utc::now(),
@@ -387,7 +386,160 @@ async fn one_organizations_slow_targets_do_not_delay_another(backend: Backend) {
     worker.await.expect("worker");
 }
 
+/// Waits until every target of `org` shows `state`, up to `limit`.
+async fn wait_for_state(
+    store: &dyn Store,
+    org: OrganizationId,
+    state: TargetState,
+    limit: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let targets = store.targets(org).await.expect("targets");
+        if targets.iter().all(|t| t.state == state) {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "targets did not all become {state:?}: {:?}",
+            targets.iter().map(|t| t.state).collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Two workers check an organization's targets through an outage and its
+/// recovery: each target's feed is exactly down, opened, up, closed, the
+/// numbers run 1, 2, 3... with no gap or repeat, and another
+/// organization's feed holds only its own target's events.
+async fn an_outage_and_its_recovery_are_logged_once_per_target(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let (farm_addr, farm) = start_farm().await;
+    let targets = seed(&*store, farm_addr, 8, 2).await;
+    let org = targets[0].organization_id;
+    // A second tenant, watching a target that never fails.
+    let (other_user, other_org) = store
+        .create_account(NewAccount {
+            email: "other@example.com",
+            password_hash: "x",
+            organization_name: "Other",
+            now: Utc::now(),
+        })
+        .await
+        .expect("account");
+    let (steady_addr, _steady) = start_farm().await;
+    let steady = store
+        .create_target(
+            other_org.id,
+            NewTarget {
+                created_by: other_user.id,
+                name: None,
+                interval_seconds: 2,
+                timeout_seconds: 1,
+                check: TargetCheck::http_get(format!("http://{steady_addr}/steady")),
+                heartbeat_token: None,
+                grace_seconds: None,
+                first_due_at: Utc::now(),
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("target");
+
+    let shutdown = CancellationToken::new();
+    let workers: Vec<_> = ["w1", "w2"]
+        .into_iter()
+        .map(|id| {
+            tokio::spawn(run_worker(
+                store.clone(),
+                prober(),
+                config(id),
+                shutdown.clone(),
+            ))
+        })
+        .collect();
+    wait_for_state(&*store, org, TargetState::Up, Duration::from_secs(10)).await;
+    farm.failing.store(true, Ordering::SeqCst);
+    wait_for_state(&*store, org, TargetState::Down, Duration::from_secs(15)).await;
+    farm.failing.store(false, Ordering::SeqCst);
+    wait_for_state(&*store, org, TargetState::Up, Duration::from_secs(15)).await;
+    // A few more rounds: a steady target writes nothing more.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    shutdown.cancel();
+    for worker in workers {
+        worker.await.expect("worker");
+    }
+
+    let feed = store.events(org, 0, 1000).await.expect("events");
+    let seqs: Vec<i64> = feed.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=feed.len() as i64).collect::<Vec<_>>());
+    assert!(feed.iter().all(|e| e.organization_id == org));
+    for target in &targets {
+        let mine: Vec<_> = feed.iter().filter(|e| e.target_id == target.id).collect();
+        let types: Vec<EventType> = mine.iter().map(|e| e.event_type).collect();
+        assert_eq!(
+            types,
+            [
+                EventType::TargetDown,
+                EventType::IncidentOpened,
+                EventType::TargetUp,
+                EventType::IncidentClosed
+            ],
+            "target {}",
+            target.id.0
+        );
+        // The incident named by its opening is the one its recovery closes.
+        assert!(mine[1].incident_id.is_some());
+        assert_eq!(mine[1].incident_id, mine[3].incident_id);
+        assert_eq!(mine[0].payload["previous_state"], "up");
+        assert_eq!(mine[0].payload["state"], "down");
+        assert_eq!(mine[0].payload["status_code"], 500);
+    }
+    assert_eq!(feed.len(), targets.len() * 4);
+    // Paging: after the fourth event, the fifth comes first.
+    let rest = store.events(org, 4, 2).await.expect("page");
+    assert_eq!(rest.iter().map(|e| e.seq).collect::<Vec<_>>(), [5, 6]);
+
+    // The other tenant saw no outage: nothing of the first shows in its feed.
+    let other = store.events(other_org.id, 0, 1000).await.expect("events");
+    assert!(other.is_empty(), "{other:?}");
+    let checks = store
+        .checks(other_org.id, steady.id, None, 10)
+        .await
+        .expect("checks");
+    assert!(!checks.is_empty());
+}
+
+/// Pausing and resuming are logged once each, even when repeated.
+async fn pausing_and_resuming_are_logged(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    let (farm_addr, _farm) = start_farm().await;
+    let target = seed(&*store, farm_addr, 1, 60).await.remove(0);
+    let org = target.organization_id;
+    for paused in [true, true, false, false] {
+        store
+            .set_paused(org, target.id, paused, Utc::now())
+            .await
+            .expect("pause")
+            .expect("target");
+    }
+    let feed = store.events(org, 0, 100).await.expect("events");
+    let types: Vec<_> = feed.iter().map(|e| e.event_type).collect();
+    assert_eq!(types, [EventType::TargetPaused, EventType::TargetResumed]);
+    assert_eq!(feed[0].payload["state"], "pending");
+}
+
 pharos_storage::on_both_backends!(
+    an_outage_and_its_recovery_are_logged_once_per_target,
+    pausing_and_resuming_are_logged,
     one_organizations_slow_targets_do_not_delay_another,
     two_workers_check_each_due_target_exactly_once,
     failures_are_confirmed_then_open_and_close_an_incident,

@@ -1,10 +1,13 @@
-//! Pharos storage: the [`Store`] interface and its two backends.
+//! Pharos storage: the store traits (one per aggregate, tenant-facing or
+//! system) and their two backends. `use pharos_storage::prelude::*` brings
+//! every trait's methods into scope.
 
 mod error;
+mod events;
 pub mod models;
 mod postgres;
 mod rows;
-mod shared;
+mod sql;
 mod sqlite;
 mod store;
 #[cfg(feature = "testing")]
@@ -15,7 +18,16 @@ use std::sync::Arc;
 pub use error::{StoreError, StoreResult};
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use store::Store;
+pub use store::*;
+
+/// Every store trait, so a `dyn Store`'s methods are in scope.
+pub mod prelude {
+    pub use crate::store::{
+        AccountStore, CheckStore, DatabaseStore, EventStore, HeartbeatStore, IncidentStore,
+        JobStore, OperatorStore, OrganizationStore, RetentionStore, RollupStore, SchedulingStore,
+        SessionStore, Store, SystemStore, TargetStore, TenantStore,
+    };
+}
 
 /// Opens the backend a database URL names: `sqlite:` or `postgres:`.
 pub async fn connect(url: &str) -> StoreResult<Arc<dyn Store>> {

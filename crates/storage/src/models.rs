@@ -2,10 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use pharos_domain::check::{CheckOutcome, ErrorClass, PhaseTimings, Verdict};
+use pharos_domain::event::EventType;
 use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::job::Job;
 use pharos_domain::organization::Role;
 use pharos_domain::rollup::Rollup;
-use pharos_domain::status::{TargetState, Transition};
+use pharos_domain::status::{Settled, Standing, TargetState, Transition};
+use pharos_domain::{TargetCheck, TargetKind};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -79,10 +82,8 @@ pub struct Target {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub next_due_at: DateTime<Utc>,
-    /// http, tcp, ping, dns, tls or heartbeat.
-    pub kind: String,
-    /// The check settings as JSON; `None` is a plain GET of `url`.
-    pub spec: Option<String>,
+    /// How it is checked: probed with typed settings, or a heartbeat.
+    pub check: TargetCheck,
     /// The state the checks established (see `shown_state` for pauses).
     pub state: TargetState,
     pub state_changed_at: Option<DateTime<Utc>>,
@@ -92,9 +93,30 @@ pub struct Target {
     pub grace_seconds: Option<u32>,
     /// A heartbeat run that reported its start and has not finished.
     pub run_started_at: Option<DateTime<Utc>>,
+    /// The certificate warning window (days) last reported, if any.
+    pub certificate_window: Option<u32>,
 }
 
 impl Target {
+    pub fn kind(&self) -> TargetKind {
+        self.check.kind()
+    }
+
+    pub fn is_heartbeat(&self) -> bool {
+        self.check.is_heartbeat()
+    }
+
+    /// The target as a new result is judged against.
+    pub fn standing(&self) -> Standing {
+        Standing {
+            id: self.id,
+            state: self.state,
+            consecutive_failures: self.consecutive_failures,
+            interval_seconds: self.interval_seconds,
+            grace_seconds: self.grace_seconds.unwrap_or(0),
+        }
+    }
+
     /// The state to show: paused targets are `Paused`.
     pub fn shown_state(&self) -> TargetState {
         TargetState::shown(self.state, self.paused)
@@ -123,15 +145,14 @@ impl TargetSummary {
     }
 }
 
+/// A target to create; what it shows as its `url` (a URL, `host:port`, a
+/// DNS name...) is its check's label.
 pub struct NewTarget<'a> {
     pub created_by: UserId,
-    /// What is checked, for people: a URL, `host:port`, a DNS name...
-    pub url: &'a str,
     pub name: Option<&'a str>,
     pub interval_seconds: u32,
     pub timeout_seconds: u32,
-    pub kind: &'a str,
-    pub spec: Option<&'a str>,
+    pub check: TargetCheck,
     pub heartbeat_token: Option<&'a str>,
     pub grace_seconds: Option<u32>,
     /// When the first check is due (heartbeats: the first deadline).
@@ -143,13 +164,12 @@ pub struct NewTarget<'a> {
 /// clears the name.
 #[derive(Default)]
 pub struct TargetPatch<'a> {
-    pub url: Option<&'a str>,
     pub name: Option<Option<&'a str>>,
     pub interval_seconds: Option<u32>,
     pub timeout_seconds: Option<u32>,
-    /// New check settings (kind, spec). What is checked changed, so the
-    /// state starts over at pending and a check is due at once.
-    pub check: Option<(&'a str, Option<&'a str>)>,
+    /// New check settings. What is checked changed, so the state starts
+    /// over at pending and a check is due at once.
+    pub check: Option<TargetCheck>,
     pub grace_seconds: Option<u32>,
     pub now: DateTime<Utc>,
 }
@@ -210,6 +230,15 @@ pub struct StatusUpdate {
     pub transition: Transition,
 }
 
+impl From<Settled> for StatusUpdate {
+    fn from(settled: Settled) -> Self {
+        Self {
+            previous: settled.previous,
+            transition: settled.transition,
+        }
+    }
+}
+
 /// The result of a claimed check, written back under the claim's epoch.
 #[derive(Debug, Clone)]
 pub struct CheckRecord {
@@ -217,6 +246,17 @@ pub struct CheckRecord {
     pub lease_epoch: i64,
     pub next_due_at: DateTime<Utc>,
     pub status: StatusUpdate,
+    /// The certificate the check saw, against the window last reported.
+    pub certificate: CertificateUpdate,
+}
+
+/// A check's certificate, as the event log and the target row keep it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CertificateUpdate {
+    /// The window to store on the target.
+    pub window: Option<u32>,
+    /// A window was entered: the expiry and the window, to report once.
+    pub warning: Option<(DateTime<Utc>, u32)>,
 }
 
 /// A result that arrived without a claim (a heartbeat ping). Written only
@@ -247,4 +287,46 @@ pub struct Incident {
 pub struct RollupBucket {
     pub start: DateTime<Utc>,
     pub rollup: Rollup,
+}
+
+/// One entry of an organization's event log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub organization_id: OrganizationId,
+    /// Orders the organization's events: 1, 2, 3... in commit order.
+    pub seq: i64,
+    pub event_type: EventType,
+    pub target_id: TargetId,
+    pub incident_id: Option<uuid::Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    /// Previous and new state, the error, the status code...
+    pub payload: serde_json::Value,
+}
+
+/// One run of a periodic job, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobRun {
+    pub job: Job,
+    /// The process that ran it (its worker or web id).
+    pub runner: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    pub rows_affected: u64,
+}
+
+/// A periodic job's cluster-wide lock, held until released or dropped. On
+/// PostgreSQL it is a transaction-scoped advisory lock, so it is let go
+/// even if the holder dies; SQLite has one writer and needs none.
+pub struct JobLock {
+    pub(crate) held: Option<sqlx::Transaction<'static, sqlx::Postgres>>,
+}
+
+impl JobLock {
+    /// Lets the lock go now (dropping it does too, a little later).
+    pub async fn release(self) -> crate::error::StoreResult<()> {
+        if let Some(tx) = self.held {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
 }

@@ -5,7 +5,10 @@ use std::time::Duration;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 
+use pharos_domain::job::Job;
+
 use crate::error::StoreResult;
+use crate::models::JobLock;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -30,14 +33,35 @@ impl PostgresStore {
     fn reader(&self) -> &PgPool {
         &self.pool
     }
+
+    /// A transaction-scoped advisory lock: released at commit, and by the
+    /// server if this process dies holding it.
+    async fn try_advisory_job_lock(&self, job: Job) -> StoreResult<Option<JobLock>> {
+        let mut tx = self.pool.begin().await?;
+        let (taken,): (bool,) = sqlx::query_as("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(job_lock_key(job))
+            .fetch_one(&mut *tx)
+            .await?;
+        Ok(taken.then_some(JobLock { held: Some(tx) }))
+    }
 }
 
-crate::shared::impl_store!(
+/// "pharos" in the high bytes, the job's number in the low: no clash with
+/// another application's keys on a shared server, nor with sqlx's
+/// migration lock.
+fn job_lock_key(job: Job) -> i64 {
+    0x7068_6172_6f73_0000_i64 | i64::from(job.number())
+}
+
+crate::sql::impl_store!(
     store = PostgresStore,
     db = sqlx::Postgres,
     backend = "postgres",
     migrator = MIGRATOR,
     // Concurrent workers skip each other's claims instead of waiting.
     claim_lock = "FOR UPDATE SKIP LOCKED",
+    // Read-then-write in one transaction.
+    row_lock = "FOR UPDATE",
+    job_lock = try_advisory_job_lock,
     size_sql = "SELECT pg_database_size(current_database())",
 );

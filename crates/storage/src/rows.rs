@@ -7,6 +7,7 @@ use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
 use pharos_domain::rollup::{Rollup, BINS};
 use pharos_domain::status::TargetState;
+use pharos_domain::{CheckSpec, TargetCheck, TargetKind};
 use uuid::Uuid;
 
 use crate::error::StoreError;
@@ -15,13 +16,14 @@ use crate::models::{Check, Incident, Organization, RollupBucket, Target, TargetS
 /// Target columns, unqualified so they serve `RETURNING` clauses too.
 pub(crate) const TARGET_COLUMNS: &str = "id, organization_id, created_by, url, name, \
      interval_seconds, timeout_seconds, created_at, updated_at, next_due_at, kind, spec, state, \
-     state_changed_at, consecutive_failures, paused, heartbeat_token, grace_seconds, run_started_at";
+     state_changed_at, consecutive_failures, paused, heartbeat_token, grace_seconds, run_started_at, \
+     certificate_window";
 
 /// The same columns, qualified by the alias `t` for joins.
 pub(crate) const TARGET_COLUMNS_T: &str = "t.id, t.organization_id, t.created_by, t.url, t.name, \
      t.interval_seconds, t.timeout_seconds, t.created_at, t.updated_at, t.next_due_at, t.kind, t.spec, \
      t.state, t.state_changed_at, t.consecutive_failures, t.paused, t.heartbeat_token, t.grace_seconds, \
-     t.run_started_at";
+     t.run_started_at, t.certificate_window";
 
 pub(crate) const CHECK_COLUMNS: &str = "c.id, c.target_id, c.checked_at, c.status_code, \
      c.latency_ms, c.is_up, c.degraded, c.error_class, c.error, c.dns_ms, c.connect_ms, \
@@ -94,12 +96,14 @@ pub(crate) struct TargetRow {
     pub heartbeat_token: Option<String>,
     pub grace_seconds: Option<i32>,
     pub run_started_at: Option<DateTime<Utc>>,
+    pub certificate_window: Option<i32>,
 }
 
 impl TryFrom<TargetRow> for Target {
     type Error = StoreError;
 
     fn try_from(row: TargetRow) -> Result<Self, StoreError> {
+        let check = parse_check(&row.kind, row.spec.as_deref(), &row.url)?;
         Ok(Target {
             id: TargetId(row.id),
             organization_id: OrganizationId(row.organization_id),
@@ -113,15 +117,60 @@ impl TryFrom<TargetRow> for Target {
             next_due_at: row.next_due_at,
             state: TargetState::parse(&row.state)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown state {:?}", row.state)))?,
-            kind: row.kind,
-            spec: row.spec,
+            check,
             state_changed_at: row.state_changed_at,
             consecutive_failures: non_negative("consecutive_failures", row.consecutive_failures)?,
             paused: row.paused,
             heartbeat_token: row.heartbeat_token,
             grace_seconds: optional_u32(row.grace_seconds),
             run_started_at: row.run_started_at,
+            certificate_window: optional_u32(row.certificate_window),
         })
+    }
+}
+
+/// The stored `kind` and `spec` columns as one typed check. A probed kind
+/// stores its settings as the JSON of its `CheckSpec`; a heartbeat stores
+/// none; an HTTP target with no settings is a plain GET of its URL.
+pub(crate) fn parse_check(
+    kind: &str,
+    spec: Option<&str>,
+    url: &str,
+) -> Result<TargetCheck, StoreError> {
+    let kind: TargetKind = kind
+        .parse()
+        .map_err(|e| StoreError::Corrupt(format!("targets.kind: {e}")))?;
+    match (kind, spec) {
+        (TargetKind::Heartbeat, _) => Ok(TargetCheck::Heartbeat),
+        (TargetKind::Http, None) => Ok(TargetCheck::http_get(url)),
+        (kind, None) => Err(StoreError::Corrupt(format!(
+            "a {kind} target has no check settings"
+        ))),
+        (kind, Some(json)) => {
+            let spec: CheckSpec = serde_json::from_str(json)
+                .map_err(|e| StoreError::Corrupt(format!("targets.spec: {e}")))?;
+            if spec.kind() != kind {
+                return Err(StoreError::Corrupt(format!(
+                    "a {kind} target holds {} settings",
+                    spec.kind()
+                )));
+            }
+            Ok(TargetCheck::Probe(spec))
+        }
+    }
+}
+
+/// The `kind` and `spec` columns a check is stored as.
+pub(crate) fn check_columns(
+    check: &TargetCheck,
+) -> Result<(&'static str, Option<String>), StoreError> {
+    match check {
+        TargetCheck::Heartbeat => Ok((TargetKind::Heartbeat.as_str(), None)),
+        TargetCheck::Probe(spec) => {
+            let json = serde_json::to_string(spec)
+                .map_err(|e| StoreError::Corrupt(format!("check settings do not encode: {e}")))?;
+            Ok((spec.kind().as_str(), Some(json)))
+        }
     }
 }
 
@@ -443,4 +492,35 @@ pub(crate) fn rollup_upsert_sql() -> &'static str {
             adds = adds.join(", "),
         )
     })
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub organization_id: Uuid,
+    pub seq: i64,
+    pub event_type: String,
+    pub target_id: Uuid,
+    pub incident_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    pub payload: String,
+}
+
+impl TryFrom<EventRow> for crate::models::Event {
+    type Error = StoreError;
+
+    fn try_from(row: EventRow) -> Result<Self, StoreError> {
+        Ok(crate::models::Event {
+            organization_id: OrganizationId(row.organization_id),
+            seq: row.seq,
+            event_type: row
+                .event_type
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("events.event_type: {e}")))?,
+            target_id: TargetId(row.target_id),
+            incident_id: row.incident_id,
+            occurred_at: row.occurred_at,
+            payload: serde_json::from_str(&row.payload)
+                .map_err(|e| StoreError::Corrupt(format!("events.payload: {e}")))?,
+        })
+    }
 }

@@ -10,7 +10,10 @@ use std::time::Duration;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
+use pharos_domain::job::Job;
+
 use crate::error::StoreResult;
+use crate::models::JobLock;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -48,14 +51,23 @@ impl SqliteStore {
     fn reader(&self) -> &SqlitePool {
         &self.reader
     }
+
+    /// One machine, one writer: jobs need no lock beyond the record of
+    /// their last run, which a second process on the same file also reads.
+    async fn no_job_lock(&self, _job: Job) -> StoreResult<Option<JobLock>> {
+        Ok(Some(JobLock { held: None }))
+    }
 }
 
-crate::shared::impl_store!(
+crate::sql::impl_store!(
     store = SqliteStore,
     db = sqlx::Sqlite,
     backend = "sqlite",
     migrator = MIGRATOR,
     // One writer at a time: no row locks needed.
     claim_lock = "",
+    // Read-then-write in one transaction.
+    row_lock = "",
+    job_lock = no_job_lock,
     size_sql = "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
 );

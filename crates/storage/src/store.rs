@@ -1,16 +1,24 @@
-//! The one storage interface. Every tenant-facing method takes the
-//! organization id first, so reading another tenant's rows cannot be written
-//! by accident.
+//! The storage interface, one trait per aggregate, in two audiences.
+//!
+//! **Tenant-facing** traits (`TenantStore`) serve a request made inside an
+//! organization: every method takes the organization id first, so reading
+//! another tenant's rows cannot be written by accident. **System** traits
+//! (`SystemStore`) are for the workers, the jobs, sign-in and operators:
+//! claiming due targets, writing results, pruning, finding a session or a
+//! heartbeat by its token, listing across tenants. `Store` is both, for the
+//! code that wires them.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::ids::{OrganizationId, TargetId, UserId};
+use pharos_domain::job::Job;
 
 use crate::error::StoreResult;
 use crate::models::*;
 
+/// The database itself: which backend, its size, its migrations. (system)
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait DatabaseStore: Send + Sync + 'static {
     /// Which backend this is ("sqlite" or "postgres"), for logs and readiness.
     fn backend(&self) -> &'static str;
 
@@ -19,20 +27,55 @@ pub trait Store: Send + Sync + 'static {
 
     /// Applies pending migrations.
     async fn migrate(&self) -> StoreResult<()>;
+
     /// The database answers and every migration Pharos knows is applied.
     async fn ready(&self) -> StoreResult<bool>;
+}
 
-    // --- accounts -------------------------------------------------------
-
+/// Users and their credentials, found by email or id (sign-up, sign-in). (system)
+#[async_trait]
+pub trait AccountStore: Send + Sync + 'static {
     /// Creates a user and an organization they own, atomically. Returns
     /// `StoreError::Conflict` when the email is taken.
     async fn create_account(&self, account: NewAccount<'_>) -> StoreResult<(User, Organization)>;
+
     async fn user_credentials(&self, email: &str) -> StoreResult<Option<UserCredentials>>;
+
     async fn user(&self, id: UserId) -> StoreResult<Option<User>>;
+
     async fn set_password_hash(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
+
     async fn memberships(&self, user: UserId) -> StoreResult<Vec<Membership>>;
+}
+
+/// Sessions, found by the keyed hash of their token. (system)
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    async fn create_session(&self, token_hash: &[u8], session: &Session) -> StoreResult<()>;
+
+    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<Session>>;
+
+    async fn touch_session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<()>;
+
+    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
+
+    /// Ends every session of `user` except the one whose hash is `keep`.
+    async fn delete_other_sessions(&self, user: UserId, keep: &[u8]) -> StoreResult<u64>;
+
+    /// Removes sessions that expired (absolutely, or idle since `idle_before`).
+    async fn delete_stale_sessions(
+        &self,
+        now: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+}
+
+/// An organization's own record and members. (tenant-facing)
+#[async_trait]
+pub trait OrganizationStore: Send + Sync + 'static {
     /// The members of `org` with their roles, in the order they joined.
     async fn members(&self, org: OrganizationId) -> StoreResult<Vec<Member>>;
+
     /// Renames `org` (the name is validated by the caller); `false` when
     /// there is no such organization.
     async fn rename_organization(
@@ -41,55 +84,46 @@ pub trait Store: Send + Sync + 'static {
         name: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
-    async fn organization_summaries(&self) -> StoreResult<Vec<OrganizationSummary>>;
+}
 
-    // --- sessions -------------------------------------------------------
-
-    async fn create_session(&self, token_hash: &[u8], session: &Session) -> StoreResult<()>;
-    async fn session(&self, token_hash: &[u8]) -> StoreResult<Option<Session>>;
-    async fn touch_session(&self, token_hash: &[u8], now: DateTime<Utc>) -> StoreResult<()>;
-    async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
-    /// Ends every session of `user` except the one whose hash is `keep`.
-    async fn delete_other_sessions(&self, user: UserId, keep: &[u8]) -> StoreResult<u64>;
-    /// Removes sessions that expired (absolutely, or idle since `idle_before`).
-    async fn delete_stale_sessions(
-        &self,
-        now: DateTime<Utc>,
-        idle_before: DateTime<Utc>,
-    ) -> StoreResult<u64>;
-
-    // --- targets --------------------------------------------------------
-
+/// An organization's targets: create, read, change, pause, delete. (tenant-facing)
+#[async_trait]
+pub trait TargetStore: Send + Sync + 'static {
     async fn create_target(
         &self,
         org: OrganizationId,
         target: NewTarget<'_>,
     ) -> StoreResult<Target>;
+
     /// Creates many targets in one transaction (imports, benchmarks).
     async fn create_targets(
         &self,
         org: OrganizationId,
         targets: &[NewTarget<'_>],
     ) -> StoreResult<u64>;
+
     async fn targets(&self, org: OrganizationId) -> StoreResult<Vec<Target>>;
+
     async fn target(&self, org: OrganizationId, id: TargetId) -> StoreResult<Option<Target>>;
+
     async fn update_target(
         &self,
         org: OrganizationId,
         id: TargetId,
         patch: TargetPatch<'_>,
     ) -> StoreResult<Option<Target>>;
+
     async fn delete_target(&self, org: OrganizationId, id: TargetId) -> StoreResult<bool>;
+
     /// Every target of `org`, as a dashboard row shows it, in creation
     /// order.
     async fn target_summaries(&self, org: OrganizationId) -> StoreResult<Vec<TargetSummary>>;
+
     /// Every target of `org` with its newest check, if it has one.
     async fn targets_with_latest_check(
         &self,
         org: OrganizationId,
     ) -> StoreResult<Vec<(Target, Option<Check>)>>;
-
-    // --- checks ---------------------------------------------------------
 
     /// Pauses or resumes a target. Resuming makes a check due at once.
     async fn set_paused(
@@ -99,13 +133,24 @@ pub trait Store: Send + Sync + 'static {
         paused: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Target>>;
-    /// A heartbeat target by the secret token of its ping URL.
-    async fn target_by_heartbeat_token(&self, token: &str) -> StoreResult<Option<Target>>;
-    /// Marks the start of a heartbeat run (durations are measured from it).
-    async fn set_run_started(&self, id: TargetId, at: Option<DateTime<Utc>>) -> StoreResult<()>;
-    /// Writes a result that came without a claim; `false` when the target
-    /// changed in between (the caller reads it again and retries).
-    async fn record_direct(&self, record: &DirectRecord) -> StoreResult<bool>;
+}
+
+/// A target's stored checks, newest first. (tenant-facing)
+#[async_trait]
+pub trait CheckStore: Send + Sync + 'static {
+    /// Newest first, strictly older than `before` when given.
+    async fn checks(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        before: Option<CheckCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Check>>;
+}
+
+/// A target's incidents. (tenant-facing)
+#[async_trait]
+pub trait IncidentStore: Send + Sync + 'static {
     /// The target's incidents, newest first.
     async fn incidents(
         &self,
@@ -113,6 +158,11 @@ pub trait Store: Send + Sync + 'static {
         target: TargetId,
         limit: u32,
     ) -> StoreResult<Vec<Incident>>;
+}
+
+/// Roll-up buckets of one target or a whole organization. (tenant-facing)
+#[async_trait]
+pub trait RollupStore: Send + Sync + 'static {
     /// Roll-up buckets `width` seconds wide starting at or after `since`, oldest first.
     async fn rollups(
         &self,
@@ -121,6 +171,7 @@ pub trait Store: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<RollupBucket>>;
+
     /// Roll-ups of every target of `org` in one read (the dashboard's strips):
     /// `width`-second buckets from `since`, by target, oldest first.
     async fn organization_rollups(
@@ -129,6 +180,7 @@ pub trait Store: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
+
     /// The same buckets as `organization_rollups` with only their counts
     /// (`checks`, `up`, `degraded`); the latency fields are left empty. A
     /// status strip needs no more, and this reads one short row per target
@@ -139,35 +191,32 @@ pub trait Store: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
-    /// Deletes up to `limit` raw checks older than `before`; returns how many.
-    async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
-    /// Deletes up to `limit` roll-ups of `width` older than `before`.
-    async fn prune_rollups(
-        &self,
-        width: u32,
-        before: DateTime<Utc>,
-        limit: u32,
-    ) -> StoreResult<u64>;
+}
 
-    /// When each check between `since` and `until` ran, across all
-    /// targets, oldest first (operators and benchmarks; not tenant-facing).
-    async fn check_times(
-        &self,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<Vec<(TargetId, DateTime<Utc>)>>;
+/// The organization's event log. (tenant-facing)
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// The organization's events numbered after `after`, oldest first.
+    async fn events(&self, org: OrganizationId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
+}
 
-    /// Newest first, strictly older than `before` when given.
-    async fn checks(
-        &self,
-        org: OrganizationId,
-        target: TargetId,
-        before: Option<CheckCursor>,
-        limit: u32,
-    ) -> StoreResult<Vec<Check>>;
+/// Heartbeat pings: found by their secret token, written without a claim. (system)
+#[async_trait]
+pub trait HeartbeatStore: Send + Sync + 'static {
+    /// A heartbeat target by the secret token of its ping URL.
+    async fn target_by_heartbeat_token(&self, token: &str) -> StoreResult<Option<Target>>;
 
-    // --- scheduling -----------------------------------------------------
+    /// Marks the start of a heartbeat run (durations are measured from it).
+    async fn set_run_started(&self, id: TargetId, at: Option<DateTime<Utc>>) -> StoreResult<()>;
 
+    /// Writes a result that came without a claim; `false` when the target
+    /// changed in between (the caller reads it again and retries).
+    async fn record_direct(&self, record: &DirectRecord) -> StoreResult<bool>;
+}
+
+/// Claiming due targets and writing their results under the claim. (system)
+#[async_trait]
+pub trait SchedulingStore: Send + Sync + 'static {
     /// Leases up to `limit` due targets to `worker` until `now + lease`.
     async fn claim_due_targets(
         &self,
@@ -176,11 +225,106 @@ pub trait Store: Send + Sync + 'static {
         lease: chrono::Duration,
         limit: u32,
     ) -> StoreResult<Vec<ClaimedTarget>>;
+
     /// Gives claims back unchecked, due again at the given times (a worker
     /// deferring work past a fairness cap).
     async fn release_claims(&self, claims: &[(TargetId, i64, DateTime<Utc>)]) -> StoreResult<u64>;
+
     /// Writes a batch of results and releases their leases. A record whose
     /// epoch no longer matches (the lease expired and another worker took
     /// over) is dropped; the number written is returned.
     async fn record_checks(&self, records: &[CheckRecord]) -> StoreResult<u64>;
 }
+
+/// Deleting history past its keep-time, in batches. (system)
+#[async_trait]
+pub trait RetentionStore: Send + Sync + 'static {
+    /// Deletes up to `limit` raw checks older than `before`; returns how many.
+    async fn prune_checks(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+
+    /// Deletes up to `limit` roll-ups of `width` older than `before`.
+    async fn prune_rollups(
+        &self,
+        width: u32,
+        before: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<u64>;
+
+    /// Deletes up to `limit` events older than `before`; returns how many.
+    async fn prune_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+}
+
+/// Periodic jobs' cluster-wide locks and their recorded runs. (system)
+#[async_trait]
+pub trait JobStore: Send + Sync + 'static {
+    /// Takes `job`'s cluster-wide lock, or `None` when another process
+    /// holds it.
+    async fn try_lock_job(&self, job: Job) -> StoreResult<Option<JobLock>>;
+
+    /// The newest recorded run of `job`.
+    async fn last_job_run(&self, job: Job) -> StoreResult<Option<JobRun>>;
+
+    /// Records a run (and forgets that job's runs older than a week).
+    async fn record_job_run(&self, run: &JobRun) -> StoreResult<()>;
+}
+
+/// Cross-tenant listings for operators and benchmarks. (system)
+#[async_trait]
+pub trait OperatorStore: Send + Sync + 'static {
+    async fn organization_summaries(&self) -> StoreResult<Vec<OrganizationSummary>>;
+
+    /// When each check between `since` and `until` ran, across all
+    /// targets, oldest first (operators and benchmarks; not tenant-facing).
+    async fn check_times(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TargetId, DateTime<Utc>)>>;
+}
+
+/// What a request made inside an organization may call.
+pub trait TenantStore:
+    OrganizationStore + TargetStore + CheckStore + IncidentStore + RollupStore + EventStore
+{
+}
+impl<
+        T: OrganizationStore
+            + TargetStore
+            + CheckStore
+            + IncidentStore
+            + RollupStore
+            + EventStore
+            + ?Sized,
+    > TenantStore for T
+{
+}
+
+/// What only the system calls: workers, jobs, sign-in, operators.
+pub trait SystemStore:
+    DatabaseStore
+    + AccountStore
+    + SessionStore
+    + HeartbeatStore
+    + SchedulingStore
+    + RetentionStore
+    + JobStore
+    + OperatorStore
+{
+}
+impl<
+        T: DatabaseStore
+            + AccountStore
+            + SessionStore
+            + HeartbeatStore
+            + SchedulingStore
+            + RetentionStore
+            + JobStore
+            + OperatorStore
+            + ?Sized,
+    > SystemStore for T
+{
+}
+
+/// Both audiences: what the binary wires and hands to each layer.
+pub trait Store: TenantStore + SystemStore {}
+impl<T: TenantStore + SystemStore + ?Sized> Store for T {}

@@ -10,16 +10,17 @@
 //! With `PHAROS_BENCH_KEEP_DB=/some/file.db` the seeded SQLite database is
 //! copied there at the end, to try queries on it by hand.
 
+use pharos_domain::TargetCheck;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use pharos_app::RateLimitSettings;
 use pharos_domain::check::{PhaseTimings, Verdict};
 use pharos_domain::ids::CheckId;
 use pharos_domain::status::{apply, Confirmation};
 use pharos_storage::models::{Check, CheckRecord, NewAccount, NewTarget, StatusUpdate};
 use pharos_storage::testing::{Backend, TestDatabase};
-use pharos_web::auth::rate_limit::RateLimitSettings;
 use pharos_web::auth::SessionConfig;
 use pharos_web::{AppState, WebConfig};
 
@@ -56,7 +57,7 @@ async fn seed(
     pharos_storage::models::User,
     pharos_storage::models::Organization,
 ) {
-    let hash = pharos_web::auth::password::hash(PASSWORD.to_owned())
+    let hash = pharos_app::passwords::hash(PASSWORD.to_owned())
         .await
         .expect("hash");
     let now = Utc::now();
@@ -78,12 +79,10 @@ async fn seed(
                 org.id,
                 NewTarget {
                     created_by: user.id,
-                    url: &url,
                     name: Some(&name),
                     interval_seconds: 1800,
                     timeout_seconds: 10,
-                    kind: "http",
-                    spec: None,
+                    check: TargetCheck::http_get(url.to_owned()),
                     heartbeat_token: None,
                     grace_seconds: None,
                     first_due_at: start,
@@ -128,6 +127,7 @@ async fn seed(
                         timings: PhaseTimings::default(),
                     },
                     lease_epoch: claim.lease_epoch,
+                    certificate: Default::default(),
                     next_due_at: at + chrono::Duration::minutes(30),
                     status: StatusUpdate {
                         previous: t.state,
@@ -164,8 +164,7 @@ async fn breakdown(
     user: &pharos_storage::models::User,
     org: &pharos_storage::models::Organization,
 ) {
-    use pharos_web::auth::CurrentUser;
-    let store = &state.store;
+    let store = state.store();
     let since = Utc::now() - chrono::Duration::hours(24);
     let user_ms = median_ms(20, || async {
         store.user(user.id).await.expect("user");
@@ -197,20 +196,22 @@ async fn breakdown(
             .expect("rollup counts");
     })
     .await;
-    let current = CurrentUser {
+    let current = pharos_app::Actor {
         user: user.clone(),
         organization: org.id,
         role: pharos_domain::organization::Role::Owner,
         memberships: store.memberships(user.id).await.expect("memberships"),
-        session_hash: Vec::new(),
+        credential: pharos_app::Credential::Session {
+            token_hash: Vec::new(),
+        },
     };
     let overview_ms = median_ms(20, || async {
-        pharos_web::services::dashboard::overview(state, &current)
+        pharos_app::dashboard::overview(&state.app, &current)
             .await
             .expect("overview");
     })
     .await;
-    let overview = pharos_web::services::dashboard::overview(state, &current)
+    let overview = pharos_app::dashboard::overview(&state.app, &current)
         .await
         .expect("overview");
     let strips_ms = median_ms(20, || async {

@@ -3,6 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pharos_app::{AppError, Unavailable};
 use pharos_domain::ValidationError;
 use pharos_storage::StoreError;
 use serde::Serialize;
@@ -13,7 +14,8 @@ use utoipa::ToSchema;
 pub enum ApiError {
     #[error("{0}")]
     Validation(#[from] ValidationError),
-    /// The body is not JSON, or not the JSON this route takes.
+    /// The body, query or path is not what this route takes (400, 413,
+    /// 415, 422).
     #[error("{message}")]
     BadRequest {
         status: StatusCode,
@@ -33,18 +35,38 @@ pub enum ApiError {
     Conflict(&'static str),
     #[error("too many requests, retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
-    #[error("the database is unavailable")]
-    Unavailable,
+    #[error("{0}")]
+    Unavailable(Unavailable),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
         match e {
-            StoreError::Conflict(what) => ApiError::Conflict(what),
-            StoreError::Unavailable(_) => ApiError::Unavailable,
-            other => ApiError::Internal(other.into()),
+            AppError::Validation(v) => ApiError::Validation(v),
+            AppError::InvalidField { field, message } => ApiError::BadRequest {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                code: "invalid_field",
+                message,
+                field: Some(field),
+            },
+            AppError::Unauthenticated => ApiError::Unauthenticated,
+            AppError::InvalidCredentials => ApiError::InvalidCredentials,
+            AppError::Forbidden(why) => ApiError::Forbidden(why),
+            AppError::NotFound => ApiError::NotFound,
+            AppError::Conflict(what) => ApiError::Conflict(what),
+            AppError::RateLimited { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            AppError::Unavailable(what) => ApiError::Unavailable(what),
+            AppError::Internal(e) => ApiError::Internal(e),
         }
     }
 }
@@ -76,7 +98,7 @@ impl ApiError {
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -91,7 +113,8 @@ impl ApiError {
             ApiError::NotFound => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Unavailable => "unavailable",
+            ApiError::Unavailable(Unavailable::Database) => "unavailable",
+            ApiError::Unavailable(Unavailable::Checks) => "checks_unavailable",
             ApiError::Internal(_) => "internal_error",
         }
     }

@@ -120,17 +120,38 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|query| ApiQuery(query.0))
-            .map_err(|e| bad_query(e.body_text()))
+        let raw = parts.uri.query().unwrap_or_default();
+        let deserializer =
+            serde_urlencoded::Deserializer::new(form_urlencoded::parse(raw.as_bytes()));
+        serde_path_to_error::deserialize(deserializer)
+            .map(ApiQuery)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.into_inner().to_string();
+                // A parameter of the wrong type is named by its path; an
+                // unknown one only in the message (serde: "unknown field `x`").
+                if path != "." {
+                    let text = format!("Failed to deserialize query string: {path}: {message}");
+                    return bad_query(text, Some(path));
+                }
+                let field = message
+                    .split('`')
+                    .nth(1)
+                    .filter(|_| message.starts_with("unknown field"))
+                    .map(str::to_owned);
+                bad_query(
+                    format!("Failed to deserialize query string: {message}"),
+                    field,
+                )
+            })
     }
 }
 
-fn bad_query(message: String) -> ApiError {
+fn bad_query(message: String, field: Option<String>) -> ApiError {
     ApiError::BadRequest {
         status: StatusCode::BAD_REQUEST,
         code: "invalid_query",
         message,
-        field: None,
+        field,
     }
 }

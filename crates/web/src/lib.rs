@@ -7,7 +7,6 @@ mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod pages;
-pub mod services;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -76,20 +75,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let limits = state.limits.clone();
-    let store = state.store.clone();
-    let idle = state.config.session.idle_timeout;
+    let app = state.app.clone();
     let housekeeping = tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            limits.forget_idle_keys();
-            let now = chrono::Utc::now();
-            let idle_before =
-                now - chrono::Duration::from_std(idle).unwrap_or(chrono::Duration::days(7));
-            if let Err(e) = store.delete_stale_sessions(now, idle_before).await {
-                tracing::warn!(error = %e, "could not delete stale sessions");
-            }
+            // Per replica by nature; the session sweep is a cluster job
+            // (`pharos_scheduler::jobs`).
+            app.limits.forget_idle_keys();
         }
     });
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -1,18 +1,19 @@
-//! What every handler can reach.
+//! What every handler can reach: the use cases (`App`) and the web
+//! layer's own settings.
 
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use pharos_app::{App, AppSettings, RateLimitSettings};
 use pharos_storage::Store;
 
-use crate::auth::rate_limit::RateLimits;
 use crate::auth::SessionConfig;
 
 /// Settings of the web layer, filled from the binary's configuration.
 #[derive(Debug, Clone)]
 pub struct WebConfig {
     pub session: SessionConfig,
-    pub limits: crate::auth::rate_limit::RateLimitSettings,
+    pub limits: RateLimitSettings,
     /// Lifts the blocked-address rules on target URLs.
     pub allow_private_targets: bool,
     /// Take the client address from `X-Forwarded-For` (only behind a proxy
@@ -26,24 +27,26 @@ pub struct WebConfig {
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    /// The use cases, which the API and the pages both call.
+    pub app: App,
     pub config: Arc<WebConfig>,
-    pub limits: Arc<RateLimits>,
     /// Renders Prometheus metrics at /metrics, when a recorder is installed.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
-    /// Runs "check now" requests; `None` answers them 503.
-    pub prober: Option<pharos_probes::Prober>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, config: WebConfig) -> Self {
-        let limits = Arc::new(RateLimits::new(&config.limits));
+        let settings = AppSettings {
+            allow_private_targets: config.allow_private_targets,
+            session_idle_timeout: config.session.idle_timeout,
+            session_absolute_timeout: config.session.absolute_timeout,
+            limits: config.limits.clone(),
+        };
+        let app = App::new(store, settings, &config.session.secret);
         Self {
-            store,
+            app,
             config: Arc::new(config),
-            limits,
             metrics: None,
-            prober: None,
         }
     }
 
@@ -57,8 +60,12 @@ impl AppState {
 
     /// The prober "check now" runs with, under the workers' settings.
     pub fn with_prober(mut self, prober: Option<pharos_probes::Prober>) -> Self {
-        self.prober = prober;
+        self.app = self.app.with_prober(prober);
         self
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.app.store
     }
 }
 

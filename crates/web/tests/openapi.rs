@@ -1,7 +1,23 @@
 //! The OpenAPI document is generated from the code; `docs/openapi.json` is
 //! its snapshot, so every API change shows up in review. Refresh it with
 //! `PHAROS_UPDATE_SNAPSHOTS=1 cargo test -p pharos-web --test openapi`.
+//!
+//! Its enums are held to the domain's lists here, and a target's bodies and
+//! check settings to one schema per kind, chosen by `kind`.
 
+use std::collections::BTreeSet;
+
+use pharos_app::targets::check_settings_for_api;
+use pharos_domain::check::Verdict;
+use pharos_domain::check_spec::{
+    CheckSpec, DnsCheck, DnsRecordType, HttpCheck, HttpHeader, HttpMethod, PingCheck, StatusRange,
+    TcpCheck, TlsCheck,
+};
+use pharos_domain::event::EventType;
+use pharos_domain::organization::Role;
+use pharos_domain::status::TargetState;
+use pharos_domain::{TargetCheck, TargetKind};
+use serde_json::Value;
 use utoipa::OpenApi;
 
 #[test]
@@ -40,5 +56,287 @@ fn openapi_document_is_version_3_1_and_lists_every_route() {
         "/readyz",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is missing");
+    }
+}
+
+fn document() -> Value {
+    serde_json::to_value(pharos_web::api::openapi::ApiDoc::openapi()).expect("json")
+}
+
+fn component<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    let schema = &doc["components"]["schemas"][name];
+    assert!(schema.is_object(), "no component {name}");
+    schema
+}
+
+/// A schema's `enum`, without the `null` a nullable field adds.
+fn enum_of(schema: &Value) -> Vec<String> {
+    schema["enum"]
+        .as_array()
+        .map(|values| {
+            values
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn names<'a>(values: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    values.into_iter().map(str::to_owned).collect()
+}
+
+/// Verdicts are named by serde alone (the answers carry that name).
+fn verdict_names() -> Vec<String> {
+    Verdict::ALL
+        .iter()
+        .map(|verdict| match serde_json::to_value(verdict) {
+            Ok(Value::String(name)) => name,
+            other => panic!("a verdict serialises to its name, not {other:?}"),
+        })
+        .collect()
+}
+
+/// Every object schema in the document with a property called `name`,
+/// wherever it sits (components, inlined pages, `allOf` parts).
+fn properties_named<'a>(value: &'a Value, name: &str, found: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(property) = object.get("properties").and_then(|p| p.get(name)) {
+                found.push(property);
+            }
+            for child in object.values() {
+                properties_named(child, name, found);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                properties_named(item, name, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn the_documents_enums_are_the_domains_lists() {
+    let doc = document();
+    let kinds = names(TargetKind::ALL.map(TargetKind::as_str));
+    let states = names(TargetState::ALL.map(TargetState::as_str));
+    let verdicts = verdict_names();
+    let roles = names(Role::ALL.map(Role::as_str));
+    let methods = names(HttpMethod::ALL.map(HttpMethod::as_str));
+    let record_types = names(DnsRecordType::ALL.map(DnsRecordType::as_str));
+    let event_types = names(EventType::ALL.map(EventType::as_str));
+
+    // Where each must be, so the sweep below cannot pass on nothing.
+    for (schema, property, expected) in [
+        ("TargetView", "kind", &kinds),
+        ("UpdateTargetRequest", "kind", &kinds),
+        ("TargetView", "state", &states),
+        ("CheckNowView", "verdict", &verdicts),
+        ("OrganizationView", "role", &roles),
+        ("OrganizationDetailView", "role", &roles),
+        ("MemberView", "role", &roles),
+        ("HttpTargetRequest", "method", &methods),
+        ("HttpCheckSettings", "method", &methods),
+        ("UpdateTargetRequest", "method", &methods),
+        ("DnsTargetRequest", "record_type", &record_types),
+        ("DnsCheckSettings", "record_type", &record_types),
+        ("UpdateTargetRequest", "record_type", &record_types),
+        ("EventView", "type", &event_types),
+    ] {
+        assert_eq!(
+            &enum_of(&component(&doc, schema)["properties"][property]),
+            expected,
+            "{schema}.{property}"
+        );
+    }
+
+    // Every field of these names, wherever it appears, states the list.
+    for (property, expected) in [
+        ("state", &states),
+        ("verdict", &verdicts),
+        ("role", &roles),
+        ("method", &methods),
+        ("record_type", &record_types),
+    ] {
+        let mut found = Vec::new();
+        properties_named(&doc, property, &mut found);
+        assert!(!found.is_empty(), "no field {property}");
+        for schema in found {
+            assert_eq!(&enum_of(schema), expected, "a {property} field: {schema}");
+        }
+    }
+    // A `kind` is one of the kinds: all of them, or the one a kind's own
+    // schema is for.
+    let mut found = Vec::new();
+    properties_named(&doc, "kind", &mut found);
+    for schema in found {
+        let values = enum_of(schema);
+        assert!(
+            values == kinds || (values.len() == 1 && kinds.contains(&values[0])),
+            "a kind field: {schema}"
+        );
+    }
+}
+
+#[test]
+fn target_bodies_and_check_settings_are_one_of_by_kind() {
+    let doc = document();
+    for (name, kinds) in [
+        ("CreateTargetRequest", &TargetKind::ALL[..]),
+        ("CheckNowRequest", &TargetKind::PROBED[..]),
+        ("CheckSettings", &TargetKind::PROBED[..]),
+    ] {
+        let schema = component(&doc, name);
+        assert_eq!(
+            schema["discriminator"]["propertyName"], "kind",
+            "{name}: {schema}"
+        );
+        let one_of = schema["oneOf"].as_array().expect("oneOf");
+        let mapping = schema["discriminator"]["mapping"]
+            .as_object()
+            .expect("mapping");
+        assert_eq!(mapping.len(), kinds.len(), "{name}");
+        assert_eq!(one_of.len(), kinds.len(), "{name}");
+        for kind in kinds {
+            let reference = mapping[kind.as_str()].as_str().expect("a reference");
+            assert!(
+                one_of.iter().any(|item| item["$ref"] == reference),
+                "{name}: {reference} is not in the oneOf"
+            );
+            let branch = component(
+                &doc,
+                reference
+                    .strip_prefix("#/components/schemas/")
+                    .expect("a component"),
+            );
+            assert_eq!(
+                enum_of(&branch["properties"]["kind"]),
+                [kind.as_str()],
+                "{reference}"
+            );
+            assert_eq!(branch["additionalProperties"], false, "{reference}");
+        }
+    }
+
+    // A target view's `check` is those settings, or `null` (heartbeats).
+    let check = &component(&doc, "TargetView")["properties"]["check"];
+    let options = check["oneOf"].as_array().expect("check is a oneOf");
+    assert!(options.iter().any(|o| o["type"] == "null"), "{check}");
+    assert!(
+        options
+            .iter()
+            .any(|o| o["$ref"] == "#/components/schemas/CheckSettings"),
+        "{check}"
+    );
+}
+
+/// Each kind's settings as the API shows them, with nothing set that
+/// may be left out, and with everything set.
+fn shown_settings() -> Vec<(TargetKind, Value, Value)> {
+    let mut full_http = HttpCheck::get("https://example.com/");
+    full_http.method = HttpMethod::Post;
+    full_http.headers = vec![HttpHeader {
+        name: "x-test".into(),
+        value: "1".into(),
+    }];
+    full_http.body = Some("{}".into());
+    full_http.expected_status = vec![StatusRange::DEFAULT];
+    full_http.keyword = Some("ok".into());
+    full_http.json_path = Some("a.b".into());
+    full_http.json_expected = Some(serde_json::json!(1));
+    full_http.degraded_latency_ms = Some(500);
+    full_http.max_redirects = Some(3);
+    let dns = |server: Option<&str>, expected: Option<&str>| DnsCheck {
+        name: "example.com".into(),
+        record_type: DnsRecordType::Mx,
+        server: server.map(Into::into),
+        expected: expected.map(Into::into),
+    };
+    let tcp = TcpCheck {
+        host: "example.com".into(),
+        port: 22,
+    };
+    let ping = PingCheck {
+        host: "example.com".into(),
+        count: 3,
+    };
+    let tls = TlsCheck {
+        host: "example.com".into(),
+        port: 443,
+        warn_days: 14,
+    };
+    let pairs = [
+        (
+            CheckSpec::Http(HttpCheck::get("https://example.com/")),
+            CheckSpec::Http(full_http),
+        ),
+        (CheckSpec::Tcp(tcp.clone()), CheckSpec::Tcp(tcp)),
+        (CheckSpec::Ping(ping.clone()), CheckSpec::Ping(ping)),
+        (
+            CheckSpec::Dns(dns(None, None)),
+            CheckSpec::Dns(dns(Some("192.0.2.53"), Some("10 mx.example.com"))),
+        ),
+        (CheckSpec::Tls(tls.clone()), CheckSpec::Tls(tls)),
+    ];
+    let shown = |spec: CheckSpec| {
+        let fields = check_settings_for_api(&TargetCheck::Probe(spec)).expect("probed");
+        Value::Object(fields)
+    };
+    let settings: Vec<_> = pairs
+        .into_iter()
+        .map(|(least, most)| (least.kind(), shown(least), shown(most)))
+        .collect();
+    let kinds: Vec<_> = settings.iter().map(|(kind, ..)| *kind).collect();
+    assert_eq!(kinds, TargetKind::PROBED, "one pair per probed kind");
+    settings
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+#[test]
+fn check_settings_schemas_describe_what_a_target_view_shows() {
+    let doc = document();
+    let mapping = &component(&doc, "CheckSettings")["discriminator"]["mapping"];
+    for (kind, least, most) in shown_settings() {
+        let reference = mapping[kind.as_str()].as_str().expect("a reference");
+        let schema = component(
+            &doc,
+            reference
+                .strip_prefix("#/components/schemas/")
+                .expect("a component"),
+        );
+        let required: BTreeSet<String> = schema["required"]
+            .as_array()
+            .expect("required")
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect();
+        assert_eq!(required, keys(&least), "{kind}: always shown");
+        assert_eq!(
+            keys(&schema["properties"]),
+            keys(&most),
+            "{kind}: every setting"
+        );
+        for settings in [&least, &most] {
+            for (field, value) in settings.as_object().expect("an object") {
+                let allowed = enum_of(&schema["properties"][field]);
+                if let (false, Some(value)) = (allowed.is_empty(), value.as_str()) {
+                    assert!(
+                        allowed.iter().any(|a| a == value),
+                        "{kind}.{field}: {value}"
+                    );
+                }
+            }
+        }
     }
 }

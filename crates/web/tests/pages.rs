@@ -761,6 +761,7 @@ async fn record_up_checks(app: &TestApp, ids: &[String]) {
                 timings: PhaseTimings::default(),
             },
             lease_epoch: claim.lease_epoch,
+            certificate: Default::default(),
             next_due_at: now + chrono::Duration::minutes(5),
             status: StatusUpdate {
                 previous: claim.target.state,

@@ -217,6 +217,7 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
         let record = CheckRecord {
             check,
             lease_epoch: claim.lease_epoch,
+            certificate: Default::default(),
             next_due_at: now + Span::seconds(30),
             status,
         };

@@ -37,12 +37,12 @@ pub async fn run(database: DatabaseArgs, task: AdminTask) -> anyhow::Result<()> 
                 .read_line(&mut password)
                 .context("reading the password")?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let account = pharos_web::services::accounts::NewAccountInput {
+            let account = pharos_app::accounts::NewAccountInput {
                 email: &email,
                 password,
                 organization: organization.as_deref(),
             };
-            let (user, org) = pharos_web::services::accounts::create_account(&*store, account)
+            let (user, org) = pharos_app::accounts::create_account(&*store, account)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!(

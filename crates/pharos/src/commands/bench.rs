@@ -3,6 +3,7 @@
 //! monitoring user cares about: checks per second, how late checks start,
 //! duplicate and missed checks, worker CPU and memory, database growth.
 
+use pharos_domain::TargetCheck;
 use std::collections::HashMap;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -191,12 +192,10 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
                 let spread = n * i64::from(args.interval) * 1000 / i64::from(args.targets.max(1));
                 NewTarget {
                     created_by: user.id,
-                    url,
                     name: None,
                     interval_seconds: args.interval,
                     timeout_seconds: 5,
-                    kind: "http",
-                    spec: None,
+                    check: TargetCheck::http_get(url.to_owned()),
                     heartbeat_token: None,
                     grace_seconds: None,
                     first_due_at: start_at + chrono::Duration::milliseconds(spread),
@@ -327,7 +326,7 @@ struct Report {
 }
 
 /// Judges the run from the stored checks: each target's checks belong to
-/// slots of its grid (see `pharos_scheduler::next_slot`); within the
+/// slots of its grid (see `pharos_domain::schedule::next_slot`); within the
 /// measured window every slot must have exactly one check.
 async fn analyse(
     store: &dyn pharos_storage::Store,
@@ -360,7 +359,7 @@ async fn analyse(
     let mut lateness = Vec::new();
     let mut in_window = 0u64;
     for (target, at) in &checks {
-        let slot = pharos_scheduler::next_slot(*target, args.interval, *at - interval);
+        let slot = pharos_domain::schedule::next_slot(*target, args.interval, *at - interval);
         if slot < from || slot >= until {
             continue;
         }
@@ -379,7 +378,7 @@ async fn analyse(
     let mut missed = 0u64;
     let unseen = u64::from(args.targets).saturating_sub(targets.len() as u64);
     for target in &targets {
-        let mut slot = pharos_scheduler::next_slot(
+        let mut slot = pharos_domain::schedule::next_slot(
             *target,
             args.interval,
             from - chrono::Duration::milliseconds(1),

@@ -3,11 +3,12 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use pharos_app::RateLimitSettings;
+use pharos_domain::job::Job;
 use pharos_domain::status::Confirmation;
 use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
-use pharos_scheduler::{RetentionConfig, WorkerConfig};
-use pharos_web::auth::rate_limit::RateLimitSettings;
+use pharos_scheduler::{JobsConfig, RetentionConfig, WorkerConfig};
 use pharos_web::auth::SessionConfig;
 use pharos_web::{AppState, WebConfig};
 use tokio_util::sync::CancellationToken;
@@ -44,6 +45,12 @@ pub async fn serve(
     let mut tasks = tokio::task::JoinSet::new();
 
     let metrics = install_metrics_recorder();
+    // Each role adds the periodic jobs it has the settings for.
+    let mut jobs = JobsConfig {
+        jobs: Vec::new(),
+        every: Duration::from_secs(database.job_interval_seconds),
+        ..JobsConfig::default()
+    };
 
     if let Some(worker) = worker {
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
@@ -58,24 +65,17 @@ pub async fn serve(
             retry_after: Duration::from_secs(worker.retry_seconds),
             ..WorkerConfig::default()
         };
-        let retention = RetentionConfig {
+        jobs.runner = config.worker_id.clone();
+        jobs.jobs.extend([Job::Retention, Job::EventPruning]);
+        jobs.retention = RetentionConfig {
             raw_days: worker.raw_retention_days,
             rollup_days: worker.rollup_retention_days,
-            ..RetentionConfig::default()
         };
         {
             let store = store.clone();
             let shutdown = shutdown.clone();
             tasks.spawn(async move {
                 pharos_scheduler::run_worker(store, prober, config, shutdown).await;
-                Ok(())
-            });
-        }
-        {
-            let store = store.clone();
-            let shutdown = shutdown.clone();
-            tasks.spawn(async move {
-                pharos_scheduler::run_retention(store, retention, shutdown).await;
                 Ok(())
             });
         }
@@ -98,6 +98,8 @@ pub async fn serve(
     }
 
     if let Some(web) = web {
+        jobs.jobs.push(Job::SessionSweep);
+        jobs.session_idle = web.session_idle();
         // "Check now" on the target form runs under the workers' settings.
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let state = AppState::new(store.clone(), web_config(&web, &probes, &database)?)
@@ -118,6 +120,15 @@ pub async fn serve(
             pharos_web::serve(listener, state, async move { shutdown.cancelled().await })
                 .await
                 .context("serving HTTP")
+        });
+    }
+
+    {
+        let store = store.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            pharos_scheduler::run_jobs(store, jobs, shutdown).await;
+            Ok(())
         });
     }
 

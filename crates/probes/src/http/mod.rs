@@ -18,8 +18,8 @@ use url::{Position, Url};
 use crate::connector::{self, AbortOnDrop, FirstByte, MaybeTls};
 use crate::outcome::{add_ms, Fail, Judged, Trace};
 use crate::prober::ProbeContext;
-use crate::spec::{parse_http_url, HttpCheck, HttpHeader, HttpMethod};
 use crate::{guard, tls};
+use pharos_domain::check_spec::{parse_http_url, HttpCheck, HttpHeader, HttpMethod};
 
 /// A response and the task driving its connection (aborted on drop, which
 /// closes the socket however much the server still wants to send).

@@ -6,16 +6,17 @@ use axum::Json;
 use axum_extra::extract::CookieJar;
 
 use super::models::*;
+use super::responses::{CrossSite, JsonBody, RateLimited, SignedIn};
 use crate::auth::{session, CurrentUser};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
-use crate::services::accounts::{self, NewAccountInput};
 use crate::state::{AppState, ClientAddr};
+use pharos_app::accounts::{self, NewAccountInput};
 
 /// Create an account and an organization owned by it.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
     responses((status = 201, body = AccountView), (status = 409, body = ErrorEnvelope, description = "email taken"),
-              (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+              JsonBody, CrossSite, RateLimited))]
 pub async fn register(
     State(state): State<AppState>,
     client: ClientAddr,
@@ -26,7 +27,7 @@ pub async fn register(
         password: &body.password,
         organization: body.organization.as_deref(),
     };
-    let (user, org) = accounts::register(&state, client, registration).await?;
+    let (user, org) = accounts::register(&state.app, client.0, registration).await?;
     let view = AccountView {
         user: (&user).into(),
         organizations: vec![OrganizationView::owner(&org)],
@@ -36,24 +37,27 @@ pub async fn register(
 
 /// Log in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = AccountView), (status = 401, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+    responses((status = 200, body = AccountView, headers(("Set-Cookie" = String, description = "The session cookie"))),
+              (status = 401, body = ErrorEnvelope, description = "Wrong email or password."),
+              JsonBody, CrossSite, RateLimited))]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<AccountView>)> {
-    let (user, cookie) = accounts::login(&state, client, &body.email, &body.password).await?;
-    let memberships = state.store.memberships(user.id).await?;
+    let signed_in = accounts::login(&state.app, client.0, &body.email, &body.password).await?;
     let view = AccountView {
-        user: (&user).into(),
-        organizations: memberships.iter().map(Into::into).collect(),
+        user: (&signed_in.user).into(),
+        organizations: signed_in.memberships.iter().map(Into::into).collect(),
     };
+    let cookie = session::cookie_for(&state, signed_in.session);
     Ok((jar.add(cookie), Json(view)))
 }
 
 /// End the current session on the server.
-#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)))]
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204, description = "Signed out (also without a session)."), CrossSite))]
 pub async fn logout(
     State(state): State<AppState>,
     jar: CookieJar,
@@ -64,7 +68,7 @@ pub async fn logout(
 
 /// The signed-in user and their organizations.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
-    responses((status = 200, body = AccountView), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = AccountView), SignedIn))]
 pub async fn me(current: CurrentUser) -> Json<AccountView> {
     Json(AccountView {
         user: (&current.user).into(),
@@ -74,12 +78,18 @@ pub async fn me(current: CurrentUser) -> Json<AccountView> {
 
 /// Change the password; every other session of the user ends.
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
-    responses((status = 204), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 204, description = "Changed."), SignedIn, CrossSite, JsonBody))]
 pub async fn change_password(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<ChangePasswordRequest>,
 ) -> ApiResult<StatusCode> {
-    accounts::change_password(&state, &current, &body.current_password, &body.new_password).await?;
+    accounts::change_password(
+        &state.app,
+        &current,
+        &body.current_password,
+        &body.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

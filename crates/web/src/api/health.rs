@@ -16,11 +16,11 @@ pub async fn healthz() -> Json<Value> {
 /// The database answers and every migration is applied.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let backend = state.store.backend();
+    let backend = state.store().backend();
     // A load balancer wants an answer, not a hung request: a database that
     // does not answer within 2 s is unavailable.
     let Ok(ready) =
-        tokio::time::timeout(std::time::Duration::from_secs(2), state.store.ready()).await
+        tokio::time::timeout(std::time::Duration::from_secs(2), state.store().ready()).await
     else {
         return (
             StatusCode::SERVICE_UNAVAILABLE,

@@ -1,11 +1,14 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
 pub mod auth;
+pub mod events;
 pub mod health;
 pub mod heartbeat;
 pub mod models;
 pub mod openapi;
 pub mod organization;
+pub mod responses;
+pub mod schemas;
 pub mod targets;
 
 use axum::routing::{get, post};
@@ -25,6 +28,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/organization",
             get(organization::get).patch(organization::rename),
         )
+        .route("/api/v1/events", get(events::feed))
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/status", get(targets::status))
         .route("/api/v1/targets/check", post(targets::check_now))
@@ -42,15 +46,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/targets/{id}/resume", post(targets::resume))
         .route(
             "/ping/{token}",
-            get(heartbeat::success).post(heartbeat::success),
+            get(heartbeat::success_get).post(heartbeat::success),
         )
         .route(
             "/ping/{token}/fail",
-            get(heartbeat::fail).post(heartbeat::fail),
+            get(heartbeat::fail_get).post(heartbeat::fail),
         )
         .route(
             "/ping/{token}/start",
-            get(heartbeat::start).post(heartbeat::start),
+            get(heartbeat::start_get).post(heartbeat::start),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

@@ -1,6 +1,10 @@
 //! The JSON shapes of the API, documented for OpenAPI.
 
 use chrono::{DateTime, Utc};
+use pharos_domain::check::Verdict;
+use pharos_domain::organization::Role;
+use pharos_domain::status::TargetState;
+use pharos_domain::TargetKind;
 use pharos_storage::models::{
     Check, Incident, Member, Membership, Organization, RollupBucket, Target, User,
 };
@@ -8,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::services::organization::OrganizationOverview;
+use pharos_app::organization::OrganizationOverview;
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// A new account (its schema is in `schemas`: the organization's name
+/// defaults to the email, which ties the two fields).
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     pub email: String,
@@ -30,6 +36,7 @@ pub struct LoginRequest {
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[schema(schema_with = super::schemas::new_password)]
     pub new_password: String,
 }
 
@@ -54,7 +61,7 @@ impl From<&User> for UserView {
 pub struct OrganizationView {
     pub id: Uuid,
     pub name: String,
-    /// The caller's role: owner, admin, member or viewer.
+    #[schema(schema_with = caller_role_schema)]
     pub role: String,
 }
 
@@ -63,7 +70,7 @@ impl OrganizationView {
         Self {
             id: org.id.0,
             name: org.name.clone(),
-            role: "owner".to_owned(),
+            role: Role::Owner.as_str().to_owned(),
         }
     }
 }
@@ -90,7 +97,7 @@ pub struct OrganizationDetailView {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
-    /// The caller's role: owner, admin, member or viewer.
+    #[schema(schema_with = caller_role_schema)]
     pub role: String,
     /// Everyone in the organization, in the order they joined.
     pub members: Vec<MemberView>,
@@ -111,7 +118,7 @@ impl From<&OrganizationOverview> for OrganizationDetailView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub email: String,
-    /// owner, admin, member or viewer.
+    #[schema(schema_with = member_role_schema)]
     pub role: String,
     /// When they joined the organization.
     pub joined_at: DateTime<Utc>,
@@ -130,51 +137,13 @@ impl From<&Member> for MemberView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RenameOrganizationRequest {
-    /// 1 to 100 characters after trimming; no control characters.
+    #[schema(schema_with = super::schemas::organization_name)]
     pub name: String,
 }
 
-/// A new target. `kind` (default `http`) selects the check; its settings
-/// sit beside the common fields:
-/// - `http`: `url`, `method` (GET, HEAD, POST, PUT), `headers` [{name, value}], `body`,
-///   `verify_tls`, `expected_status` ["200", "300-399"], `keyword`, `keyword_absent`,
-///   `json_path`, `json_expected`, `degraded_latency_ms`, `max_redirects`
-/// - `tcp`: `host`, `port`; `ping`: `host`, `count`; `tls`: `host`, `port`, `warn_days`
-/// - `dns`: `host` (the name to resolve), `record_type` (A, AAAA, CNAME, MX, TXT, NS), `server`, `expected`
-/// - `heartbeat`: no settings; `interval_seconds` is the expected period and
-///   `grace_seconds` the slack before it counts as missed.
-///
-/// A body with only `{"url": ...}` makes an HTTP target.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct CreateTargetRequest {
-    /// http, tcp, ping, dns, tls or heartbeat; default http.
-    pub kind: Option<String>,
-    /// http(s) URL to check (kind http), at most 2048 characters.
-    pub url: Option<String>,
-    /// Host name or IP address (kinds tcp, ping, tls), or the name to resolve (dns).
-    pub host: Option<String>,
-    /// Port (kinds tcp, tls).
-    pub port: Option<u16>,
-    pub name: Option<String>,
-    /// 30 to 86400; default 300.
-    pub interval_seconds: Option<i64>,
-    /// 1 to 60, shorter than the interval; default 10.
-    pub timeout_seconds: Option<i64>,
-    /// Heartbeats: seconds of slack after the period; default 60.
-    pub grace_seconds: Option<i64>,
-}
-
-/// Changes to a target; absent fields stay as they are, `name: null`
-/// clears the name, and check settings are laid over the stored ones.
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UpdateTargetRequest {
-    pub url: Option<String>,
-    #[schema(value_type = Option<String>)]
-    pub name: Option<Option<String>>,
-    pub interval_seconds: Option<i64>,
-    pub timeout_seconds: Option<i64>,
-    pub grace_seconds: Option<i64>,
-}
+pub use super::schemas::{
+    CheckNowRequest, CheckSettings, CreateTargetRequest, UpdateTargetRequest,
+};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetView {
@@ -182,12 +151,12 @@ pub struct TargetView {
     /// What is checked: the URL, `host:port`, a DNS name and type, or `heartbeat`.
     pub url: String,
     pub name: Option<String>,
-    /// http, tcp, ping, dns, tls or heartbeat.
+    #[schema(schema_with = target_kind_schema)]
     pub kind: String,
-    /// The check's settings (kind-specific); `null` for heartbeats.
-    #[schema(value_type = Option<Object>)]
+    /// The check's settings (kind-specific, with `kind`); `null` for heartbeats.
+    #[schema(value_type = Option<CheckSettings>)]
     pub check: Option<serde_json::Value>,
-    /// pending, up, degraded, down or paused.
+    #[schema(schema_with = target_state_schema)]
     pub state: String,
     pub state_changed_at: Option<DateTime<Utc>>,
     pub paused: bool,
@@ -209,11 +178,9 @@ impl From<&Target> for TargetView {
             id: t.id.0,
             url: t.url.clone(),
             name: t.name.clone(),
-            kind: t.kind.clone(),
-            check: t
-                .spec
-                .as_deref()
-                .and_then(|json| crate::services::targets::check_settings_for_api(&t.kind, json)),
+            kind: t.kind().as_str().to_owned(),
+            check: pharos_app::targets::check_settings_for_api(&t.check)
+                .map(serde_json::Value::Object),
             state: t.shown_state().as_str().to_owned(),
             state_changed_at: t.state_changed_at,
             paused: t.paused,
@@ -303,9 +270,26 @@ impl From<&RollupBucket> for HistoryBucketView {
     }
 }
 
+/// How far back a history reaches: 24h and 72h in 15-minute buckets, 7d
+/// and 30d hourly, 365d daily. (The values `services::targets::Window`
+/// parses; `tests/contract.rs` holds them to it.)
+#[derive(Debug, Serialize, ToSchema)]
+pub enum HistoryWindow {
+    #[serde(rename = "24h")]
+    Day,
+    #[serde(rename = "72h")]
+    ThreeDays,
+    #[serde(rename = "7d")]
+    Week,
+    #[serde(rename = "30d")]
+    Month,
+    #[serde(rename = "365d")]
+    Year,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HistoryView {
-    /// 24h, 72h, 7d, 30d or 365d.
+    #[schema(value_type = HistoryWindow)]
     pub window: String,
     pub bucket_seconds: u32,
     /// Oldest first; every slot of the window is present.
@@ -316,7 +300,8 @@ pub struct HistoryView {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
-    /// 24h (default), 72h, 7d, 30d or 365d.
+    /// The window to cover; default 24h.
+    #[param(value_type = Option<HistoryWindow>, default = "24h")]
     pub window: Option<String>,
 }
 
@@ -324,7 +309,8 @@ pub struct HistoryQuery {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentsQuery {
-    /// 1 to 1000; default 50.
+    /// How many incidents, newest first.
+    #[param(minimum = 1, maximum = 1000, default = 50)]
     pub limit: Option<i64>,
 }
 
@@ -376,8 +362,8 @@ impl From<&Check> for CheckView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CheckNowView {
     pub checked_at: DateTime<Utc>,
-    /// up, degraded or down.
-    pub verdict: String,
+    #[schema(schema_with = verdict_schema)]
+    pub verdict: Verdict,
     pub is_up: bool,
     pub degraded: bool,
     pub status_code: Option<u16>,
@@ -390,15 +376,9 @@ pub struct CheckNowView {
 
 impl From<&pharos_domain::check::CheckOutcome> for CheckNowView {
     fn from(o: &pharos_domain::check::CheckOutcome) -> Self {
-        use pharos_domain::check::Verdict;
         Self {
             checked_at: o.started_at,
-            verdict: match o.verdict {
-                Verdict::Up => "up",
-                Verdict::Degraded => "degraded",
-                Verdict::Down => "down",
-            }
-            .to_owned(),
+            verdict: o.verdict,
             is_up: o.verdict.is_up(),
             degraded: o.verdict == Verdict::Degraded,
             status_code: o.status_code,
@@ -435,8 +415,130 @@ pub struct Page<T> {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ChecksQuery {
-    /// 1 to 1000; default 20.
+    /// How many checks per page.
+    #[param(minimum = 1, maximum = 1000, default = 20)]
     pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
+    /// The `next_cursor` of the previous page; opaque, and any other value
+    /// is refused with 422.
     pub cursor: Option<String>,
+}
+
+/// A string schema whose values are exactly `values`: the document's
+/// enums are built from the domain's own lists, never typed again.
+pub fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.into_iter().map(str::to_owned)))
+        .build()
+}
+
+/// [`string_enum`] with a description (a field's doc comment does not
+/// reach a `schema_with` schema).
+fn described_enum<'a>(
+    description: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) -> utoipa::openapi::Object {
+    let mut schema = string_enum(values);
+    schema.description = Some(description.to_owned());
+    schema
+}
+
+fn event_type_schema() -> utoipa::openapi::Object {
+    string_enum(pharos_domain::event::EventType::ALL.map(|t| t.as_str()))
+}
+
+fn target_kind_schema() -> utoipa::openapi::Object {
+    described_enum(
+        "The kind of check.",
+        TargetKind::ALL.map(TargetKind::as_str),
+    )
+}
+
+fn target_state_schema() -> utoipa::openapi::Object {
+    described_enum(
+        "What Pharos believes about the target now; `paused` while it is paused.",
+        TargetState::ALL.map(TargetState::as_str),
+    )
+}
+
+fn caller_role_schema() -> utoipa::openapi::Object {
+    described_enum("The caller's role.", Role::ALL.map(Role::as_str))
+}
+
+fn member_role_schema() -> utoipa::openapi::Object {
+    described_enum(
+        "Their role in the organization.",
+        Role::ALL.map(Role::as_str),
+    )
+}
+
+/// A verdict's name: its serde name, the one the answers carry (the
+/// domain spells verdicts no other way).
+fn verdict_name(verdict: Verdict) -> String {
+    match serde_json::to_value(verdict) {
+        Ok(serde_json::Value::String(name)) => name,
+        other => unreachable!("a verdict serialises to its name, not {other:?}"),
+    }
+}
+
+fn verdict_schema() -> utoipa::openapi::Object {
+    let names = Verdict::ALL.map(verdict_name);
+    described_enum(
+        "The check's verdict; `degraded` is up, but worse than the target's thresholds.",
+        names.iter().map(String::as_str),
+    )
+}
+
+/// One entry of the organization's event log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// Orders the organization's events: 1, 2, 3... Pass the last one
+    /// seen as `after`.
+    pub id: i64,
+    #[schema(schema_with = event_type_schema)]
+    #[serde(rename = "type")]
+    pub event_type: &'static str,
+    pub target_id: Uuid,
+    /// The incident the change opened or closed, or the one a state change
+    /// belongs to.
+    pub incident_id: Option<Uuid>,
+    pub occurred_at: DateTime<Utc>,
+    /// Previous and new state, the error, the status code (state changes);
+    /// the expiry and window (certificates).
+    #[schema(value_type = Object)]
+    pub payload: serde_json::Value,
+}
+
+impl From<&pharos_storage::models::Event> for EventView {
+    fn from(e: &pharos_storage::models::Event) -> Self {
+        Self {
+            id: e.seq,
+            event_type: e.event_type.as_str(),
+            target_id: e.target_id.0,
+            incident_id: e.incident_id,
+            occurred_at: e.occurred_at,
+            payload: e.payload.clone(),
+        }
+    }
+}
+
+/// A page of the event feed, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventFeed {
+    pub items: Vec<EventView>,
+    /// Pass as `after` to read on: the last event's id, or the same cursor
+    /// when nothing new has happened.
+    pub next_cursor: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    /// Events numbered after this one; 0 (the default) reads from the oldest kept.
+    #[param(minimum = 0)]
+    pub after: Option<i64>,
+    /// 1 to 1000; default 100.
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<i64>,
 }

@@ -17,6 +17,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::change_password,
         super::organization::get,
         super::organization::rename,
+        super::events::feed,
         super::targets::list,
         super::targets::create,
         super::targets::check_now,
@@ -31,16 +32,19 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::targets::pause,
         super::targets::resume,
         super::heartbeat::success,
+        super::heartbeat::success_get,
         super::heartbeat::fail,
+        super::heartbeat::fail_get,
         super::heartbeat::start,
+        super::heartbeat::start_get,
         super::health::healthz,
         super::health::readyz,
     ),
-    components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckView,
-        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
-        OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest,
-        UpdateTargetRequest)),
-    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "health"))
+    components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckSettings, CheckView,
+        TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
+        OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest, CheckNowRequest,
+        UpdateTargetRequest, EventView, EventFeed)),
+    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "health"))
 )]
 pub struct ApiDoc;
 

@@ -4,34 +4,36 @@ use axum::extract::State;
 use axum::Json;
 
 use super::models::*;
+use super::responses::{JsonBody, SignedIn};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
-use crate::services::organization;
 use crate::state::AppState;
+use pharos_app::organization;
 
 /// The caller's organization, their role in it, and its members.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization", operation_id = "get_organization",
-    responses((status = 200, body = OrganizationDetailView), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = OrganizationDetailView), SignedIn))]
 pub async fn get(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<OrganizationDetailView>> {
-    let overview = organization::overview(&state, &current).await?;
+    let overview = organization::overview(&state.app, &current).await?;
     Ok(Json((&overview).into()))
 }
 
 /// Rename the caller's organization (owners and admins).
 #[utoipa::path(patch, path = "/api/v1/organization", tag = "organization", operation_id = "rename_organization",
     request_body = RenameOrganizationRequest,
-    responses((status = 200, body = OrganizationDetailView), (status = 401, body = ErrorEnvelope),
-              (status = 403, body = ErrorEnvelope, description = "the caller is not an owner or admin"),
-              (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = OrganizationDetailView), SignedIn,
+              (status = 403, body = ErrorEnvelope,
+               description = "The caller is not an owner or admin, or a cross-site request carrying the session was refused."),
+              JsonBody))]
 pub async fn rename(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<RenameOrganizationRequest>,
 ) -> ApiResult<Json<OrganizationDetailView>> {
-    let overview = organization::rename(&state, &current, &body.name).await?;
+    let overview = organization::rename(&state.app, &current, &body.name).await?;
     Ok(Json((&overview).into()))
 }

@@ -10,20 +10,21 @@ use pharos_domain::ValidationError;
 use pharos_storage::models::CheckCursor;
 
 use super::models::*;
+use super::responses::{Editor, JsonBody, Query, RateLimited, SignedIn, TargetNotFound};
 use crate::auth::CurrentUser;
 use crate::error::{ApiError, ApiResult, ErrorEnvelope};
 use crate::extract::{ApiJson, ApiQuery, PathId};
-use crate::services::targets::{self, TargetFields, Window};
 use crate::state::AppState;
+use pharos_app::targets::{self, TargetFields, Window};
 
 /// The organization's targets.
 #[utoipa::path(get, path = "/api/v1/targets", tag = "targets",
-    responses((status = 200, body = Page<TargetView>), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<TargetView>), SignedIn))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetView>>> {
-    let items = targets::list(&state, &current)
+    let items = targets::list(&state.app, &current)
         .await?
         .iter()
         .map(Into::into)
@@ -36,76 +37,77 @@ pub async fn list(
 
 /// Add a target.
 #[utoipa::path(post, path = "/api/v1/targets", tag = "targets", request_body = CreateTargetRequest,
-    responses((status = 201, body = TargetView), (status = 422, body = ErrorEnvelope), (status = 429, body = ErrorEnvelope)))]
+    responses((status = 201, body = TargetView), SignedIn, Editor, JsonBody, RateLimited))]
 pub async fn create(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<(StatusCode, Json<TargetView>)> {
-    let target = targets::create(&state, &current, body).await?;
+    let target = targets::create(&state.app, &current, body).await?;
     Ok((StatusCode::CREATED, Json((&target).into())))
 }
 
 /// Run the check a target body describes once, now, without saving
-/// anything: the same body and the same validation as adding a target.
-#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CreateTargetRequest,
-    responses((status = 200, body = CheckNowView), (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope),
-        (status = 429, body = ErrorEnvelope), (status = 503, body = ErrorEnvelope)))]
+/// anything: the same body and the same validation as adding a target
+/// (a heartbeat has nothing to run).
+#[utoipa::path(post, path = "/api/v1/targets/check", tag = "targets", request_body = CheckNowRequest,
+    responses((status = 200, body = CheckNowView), SignedIn, Editor, JsonBody, RateLimited,
+        (status = 503, body = ErrorEnvelope, description = "This server is not set up to run checks.")))]
 pub async fn check_now(
     State(state): State<AppState>,
     current: CurrentUser,
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<Json<CheckNowView>> {
-    let outcome = targets::check_now(&state, &current, body).await?;
+    let outcome = targets::check_now(&state.app, &current, body).await?;
     Ok(Json((&outcome).into()))
 }
 
 /// One target.
 #[utoipa::path(get, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, TargetNotFound))]
 pub async fn get(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::get(&state, &current, TargetId(id)).await?;
+    let target = targets::get(&state.app, &current, TargetId(id)).await?;
     Ok(Json((&target).into()))
 }
 
 /// Change a target; absent fields stay as they are.
 #[utoipa::path(patch, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
     request_body = UpdateTargetRequest,
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound, JsonBody))]
 pub async fn update(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::update(&state, &current, TargetId(id), body).await?;
+    let target = targets::update(&state.app, &current, TargetId(id), body).await?;
     Ok(Json((&target).into()))
 }
 
 /// Delete a target and its history.
 #[utoipa::path(delete, path = "/api/v1/targets/{id}", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 204), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 204, description = "Deleted."), SignedIn, Editor, TargetNotFound))]
 pub async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<StatusCode> {
-    targets::delete(&state, &current, TargetId(id)).await?;
+    targets::delete(&state.app, &current, TargetId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Every target with its latest check (`null` before the first).
 #[utoipa::path(get, path = "/api/v1/targets/status", tag = "targets",
-    responses((status = 200, body = Page<TargetStatusView>), (status = 401, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<TargetStatusView>), SignedIn))]
 pub async fn status(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetStatusView>>> {
-    let items = targets::status(&state, &current)
+    let items = targets::status(&state.app, &current)
         .await?
         .iter()
         .map(|(target, check)| TargetStatusView {
@@ -122,7 +124,7 @@ pub async fn status(
 /// A target's checks, newest first.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/checks", tag = "targets",
     params(("id" = uuid::Uuid, Path), ChecksQuery),
-    responses((status = 200, body = Page<CheckView>), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<CheckView>), SignedIn, TargetNotFound, Query))]
 pub async fn checks(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -135,7 +137,7 @@ pub async fn checks(
         Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
     };
     let before = query.cursor.as_deref().map(decode_cursor).transpose()?;
-    let (page, next) = targets::checks(&state, &current, TargetId(id), before, limit).await?;
+    let (page, next) = targets::checks(&state.app, &current, TargetId(id), before, limit).await?;
     Ok(Json(Page {
         items: page.iter().map(Into::into).collect(),
         next_cursor: next.map(encode_cursor),
@@ -144,32 +146,32 @@ pub async fn checks(
 
 /// Pause checks of a target.
 #[utoipa::path(post, path = "/api/v1/targets/{id}/pause", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound))]
 pub async fn pause(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::set_paused(&state, &current, TargetId(id), true).await?;
+    let target = targets::set_paused(&state.app, &current, TargetId(id), true).await?;
     Ok(Json((&target).into()))
 }
 
 /// Resume checks of a paused target; one runs at once.
 #[utoipa::path(post, path = "/api/v1/targets/{id}/resume", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = TargetView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound))]
 pub async fn resume(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
-    let target = targets::set_paused(&state, &current, TargetId(id), false).await?;
+    let target = targets::set_paused(&state.app, &current, TargetId(id), false).await?;
     Ok(Json((&target).into()))
 }
 
 /// The target's incidents (confirmed down periods), newest first.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/incidents", tag = "targets",
     params(("id" = uuid::Uuid, Path), IncidentsQuery),
-    responses((status = 200, body = Page<IncidentView>), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = Page<IncidentView>), SignedIn, TargetNotFound, Query))]
 pub async fn incidents(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -181,7 +183,7 @@ pub async fn incidents(
         Some(n @ 1..=1000) => n as u32,
         Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
     };
-    let items = targets::incidents(&state, &current, TargetId(id), limit).await?;
+    let items = targets::incidents(&state.app, &current, TargetId(id), limit).await?;
     Ok(Json(Page {
         items: items.iter().map(Into::into).collect(),
         next_cursor: None,
@@ -190,14 +192,14 @@ pub async fn incidents(
 
 /// Uptime over 24 h, 7 d, 30 d and 365 d, from roll-ups.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/uptime", tag = "targets", params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, body = UptimeView), (status = 404, body = ErrorEnvelope)))]
+    responses((status = 200, body = UptimeView), SignedIn, TargetNotFound))]
 pub async fn uptime(
     State(state): State<AppState>,
     current: CurrentUser,
     PathId(id): PathId,
 ) -> ApiResult<Json<UptimeView>> {
     let [(_, day), (_, week), (_, month), (_, year)] =
-        targets::uptime(&state, &current, TargetId(id)).await?;
+        targets::uptime(&state.app, &current, TargetId(id)).await?;
     Ok(Json(UptimeView {
         day,
         week,
@@ -210,7 +212,7 @@ pub async fn uptime(
 /// buckets, 7d and 30d hourly, 365d daily.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/history", tag = "targets",
     params(("id" = uuid::Uuid, Path), HistoryQuery),
-    responses((status = 200, body = HistoryView), (status = 404, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = HistoryView), SignedIn, TargetNotFound, Query))]
 pub async fn history(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -218,7 +220,7 @@ pub async fn history(
     ApiQuery(query): ApiQuery<HistoryQuery>,
 ) -> ApiResult<Json<HistoryView>> {
     let window = Window::parse(query.window.as_deref().unwrap_or("24h"))?;
-    let buckets = targets::history(&state, &current, TargetId(id), window).await?;
+    let buckets = targets::history(&state.app, &current, TargetId(id), window).await?;
     Ok(Json(HistoryView {
         window: window.as_str().to_owned(),
         bucket_seconds: window.bucket_seconds(),

@@ -10,8 +10,8 @@ use serde::Deserialize;
 
 use super::{flash, render, see_other, Chrome, FieldErrors, PageResult};
 use crate::auth::session;
-use crate::services::accounts::{self, NewAccountInput};
 use crate::state::{AppState, ClientAddr};
+use pharos_app::accounts::{self, NewAccountInput};
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -87,7 +87,7 @@ pub async fn register(
         password: &form.password,
         organization: (!organization.is_empty()).then_some(organization),
     };
-    match accounts::register(&state, client, input).await {
+    match accounts::register(&state.app, client.0, input).await {
         Ok(_) => Ok((flash::set(jar, "registered"), see_other("/login")).into_response()),
         Err(e) => {
             let (status, errors) = FieldErrors::from_service(e)?;
@@ -112,8 +112,12 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
-    match accounts::login(&state, client, form.email.trim(), &form.password).await {
-        Ok((_, cookie)) => Ok((jar.add(cookie), see_other("/")).into_response()),
+    match accounts::login(&state.app, client.0, form.email.trim(), &form.password).await {
+        Ok(signed_in) => Ok((
+            jar.add(session::cookie_for(&state, signed_in.session)),
+            see_other("/"),
+        )
+            .into_response()),
         Err(e) => {
             let (status, errors) = FieldErrors::from_service(e)?;
             let page = LoginPage {

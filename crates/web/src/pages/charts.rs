@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use pharos_domain::status::TargetState;
 
 use super::format::badge;
-use crate::services::dashboard::{uptime_of, Bucket};
+use pharos_app::dashboard::{uptime_of, Bucket};
 
 /// Escapes text for SVG (XML) content and attribute values.
 pub fn esc(raw: &str) -> String {

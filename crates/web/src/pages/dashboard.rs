@@ -16,8 +16,8 @@ use crate::extract::ApiQuery;
 use pharos_domain::status::TargetState;
 
 use super::format::{badge, severity, Badge, STATES};
-use crate::services::dashboard::{self, uptime_of, Bucket, OverviewRow};
 use crate::state::AppState;
+use pharos_app::dashboard::{self, uptime_of, Bucket, OverviewRow};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -155,7 +155,7 @@ pub async fn show(
     jar: CookieJar,
     ApiQuery(query): ApiQuery<DashboardQuery>,
 ) -> PageResult {
-    let overview = dashboard::overview(&state, &current).await?;
+    let overview = dashboard::overview(&state.app, &current).await?;
     let total = overview.rows.len();
     let mut counts = [0usize; STATES.len()];
     for row in &overview.rows {

@@ -19,8 +19,8 @@ use pharos_domain::ids::TargetId;
 use super::format::{self, badge};
 use super::PageUser;
 use crate::auth::CurrentUser;
-use crate::services::dashboard;
 use crate::state::AppState;
+use pharos_app::dashboard;
 
 const POLL: Duration = Duration::from_secs(1);
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
@@ -56,7 +56,7 @@ struct RowRefresh<'a> {
 }
 
 async fn snapshot(state: &AppState, current: &CurrentUser) -> Option<HashMap<String, LiveStatus>> {
-    let targets = match state.store.target_summaries(current.organization).await {
+    let targets = match pharos_app::dashboard::summaries(&state.app, current).await {
         Ok(targets) => targets,
         Err(e) => {
             tracing::debug!(error = %e, "live status read failed; retrying next tick");
@@ -149,7 +149,7 @@ async fn row_refresh<'a>(
     status: &'a LiveStatus,
 ) -> Option<RowRefresh<'a>> {
     let id = uuid::Uuid::parse_str(&status.id).ok()?;
-    let day = match dashboard::day_of(state, current, TargetId(id)).await {
+    let day = match dashboard::day_of(&state.app, current, TargetId(id)).await {
         Ok(day) => day,
         Err(e) => {
             tracing::debug!(error = %e, "live strip read failed");

@@ -232,6 +232,12 @@ impl From<ApiError> for PageError {
     }
 }
 
+impl From<pharos_app::AppError> for PageError {
+    fn from(e: pharos_app::AppError) -> Self {
+        PageError(e.into())
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage {
@@ -299,7 +305,8 @@ impl FieldErrors {
 
     /// Turns a service error into messages by the field, or passes it on
     /// when it is not about the input.
-    pub fn from_service(e: ApiError) -> Result<(StatusCode, FieldErrors), PageError> {
+    pub fn from_service(e: impl Into<ApiError>) -> Result<(StatusCode, FieldErrors), PageError> {
+        let e = e.into();
         let mut errors = FieldErrors::default();
         let status = e.status();
         match e {

@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::{flash, render, see_other, Chrome, FieldErrors, PageError, PageResult, PageUser};
 use crate::auth::CurrentUser;
-use crate::error::ApiError;
-use crate::services::{accounts, organization};
+
 use crate::state::AppState;
+use pharos_app::{accounts, organization};
 
 pub struct MemberRow {
     pub email: String,
@@ -57,7 +57,7 @@ async fn page(
     flash: Option<&'static str>,
     name_value: Option<String>,
 ) -> Result<SettingsPage, PageError> {
-    let overview = organization::overview(state, current).await?;
+    let overview = organization::overview(&state.app, current).await?;
     let members = overview
         .members
         .into_iter()
@@ -97,10 +97,10 @@ pub async fn rename_org(
     jar: CookieJar,
     Form(form): Form<OrganizationForm>,
 ) -> PageResult {
-    match organization::rename(&state, &current, &form.name).await {
+    match organization::rename(&state.app, &current, &form.name).await {
         Ok(_) => Ok((flash::set(jar, "organization"), see_other("/settings")).into_response()),
         // The form is not offered to them: the error page says why.
-        Err(e @ ApiError::Forbidden(_)) => Err(PageError(e)),
+        Err(e @ pharos_app::AppError::Forbidden(_)) => Err(PageError(e.into())),
         Err(e) => {
             let (status, errors) = FieldErrors::from_service(e)?;
             let page = page(&state, &current, errors, None, Some(form.name)).await?;
@@ -121,7 +121,7 @@ pub async fn change_password(
         Err((StatusCode::UNPROCESSABLE_ENTITY, errors))
     } else {
         match accounts::change_password(
-            &state,
+            &state.app,
             &current,
             &form.current_password,
             &form.new_password,

@@ -11,8 +11,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use pharos_domain::check::{CheckOutcome, Verdict};
+use pharos_domain::check_spec::{DnsRecordType, HttpMethod};
 use pharos_domain::ids::{CheckId, TargetId};
 use pharos_domain::status::TargetState;
+use pharos_domain::TargetKind;
 use pharos_storage::models::{Check, CheckCursor, Incident, Target};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -22,53 +24,44 @@ use super::{charts, flash, render, see_other, Chrome, FieldErrors, PageResult, P
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, PathId};
-use crate::services::dashboard;
-use crate::services::targets::{self, TargetFields, Window};
 use crate::state::AppState;
-
-/// The kinds the form offers: every kind the API takes.
-pub const KINDS: [(&str, &str); 6] = [
-    ("http", "HTTP(S) request"),
-    ("tcp", "TCP port open"),
-    ("ping", "Ping (ICMP)"),
-    ("dns", "DNS record"),
-    ("tls", "TLS certificate"),
-    ("heartbeat", "Heartbeat (cron job pings Pharos)"),
-];
-
-const METHODS: [&str; 4] = ["GET", "HEAD", "POST", "PUT"];
-const RECORD_TYPES: [&str; 6] = ["A", "AAAA", "CNAME", "MX", "TXT", "NS"];
+use pharos_app::dashboard;
+use pharos_app::targets::{self, TargetFields, Window};
 
 /// Where each kind's settings sit on the form: (kind, the API's name, the
 /// form's name). The kinds' fieldsets are all in the page (shown without
 /// JavaScript), so settings that several kinds share, such as `host`, get
 /// a name per kind. A setting not listed here is not drawn, and its
 /// errors go to the list at the top of the form.
-const FORM_NAMES: &[(&str, &str, &str)] = &[
-    ("http", "url", "url"),
-    ("http", "method", "method"),
-    ("http", "expected_status", "expected_status"),
-    ("http", "keyword", "keyword"),
-    ("http", "keyword_absent", "keyword_absent"),
-    ("http", "json_path", "json_path"),
-    ("http", "json_expected", "json_expected"),
-    ("http", "degraded_latency_ms", "degraded_latency_ms"),
-    ("http", "max_redirects", "max_redirects"),
-    ("http", "verify_tls", "ignore_tls_errors"),
-    ("http", "headers", "headers"),
-    ("http", "body", "body"),
-    ("tcp", "host", "tcp_host"),
-    ("tcp", "port", "tcp_port"),
-    ("ping", "host", "ping_host"),
-    ("ping", "count", "ping_count"),
-    ("dns", "host", "dns_name"),
-    ("dns", "record_type", "dns_record_type"),
-    ("dns", "server", "dns_server"),
-    ("dns", "expected", "dns_expected"),
-    ("tls", "host", "tls_host"),
-    ("tls", "port", "tls_port"),
-    ("tls", "warn_days", "tls_warn_days"),
-    ("heartbeat", "grace_seconds", "grace_seconds"),
+const FORM_NAMES: &[(TargetKind, &str, &str)] = &[
+    (TargetKind::Http, "url", "url"),
+    (TargetKind::Http, "method", "method"),
+    (TargetKind::Http, "expected_status", "expected_status"),
+    (TargetKind::Http, "keyword", "keyword"),
+    (TargetKind::Http, "keyword_absent", "keyword_absent"),
+    (TargetKind::Http, "json_path", "json_path"),
+    (TargetKind::Http, "json_expected", "json_expected"),
+    (
+        TargetKind::Http,
+        "degraded_latency_ms",
+        "degraded_latency_ms",
+    ),
+    (TargetKind::Http, "max_redirects", "max_redirects"),
+    (TargetKind::Http, "verify_tls", "ignore_tls_errors"),
+    (TargetKind::Http, "headers", "headers"),
+    (TargetKind::Http, "body", "body"),
+    (TargetKind::Tcp, "host", "tcp_host"),
+    (TargetKind::Tcp, "port", "tcp_port"),
+    (TargetKind::Ping, "host", "ping_host"),
+    (TargetKind::Ping, "count", "ping_count"),
+    (TargetKind::Dns, "host", "dns_name"),
+    (TargetKind::Dns, "record_type", "dns_record_type"),
+    (TargetKind::Dns, "server", "dns_server"),
+    (TargetKind::Dns, "expected", "dns_expected"),
+    (TargetKind::Tls, "host", "tls_host"),
+    (TargetKind::Tls, "port", "tls_port"),
+    (TargetKind::Tls, "warn_days", "tls_warn_days"),
+    (TargetKind::Heartbeat, "grace_seconds", "grace_seconds"),
 ];
 
 /// Fields every kind has, under the same name on the form and in the API.
@@ -77,7 +70,7 @@ const COMMON_FIELDS: [&str; 4] = ["kind", "name", "interval_seconds", "timeout_s
 /// The form field that shows an error the service reported on `field` (an
 /// API name, perhaps with a path such as `headers[0].name`), or `None` when
 /// the form does not draw it.
-fn form_field(kind: &str, field: &str) -> Option<&'static str> {
+fn form_field(kind: Option<TargetKind>, field: &str) -> Option<&'static str> {
     let base = field.split(['[', '.']).next().unwrap_or(field);
     COMMON_FIELDS
         .iter()
@@ -86,7 +79,7 @@ fn form_field(kind: &str, field: &str) -> Option<&'static str> {
         .or_else(|| {
             FORM_NAMES
                 .iter()
-                .find(|(k, api, _)| *k == kind && *api == base)
+                .find(|(k, api, _)| Some(*k) == kind && *api == base)
                 .map(|(_, _, form)| *form)
         })
 }
@@ -175,15 +168,8 @@ impl TargetForm {
     /// The form of a stored target, read through the API's view of its
     /// settings so the two never disagree.
     fn of(target: &Target) -> Self {
-        let settings: Map<String, Value> = target
-            .spec
-            .as_deref()
-            .and_then(|json| targets::check_settings_for_api(&target.kind, json))
-            .and_then(|value| match value {
-                Value::Object(map) => Some(map),
-                _ => None,
-            })
-            .unwrap_or_default();
+        let settings: Map<String, Value> =
+            targets::check_settings_for_api(&target.check).unwrap_or_default();
         let text = |key: &str| match settings.get(key) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
@@ -191,7 +177,7 @@ impl TargetForm {
         };
         let flag = |key: &str| settings.get(key).and_then(Value::as_bool);
         let mut form = Self {
-            kind: target.kind.clone(),
+            kind: target.kind().as_str().to_owned(),
             name: target.name.clone().unwrap_or_default(),
             interval_seconds: target.interval_seconds.to_string(),
             timeout_seconds: target.timeout_seconds.to_string(),
@@ -206,8 +192,8 @@ impl TargetForm {
                 *slot = value;
             }
         };
-        match target.kind.as_str() {
-            "http" => {
+        match target.kind() {
+            TargetKind::Http => {
                 form.url = if settings.contains_key("url") {
                     text("url")
                 } else {
@@ -255,35 +241,37 @@ impl TargetForm {
                     form.ignore_tls_errors = "on".to_owned();
                 }
             }
-            "tcp" => {
+            TargetKind::Tcp => {
                 form.tcp_host = text("host");
                 form.tcp_port = text("port");
             }
-            "ping" => {
+            TargetKind::Ping => {
                 form.ping_host = text("host");
                 set(&mut form.ping_count, "count");
             }
-            "dns" => {
+            TargetKind::Dns => {
                 form.dns_name = text("host");
                 set(&mut form.dns_record_type, "record_type");
                 form.dns_server = text("server");
                 form.dns_expected = text("expected");
             }
-            "tls" => {
+            TargetKind::Tls => {
                 form.tls_host = text("host");
                 set(&mut form.tls_port, "port");
                 set(&mut form.tls_warn_days, "warn_days");
             }
-            _ => {}
+            TargetKind::Heartbeat => {}
         }
         form
     }
 
-    fn kind(&self) -> &str {
+    /// The chosen kind; `None` for a name that is no kind (the service
+    /// refuses it by the field).
+    fn kind(&self) -> Option<TargetKind> {
         if self.kind.is_empty() {
-            "http"
+            Some(TargetKind::Http)
         } else {
-            &self.kind
+            self.kind.parse().ok()
         }
     }
 
@@ -294,7 +282,8 @@ impl TargetForm {
     fn fields(&self, editing: bool, errors: &mut FieldErrors) -> TargetFields {
         let mut fields = TargetFields::new();
         let kind = self.kind();
-        fields.insert("kind".into(), Value::from(kind));
+        let kind_name = kind.map_or(self.kind.as_str(), |k| k.as_str());
+        fields.insert("kind".into(), Value::from(kind_name));
         let text = |fields: &mut TargetFields, api: &str, raw: &str| {
             let raw = raw.trim();
             if !raw.is_empty() {
@@ -339,11 +328,11 @@ impl TargetForm {
             &self.interval_seconds,
             false,
         );
-        if kind != "heartbeat" {
+        if kind != Some(TargetKind::Heartbeat) {
             number(&mut fields, "timeout_seconds", &self.timeout_seconds, false);
         }
         match kind {
-            "http" => {
+            Some(TargetKind::Http) => {
                 fields.insert("url".into(), Value::from(self.url.trim()));
                 if !self.method.trim().is_empty() {
                     fields.insert("method".into(), Value::from(self.method.trim()));
@@ -404,15 +393,15 @@ impl TargetForm {
                     fields.insert("body".into(), Value::Null);
                 }
             }
-            "tcp" => {
+            Some(TargetKind::Tcp) => {
                 fields.insert("host".into(), Value::from(self.tcp_host.trim()));
                 number(&mut fields, "port", &self.tcp_port, false);
             }
-            "ping" => {
+            Some(TargetKind::Ping) => {
                 fields.insert("host".into(), Value::from(self.ping_host.trim()));
                 number(&mut fields, "count", &self.ping_count, false);
             }
-            "dns" => {
+            Some(TargetKind::Dns) => {
                 fields.insert("host".into(), Value::from(self.dns_name.trim()));
                 if !self.dns_record_type.trim().is_empty() {
                     fields.insert(
@@ -423,14 +412,16 @@ impl TargetForm {
                 text(&mut fields, "server", &self.dns_server);
                 text(&mut fields, "expected", &self.dns_expected);
             }
-            "tls" => {
+            Some(TargetKind::Tls) => {
                 fields.insert("host".into(), Value::from(self.tls_host.trim()));
                 number(&mut fields, "port", &self.tls_port, false);
                 number(&mut fields, "warn_days", &self.tls_warn_days, false);
             }
-            "heartbeat" => number(&mut fields, "grace_seconds", &self.grace_seconds, false),
+            Some(TargetKind::Heartbeat) => {
+                number(&mut fields, "grace_seconds", &self.grace_seconds, false)
+            }
             // An unknown kind goes to the service as it is, to be refused.
-            _ => {}
+            None => {}
         }
         fields
     }
@@ -454,9 +445,23 @@ fn choices(options: &[(&'static str, &'static str)], selected: &str) -> Vec<Choi
         .collect()
 }
 
-fn plain_choices(options: &[&'static str], selected: &str) -> Vec<Choice> {
-    let pairs: Vec<_> = options.iter().map(|o| (*o, *o)).collect();
+fn plain_choices<const N: usize>(options: [&'static str; N], selected: &str) -> Vec<Choice> {
+    let pairs = options.map(|o| (o, o));
     choices(&pairs, selected)
+}
+
+/// The kinds the form offers: every kind the API takes (a blank choice is
+/// HTTP, as in the API).
+fn kind_choices(selected: &str) -> Vec<Choice> {
+    let selected = if selected.is_empty() {
+        TargetKind::Http.as_str()
+    } else {
+        selected
+    };
+    choices(
+        &TargetKind::ALL.map(|k| (k.as_str(), k.description())),
+        selected,
+    )
 }
 
 /// The HTTP settings folded under "More HTTP settings".
@@ -496,7 +501,7 @@ struct TargetFormPage {
 /// Moves the service's errors onto the form's fields: settings shared by
 /// kinds get their per-kind name, and an error about a setting the form
 /// does not draw goes to the list at the top, naming the setting.
-fn place_errors(kind: &str, errors: FieldErrors) -> FieldErrors {
+fn place_errors(kind: Option<TargetKind>, errors: FieldErrors) -> FieldErrors {
     let mut placed = FieldErrors::default();
     for (field, message) in errors.0 {
         if field.is_empty() {
@@ -597,9 +602,12 @@ fn result_page(
         &TargetFormPage {
             chrome: Chrome::new(Some(current), nav),
             id,
-            kinds: choices(&KINDS, form.kind()),
-            methods: plain_choices(&METHODS, &form.method),
-            record_types: plain_choices(&RECORD_TYPES, &form.dns_record_type),
+            kinds: kind_choices(&form.kind),
+            methods: plain_choices(HttpMethod::ALL.map(HttpMethod::as_str), &form.method),
+            record_types: plain_choices(
+                DnsRecordType::ALL.map(DnsRecordType::as_str),
+                &form.dns_record_type,
+            ),
             keyword_absent: ticked(&form.keyword_absent),
             ignore_tls_errors,
             more_http_open,
@@ -612,7 +620,12 @@ fn result_page(
 }
 
 /// A service's refusal as the form shows it, by the field.
-fn refused(current: &CurrentUser, id: Option<String>, form: TargetForm, e: ApiError) -> PageResult {
+fn refused(
+    current: &CurrentUser,
+    id: Option<String>,
+    form: TargetForm,
+    e: impl Into<ApiError>,
+) -> PageResult {
     let (status, errors) = FieldErrors::from_service(e)?;
     let errors = place_errors(form.kind(), errors);
     Ok(form_page(current, id, form, errors, status))
@@ -640,8 +653,8 @@ async fn check_now_page(
         ));
     }
     let outcome = match id {
-        Some(id) => targets::check_now_edited(state, current, id, fields).await,
-        None => targets::check_now(state, current, fields).await,
+        Some(id) => targets::check_now_edited(&state.app, current, id, fields).await,
+        None => targets::check_now(&state.app, current, fields).await,
     };
     match outcome {
         Ok(outcome) => Ok(result_page(
@@ -687,7 +700,7 @@ pub async fn create(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    match targets::create(&state, &current, fields).await {
+    match targets::create(&state.app, &current, fields).await {
         Ok(target) => {
             let to = format!("/targets/{}", target.id.0);
             Ok((flash::set(jar, "created"), see_other(&to)).into_response())
@@ -702,7 +715,7 @@ pub async fn edit_form(
     PathId(id): PathId,
 ) -> PageResult {
     current.require_editor()?;
-    let target = targets::get(&state, &current, TargetId(id)).await?;
+    let target = targets::get(&state.app, &current, TargetId(id)).await?;
     let form = TargetForm::of(&target);
     Ok(form_page(
         &current,
@@ -735,7 +748,7 @@ pub async fn update(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    match targets::update(&state, &current, TargetId(id), fields).await {
+    match targets::update(&state.app, &current, TargetId(id), fields).await {
         Ok(_) => {
             let to = format!("/targets/{id}");
             Ok((flash::set(jar, "updated"), see_other(&to)).into_response())
@@ -750,7 +763,7 @@ pub async fn delete(
     PathId(id): PathId,
     jar: CookieJar,
 ) -> PageResult {
-    targets::delete(&state, &current, TargetId(id)).await?;
+    targets::delete(&state.app, &current, TargetId(id)).await?;
     Ok((flash::set(jar, "deleted"), see_other("/")).into_response())
 }
 
@@ -761,7 +774,7 @@ async fn set_paused(
     jar: CookieJar,
     paused: bool,
 ) -> PageResult {
-    targets::set_paused(&state, &current, TargetId(id), paused).await?;
+    targets::set_paused(&state.app, &current, TargetId(id), paused).await?;
     let code = if paused { "paused" } else { "resumed" };
     Ok((flash::set(jar, code), see_other(&format!("/targets/{id}"))).into_response())
 }
@@ -912,11 +925,11 @@ pub async fn detail(
     ApiQuery(query): ApiQuery<DetailQuery>,
 ) -> PageResult {
     let id = TargetId(id);
-    let target = targets::get(&state, &current, id).await?;
+    let target = targets::get(&state.app, &current, id).await?;
     let now = Utc::now();
     let name = target.name.clone().unwrap_or_else(|| target.url.clone());
 
-    let uptimes = targets::uptime(&state, &current, id)
+    let uptimes = targets::uptime(&state.app, &current, id)
         .await?
         .iter()
         .map(|(window, value)| UptimeCell {
@@ -931,7 +944,7 @@ pub async fn detail(
         .collect();
 
     let three_days = Window::ThreeDays;
-    let history = targets::history(&state, &current, id, three_days).await?;
+    let history = targets::history(&state.app, &current, id, three_days).await?;
     let history = dashboard::buckets(
         &history,
         Duration::seconds(i64::from(three_days.bucket_seconds())),
@@ -944,7 +957,7 @@ pub async fn detail(
     let latency_buckets = if window == three_days {
         history.clone()
     } else {
-        let raw = targets::history(&state, &current, id, window).await?;
+        let raw = targets::history(&state.app, &current, id, window).await?;
         dashboard::buckets(&raw, Duration::seconds(i64::from(window.bucket_seconds())))
     };
     let windows = WINDOWS
@@ -956,18 +969,18 @@ pub async fn detail(
         })
         .collect();
 
-    let incidents = targets::incidents(&state, &current, id, INCIDENTS_SHOWN)
+    let incidents = targets::incidents(&state.app, &current, id, INCIDENTS_SHOWN)
         .await?
         .iter()
         .map(|i| incident_row(i, now))
         .collect();
 
     let before = decode_cursor(&query.before);
-    let (page, next) = targets::checks(&state, &current, id, before, CHECKS_PER_PAGE).await?;
+    let (page, next) = targets::checks(&state.app, &current, id, before, CHECKS_PER_PAGE).await?;
     let latest = if before.is_none() {
         page.first().cloned()
     } else {
-        targets::checks(&state, &current, id, None, 1)
+        targets::checks(&state.app, &current, id, None, 1)
             .await?
             .0
             .into_iter()
@@ -980,7 +993,7 @@ pub async fn detail(
         let origin = state.config.public_origin.as_deref().unwrap_or_default();
         format!("{}/ping/{token}", origin.trim_end_matches('/'))
     });
-    let schedule = if target.kind == "heartbeat" {
+    let schedule = if target.is_heartbeat() {
         format!(
             "expects a ping {}, grace {} s",
             format::interval(target.interval_seconds),
@@ -999,7 +1012,7 @@ pub async fn detail(
         chrome: Chrome::new(Some(&current), "").with_flash(message),
         id: id.0.to_string(),
         url: target.url.clone(),
-        kind: target.kind.clone(),
+        kind: target.kind().as_str().to_owned(),
         heartbeat_url,
         schedule,
         state: badge(target.shown_state()),
@@ -1048,7 +1061,7 @@ mod tests {
         errors.add("url", "unknown field for a tcp target");
         errors.add("surprise", "surprise: unknown field for a tcp target");
         errors.add("", "too many requests");
-        let placed = place_errors("tcp", errors);
+        let placed = place_errors(Some(TargetKind::Tcp), errors);
         assert_eq!(placed.get("tcp_port"), Some("port 0 cannot be checked"));
         let general: Vec<_> = placed
             .0
@@ -1065,10 +1078,16 @@ mod tests {
                 "too many requests"
             ]
         );
-        assert_eq!(form_field("http", "headers[0].name"), Some("headers"));
-        assert_eq!(form_field("dns", "host"), Some("dns_name"));
-        assert_eq!(form_field("http", "verify_tls"), Some("ignore_tls_errors"));
-        assert_eq!(form_field("ping", "port"), None);
+        assert_eq!(
+            form_field(Some(TargetKind::Http), "headers[0].name"),
+            Some("headers")
+        );
+        assert_eq!(form_field(Some(TargetKind::Dns), "host"), Some("dns_name"));
+        assert_eq!(
+            form_field(Some(TargetKind::Http), "verify_tls"),
+            Some("ignore_tls_errors")
+        );
+        assert_eq!(form_field(Some(TargetKind::Ping), "port"), None);
     }
 
     #[test]
@@ -1088,10 +1107,11 @@ mod tests {
 
     #[test]
     fn every_kind_the_api_takes_is_offered() {
-        let offered: Vec<_> = KINDS.iter().map(|(k, _)| *k).collect();
+        let offered: Vec<_> = kind_choices("").iter().map(|c| c.value).collect();
         assert_eq!(offered, ["http", "tcp", "ping", "dns", "tls", "heartbeat"]);
         // Every kind's settings have a place on the form.
-        for kind in ["http", "tcp", "ping", "dns", "tls"] {
+        for kind in TargetKind::PROBED {
+            let kind = Some(kind);
             assert!(form_field(kind, "host").is_some() || form_field(kind, "url").is_some());
         }
     }

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use pharos_app::RateLimitSettings;
 use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
+use pharos_storage::prelude::*;
 use pharos_storage::testing::{Backend, TestDatabase};
-use pharos_storage::Store;
-use pharos_web::auth::rate_limit::RateLimitSettings;
 use pharos_web::auth::SessionConfig;
 use pharos_web::{AppState, WebConfig};
 use reqwest::{Client, Response, StatusCode};

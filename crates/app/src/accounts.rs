@@ -1,0 +1,127 @@
+//! Registering, signing in, changing a password.
+
+use std::net::IpAddr;
+
+use chrono::Utc;
+use pharos_domain::organization::OrganizationName;
+use pharos_domain::user::{Email, Password};
+use pharos_storage::models::{Membership, NewAccount, Organization, User};
+use pharos_storage::prelude::*;
+
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::passwords as password;
+use crate::sessions::{self, StartedSession};
+use crate::App;
+
+/// A new account as submitted: by a visitor registering, or an operator.
+pub struct NewAccountInput<'a> {
+    pub email: &'a str,
+    pub password: &'a str,
+    pub organization: Option<&'a str>,
+}
+
+/// Registration from the web: rate-limited per client address.
+pub async fn register(
+    app: &App,
+    client: IpAddr,
+    input: NewAccountInput<'_>,
+) -> AppResult<(User, Organization)> {
+    let parsed = parse_account(&input)?;
+    app.limits.registration(&client.to_string())?;
+    store_account(&*app.store, parsed).await
+}
+
+/// Creates an account with no rate limit (operators, `pharos admin`).
+pub async fn create_account(
+    store: &dyn Store,
+    input: NewAccountInput<'_>,
+) -> AppResult<(User, Organization)> {
+    store_account(store, parse_account(&input)?).await
+}
+
+fn parse_account(input: &NewAccountInput<'_>) -> AppResult<(Email, Password, OrganizationName)> {
+    let email = Email::parse(input.email)?;
+    let password = Password::parse("password", input.password)?;
+    let organization = match input.organization {
+        Some(name) => OrganizationName::parse(name)?,
+        None => OrganizationName::parse(email.as_str())?,
+    };
+    Ok((email, password, organization))
+}
+
+async fn store_account(
+    store: &dyn Store,
+    (email, password, organization): (Email, Password, OrganizationName),
+) -> AppResult<(User, Organization)> {
+    let password_hash = password::hash(password.expose().to_owned()).await?;
+    let account = NewAccount {
+        email: email.as_str(),
+        password_hash: &password_hash,
+        organization_name: organization.as_str(),
+        now: Utc::now(),
+    };
+    Ok(store.create_account(account).await?)
+}
+
+/// Someone who just signed in: who, where they belong, their new session.
+pub struct SignedIn {
+    pub user: User,
+    pub memberships: Vec<Membership>,
+    pub session: StartedSession,
+}
+
+/// Checks the credentials and starts a new session (a fresh token: the
+/// session id rotates at every login).
+pub async fn login(app: &App, client: IpAddr, email: &str, password: &str) -> AppResult<SignedIn> {
+    // Malformed input is just a failed login: no hint which part was wrong.
+    let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
+    app.limits.login(&client.to_string(), email.as_str())?;
+    if password.len() > Password::MAX_LEN * 4 {
+        return Err(AppError::InvalidCredentials);
+    }
+    let credentials = app.store.user_credentials(email.as_str()).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let valid = password::verify(password.to_owned(), stored_hash).await?;
+    match credentials {
+        Some(credentials) if valid => {
+            let session = sessions::start(app, &credentials.user).await?;
+            let memberships = app.store.memberships(credentials.user.id).await?;
+            Ok(SignedIn {
+                user: credentials.user,
+                memberships,
+                session,
+            })
+        }
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// Changes the password and ends every other session of the user.
+pub async fn change_password(
+    app: &App,
+    actor: &Actor,
+    current_password: &str,
+    new_password: &str,
+) -> AppResult<()> {
+    let new_password = Password::parse("new_password", new_password)?;
+    let credentials = app
+        .store
+        .user_credentials(&actor.user.email)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let valid =
+        password::verify(current_password.to_owned(), Some(credentials.password_hash)).await?;
+    if !valid {
+        return Err(AppError::Validation(pharos_domain::ValidationError::new(
+            "current_password",
+            "is not your current password",
+        )));
+    }
+    let hash = password::hash(new_password.expose().to_owned()).await?;
+    app.store.set_password_hash(actor.user.id, &hash).await?;
+    app.store
+        .delete_other_sessions(actor.user.id, actor.session_hash().unwrap_or_default())
+        .await?;
+    Ok(())
+}

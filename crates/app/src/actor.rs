@@ -1,0 +1,55 @@
+//! Who is acting. Every use case takes an `Actor`: the person (or, later,
+//! the API key or agent) behind a request, the organization they act in,
+//! and their role there. Roles are enforced here, for the API and the
+//! pages alike.
+
+use pharos_domain::ids::OrganizationId;
+use pharos_domain::organization::Role;
+use pharos_storage::models::{Membership, User};
+
+use crate::error::{AppError, AppResult};
+
+/// How the actor proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// A browser or API session; the stored hash of its token.
+    Session { token_hash: Vec<u8> },
+}
+
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: User,
+    /// The organization this request acts in.
+    pub organization: OrganizationId,
+    pub role: Role,
+    /// Every organization the user belongs to.
+    pub memberships: Vec<Membership>,
+    pub credential: Credential,
+}
+
+impl Actor {
+    /// Refuses viewers, who may look but not change.
+    pub fn require_editor(&self) -> AppResult<()> {
+        if self.role.can_edit_targets() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden("viewers cannot change targets"))
+        }
+    }
+
+    /// Owners and admins only.
+    pub fn require_manager(&self, refusal: &'static str) -> AppResult<()> {
+        if self.role.can_manage_organization() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(refusal))
+        }
+    }
+
+    /// The session this actor came with, when it came with one.
+    pub fn session_hash(&self) -> Option<&[u8]> {
+        match &self.credential {
+            Credential::Session { token_hash } => Some(token_hash),
+        }
+    }
+}

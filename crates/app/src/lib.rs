@@ -1,0 +1,87 @@
+//! What Pharos does for people and programs, independent of how they ask:
+//! the JSON API, the HTML pages, `pharos admin` and, later, API keys and
+//! agents all call these use cases, so they can never disagree.
+//!
+//! Every use case takes an [`Actor`] (who acts, in which organization,
+//! with which role) and answers with an [`AppError`] when it refuses.
+//! Nothing here knows HTTP: the web layer maps errors to answers in one
+//! place (`pharos_web::error`).
+
+pub mod accounts;
+mod actor;
+pub mod dashboard;
+mod error;
+pub mod events;
+pub mod heartbeat;
+pub mod organization;
+pub mod passwords;
+pub mod rate_limit;
+pub mod sessions;
+pub mod targets;
+pub mod tokens;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pharos_probes::Prober;
+use pharos_storage::Store;
+
+pub use actor::{Actor, Credential};
+pub use error::{AppError, AppResult, Unavailable};
+pub use rate_limit::{RateLimitSettings, RateLimits};
+pub use tokens::TokenHasher;
+
+/// Settings the use cases follow, filled from the binary's configuration.
+#[derive(Debug, Clone)]
+pub struct AppSettings {
+    /// Lifts the blocked-address rules on target URLs and hosts.
+    pub allow_private_targets: bool,
+    /// A session unused this long ends.
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after it began, used or not.
+    pub session_absolute_timeout: Duration,
+    pub limits: RateLimitSettings,
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            session_idle_timeout: Duration::from_secs(7 * 86_400),
+            session_absolute_timeout: Duration::from_secs(30 * 86_400),
+            limits: RateLimitSettings::default(),
+        }
+    }
+}
+
+/// Everything a use case can reach.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+    pub settings: Arc<AppSettings>,
+    pub limits: Arc<RateLimits>,
+    /// Keys every stored token hash (sessions today; API keys,
+    /// invitations, reset links and agent tokens later).
+    pub tokens: Arc<TokenHasher>,
+    /// Runs "check now"; `None` answers it as unavailable.
+    pub prober: Option<Prober>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, settings: AppSettings, secret: &[u8]) -> Self {
+        let limits = Arc::new(RateLimits::new(&settings.limits));
+        Self {
+            store,
+            settings: Arc::new(settings),
+            limits,
+            tokens: Arc::new(TokenHasher::new(secret)),
+            prober: None,
+        }
+    }
+
+    /// The prober "check now" runs with, under the workers' settings.
+    pub fn with_prober(mut self, prober: Option<Prober>) -> Self {
+        self.prober = prober;
+        self
+    }
+}

@@ -1,0 +1,58 @@
+//! The caller's organization: what it is, who is in it, renaming it.
+
+use chrono::Utc;
+use pharos_domain::organization::{OrganizationName, Role};
+use pharos_domain::ValidationError;
+use pharos_storage::models::{Member, Organization};
+
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::App;
+
+/// An organization as its members see it.
+pub struct OrganizationOverview {
+    pub organization: Organization,
+    /// The caller's role in it.
+    pub role: Role,
+    /// Everyone in it, in the order they joined.
+    pub members: Vec<Member>,
+}
+
+/// The organization the caller is working in, with its members.
+pub async fn overview(app: &App, actor: &Actor) -> AppResult<OrganizationOverview> {
+    let organization = actor
+        .memberships
+        .iter()
+        .find(|m| m.organization.id == actor.organization)
+        .map(|m| m.organization.clone())
+        .ok_or(AppError::NotFound)?;
+    let members = app.store.members(organization.id).await?;
+    Ok(OrganizationOverview {
+        organization,
+        role: actor.role,
+        members,
+    })
+}
+
+/// Renames the caller's organization; owners and admins only (others are
+/// refused whatever name they send).
+pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<OrganizationOverview> {
+    actor.require_manager("only owners and admins can rename the organization")?;
+    let name = parse_name(name)?;
+    let renamed = app
+        .store
+        .rename_organization(actor.organization, name.as_str(), Utc::now())
+        .await?;
+    if !renamed {
+        return Err(AppError::NotFound);
+    }
+    let mut overview = overview(app, actor).await?;
+    overview.organization.name = name.as_str().to_owned();
+    Ok(overview)
+}
+
+/// The name as the rename input calls it: errors name the field `name`
+/// (registration calls the same value `organization`).
+fn parse_name(raw: &str) -> Result<OrganizationName, ValidationError> {
+    OrganizationName::parse(raw).map_err(|e| ValidationError::new("name", e.message))
+}

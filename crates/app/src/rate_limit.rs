@@ -1,0 +1,116 @@
+//! Per-replica rate limits (GCRA, from `governor`), answered with 429 and
+//! `Retry-After`. They slow guessing and floods; they are not a lockout.
+
+use std::hash::Hash;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+
+use crate::error::{AppError, AppResult};
+
+/// How many of each action are allowed per minute (with that many at once).
+#[derive(Debug, Clone)]
+pub struct RateLimitSettings {
+    pub logins_per_minute_per_client: u32,
+    pub logins_per_minute_per_account: u32,
+    pub registrations_per_hour_per_client: u32,
+    pub target_creations_per_minute_per_organization: u32,
+    /// "Check now" runs: each one makes Pharos send traffic.
+    pub checks_now_per_minute_per_organization: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            logins_per_minute_per_client: 20,
+            logins_per_minute_per_account: 10,
+            registrations_per_hour_per_client: 10,
+            target_creations_per_minute_per_organization: 60,
+            checks_now_per_minute_per_organization: 30,
+        }
+    }
+}
+
+type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
+
+pub struct RateLimits {
+    logins_by_client: Keyed<String>,
+    logins_by_account: Keyed<String>,
+    registrations_by_client: Keyed<String>,
+    target_creations_by_organization: Keyed<uuid::Uuid>,
+    checks_now_by_organization: Keyed<uuid::Uuid>,
+}
+
+fn per(count: u32, period: Duration) -> Quota {
+    let count = NonZeroU32::new(count.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(period / count.get())
+        .unwrap_or_else(|| Quota::per_second(count))
+        .allow_burst(count)
+}
+
+impl RateLimits {
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        let minute = Duration::from_secs(60);
+        let hour = Duration::from_secs(3600);
+        Self {
+            logins_by_client: RateLimiter::keyed(per(
+                settings.logins_per_minute_per_client,
+                minute,
+            )),
+            logins_by_account: RateLimiter::keyed(per(
+                settings.logins_per_minute_per_account,
+                minute,
+            )),
+            registrations_by_client: RateLimiter::keyed(per(
+                settings.registrations_per_hour_per_client,
+                hour,
+            )),
+            target_creations_by_organization: RateLimiter::keyed(per(
+                settings.target_creations_per_minute_per_organization,
+                minute,
+            )),
+            checks_now_by_organization: RateLimiter::keyed(per(
+                settings.checks_now_per_minute_per_organization,
+                minute,
+            )),
+        }
+    }
+
+    pub fn login(&self, client: &str, account: &str) -> AppResult<()> {
+        take(&self.logins_by_client, client.to_owned())?;
+        take(&self.logins_by_account, account.to_owned())
+    }
+
+    pub fn registration(&self, client: &str) -> AppResult<()> {
+        take(&self.registrations_by_client, client.to_owned())
+    }
+
+    pub fn target_creation(&self, organization: uuid::Uuid) -> AppResult<()> {
+        take(&self.target_creations_by_organization, organization)
+    }
+
+    pub fn check_now(&self, organization: uuid::Uuid) -> AppResult<()> {
+        take(&self.checks_now_by_organization, organization)
+    }
+
+    /// Forgets keys that are back to full allowance, bounding memory.
+    pub fn forget_idle_keys(&self) {
+        self.logins_by_client.retain_recent();
+        self.logins_by_account.retain_recent();
+        self.registrations_by_client.retain_recent();
+        self.target_creations_by_organization.retain_recent();
+        self.checks_now_by_organization.retain_recent();
+    }
+}
+
+fn take<K: Hash + Eq + Clone>(limiter: &Keyed<K>, key: K) -> AppResult<()> {
+    limiter.check_key(&key).map_err(|not_until| {
+        let wait = not_until.wait_time_from(DefaultClock::default().now());
+        AppError::RateLimited {
+            retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+        }
+    })
+}

@@ -1,0 +1,104 @@
+//! The error answers routes share, as the OpenAPI document lists them:
+//! each status with the error envelope, described once and named by what
+//! causes it, so a route lists `JsonBody` instead of four copied tuples.
+//!
+//! `#[utoipa::path(responses((status = 200, body = X), JsonBody, SignedIn))]`
+
+use std::collections::BTreeMap;
+
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
+use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
+
+/// An answer carrying the error envelope (`crate::error::ErrorEnvelope`).
+fn envelope(description: &str) -> ResponseBuilder {
+    ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorEnvelope")))
+            .build(),
+    )
+}
+
+macro_rules! error_responses {
+    ($($(#[$doc:meta])* $name:ident { $($status:literal => $description:expr),+ $(,)? })+) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
+
+            impl utoipa::IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    BTreeMap::from([$((
+                        $status.to_string(),
+                        envelope($description).build().into(),
+                    )),+])
+                }
+            }
+        )+
+    };
+}
+
+error_responses! {
+    /// A route that reads a JSON body (`ApiJson`).
+    JsonBody {
+        400 => "The body is not valid JSON.",
+        413 => "The body is larger than the 64 KiB limit.",
+        415 => "The body is not sent as JSON (`Content-Type: application/json`).",
+        422 => "The JSON is not what this route takes, or a value breaks a rule; \
+                `field` names the input at fault.",
+    }
+    /// A route with query parameters (`ApiQuery`) the handler also bounds.
+    Query {
+        400 => "The query string does not parse: an unknown parameter, or a value \
+                of the wrong type.",
+        422 => "A parameter is outside what this route takes; `field` names it.",
+    }
+    /// A route that needs a signed-in session.
+    SignedIn {
+        401 => "No valid session: sign in first.",
+    }
+    /// A route that changes the organization's targets.
+    Editor {
+        403 => "The caller is a viewer, or a cross-site request carrying the \
+                session was refused.",
+    }
+    /// An unsafe method answered without a session check of its own: the
+    /// cross-site refusal still applies when a session cookie comes along.
+    CrossSite {
+        403 => "A cross-site request carrying the session was refused.",
+    }
+    /// A heartbeat ping.
+    HeartbeatNotFound {
+        404 => "No heartbeat has this token.",
+    }
+    /// A success or failure ping that lost every retry of its
+    /// compare-and-set to concurrent pings.
+    HeartbeatConflict {
+        409 => "The target changed too often while recording; try again.",
+    }
+    /// A route under `/targets/{id}`.
+    TargetNotFound {
+        404 => "No such target in the caller's organization (an id that is not a \
+                UUID included).",
+    }
+}
+
+/// 429, with the seconds to wait in `Retry-After`.
+pub struct RateLimited;
+
+impl utoipa::IntoResponses for RateLimited {
+    fn responses() -> BTreeMap<String, RefOr<Response>> {
+        let seconds = HeaderBuilder::new()
+            .schema(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1)),
+            )
+            .description(Some("Seconds until the next attempt is allowed."))
+            .build();
+        let response = envelope("Too many attempts; retry after `Retry-After` seconds.")
+            .header("Retry-After", seconds)
+            .build();
+        BTreeMap::from([("429".to_owned(), response.into())])
+    }
+}
