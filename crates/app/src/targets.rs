@@ -463,21 +463,8 @@ pub async fn checks(
     limit: u32,
 ) -> AppResult<(Vec<Check>, Option<CheckCursor>)> {
     // 404 for a target that is not the caller's, even with no checks.
-    get(app, actor, id).await?;
-    let mut page = app
-        .store
-        .checks(actor.organization, id, before, limit.saturating_add(1))
-        .await?;
-    let next = if page.len() > limit as usize {
-        page.truncate(limit as usize);
-        page.last().map(|c| CheckCursor {
-            checked_at: c.checked_at,
-            id: c.id,
-        })
-    } else {
-        None
-    };
-    Ok((page, next))
+    let target = get(app, actor, id).await?;
+    checks_of(app, actor, &target, before, limit).await
 }
 
 pub async fn incidents(
@@ -486,8 +473,8 @@ pub async fn incidents(
     id: TargetId,
     limit: u32,
 ) -> AppResult<Vec<Incident>> {
-    get(app, actor, id).await?;
-    Ok(app.store.incidents(actor.organization, id, limit).await?)
+    let target = get(app, actor, id).await?;
+    incidents_of(app, actor, &target, limit).await
 }
 
 /// A span of history and the roll-up width that serves it.
@@ -552,26 +539,8 @@ pub async fn history(
     id: TargetId,
     window: Window,
 ) -> AppResult<Vec<RollupBucket>> {
-    get(app, actor, id).await?;
-    let width = window.bucket_seconds();
-    let now = Utc::now();
-    let first = bucket_start(now - window.span(), width) + Duration::seconds(i64::from(width));
-    let stored = app
-        .store
-        .rollups(actor.organization, id, width, first)
-        .await?;
-    let mut stored = stored.into_iter().peekable();
-    let mut buckets = Vec::new();
-    let mut start = first;
-    while start <= now {
-        let rollup = match stored.peek() {
-            Some(b) if b.start == start => stored.next().map(|b| b.rollup).unwrap_or_default(),
-            _ => Rollup::default(),
-        };
-        buckets.push(RollupBucket { start, rollup });
-        start += Duration::seconds(i64::from(width));
-    }
-    Ok(buckets)
+    let target = get(app, actor, id).await?;
+    history_of(app, actor, &target, window).await
 }
 
 /// Uptime over the last 24 h, 7 d, 30 d and 365 d (`None` without checks).
@@ -580,34 +549,14 @@ pub async fn uptime(
     actor: &Actor,
     id: TargetId,
 ) -> AppResult<[(Window, Option<f64>); 4]> {
-    get(app, actor, id).await?;
-    let now = Utc::now();
-    let mut out = [
-        (Window::Day, None),
-        (Window::Week, None),
-        (Window::Month, None),
-        (Window::Year, None),
-    ];
-    for (window, value) in out.iter_mut() {
-        let width = window.bucket_seconds();
-        let since = now - window.span();
-        let buckets = app
-            .store
-            .rollups(actor.organization, id, width, since)
-            .await?;
-        let mut total = Rollup::default();
-        for bucket in &buckets {
-            total.add(&bucket.rollup);
-        }
-        *value = total.uptime_percent();
-    }
-    Ok(out)
+    let target = get(app, actor, id).await?;
+    uptime_of(app, actor, &target).await
 }
 
 // Reads of a target already in hand. A page that shows one target reads
-// it once (`get`) and passes it to these, which do not read it again:
-// `checks`, `incidents`, `history` and `uptime` above each call `get` to
-// prove the target is the caller's before they read. Here the proof is
+// it once (`get`) and passes it to these, which do not read it again;
+// `checks`, `incidents`, `history` and `uptime` above are `get` and one of
+// these, for callers that have only an id. Here the proof is
 // the target itself: it must belong to `actor.organization` (one that
 // `get` returned for this actor does), or it is not found, and every
 // query is still scoped by `actor.organization`, so a target of another
@@ -670,7 +619,7 @@ pub async fn history_of(
     let id = own(actor, target)?;
     let width = window.bucket_seconds();
     let now = Utc::now();
-    let first = bucket_floor(now - window.span(), width) + Duration::seconds(i64::from(width));
+    let first = bucket_start(now - window.span(), width) + Duration::seconds(i64::from(width));
     let stored = app
         .store
         .rollups(actor.organization, id, width, first)

@@ -7,10 +7,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use chrono::{Duration, Utc};
-use pharos_domain::ids::{CheckId, TargetId};
+use pharos_domain::ids::TargetId;
 use pharos_storage::models::{Check, CheckCursor, Incident};
 use serde::Deserialize;
 
@@ -128,21 +126,6 @@ struct DetailPage {
     can_edit: bool,
 }
 
-/// Checks pages travel as opaque base64 of "<micros>.<check id>".
-fn encode_cursor(c: CheckCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}.{}", c.checked_at.timestamp_micros(), c.id))
-}
-
-/// A cursor that does not decode is treated as "first page".
-fn decode_cursor(raw: &str) -> Option<CheckCursor> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(raw).ok()?).ok()?;
-    let (micros, id) = text.split_once('.')?;
-    Some(CheckCursor {
-        checked_at: chrono::DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        id: CheckId(uuid::Uuid::parse_str(id).ok()?),
-    })
-}
-
 fn check_row(c: &Check) -> CheckRow {
     CheckRow {
         when_iso: format::iso(c.checked_at),
@@ -199,7 +182,8 @@ pub async fn detail(
     let name = target.name.clone().unwrap_or_else(|| target.url.clone());
     let three_days = Window::ThreeDays;
     let window = Window::parse(&query.window).unwrap_or(Window::Day);
-    let before = decode_cursor(&query.before);
+    // A cursor that does not decode is treated as "first page".
+    let before = CheckCursor::decode(&query.before);
 
     let app = &state.app;
     let (uptimes, history, window_history, incidents, (page, next), latest) = tokio::try_join!(
@@ -326,7 +310,7 @@ pub async fn detail(
         windows,
         incidents,
         checks: page.iter().map(check_row).collect(),
-        next_page: next.map(encode_cursor),
+        next_page: next.map(|c| c.encode()),
         first_page: before.is_none(),
         can_edit: current.role.can_edit_targets(),
         name,
@@ -454,10 +438,11 @@ mod tests {
             .await
             .expect("target");
 
-        let later_page = encode_cursor(CheckCursor {
+        let later_page = CheckCursor {
             checked_at: Utc::now(),
-            id: CheckId::new(),
-        });
+            id: pharos_domain::ids::CheckId::new(),
+        }
+        .encode();
         for (window, before, latency) in [
             ("", String::new(), "Latency, last 24 hours"),
             ("7d", later_page, "Latency, last 7 days"),
