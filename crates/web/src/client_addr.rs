@@ -32,7 +32,7 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<SocketAddr>>()
             .copied()
             .ok_or_else(|| {
-                ApiError::Internal(anyhow::anyhow!(
+                ApiError::internal(anyhow::anyhow!(
                     "the server was started without connect info"
                 ))
             })?;

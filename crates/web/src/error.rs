@@ -9,11 +9,12 @@ use pharos_storage::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// An error as API clients see it.
+/// An error as API clients see it: a use case's refusal, or input the
+/// web layer itself could not read.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("{0}")]
-    Validation(#[from] ValidationError),
+    #[error(transparent)]
+    App(#[from] AppError),
     /// The body, query or path is not what this route takes (400, 413,
     /// 415, 422).
     #[error("{message}")]
@@ -23,51 +24,17 @@ pub enum ApiError {
         message: String,
         field: Option<String>,
     },
-    #[error("authentication required")]
-    Unauthenticated,
-    #[error("invalid email or password")]
-    InvalidCredentials,
-    #[error("{0}")]
-    Forbidden(&'static str),
-    #[error("not found")]
-    NotFound,
-    #[error("{0}")]
-    Conflict(&'static str),
-    #[error("too many requests, retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
-    #[error("{0}")]
-    Unavailable(Unavailable),
-    #[error("internal error")]
-    Internal(#[source] anyhow::Error),
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        AppError::from(e).into()
+        ApiError::App(e.into())
     }
 }
 
-impl From<AppError> for ApiError {
-    fn from(e: AppError) -> Self {
-        match e {
-            AppError::Validation(v) => ApiError::Validation(v),
-            AppError::InvalidField { field, message } => ApiError::BadRequest {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                code: "invalid_field",
-                message,
-                field: Some(field),
-            },
-            AppError::Unauthenticated => ApiError::Unauthenticated,
-            AppError::InvalidCredentials => ApiError::InvalidCredentials,
-            AppError::Forbidden(why) => ApiError::Forbidden(why),
-            AppError::NotFound => ApiError::NotFound,
-            AppError::Conflict(what) => ApiError::Conflict(what),
-            AppError::RateLimited { retry_after_secs } => {
-                ApiError::RateLimited { retry_after_secs }
-            }
-            AppError::Unavailable(what) => ApiError::Unavailable(what),
-            AppError::Internal(e) => ApiError::Internal(e),
-        }
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        ApiError::App(e.into())
     }
 }
 
@@ -89,39 +56,54 @@ pub struct ErrorBody {
 }
 
 impl ApiError {
+    /// An unexpected failure: logged, answered as a bare 500.
+    pub fn internal(e: anyhow::Error) -> Self {
+        ApiError::App(AppError::Internal(e))
+    }
+
     pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::BadRequest { status, .. } => *status,
-            ApiError::Unauthenticated | ApiError::InvalidCredentials => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-            ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict(_) => StatusCode::CONFLICT,
-            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        let app = match self {
+            ApiError::BadRequest { status, .. } => return *status,
+            ApiError::App(app) => app,
+        };
+        match app {
+            AppError::Validation(_) | AppError::InvalidField { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn code(&self) -> &'static str {
-        match self {
-            ApiError::Validation(_) => "validation_error",
-            ApiError::BadRequest { code, .. } => code,
-            ApiError::Unauthenticated => "unauthenticated",
-            ApiError::InvalidCredentials => "invalid_credentials",
-            ApiError::Forbidden(_) => "forbidden",
-            ApiError::NotFound => "not_found",
-            ApiError::Conflict(_) => "conflict",
-            ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Unavailable(Unavailable::Database) => "unavailable",
-            ApiError::Unavailable(Unavailable::Checks) => "checks_unavailable",
-            ApiError::Internal(_) => "internal_error",
+        let app = match self {
+            ApiError::BadRequest { code, .. } => return code,
+            ApiError::App(app) => app,
+        };
+        match app {
+            AppError::Validation(_) => "validation_error",
+            AppError::InvalidField { .. } => "invalid_field",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden(_) => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::Conflict(_) => "conflict",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable(Unavailable::Database) => "unavailable",
+            AppError::Unavailable(Unavailable::Checks) => "checks_unavailable",
+            AppError::Internal(_) => "internal_error",
         }
     }
 
     fn field(&self) -> Option<String> {
         match self {
-            ApiError::Validation(v) => Some(v.field.to_owned()),
+            ApiError::App(AppError::Validation(v)) => Some(v.field.to_owned()),
+            ApiError::App(AppError::InvalidField { field, .. }) => Some(field.clone()),
             ApiError::BadRequest { field, .. } => field.clone(),
             _ => None,
         }
@@ -140,18 +122,18 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let ApiError::Internal(e) = &self {
+        if let ApiError::App(AppError::Internal(e)) = &self {
             tracing::error!(error = ?e, "request failed");
         }
         let mut response = (self.status(), axum::Json(self.envelope())).into_response();
         // Page routes turn this into an HTML page (see `pages::html_errors`);
         // internal details never reach it.
         let shown = match &self {
-            ApiError::Internal(_) => None,
+            ApiError::App(AppError::Internal(_)) => None,
             other => Some(other.to_string()),
         };
         response.extensions_mut().insert(ErrorMessage(shown));
-        if let ApiError::RateLimited { retry_after_secs } = self {
+        if let ApiError::App(AppError::RateLimited { retry_after_secs }) = self {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),

@@ -4,6 +4,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
+use pharos_app::AppError;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -106,10 +107,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PathId {
         let axum::extract::Path(raw): axum::extract::Path<String> =
             axum::extract::Path::from_request_parts(parts, state)
                 .await
-                .map_err(|_| ApiError::NotFound)?;
+                .map_err(|_| ApiError::App(AppError::NotFound))?;
         uuid::Uuid::parse_str(&raw)
             .map(PathId)
-            .map_err(|_| ApiError::NotFound)
+            .map_err(|_| ApiError::App(AppError::NotFound))
     }
 }
 

@@ -63,7 +63,7 @@ pub fn router(state: AppState) -> Router {
 /// A handler's panic as a 500 (the page routes catch theirs first and
 /// turn it into the HTML error page).
 pub(crate) fn panic_to_500(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
-    axum::response::IntoResponse::into_response(ApiError::Internal(anyhow::anyhow!(
+    axum::response::IntoResponse::into_response(ApiError::internal(anyhow::anyhow!(
         "a handler panicked"
     )))
 }

@@ -35,146 +35,20 @@ macro_rules! impl_store {
         job_lock = $job_lock:ident,
         size_sql = $size_sql:literal $(,)?
     ) => {
-        $crate::sql::database::impl_database!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::accounts::impl_accounts!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::organizations::impl_organizations!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::operators::impl_operators!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::sessions::impl_sessions!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::targets::impl_targets!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::checks::impl_checks!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::incidents::impl_incidents!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::rollups::impl_rollups!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::events::impl_events!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::heartbeats::impl_heartbeats!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::scheduling::impl_scheduling!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::retention::impl_retention!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
-        $crate::sql::jobs::impl_jobs!(
-            $store,
-            $db,
-            $backend,
-            $migrator,
-            $claim_lock,
-            $row_lock,
-            $job_lock,
-            $size_sql
-        );
+        $crate::sql::database::impl_database! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::accounts::impl_accounts! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::organizations::impl_organizations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::operators::impl_operators! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::sessions::impl_sessions! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::targets::impl_targets! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::checks::impl_checks! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::incidents::impl_incidents! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::rollups::impl_rollups! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::events::impl_events! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::heartbeats::impl_heartbeats! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::scheduling::impl_scheduling! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::retention::impl_retention! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::jobs::impl_jobs! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 

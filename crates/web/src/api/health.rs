@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use pharos_app::AppError;
 use serde_json::{json, Value};
 
 use crate::state::AppState;
@@ -58,6 +59,6 @@ pub async fn metrics(State(state): State<AppState>) -> axum::response::Response 
             handle.render(),
         )
             .into_response(),
-        None => crate::error::ApiError::NotFound.into_response(),
+        None => crate::error::ApiError::App(AppError::NotFound).into_response(),
     }
 }

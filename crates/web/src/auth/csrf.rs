@@ -10,6 +10,7 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use pharos_app::AppError;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -27,7 +28,7 @@ pub async fn refuse_cross_site(
         && carries_session(&state, request.headers())
         && is_cross_site(&state, request.headers())
     {
-        let refused = ApiError::Forbidden("cross-site request refused");
+        let refused = ApiError::App(AppError::Forbidden("cross-site request refused"));
         return if crate::pages::is_api_path(request.uri().path()) {
             refused.into_response()
         } else {

@@ -2,6 +2,7 @@
 //! extractor that turns it into an `Actor` (the use cases in
 //! `pharos_app::sessions` keep the tokens' hashes).
 
+use pharos_app::AppError;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
@@ -95,7 +96,7 @@ impl FromRequestParts<AppState> for CurrentUser {
         let jar = CookieJar::from_headers(&parts.headers);
         let token = jar
             .get(config.cookie_name())
-            .ok_or(ApiError::Unauthenticated)?;
+            .ok_or(ApiError::App(AppError::Unauthenticated))?;
         Ok(CurrentUser(
             sessions::authenticate(&state.app, token.value()).await?,
         ))

@@ -20,6 +20,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use pharos_app::AppError;
 use tower_http::compression::CompressionLayer;
 
 use crate::auth::CurrentUser;
@@ -76,7 +77,7 @@ pub async fn not_found(
     request: Request,
 ) -> Response {
     if is_api_path(request.uri().path()) {
-        return ApiError::NotFound.into_response();
+        return ApiError::App(AppError::NotFound).into_response();
     }
     let (mut parts, _) = request.into_parts();
     let current = CurrentUser::from_request_parts(&mut parts, &state)
@@ -213,7 +214,7 @@ pub fn render<T: Template>(status: StatusCode, template: &T) -> Response {
             Html(html),
         )
             .into_response(),
-        Err(e) => ApiError::Internal(anyhow::Error::new(e)).into_response(),
+        Err(e) => ApiError::App(AppError::Internal(anyhow::Error::new(e))).into_response(),
     }
 }
 
@@ -249,16 +250,18 @@ struct ErrorPage {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let message = match &self.0 {
-            ApiError::Unauthenticated => return see_other("/login"),
-            ApiError::NotFound => "This page does not exist, or is not yours to see.".to_owned(),
-            ApiError::Internal(e) => {
+            ApiError::App(AppError::Unauthenticated) => return see_other("/login"),
+            ApiError::App(AppError::NotFound) => {
+                "This page does not exist, or is not yours to see.".to_owned()
+            }
+            ApiError::App(AppError::Internal(e)) => {
                 tracing::error!(error = ?e, "page failed");
                 "Something went wrong on our side.".to_owned()
             }
             other => other.to_string(),
         };
         let mut response = error_page(unknown_visitor_chrome(), self.0.status(), message);
-        if let ApiError::RateLimited { retry_after_secs } = self.0 {
+        if let ApiError::App(AppError::RateLimited { retry_after_secs }) = self.0 {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),
@@ -310,16 +313,17 @@ impl FieldErrors {
         let mut errors = FieldErrors::default();
         let status = e.status();
         match e {
-            ApiError::Validation(v) => errors.add(v.field, v.message),
+            ApiError::App(AppError::Validation(v)) => errors.add(v.field, v.message),
+            ApiError::App(AppError::InvalidField { field, message }) => errors.add(&field, message),
             ApiError::BadRequest {
                 field: Some(field),
                 message,
                 ..
             } => errors.add(&field, message),
-            ApiError::InvalidCredentials
-            | ApiError::RateLimited { .. }
-            | ApiError::Conflict(_)
-            | ApiError::Forbidden(_) => errors.add("", e.to_string()),
+            ApiError::App(AppError::InvalidCredentials)
+            | ApiError::App(AppError::RateLimited { .. })
+            | ApiError::App(AppError::Conflict(_))
+            | ApiError::App(AppError::Forbidden(_)) => errors.add("", e.to_string()),
             other => return Err(PageError(other)),
         }
         Ok((status, errors))
