@@ -59,6 +59,26 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Write a consistent, verified copy of the SQLite database while
+    /// Pharos runs (PostgreSQL: use pg_dump).
+    Backup {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// The new file to write.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
+    /// Put a backup back as the SQLite database (stop Pharos first).
+    Restore {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        /// A file `pharos backup` wrote.
+        #[arg(long, value_name = "FILE")]
+        from: std::path::PathBuf,
+        /// Replace the existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Operator tasks: users and organizations.
     Admin {
         #[command(flatten)]
@@ -115,6 +135,16 @@ fn main() -> ExitCode {
                 probes,
                 worker,
             } => commands::run::serve(database, None, Some(worker), probes)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Backup { database, to } => commands::backup::backup(database, to)
+                .await
+                .map(|()| ExitCode::SUCCESS),
+            Command::Restore {
+                database,
+                from,
+                force,
+            } => commands::backup::restore(database, from, force)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Migrate { database } => commands::migrate::run(database)

@@ -15,7 +15,7 @@ use pharos_storage::testing::{postgres_required, Backend, TestDatabase};
 
 mod common;
 
-use common::{signal, spawn_pharos, wait_exit};
+use common::{free_port, signal, spawn_pharos, wait_exit};
 
 /// A local server answering 200 after `delay`, so kills land mid-check.
 async fn slow_farm(delay: Duration) -> SocketAddr {
@@ -246,13 +246,6 @@ fn is_root() -> bool {
         .arg("-u")
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0"))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(55_432)
 }
 
 async fn ready_status(client: &reqwest::Client, base: &str) -> Option<u16> {

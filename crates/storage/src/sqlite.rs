@@ -52,6 +52,34 @@ impl SqliteStore {
         &self.reader
     }
 
+    /// Writes a consistent copy of the database to `path`, while Pharos
+    /// runs: `VACUUM INTO` reads one snapshot (WAL readers never block the
+    /// writer) and writes a compact new file. Refuses a `path` that exists.
+    pub async fn backup_to(&self, path: &str) -> StoreResult<()> {
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.reader)
+            .await?;
+        Ok(())
+    }
+
+    /// SQLite's own check of every page and index: `Ok(())` or what is wrong.
+    pub async fn integrity_check(&self) -> StoreResult<Result<(), String>> {
+        let rows: Vec<(String,)> = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_all(&self.reader)
+            .await?;
+        let problems: Vec<String> = rows
+            .into_iter()
+            .map(|(line,)| line)
+            .filter(|line| line != "ok")
+            .collect();
+        Ok(if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        })
+    }
+
     /// One machine, one writer: jobs need no lock beyond the record of
     /// their last run, which a second process on the same file also reads.
     async fn no_job_lock(&self, _job: Job) -> StoreResult<Option<JobLock>> {

@@ -67,3 +67,25 @@ pub fn wait_exit(
     }
     None
 }
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(55_432)
+}
+
+/// Waits until `base` answers `/readyz` with 200, up to `limit`.
+pub async fn wait_ready(client: &reqwest::Client, base: &str, limit: Duration) -> bool {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status() == reqwest::StatusCode::OK {
+                return true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
