@@ -15,21 +15,7 @@ use pharos_storage::testing::{postgres_required, Backend, TestDatabase};
 
 mod common;
 
-use common::{free_port, signal, spawn_pharos, wait_exit};
-
-/// A local server answering 200 after `delay`, so kills land mid-check.
-async fn slow_farm(delay: Duration) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    let app = axum::Router::new().fallback(move || async move {
-        tokio::time::sleep(delay).await;
-        "ok"
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    address
-}
+use common::{assert_history, free_port, signal, slow_farm, spawn_pharos, wait_exit};
 
 async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) -> Vec<Target> {
     let (user, org) = store
@@ -59,35 +45,6 @@ async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) 
         .collect();
     store.create_targets(org.id, &batch).await.expect("targets");
     store.targets(org.id).await.expect("list")
-}
-
-/// Checks every target's stored history: consecutive checks never closer
-/// than half an interval (no slot ran twice) and never further apart than
-/// `max_gap` (no target went unchecked).
-async fn assert_history(store: &dyn Store, targets: &[Target], interval: u32, max_gap: Duration) {
-    for target in targets {
-        let checks = store
-            .checks(target.organization_id, target.id, None, 1000)
-            .await
-            .expect("checks");
-        assert!(
-            checks.len() >= 3,
-            "{} was checked {} times",
-            target.url,
-            checks.len()
-        );
-        for pair in checks.windows(2) {
-            let gap = (pair[0].checked_at - pair[1].checked_at)
-                .to_std()
-                .unwrap_or_default();
-            assert!(
-                gap >= Duration::from_millis(u64::from(interval) * 500 - 100),
-                "{}: two checks {gap:?} apart (ran twice)",
-                target.url
-            );
-            assert!(gap <= max_gap, "{}: unchecked for {gap:?}", target.url);
-        }
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,9 +2,13 @@
 
 #![allow(dead_code)] // each test file uses its own share of these
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use pharos_storage::models::Target;
+use pharos_storage::prelude::*;
 
 pub const PHAROS: &str = env!("CARGO_BIN_EXE_pharos");
 
@@ -88,4 +92,52 @@ pub async fn wait_ready(client: &reqwest::Client, base: &str, limit: Duration) -
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     false
+}
+
+/// A local server answering 200 after `delay`, so kills land mid-check.
+pub async fn slow_farm(delay: Duration) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("addr");
+    let app = axum::Router::new().fallback(move || async move {
+        tokio::time::sleep(delay).await;
+        "ok"
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    address
+}
+
+/// Checks every target's stored history: consecutive checks never closer
+/// than half an interval (no slot ran twice) and never further apart than
+/// `max_gap` (no target went unchecked).
+pub async fn assert_history(
+    store: &dyn Store,
+    targets: &[Target],
+    interval: u32,
+    max_gap: Duration,
+) {
+    for target in targets {
+        let checks = store
+            .checks(target.organization_id, target.id, None, 1000)
+            .await
+            .expect("checks");
+        assert!(
+            checks.len() >= 3,
+            "{} was checked {} times",
+            target.url,
+            checks.len()
+        );
+        for pair in checks.windows(2) {
+            let gap = (pair[0].checked_at - pair[1].checked_at)
+                .to_std()
+                .unwrap_or_default();
+            assert!(
+                gap >= Duration::from_millis(u64::from(interval) * 500 - 100),
+                "{}: two checks {gap:?} apart (ran twice)",
+                target.url
+            );
+            assert!(gap <= max_gap, "{}: unchecked for {gap:?}", target.url);
+        }
+    }
 }
