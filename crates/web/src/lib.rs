@@ -4,6 +4,7 @@
 pub mod api;
 pub mod auth;
 mod client_addr;
+pub mod request_log;
 pub mod error;
 pub mod extract;
 pub mod pages;
@@ -18,6 +19,7 @@ use axum::middleware;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
@@ -25,7 +27,8 @@ pub use state::{AppState, WebConfig};
 
 /// The whole application: routes, then the layers every request passes,
 /// outermost last: bodies are bounded, cross-site writes are refused,
-/// panics become 500s, security headers are set, requests are traced.
+/// panics become 500s, security headers are set, requests are traced
+/// under their route template and a request id.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     api::routes()
@@ -56,7 +59,11 @@ pub fn router(state: AppState) -> Router {
                 "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
             ),
         ))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_log::span))
+        // Outside the trace, so its span and the answer carry the id.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(request_log::NewRequestId))
+        .layer(middleware::from_fn(request_log::drop_unfit_request_id))
         .with_state(state)
 }
 

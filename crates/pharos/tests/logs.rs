@@ -1,0 +1,157 @@
+//! No secret ever reaches a log line: a full session against a real
+//! `pharos serve` with debug logging on (register, log in, a wrong
+//! password, targets including a heartbeat, its pings, a password change)
+//! and then every line searched for every secret. Also: each answer
+//! carries a request id, and the log names it.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::{free_port, signal, slow_farm, wait_exit, wait_ready, Pharos, PHAROS};
+use serde_json::{json, Value};
+
+const SECRET_KEY: &str = "a-secret-key-for-the-log-test-that-is-long-enough-0123456789";
+const PASSWORD: &str = "first passphrase 8b1f";
+const NEW_PASSWORD: &str = "second passphrase 3c9e";
+const WRONG_PASSWORD: &str = "wrong passphrase 77aa";
+
+fn cookie_of(answer: &reqwest::Response) -> String {
+    answer
+        .headers()
+        .get(reqwest::header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .expect("a session cookie")
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_session_at_debug_level_logs_no_secret() {
+    let dir = tempfile::tempdir().expect("dir");
+    let log_path = dir.path().join("pharos.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Pharos(
+        Command::new(PHAROS)
+            .arg("serve")
+            .env("PHAROS_DATA_DIR", dir.path())
+            .env("PHAROS_LISTEN", format!("127.0.0.1:{port}"))
+            .env("PHAROS_SECRET_KEY", SECRET_KEY)
+            .env("PHAROS_ALLOW_PRIVATE_TARGETS", "true")
+            .env("PHAROS_LOG", "debug")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log"))
+            .stderr(log)
+            .spawn()
+            .expect("start pharos"),
+    );
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .expect("client");
+    assert!(wait_ready(&client, &base, Duration::from_secs(20)).await);
+    let farm = slow_farm(Duration::from_millis(10)).await;
+
+    let account = json!({"email": "logs@example.com", "password": PASSWORD});
+    let registered = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&account)
+        .send()
+        .await
+        .expect("register");
+    assert_eq!(registered.status(), reqwest::StatusCode::CREATED);
+    let request_id = registered
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("a request id on the answer")
+        .to_owned();
+    let wrong = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "logs@example.com", "password": WRONG_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(wrong.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let login = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&account)
+        .send()
+        .await
+        .expect("login");
+    let first_session = cookie_of(&login);
+    let with_session = |r: reqwest::RequestBuilder| {
+        r.header(reqwest::header::COOKIE, first_session.clone())
+    };
+    let http = with_session(client.post(format!("{base}/api/v1/targets")))
+        .json(&json!({"url": format!("http://{farm}/health"), "interval_seconds": 30}))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(http.status(), reqwest::StatusCode::CREATED);
+    let heartbeat: Value = with_session(client.post(format!("{base}/api/v1/targets")))
+        .json(&json!({"kind": "heartbeat", "name": "nightly", "interval_seconds": 3600}))
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let ping = heartbeat["ping_url"].as_str().expect("ping url").to_owned();
+    let token = ping.trim_start_matches("/ping/").to_owned();
+    for path in [format!("{ping}/start"), ping.clone(), format!("{ping}/fail")] {
+        let answer = client.get(format!("{base}{path}")).send().await.expect("ping");
+        assert_eq!(answer.status(), reqwest::StatusCode::OK);
+    }
+    let changed = with_session(client.post(format!("{base}/api/v1/auth/password")))
+        .json(&json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
+        .send()
+        .await
+        .expect("change password");
+    assert!(changed.status().is_success(), "{}", changed.status());
+    let again = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "logs@example.com", "password": NEW_PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let second_session = cookie_of(&again);
+    // Let the workers check the HTTP target and write it at debug level.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    signal(&server, "TERM");
+    wait_exit(&mut server, Duration::from_secs(15)).expect("stops");
+
+    let logged = std::fs::read_to_string(&log_path).expect("log");
+    assert!(
+        logged.lines().count() > 20 && logged.contains("DEBUG"),
+        "debug logging was on:\n{logged}"
+    );
+    assert!(
+        logged.contains(&request_id),
+        "the request id {request_id} is in the log"
+    );
+    assert!(logged.contains("/ping/{token}"), "pings are logged by route");
+    let session_tokens = [&first_session, &second_session].map(|c| {
+        c.split_once('=')
+            .map(|(_, v)| v.to_owned())
+            .expect("name=value")
+    });
+    let secrets = [
+        ("the secret key", SECRET_KEY.to_owned()),
+        ("the first password", PASSWORD.to_owned()),
+        ("the new password", NEW_PASSWORD.to_owned()),
+        ("a wrong password", WRONG_PASSWORD.to_owned()),
+        ("the first session token", session_tokens[0].clone()),
+        ("the second session token", session_tokens[1].clone()),
+        ("the heartbeat token", token.clone()),
+    ];
+    for (what, secret) in secrets {
+        assert!(secret.len() >= 16, "{what} is a real secret");
+        if let Some(line) = logged.lines().find(|line| line.contains(&secret)) {
+            panic!("{what} is in the log: {line}");
+        }
+    }
+}
