@@ -82,8 +82,8 @@ pub struct WorkerArgs {
     /// Days hourly and daily roll-ups are kept (400 at least).
     #[arg(long, env = "PHAROS_ROLLUP_RETENTION_DAYS", default_value_t = 400, value_parser = clap::value_parser!(u32).range(400..=36500))]
     pub rollup_retention_days: u32,
-    /// Serve Prometheus metrics for a worker-only process on this address
-    /// (`serve` and `web` publish /metrics on the web port).
+    /// Serve Prometheus metrics on this address (a worker, or `serve`,
+    /// which then keeps /metrics off the web port).
     #[arg(long, env = "PHAROS_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
 }

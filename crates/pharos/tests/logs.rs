@@ -83,9 +83,8 @@ async fn a_whole_session_at_debug_level_logs_no_secret() {
         .await
         .expect("login");
     let first_session = cookie_of(&login);
-    let with_session = |r: reqwest::RequestBuilder| {
-        r.header(reqwest::header::COOKIE, first_session.clone())
-    };
+    let with_session =
+        |r: reqwest::RequestBuilder| r.header(reqwest::header::COOKIE, first_session.clone());
     let http = with_session(client.post(format!("{base}/api/v1/targets")))
         .json(&json!({"url": format!("http://{farm}/health"), "interval_seconds": 30}))
         .send()
@@ -102,8 +101,16 @@ async fn a_whole_session_at_debug_level_logs_no_secret() {
         .expect("json");
     let ping = heartbeat["ping_url"].as_str().expect("ping url").to_owned();
     let token = ping.trim_start_matches("/ping/").to_owned();
-    for path in [format!("{ping}/start"), ping.clone(), format!("{ping}/fail")] {
-        let answer = client.get(format!("{base}{path}")).send().await.expect("ping");
+    for path in [
+        format!("{ping}/start"),
+        ping.clone(),
+        format!("{ping}/fail"),
+    ] {
+        let answer = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("ping");
         assert_eq!(answer.status(), reqwest::StatusCode::OK);
     }
     let changed = with_session(client.post(format!("{base}/api/v1/auth/password")))
@@ -133,7 +140,10 @@ async fn a_whole_session_at_debug_level_logs_no_secret() {
         logged.contains(&request_id),
         "the request id {request_id} is in the log"
     );
-    assert!(logged.contains("/ping/{token}"), "pings are logged by route");
+    assert!(
+        logged.contains("/ping/{token}"),
+        "pings are logged by route"
+    );
     let session_tokens = [&first_session, &second_session].map(|c| {
         c.split_once('=')
             .map(|(_, v)| v.to_owned())

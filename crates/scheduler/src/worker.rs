@@ -151,6 +151,7 @@ pub async fn run_worker(
                 Vec::new()
             }
         };
+        metrics::counter!("pharos_targets_claimed_total").increment(claimed.len() as u64);
         if claimed.is_empty() {
             tokio::select! {
                 () = tokio::time::sleep(config.idle_poll) => {}
@@ -235,7 +236,11 @@ async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> 
                 .await
         }
     };
-    metrics::counter!("pharos_checks_total", "verdict" => outcome.verdict.as_str()).increment(1);
+    let kind = target.kind().as_str();
+    metrics::counter!("pharos_checks_total", "kind" => kind, "verdict" => outcome.verdict.as_str())
+        .increment(1);
+    metrics::histogram!("pharos_check_duration_seconds", "kind" => kind)
+        .record(f64::from(outcome.latency_ms) / 1000.0);
     let origin = match target.check {
         TargetCheck::Heartbeat => ResultOrigin::HeartbeatMissed,
         TargetCheck::Probe(_) => ResultOrigin::Probe,

@@ -848,3 +848,17 @@ async fn sqlite_rollups_survive_the_rebuild() {
         .expect("rollups");
     assert_eq!(day.iter().map(|b| b.rollup.checks).sum::<u64>(), 4);
 }
+
+/// Two processes starting on one new SQLite file (`pharos web` beside
+/// `pharos worker`) both migrate it: neither fails, and it ends migrated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_stores_migrate_one_new_sqlite_file_at_once() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/race.db", dir.path().display());
+    let first = pharos_storage::connect(&url).await.expect("connect");
+    let second = pharos_storage::connect(&url).await.expect("connect");
+    let (a, b) = tokio::join!(first.migrate(), second.migrate());
+    a.expect("first migrates");
+    b.expect("second migrates");
+    assert!(first.ready().await.expect("ready"));
+}

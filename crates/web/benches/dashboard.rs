@@ -48,6 +48,7 @@ fn config() -> WebConfig {
         trust_forwarded_for: false,
         public_origin: None,
         max_body_bytes: 64 * 1024,
+        metrics_access: pharos_web::MetricsAccess::Public,
     }
 }
 

@@ -4,10 +4,11 @@
 pub mod api;
 pub mod auth;
 mod client_addr;
-pub mod request_log;
 pub mod error;
 pub mod extract;
+pub mod http_metrics;
 pub mod pages;
+pub mod request_log;
 pub mod state;
 
 use std::net::SocketAddr;
@@ -18,12 +19,12 @@ use axum::http::{header, HeaderValue};
 use axum::middleware;
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 pub use error::ApiError;
-pub use state::{AppState, WebConfig};
+pub use state::{AppState, MetricsAccess, WebConfig};
 
 /// The whole application: routes, then the layers every request passes,
 /// outermost last: bodies are bounded, cross-site writes are refused,
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     api::routes()
         .merge(pages::routes())
         .fallback(pages::not_found)
+        .layer(middleware::from_fn(http_metrics::record))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -23,6 +23,30 @@ pub struct WebConfig {
     pub public_origin: Option<String>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Who may read /metrics on the web port.
+    pub metrics_access: MetricsAccess,
+}
+
+/// Who may read `/metrics` on the web port.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// Anyone who reaches the port (a private network, or a proxy that
+    /// does not forward /metrics).
+    Public,
+    /// Only requests with `Authorization: Bearer <token>`.
+    Token(String),
+    /// Nobody here: metrics are served on their own listen address.
+    Elsewhere,
+}
+
+impl std::fmt::Debug for MetricsAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetricsAccess::Public => f.write_str("Public"),
+            MetricsAccess::Token(_) => f.write_str("Token(***)"),
+            MetricsAccess::Elsewhere => f.write_str("Elsewhere"),
+        }
+    }
 }
 
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::{JobsConfig, RetentionConfig, WorkerConfig};
 use pharos_web::auth::SessionConfig;
-use pharos_web::{AppState, WebConfig};
+use pharos_web::{AppState, MetricsAccess, WebConfig};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{secret_key, DatabaseArgs, ProbeArgs, WebArgs, WorkerArgs};
@@ -52,6 +52,9 @@ pub async fn serve(
         ..JobsConfig::default()
     };
 
+    // With a metrics address of its own (`serve`, `worker`), /metrics is
+    // served there and not on the public web port.
+    let metrics_elsewhere = worker.as_ref().is_some_and(|w| w.metrics_listen.is_some());
     if let Some(worker) = worker {
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let config = WorkerConfig {
@@ -102,9 +105,12 @@ pub async fn serve(
         jobs.session_idle = web.session_idle();
         // "Check now" on the target form runs under the workers' settings.
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
-        let state = AppState::new(store.clone(), web_config(&web, &probes, &database)?)
-            .with_metrics(metrics.clone())
-            .with_prober(Some(prober));
+        let state = AppState::new(
+            store.clone(),
+            web_config(&web, &probes, &database, metrics_elsewhere)?,
+        )
+        .with_metrics(metrics.clone())
+        .with_prober(Some(prober));
         let listener = tokio::net::TcpListener::bind(web.listen)
             .await
             .with_context(|| format!("listening on {}", web.listen))?;
@@ -159,8 +165,14 @@ fn web_config(
     web: &WebArgs,
     probes: &ProbeArgs,
     database: &DatabaseArgs,
+    metrics_elsewhere: bool,
 ) -> anyhow::Result<WebConfig> {
     let secret = secret_key(web.environment, &database.data_dir)?;
+    let metrics_access = match (metrics_elsewhere, metrics_token()?) {
+        (true, _) => MetricsAccess::Elsewhere,
+        (false, Some(token)) => MetricsAccess::Token(token),
+        (false, None) => MetricsAccess::Public,
+    };
     let public_origin = web
         .public_url
         .as_ref()
@@ -187,19 +199,58 @@ fn web_config(
         trust_forwarded_for: web.trust_forwarded_for,
         public_origin,
         max_body_bytes: 64 * 1024,
+        metrics_access,
     })
+}
+
+/// `PHAROS_METRICS_TOKEN` (or `_FILE`): the bearer token /metrics asks
+/// for on the web port. Environment only, like every secret.
+fn metrics_token() -> anyhow::Result<Option<String>> {
+    let token = match (
+        std::env::var("PHAROS_METRICS_TOKEN"),
+        std::env::var("PHAROS_METRICS_TOKEN_FILE"),
+    ) {
+        (Ok(_), Ok(_)) => {
+            anyhow::bail!("set PHAROS_METRICS_TOKEN or PHAROS_METRICS_TOKEN_FILE, not both")
+        }
+        (Ok(token), Err(_)) => token,
+        (Err(_), Ok(path)) => std::fs::read_to_string(&path)
+            .with_context(|| format!("reading PHAROS_METRICS_TOKEN_FILE {path}"))?,
+        (Err(_), Err(_)) => return Ok(None),
+    };
+    let token = token.trim().to_owned();
+    if token.len() < 16 {
+        anyhow::bail!("PHAROS_METRICS_TOKEN must be at least 16 characters");
+    }
+    Ok(Some(token))
 }
 
 /// Records metrics in-process for /metrics. Failing to install (a second
 /// recorder in tests) only costs the metrics.
 fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusHandle> {
-    match metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() {
-        Ok(handle) => Some(handle),
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    // Durations as real histograms (Prometheus can aggregate them across
+    // replicas, unlike summaries): from 5 ms to a minute.
+    const SECONDS: &[f64] = &[
+        0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+    ];
+    let builder = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), SECONDS);
+    let handle = match builder.and_then(PrometheusBuilder::install_recorder) {
+        Ok(handle) => handle,
         Err(e) => {
             tracing::warn!(error = %e, "metrics are disabled");
-            None
+            return None;
         }
-    }
+    };
+    metrics::describe_gauge!(
+        "pharos_build_info",
+        "The running version of Pharos (always 1)."
+    );
+    metrics::gauge!("pharos_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    pharos_scheduler::describe_metrics();
+    pharos_web::http_metrics::describe_metrics();
+    Some(handle)
 }
 
 /// Resolves on SIGTERM (orchestrators) or Ctrl-C (people). The handlers

@@ -15,8 +15,25 @@ macro_rules! impl_database {
             }
 
             async fn migrate(&self) -> $crate::error::StoreResult<()> {
-                $migrator.run(self.writer()).await?;
-                Ok(())
+                // PostgreSQL's migrator takes an advisory lock; SQLite's has
+                // none, so two processes starting on one new file (`web`
+                // and `worker`) race. The loser finds the winner's work done,
+                // or waits for it and runs what is left.
+                let mut last = None;
+                for attempt in 0..20u64 {
+                    match $migrator.run(self.writer()).await {
+                        Ok(()) => return Ok(()),
+                        Err(e) => last = Some(e),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(100 + 50 * attempt)).await;
+                    if self.ready().await.unwrap_or(false) {
+                        return Ok(());
+                    }
+                }
+                Err(last.map_or_else(
+                    || $crate::error::StoreError::Corrupt("migrations did not run".to_owned()),
+                    Into::into,
+                ))
             }
 
             async fn ready(&self) -> $crate::error::StoreResult<bool> {

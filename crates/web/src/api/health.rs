@@ -6,7 +6,7 @@ use axum::Json;
 use pharos_app::AppError;
 use serde_json::{json, Value};
 
-use crate::state::AppState;
+use crate::state::{AppState, MetricsAccess};
 
 /// The process answers.
 #[utoipa::path(get, path = "/healthz", tag = "health", responses((status = 200)))]
@@ -48,10 +48,22 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) 
 }
 
 /// Prometheus metrics of this process (404 when none are recorded).
-pub async fn metrics(State(state): State<AppState>) -> axum::response::Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
-    match &state.metrics {
-        Some(handle) => (
+    let allowed = match &state.config.metrics_access {
+        MetricsAccess::Public => true,
+        MetricsAccess::Token(token) => headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|given| constant_time_eq(given.as_bytes(), token.as_bytes())),
+        MetricsAccess::Elsewhere => false,
+    };
+    match (&state.metrics, allowed) {
+        (Some(handle), true) => (
             [(
                 axum::http::header::CONTENT_TYPE,
                 "text/plain; version=0.0.4",
@@ -59,6 +71,13 @@ pub async fn metrics(State(state): State<AppState>) -> axum::response::Response 
             handle.render(),
         )
             .into_response(),
-        None => crate::error::ApiError::App(AppError::NotFound).into_response(),
+        // Not here, or not for this caller: the same 404 either way.
+        _ => crate::error::ApiError::App(AppError::NotFound).into_response(),
     }
+}
+
+/// Compares without an early exit, so the time taken says nothing about
+/// how much of a guessed token was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

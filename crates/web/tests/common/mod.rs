@@ -42,6 +42,7 @@ pub fn test_config() -> WebConfig {
         trust_forwarded_for: false,
         public_origin: None,
         max_body_bytes: 64 * 1024,
+        metrics_access: pharos_web::MetricsAccess::Public,
     }
 }
 

@@ -398,6 +398,7 @@ mod tests {
             trust_forwarded_for: false,
             public_origin: None,
             max_body_bytes: 64 * 1024,
+            metrics_access: crate::MetricsAccess::Public,
         }
     }
 
