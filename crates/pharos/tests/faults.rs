@@ -31,16 +31,14 @@ async fn seed(store: &dyn Store, farm: SocketAddr, count: usize, interval: u32) 
     let now = Utc::now();
     let batch: Vec<NewTarget<'_>> = urls
         .iter()
-        .map(|url| NewTarget {
-            created_by: user.id,
-            name: None,
-            interval_seconds: interval,
-            timeout_seconds: 3,
-            check: TargetCheck::http_get(url.to_owned()),
-            heartbeat_token: None,
-            grace_seconds: None,
-            first_due_at: now,
-            now,
+        .map(|url| {
+            NewTarget::due_now(
+                user.id,
+                TargetCheck::http_get(url.to_owned()),
+                interval,
+                3,
+                now,
+            )
         })
         .collect();
     store.create_targets(org.id, &batch).await.expect("targets");

@@ -39,17 +39,13 @@ async fn two_workers_never_run_a_job_at_once() {
     let target = store
         .create_target(
             org.id,
-            NewTarget {
-                created_by: user.id,
-                name: None,
-                interval_seconds: 60,
-                timeout_seconds: 10,
-                check: TargetCheck::http_get("http://127.0.0.1:9/"),
-                heartbeat_token: None,
-                grace_seconds: None,
-                first_due_at: Utc::now(),
-                now: Utc::now(),
-            },
+            NewTarget::due_now(
+                user.id,
+                TargetCheck::http_get("http://127.0.0.1:9/"),
+                60,
+                10,
+                Utc::now(),
+            ),
         )
         .await
         .expect("target");

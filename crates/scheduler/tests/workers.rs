@@ -92,17 +92,13 @@ async fn seed_with_timeout(
         let target = store
             .create_target(
                 org.id,
-                NewTarget {
-                    created_by: user.id,
-                    name: None,
-                    interval_seconds: interval,
-                    timeout_seconds: timeout,
-                    check: TargetCheck::http_get(url.to_owned()),
-                    heartbeat_token: None,
-                    grace_seconds: None,
-                    first_due_at: Utc::now(),
-                    now: Utc::now(),
-                },
+                NewTarget::due_now(
+                    user.id,
+                    TargetCheck::http_get(url.to_owned()),
+                    interval,
+                    timeout,
+                    Utc::now(),
+                ),
             )
             .await
             .expect("target");
@@ -323,17 +319,13 @@ async fn one_organizations_slow_targets_do_not_delay_another(backend: Backend) {
         store
             .create_target(
                 org_b.id,
-                NewTarget {
-                    created_by: user.id,
-                    name: None,
-                    interval_seconds: 60,
-                    timeout_seconds: 5,
-                    check: TargetCheck::http_get(url.to_owned()),
-                    heartbeat_token: None,
-                    grace_seconds: None,
-                    first_due_at: Utc::now(),
-                    now: Utc::now(),
-                },
+                NewTarget::due_now(
+                    user.id,
+                    TargetCheck::http_get(url.to_owned()),
+                    60,
+                    5,
+                    Utc::now(),
+                ),
             )
             .await
             .expect("target");
@@ -435,17 +427,13 @@ async fn an_outage_and_its_recovery_are_logged_once_per_target(backend: Backend)
     let steady = store
         .create_target(
             other_org.id,
-            NewTarget {
-                created_by: other_user.id,
-                name: None,
-                interval_seconds: 2,
-                timeout_seconds: 1,
-                check: TargetCheck::http_get(format!("http://{steady_addr}/steady")),
-                heartbeat_token: None,
-                grace_seconds: None,
-                first_due_at: Utc::now(),
-                now: Utc::now(),
-            },
+            NewTarget::due_now(
+                other_user.id,
+                TargetCheck::http_get(format!("http://{steady_addr}/steady")),
+                2,
+                1,
+                Utc::now(),
+            ),
         )
         .await
         .expect("target");

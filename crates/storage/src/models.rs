@@ -160,6 +160,30 @@ pub struct NewTarget<'a> {
     pub now: DateTime<Utc>,
 }
 
+impl NewTarget<'_> {
+    /// A target with no name and no heartbeat, first checked at `now`
+    /// (imports, benchmarks and tests).
+    pub fn due_now(
+        created_by: UserId,
+        check: TargetCheck,
+        interval_seconds: u32,
+        timeout_seconds: u32,
+        now: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            created_by,
+            name: None,
+            interval_seconds,
+            timeout_seconds,
+            check,
+            heartbeat_token: None,
+            grace_seconds: None,
+            first_due_at: now,
+            now,
+        }
+    }
+}
+
 /// Fields to change; `None` leaves a field as it is. `name: Some(None)`
 /// clears the name.
 #[derive(Default)]

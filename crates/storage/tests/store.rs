@@ -37,15 +37,14 @@ async fn new_target(store: &dyn Store, org: &Organization, user: &User, url: &st
         .create_target(
             org.id,
             NewTarget {
-                created_by: user.id,
                 name: Some("site"),
-                interval_seconds: 60,
-                timeout_seconds: 5,
-                check: TargetCheck::http_get(url.to_owned()),
-                heartbeat_token: None,
-                grace_seconds: None,
-                first_due_at: Utc::now(),
-                now: Utc::now(),
+                ..NewTarget::due_now(
+                    user.id,
+                    TargetCheck::http_get(url.to_owned()),
+                    60,
+                    5,
+                    Utc::now(),
+                )
             },
         )
         .await
