@@ -3,6 +3,7 @@
 //! them. Nothing here does I/O, so every rule is unit-testable.
 
 pub mod address_policy;
+pub mod channel;
 pub mod check;
 pub mod check_spec;
 pub mod event;
@@ -20,6 +21,7 @@ pub mod user;
 pub mod validation;
 
 pub use address_policy::{blocked_reason, AddressPolicy};
+pub use channel::ChannelKind;
 pub use check_spec::CheckSpec;
 pub use target_kind::{TargetCheck, TargetKind};
 pub use validation::ValidationError;

@@ -1,0 +1,11 @@
+//! Alerts. The event log (written by storage in the same transaction as
+//! each state change) is read here and turned into one notification per
+//! channel it concerns; each is rendered in its service's own format and
+//! delivered, with retries, exactly once.
+//!
+//! - [`notice`]: what happened, in the words every channel starts from.
+//! - [`delivery`]: what a rendered notification is on the wire (an HTTP
+//!   request or an email) and how a delivery attempt ended.
+
+pub mod delivery;
+pub mod notice;
