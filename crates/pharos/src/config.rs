@@ -128,6 +128,11 @@ pub struct WebArgs {
     /// Hours a session may sit unused before it ends.
     #[arg(long, env = "PHAROS_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
     pub session_idle_hours: u64,
+    /// Seconds between SIGTERM and closing the listener, while /readyz
+    /// answers 503 and requests are still served: the time a load balancer
+    /// needs to stop sending new ones (Kubernetes: a few seconds).
+    #[arg(long, env = "PHAROS_DRAIN_DELAY_SECONDS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=60))]
+    pub drain_delay_seconds: u64,
     /// Days a session lasts at most.
     #[arg(long, env = "PHAROS_SESSION_MAX_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_max_days: u64,
@@ -150,21 +155,7 @@ const MIN_SECRET_BYTES: usize = 32;
 /// key is generated once and kept in the data directory; in production a
 /// missing or weak key stops start-up.
 pub fn secret_key(environment: Environment, data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let from_env = match (
-        std::env::var("PHAROS_SECRET_KEY"),
-        std::env::var("PHAROS_SECRET_KEY_FILE"),
-    ) {
-        (Ok(_), Ok(_)) => bail!("set PHAROS_SECRET_KEY or PHAROS_SECRET_KEY_FILE, not both"),
-        (Ok(key), Err(_)) => Some(key),
-        (Err(_), Ok(path)) => Some(
-            std::fs::read_to_string(&path)
-                .with_context(|| format!("reading PHAROS_SECRET_KEY_FILE {path}"))?
-                .trim_end_matches(['\r', '\n'])
-                .to_owned(),
-        ),
-        (Err(_), Err(_)) => None,
-    };
-    match (from_env, environment) {
+    match (configured_secret_key()?, environment) {
         (Some(key), _) => {
             if let Some(weakness) = weakness(&key) {
                 if environment == Environment::Production {
@@ -183,7 +174,28 @@ pub fn secret_key(environment: Environment, data_dir: &Path) -> anyhow::Result<V
     }
 }
 
-fn weakness(key: &str) -> Option<&'static str> {
+/// The key `PHAROS_SECRET_KEY` or `PHAROS_SECRET_KEY_FILE` gives, if any.
+pub fn configured_secret_key() -> anyhow::Result<Option<String>> {
+    Ok(
+        match (
+            std::env::var("PHAROS_SECRET_KEY"),
+            std::env::var("PHAROS_SECRET_KEY_FILE"),
+        ) {
+            (Ok(_), Ok(_)) => bail!("set PHAROS_SECRET_KEY or PHAROS_SECRET_KEY_FILE, not both"),
+            (Ok(key), Err(_)) => Some(key),
+            (Err(_), Ok(path)) => Some(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading PHAROS_SECRET_KEY_FILE {path}"))?
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+            ),
+            (Err(_), Err(_)) => None,
+        },
+    )
+}
+
+/// What makes a secret key weak, if anything.
+pub fn weakness(key: &str) -> Option<&'static str> {
     let distinct = key.chars().collect::<std::collections::HashSet<_>>().len();
     if key.len() < MIN_SECRET_BYTES {
         Some("shorter than 32 bytes")
@@ -194,10 +206,15 @@ fn weakness(key: &str) -> Option<&'static str> {
     }
 }
 
+/// Where development keeps the key it generated.
+pub fn development_key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("secret_key")
+}
+
 /// A random key kept in `<data_dir>/secret_key`, so development sessions
 /// survive restarts without any setup.
 fn development_key(data_dir: &Path) -> anyhow::Result<Vec<u8>> {
-    let path = data_dir.join("secret_key");
+    let path = development_key_path(data_dir);
     if let Ok(existing) = std::fs::read_to_string(&path) {
         if weakness(existing.trim()).is_none() {
             return Ok(existing.trim().as_bytes().to_vec());

@@ -79,6 +79,16 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Read the configuration and say, line by line, what is wrong or
+    /// risky before start (exit status 1 when anything is wrong).
+    Doctor {
+        #[command(flatten)]
+        database: DatabaseArgs,
+        #[command(flatten)]
+        web: WebArgs,
+        #[command(flatten)]
+        probes: ProbeArgs,
+    },
     /// Operator tasks: users and organizations.
     Admin {
         #[command(flatten)]
@@ -150,6 +160,15 @@ fn main() -> ExitCode {
             Command::Migrate { database } => commands::migrate::run(database)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Doctor {
+                database,
+                web,
+                probes,
+            } => Ok(if commands::doctor::run(database, web, probes).await {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }),
             Command::Admin { database, task } => commands::admin::run(database, task)
                 .await
                 .map(|()| ExitCode::SUCCESS),

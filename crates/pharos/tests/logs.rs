@@ -29,25 +29,44 @@ fn cookie_of(answer: &reqwest::Response) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_session_at_debug_level_logs_no_secret() {
+    whole_session_logs_no_secret(LogFormat::Text).await;
+}
+
+/// The same session with `PHAROS_LOG_JSON`: every line is a JSON object
+/// (for log shippers), the request id among its fields, no secret in any.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_a_line_with_request_ids_and_no_secret() {
+    whole_session_logs_no_secret(LogFormat::Json).await;
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+async fn whole_session_logs_no_secret(format: LogFormat) {
     let dir = tempfile::tempdir().expect("dir");
     let log_path = dir.path().join("pharos.log");
     let log = std::fs::File::create(&log_path).expect("log file");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let mut server = Pharos(
-        Command::new(PHAROS)
-            .arg("serve")
-            .env("PHAROS_DATA_DIR", dir.path())
-            .env("PHAROS_LISTEN", format!("127.0.0.1:{port}"))
-            .env("PHAROS_SECRET_KEY", SECRET_KEY)
-            .env("PHAROS_ALLOW_PRIVATE_TARGETS", "true")
-            .env("PHAROS_LOG", "debug")
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().expect("log"))
-            .stderr(log)
-            .spawn()
-            .expect("start pharos"),
-    );
+    let mut command = Command::new(PHAROS);
+    command
+        .arg("serve")
+        .env("PHAROS_DATA_DIR", dir.path())
+        .env("PHAROS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("PHAROS_SECRET_KEY", SECRET_KEY)
+        .env("PHAROS_ALLOW_PRIVATE_TARGETS", "true")
+        .env("PHAROS_LOG", "debug")
+        .stdin(Stdio::null());
+    match format {
+        // Text: stdout's "running at" line and the log side by side.
+        LogFormat::Text => command.stdout(log.try_clone().expect("log")),
+        // JSON: the log alone, as a shipper reads stderr.
+        LogFormat::Json => command.env("PHAROS_LOG_JSON", "true").stdout(Stdio::null()),
+    };
+    let mut server = Pharos(command.stderr(log).spawn().expect("start pharos"));
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()
@@ -140,6 +159,21 @@ async fn a_whole_session_at_debug_level_logs_no_secret() {
         logged.contains(&request_id),
         "the request id {request_id} is in the log"
     );
+    if format == LogFormat::Json {
+        let mut with_request_id = 0;
+        for line in logged.lines() {
+            let object: Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+            assert!(
+                object["level"].is_string() && object["timestamp"].is_string(),
+                "a JSON line has its level and time: {line}"
+            );
+            if line.contains(&request_id) {
+                with_request_id += 1;
+            }
+        }
+        assert!(with_request_id > 0);
+    }
     assert!(
         logged.contains("/ping/{token}"),
         "pings are logged by route"

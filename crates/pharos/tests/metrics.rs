@@ -81,6 +81,9 @@ async fn metrics_are_behind_their_token_and_name_no_target() {
         "pharos_check_duration_seconds_bucket{kind=\"http\"",
         "pharos_http_requests_total{method=\"POST\",route=\"/api/v1/targets\",status=\"201\"}",
         "pharos_http_request_duration_seconds_bucket{route=\"/api/v1/auth/login\"",
+        "pharos_database_connections{pool=\"writer\",state=\"in_use\"}",
+        "pharos_database_connections{pool=\"reader\",state=\"idle\"}",
+        "pharos_database_connections_max{pool=\"writer\"} 1",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
@@ -122,6 +125,10 @@ async fn a_metrics_address_keeps_metrics_off_the_web_port() {
     let (status, text) = metrics(&client, &format!("http://{metrics_listen}"), None).await;
     assert_eq!(status, 200);
     assert!(text.contains("pharos_build_info"), "{text}");
+    assert!(
+        text.contains("pharos_database_connections_max{pool=\"reader\"}"),
+        "{text}"
+    );
     signal(&server, "TERM");
     wait_exit(&mut server, Duration::from_secs(15)).expect("stops");
 }

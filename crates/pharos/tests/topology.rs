@@ -32,8 +32,54 @@ struct Web {
     listen: String,
 }
 
+/// Seconds a web replica keeps serving, unready, after SIGTERM.
+const DRAIN_DELAY_SECONDS: u64 = 2;
+
 fn start_web(url: &str, dir: &std::path::Path, listen: &str) -> Pharos {
-    spawn_pharos(&["web"], url, dir, &[("PHAROS_LISTEN", listen)])
+    spawn_pharos(
+        &["web"],
+        url,
+        dir,
+        &[
+            ("PHAROS_LISTEN", listen),
+            (
+                "PHAROS_DRAIN_DELAY_SECONDS",
+                &DRAIN_DELAY_SECONDS.to_string(),
+            ),
+        ],
+    )
+}
+
+/// After SIGTERM, during the drain delay: /readyz says 503 "draining"
+/// while the replica still answers signed-in requests and /healthz.
+async fn assert_draining(base: &str, cookie: &str) {
+    let client = client();
+    let mut readiness = None;
+    for _ in 0..40 {
+        let answer = client.get(format!("{base}/readyz")).send().await;
+        if let Ok(answer) = answer {
+            if answer.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                readiness = Some(answer.json::<Value>().await.expect("readyz JSON"));
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let readiness = readiness.expect("/readyz answers 503 while draining");
+    assert_eq!(readiness["status"], "draining", "{readiness}");
+    let healthz = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await
+        .expect("healthz");
+    assert_eq!(healthz.status(), reqwest::StatusCode::OK);
+    let served = client
+        .get(format!("{base}/api/v1/targets/status"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await
+        .expect("a request while draining");
+    assert_eq!(served.status(), reqwest::StatusCode::OK);
 }
 
 async fn web(url: &str, dir: &std::path::Path) -> Web {
@@ -118,8 +164,16 @@ async fn rolling_restart(
     let (task, served, failed) = hammer(other.base.clone(), cookie.to_owned(), stop.clone());
     tokio::time::sleep(Duration::from_millis(500)).await;
     signal(&replica.process, "TERM");
-    let (took, status) =
-        wait_exit(&mut replica.process, Duration::from_secs(15)).expect("web stops on SIGTERM");
+    assert_draining(&replica.base, cookie).await;
+    let (took, status) = wait_exit(
+        &mut replica.process,
+        Duration::from_secs(15 + DRAIN_DELAY_SECONDS),
+    )
+    .expect("web stops on SIGTERM");
+    assert!(
+        took >= Duration::from_secs(DRAIN_DELAY_SECONDS) / 2,
+        "web closed after {took:?}, before its drain delay"
+    );
     assert!(status.success(), "web exited {status:?} after {took:?}");
     replica.process = start_web(url, dir, &replica.listen);
     assert!(wait_ready(&client(), &replica.base, Duration::from_secs(20)).await);

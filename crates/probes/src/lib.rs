@@ -26,7 +26,10 @@ pub use pharos_domain::check_spec::{
     CheckSpec, DnsCheck, DnsRecordType, HttpCheck, HttpHeader, HttpMethod, PingCheck, SpecError,
     StatusRange, TcpCheck, TlsCheck,
 };
+pub use ping::icmp_socket_kind;
 pub use prober::{Prober, SetupError, TIMEOUT_MARGIN};
 pub use resolver::{Resolve, ResolveError, StaticResolver, SystemResolver};
 pub use settings::{PingSocket, ProbeSettings};
+/// Socket kinds, for reading [`icmp_socket_kind`]'s answer.
+pub use socket2::Type as SocketType;
 pub use tls::CertificateInfo;

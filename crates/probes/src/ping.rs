@@ -96,20 +96,15 @@ pub(crate) async fn check(ctx: &ProbeContext, spec: &PingCheck, trace: &mut Trac
     Ok(None)
 }
 
-/// Opens an ICMP client on the socket kinds `mode` allows, saying exactly
-/// which permission is missing when none can be opened.
-fn open_client(mode: PingSocket, ip: IpAddr) -> Result<Client, Fail> {
-    let (domain, protocol, kind, sysctl) = match ip {
-        IpAddr::V4(_) => (
-            Domain::IPV4,
-            Protocol::ICMPV4,
-            ICMP::V4,
-            "net.ipv4.ping_group_range",
-        ),
+/// Which ICMP socket this process may open for echo requests to an
+/// address of `ip`'s family: the first kind `mode` allows that opens, or
+/// what is missing for each (`pharos doctor` reports it before start).
+pub fn icmp_socket_kind(mode: PingSocket, ip: IpAddr) -> Result<Type, String> {
+    let (domain, protocol, sysctl) = match ip {
+        IpAddr::V4(_) => (Domain::IPV4, Protocol::ICMPV4, "net.ipv4.ping_group_range"),
         IpAddr::V6(_) => (
             Domain::IPV6,
             Protocol::ICMPV6,
-            ICMP::V6,
             "net.ipv4.ping_group_range (it covers IPv6 too)",
         ),
     };
@@ -123,17 +118,7 @@ fn open_client(mode: PingSocket, ip: IpAddr) -> Result<Client, Fail> {
         // Probe the kind ourselves: surge-ping silently falls back to the
         // other kind, and we want to honour the setting and name the cause.
         match Socket::new(domain, sock_type, Some(protocol)) {
-            Ok(probe) => {
-                drop(probe);
-                let config = Config::builder()
-                    .kind(kind)
-                    .sock_type_hint(sock_type)
-                    .build();
-                match Client::new(&config) {
-                    Ok(client) => return Ok(client),
-                    Err(e) => problems.push(format!("opening the ICMP socket failed: {e}")),
-                }
-            }
+            Ok(_probe) => return Ok(sock_type),
             Err(e) if sock_type == Type::RAW => {
                 problems.push(format!("a raw ICMP socket needs root or CAP_NET_RAW ({e})"))
             }
@@ -142,8 +127,26 @@ fn open_client(mode: PingSocket, ip: IpAddr) -> Result<Client, Fail> {
             )),
         }
     }
-    Err(Fail::new(
-        ErrorClass::Io,
-        format!("cannot send ICMP echo requests: {}", problems.join("; ")),
-    ))
+    Err(problems.join("; "))
+}
+
+/// Opens an ICMP client on the socket kinds `mode` allows, saying exactly
+/// which permission is missing when none can be opened.
+fn open_client(mode: PingSocket, ip: IpAddr) -> Result<Client, Fail> {
+    let cannot = |why: String| {
+        Fail::new(
+            ErrorClass::Io,
+            format!("cannot send ICMP echo requests: {why}"),
+        )
+    };
+    let sock_type = icmp_socket_kind(mode, ip).map_err(cannot)?;
+    let kind = match ip {
+        IpAddr::V4(_) => ICMP::V4,
+        IpAddr::V6(_) => ICMP::V6,
+    };
+    let config = Config::builder()
+        .kind(kind)
+        .sock_type_hint(sock_type)
+        .build();
+    Client::new(&config).map_err(|e| cannot(format!("opening the ICMP socket failed: {e}")))
 }

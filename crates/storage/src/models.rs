@@ -381,3 +381,42 @@ impl JobLock {
         Ok(())
     }
 }
+
+/// The migrations a build knows against those a database has applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigrationStatus {
+    /// Version and description of every migration this build carries.
+    pub known: Vec<(i64, String)>,
+    /// Versions the database has applied successfully.
+    pub applied: Vec<i64>,
+}
+
+impl MigrationStatus {
+    /// Migrations this build carries that the database lacks.
+    pub fn pending(&self) -> Vec<&(i64, String)> {
+        self.known
+            .iter()
+            .filter(|(version, _)| !self.applied.contains(version))
+            .collect()
+    }
+
+    /// Migrations the database has that this build does not know: a newer
+    /// Pharos migrated it.
+    pub fn unknown(&self) -> Vec<i64> {
+        self.applied
+            .iter()
+            .copied()
+            .filter(|v| !self.known.iter().any(|(known, _)| known == v))
+            .collect()
+    }
+}
+
+/// One connection pool's use at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    /// `main` (PostgreSQL), or `writer` and `reader` (SQLite).
+    pub pool: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}

@@ -34,6 +34,16 @@ impl PostgresStore {
         &self.pool
     }
 
+    fn pools(&self) -> [(&'static str, &PgPool); 1] {
+        [("main", &self.pool)]
+    }
+
+    async fn server_clock(&self) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+        let (now,): (chrono::DateTime<chrono::Utc>,) =
+            sqlx::query_as("SELECT now()").fetch_one(&self.pool).await?;
+        Ok(Some(now))
+    }
+
     /// A transaction-scoped advisory lock: released at commit, and by the
     /// server if this process dies holding it.
     async fn try_advisory_job_lock(&self, job: Job) -> StoreResult<Option<JobLock>> {

@@ -52,6 +52,15 @@ impl SqliteStore {
         &self.reader
     }
 
+    fn pools(&self) -> [(&'static str, &SqlitePool); 2] {
+        [("writer", &self.writer), ("reader", &self.reader)]
+    }
+
+    /// SQLite has no server: it runs on this machine's clock.
+    async fn server_clock(&self) -> StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+        Ok(None)
+    }
+
     /// Writes a consistent copy of the database to `path`, while Pharos
     /// runs: `VACUUM INTO` reads one snapshot (WAL readers never block the
     /// writer) and writes a compact new file. Refuses a `path` that exists.

@@ -30,6 +30,17 @@ pub trait DatabaseStore: Send + Sync + 'static {
 
     /// The database answers and every migration Pharos knows is applied.
     async fn ready(&self) -> StoreResult<bool>;
+
+    /// The migrations this build knows and those the database has applied
+    /// (an error when the database does not answer).
+    async fn migration_status(&self) -> StoreResult<MigrationStatus>;
+
+    /// The database server's clock, where it has its own (PostgreSQL);
+    /// SQLite runs on this machine's clock and answers `None`.
+    async fn database_clock(&self) -> StoreResult<Option<DateTime<Utc>>>;
+
+    /// How full each connection pool is, for the metrics.
+    fn pool_use(&self) -> Vec<PoolUse>;
 }
 
 /// Users and their credentials, found by email or id (sign-up, sign-in). (system)

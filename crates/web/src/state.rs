@@ -2,6 +2,7 @@
 //! layer's own settings.
 
 use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use pharos_app::{App, AppSettings, RateLimitSettings};
@@ -56,6 +57,24 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Renders Prometheus metrics at /metrics, when a recorder is installed.
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// Set when the process is told to stop: /readyz answers 503 so load
+    /// balancers send new requests elsewhere while this one still serves.
+    pub draining: Draining,
+}
+
+/// Whether this replica is on its way out (shared with the binary, which
+/// sets it on SIGTERM).
+#[derive(Debug, Clone, Default)]
+pub struct Draining(Arc<AtomicBool>);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 impl AppState {
@@ -71,7 +90,14 @@ impl AppState {
             app,
             config: Arc::new(config),
             metrics: None,
+            draining: Draining::default(),
         }
+    }
+
+    /// The flag the binary raises on SIGTERM.
+    pub fn with_draining(mut self, draining: Draining) -> Self {
+        self.draining = draining;
+        self
     }
 
     pub fn with_metrics(

@@ -1,5 +1,6 @@
 pub mod admin;
 pub mod backup;
 pub mod bench;
+pub mod doctor;
 pub mod migrate;
 pub mod run;

@@ -10,6 +10,7 @@ use pharos_domain::AddressPolicy;
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::{JobsConfig, RetentionConfig, WorkerConfig};
 use pharos_web::auth::SessionConfig;
+use pharos_web::state::Draining;
 use pharos_web::{AppState, MetricsAccess, WebConfig};
 use tokio_util::sync::CancellationToken;
 
@@ -100,6 +101,10 @@ pub async fn serve(
         }
     }
 
+    let draining = Draining::default();
+    let drain_delay = web.as_ref().map_or(Duration::ZERO, |w| {
+        Duration::from_secs(w.drain_delay_seconds)
+    });
     if let Some(web) = web {
         jobs.jobs.push(Job::SessionSweep);
         jobs.session_idle = web.session_idle();
@@ -110,7 +115,8 @@ pub async fn serve(
             web_config(&web, &probes, &database, metrics_elsewhere)?,
         )
         .with_metrics(metrics.clone())
-        .with_prober(Some(prober));
+        .with_prober(Some(prober))
+        .with_draining(draining.clone());
         let listener = tokio::net::TcpListener::bind(web.listen)
             .await
             .with_context(|| format!("listening on {}", web.listen))?;
@@ -138,8 +144,28 @@ pub async fn serve(
         });
     }
 
+    if metrics.is_some() {
+        let store = store.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            sample_pool_use(store, shutdown).await;
+            Ok(())
+        });
+    }
+
     tokio::select! {
-        () = terminated => tracing::info!("shutting down"),
+        () = terminated => {
+            if drain_delay.is_zero() {
+                tracing::info!("shutting down");
+            } else {
+                // Still serving, but no longer ready: load balancers take
+                // this replica out before its listener closes.
+                draining.start();
+                tracing::info!(delay_seconds = drain_delay.as_secs(), "draining: /readyz answers 503, then shutting down");
+                tokio::time::sleep(drain_delay).await;
+                tracing::info!("shutting down");
+            }
+        }
         Some(finished) = tasks.join_next() => {
             shutdown.cancel();
             finished.context("a task panicked")??;
@@ -205,7 +231,7 @@ fn web_config(
 
 /// `PHAROS_METRICS_TOKEN` (or `_FILE`): the bearer token /metrics asks
 /// for on the web port. Environment only, like every secret.
-fn metrics_token() -> anyhow::Result<Option<String>> {
+pub(crate) fn metrics_token() -> anyhow::Result<Option<String>> {
     let token = match (
         std::env::var("PHAROS_METRICS_TOKEN"),
         std::env::var("PHAROS_METRICS_TOKEN_FILE"),
@@ -248,9 +274,41 @@ fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusH
         "The running version of Pharos (always 1)."
     );
     metrics::gauge!("pharos_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    metrics::describe_gauge!(
+        "pharos_database_connections",
+        "Open database connections by pool, in use or idle."
+    );
+    metrics::describe_gauge!(
+        "pharos_database_connections_max",
+        "The most connections each database pool opens."
+    );
     pharos_scheduler::describe_metrics();
     pharos_web::http_metrics::describe_metrics();
     Some(handle)
+}
+
+/// Keeps the database pool gauges current (every few seconds is what a
+/// scrape can see anyway).
+async fn sample_pool_use(
+    store: std::sync::Arc<dyn pharos_storage::Store>,
+    shutdown: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = shutdown.cancelled() => return,
+        }
+        for pool in store.pool_use() {
+            let in_use = pool.open.saturating_sub(pool.idle);
+            metrics::gauge!("pharos_database_connections", "pool" => pool.pool, "state" => "in_use")
+                .set(f64::from(in_use));
+            metrics::gauge!("pharos_database_connections", "pool" => pool.pool, "state" => "idle")
+                .set(f64::from(pool.idle));
+            metrics::gauge!("pharos_database_connections_max", "pool" => pool.pool)
+                .set(f64::from(pool.max));
+        }
+    }
 }
 
 /// Resolves on SIGTERM (orchestrators) or Ctrl-C (people). The handlers

@@ -45,6 +45,45 @@ macro_rules! impl_database {
                     applied.into_iter().map(|(v,)| v).collect();
                 Ok($migrator.iter().all(|m| applied.contains(&m.version)))
             }
+
+            async fn migration_status(
+                &self,
+            ) -> $crate::error::StoreResult<$crate::models::MigrationStatus> {
+                // Answers at all, before asking for the migrations table
+                // (which a new database does not have yet).
+                sqlx::query("SELECT 1").execute(self.reader()).await?;
+                let applied: Vec<(i64,)> = sqlx::query_as(
+                    "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+                )
+                .fetch_all(self.reader())
+                .await
+                .unwrap_or_default();
+                Ok($crate::models::MigrationStatus {
+                    known: $migrator
+                        .iter()
+                        .map(|m| (m.version, m.description.to_string()))
+                        .collect(),
+                    applied: applied.into_iter().map(|(v,)| v).collect(),
+                })
+            }
+
+            async fn database_clock(
+                &self,
+            ) -> $crate::error::StoreResult<Option<chrono::DateTime<chrono::Utc>>> {
+                self.server_clock().await
+            }
+
+            fn pool_use(&self) -> Vec<$crate::models::PoolUse> {
+                self.pools()
+                    .into_iter()
+                    .map(|(pool, handle)| $crate::models::PoolUse {
+                        pool,
+                        open: handle.size(),
+                        idle: u32::try_from(handle.num_idle()).unwrap_or(u32::MAX),
+                        max: handle.options().get_max_connections(),
+                    })
+                    .collect()
+            }
         }
     };
 }

@@ -14,10 +14,17 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-/// The database answers and every migration is applied.
+/// The database answers, every migration is applied, and this replica is
+/// not shutting down.
 #[utoipa::path(get, path = "/readyz", tag = "health", responses((status = 200), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let backend = state.store().backend();
+    if state.draining.is_draining() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "draining", "database": backend})),
+        );
+    }
     // A load balancer wants an answer, not a hung request: a database that
     // does not answer within 2 s is unavailable.
     let Ok(ready) =
