@@ -7,5 +7,6 @@ mod support;
 mod config;
 mod deliveries;
 mod email;
+mod formats;
 mod hostile;
 mod transport;
