@@ -74,10 +74,13 @@ impl Transport {
             .user_agent(concat!("Pharos/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| TransportError::Http(e.to_string()))?;
+        // The SMTP server is the operator's (PHAROS_SMTP_HOST), not a
+        // tenant's: a relay on localhost or the private network is the
+        // usual setup, so the tenant address rule does not apply to it.
         let mailer = match settings.smtp {
             Some(smtp) => Some(Mailer::with_resolver(
                 smtp,
-                policy.clone(),
+                AddressPolicy::allow_all(),
                 settings.timeout,
                 resolver,
             )?),

@@ -2,9 +2,10 @@
 //! and [`Mailer`], a plain "send this email" that alerts use and that
 //! invitations and password resets can use too.
 //!
-//! The SMTP host passes the same address rule as webhooks: it is resolved
-//! once through the guard and lettre connects to the address judged, with
-//! the host's name kept for TLS verification.
+//! The host is resolved once through the guard (with the policy the
+//! transport gives: the operator's own server is trusted, so a relay on
+//! localhost works) and lettre connects to the address resolved, with the
+//! host's name kept for TLS verification.
 
 use std::fmt;
 use std::str::FromStr;

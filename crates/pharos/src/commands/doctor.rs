@@ -7,6 +7,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use pharos_notify::transport::{SmtpSettings, SmtpTls};
 use pharos_probes::{PingSocket, SocketType};
 use tokio::io::AsyncReadExt;
 
@@ -311,55 +312,29 @@ fn icmp(report: &mut Report) {
     }
 }
 
-/// With `PHAROS_SMTP_HOST` set, the server must answer with its greeting.
+/// With `PHAROS_SMTP_HOST` set, the settings parse as the mailer reads
+/// them and the server answers with its greeting.
 async fn smtp(report: &mut Report) {
     const TOPIC: &str = "smtp";
-    let Ok(host) = std::env::var("PHAROS_SMTP_HOST") else {
-        report.add(
-            Level::Warn,
-            TOPIC,
-            "PHAROS_SMTP_HOST is not set: email alerts and invitations cannot be sent",
-        );
-        return;
-    };
-    let tls = std::env::var("PHAROS_SMTP_TLS").unwrap_or_else(|_| "starttls".to_owned());
-    let default_port = match tls.as_str() {
-        "starttls" => 587,
-        "tls" => 465,
-        "none" => 25,
-        other => {
+    let settings = match SmtpSettings::from_lookup(|name| std::env::var(name).ok()) {
+        Ok(Some(settings)) => settings,
+        Ok(None) => {
             report.add(
-                Level::Error,
+                Level::Warn,
                 TOPIC,
-                format!("PHAROS_SMTP_TLS is {other:?}: must be starttls, tls or none"),
+                "PHAROS_SMTP_HOST is not set: email alerts and invitations cannot be sent",
             );
             return;
         }
+        Err(e) => {
+            report.add(Level::Error, TOPIC, e.to_string());
+            return;
+        }
     };
-    let port = match std::env::var("PHAROS_SMTP_PORT") {
-        Err(_) => default_port,
-        Ok(raw) => match raw.parse::<u16>() {
-            Ok(port) if port > 0 => port,
-            _ => {
-                report.add(
-                    Level::Error,
-                    TOPIC,
-                    format!("PHAROS_SMTP_PORT is {raw:?}: must be a port number"),
-                );
-                return;
-            }
-        },
-    };
-    if std::env::var("PHAROS_SMTP_FROM").is_err() {
-        report.add(
-            Level::Error,
-            TOPIC,
-            "PHAROS_SMTP_FROM is not set: mail needs a sender address",
-        );
-    }
+    let (host, port, tls) = (settings.host.as_str(), settings.port, settings.tls);
     let greeting = tokio::time::timeout(NETWORK_TIMEOUT, async {
-        let mut stream = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
-        if tls == "tls" {
+        let mut stream = tokio::net::TcpStream::connect((host, port)).await?;
+        if tls == SmtpTls::Tls {
             // Implicit TLS: the greeting comes after the handshake, which
             // the mailer makes; reaching the port is what is checked here.
             return Ok::<_, std::io::Error>(None);
@@ -386,7 +361,7 @@ async fn smtp(report: &mut Report) {
             format!("{host}:{port} accepts connections (implicit TLS)"),
         ),
         Ok(Ok(Some(line))) if line.starts_with("220") => {
-            report.add(Level::Ok, TOPIC, format!("{host}:{port} answers ({tls})"))
+            report.add(Level::Ok, TOPIC, format!("{host}:{port} answers ({tls:?})"))
         }
         Ok(Ok(Some(line))) => report.add(
             Level::Error,
