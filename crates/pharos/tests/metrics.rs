@@ -84,6 +84,8 @@ async fn metrics_are_behind_their_token_and_name_no_target() {
         "pharos_database_connections{pool=\"writer\",state=\"in_use\"}",
         "pharos_database_connections{pool=\"reader\",state=\"idle\"}",
         "pharos_database_connections_max{pool=\"writer\"} 1",
+        "pharos_targets_due{state=\"waiting\"}",
+        "pharos_targets_due{state=\"claimed\"}",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }

@@ -420,3 +420,12 @@ pub struct PoolUse {
     pub idle: u32,
     pub max: u32,
 }
+
+/// Due work across the cluster at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DueWork {
+    /// Due, not paused, and held by no worker: the backlog.
+    pub waiting: i64,
+    /// Due and leased to a worker now.
+    pub claimed: i64,
+}

@@ -237,6 +237,10 @@ pub trait SchedulingStore: Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<ClaimedTarget>>;
 
+    /// Across the cluster: targets due and waiting for a worker, and due
+    /// targets a worker holds (checks in flight or being written).
+    async fn due_work(&self, now: DateTime<Utc>) -> StoreResult<DueWork>;
+
     /// Gives claims back unchecked, due again at the given times (a worker
     /// deferring work past a fairness cap).
     async fn release_claims(&self, claims: &[(TargetId, i64, DateTime<Utc>)]) -> StoreResult<u64>;

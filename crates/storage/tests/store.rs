@@ -297,6 +297,43 @@ async fn expired_leases_are_taken_over(backend: Backend) {
     assert!(second[0].lease_epoch > first[0].lease_epoch);
 }
 
+/// The due-work gauge: due targets waiting, due targets claimed, paused
+/// and future ones in neither.
+async fn due_work_counts_waiting_and_claimed(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "due@example.com").await;
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        ids.push(
+            new_target(&*store, &org, &user, &format!("https://example.com/{n}"))
+                .await
+                .id,
+        );
+    }
+    let now = Utc::now() + Duration::seconds(1);
+    let before = store.due_work(now).await.expect("due work");
+    assert_eq!((before.waiting, before.claimed), (4, 0));
+    store
+        .set_paused(org.id, ids[3], true, Utc::now())
+        .await
+        .expect("pause");
+    let claimed = store
+        .claim_due_targets("w1", now, Duration::seconds(30), 1)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    let after = store.due_work(now).await.expect("due work");
+    assert_eq!((after.waiting, after.claimed), (2, 1));
+    // Nothing is due a minute before the targets were made.
+    let earlier = store
+        .due_work(now - Duration::minutes(1))
+        .await
+        .expect("due work");
+    assert_eq!((earlier.waiting, earlier.claimed), (0, 0));
+}
+
 /// Runs one claimed check with the given verdict, as a worker would.
 async fn run_once(store: &dyn Store, now: chrono::DateTime<Utc>, up: bool) -> Option<Target> {
     let claim = store
@@ -689,6 +726,7 @@ pharos_storage::on_both_backends!(
     targets_are_tenant_scoped,
     claims_checks_and_pages,
     expired_leases_are_taken_over,
+    due_work_counts_waiting_and_claimed,
     states_incidents_and_rollups,
     rollup_counts_match_the_rollups,
 );

@@ -56,6 +56,7 @@ pub async fn serve(
     // With a metrics address of its own (`serve`, `worker`), /metrics is
     // served there and not on the public web port.
     let metrics_elsewhere = worker.as_ref().is_some_and(|w| w.metrics_listen.is_some());
+    let has_workers = worker.is_some();
     if let Some(worker) = worker {
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let config = WorkerConfig {
@@ -148,7 +149,7 @@ pub async fn serve(
         let store = store.clone();
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
-            sample_pool_use(store, shutdown).await;
+            sample_database(store, has_workers, shutdown).await;
             Ok(())
         });
     }
@@ -279,6 +280,10 @@ fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusH
         "Open database connections by pool, in use or idle."
     );
     metrics::describe_gauge!(
+        "pharos_targets_due",
+        "Due targets across the cluster: waiting for a worker, or claimed by one (workers report it)."
+    );
+    metrics::describe_gauge!(
         "pharos_database_connections_max",
         "The most connections each database pool opens."
     );
@@ -287,10 +292,12 @@ fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusH
     Some(handle)
 }
 
-/// Keeps the database pool gauges current (every few seconds is what a
-/// scrape can see anyway).
-async fn sample_pool_use(
+/// Keeps the database gauges current (every few seconds is what a scrape
+/// can see anyway): pool use, and in worker processes the cluster's due
+/// work.
+async fn sample_database(
     store: std::sync::Arc<dyn pharos_storage::Store>,
+    due_work: bool,
     shutdown: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -307,6 +314,17 @@ async fn sample_pool_use(
                 .set(f64::from(pool.idle));
             metrics::gauge!("pharos_database_connections_max", "pool" => pool.pool)
                 .set(f64::from(pool.max));
+        }
+        if due_work {
+            match store.due_work(chrono::Utc::now()).await {
+                Ok(due) => {
+                    metrics::gauge!("pharos_targets_due", "state" => "waiting")
+                        .set(due.waiting as f64);
+                    metrics::gauge!("pharos_targets_due", "state" => "claimed")
+                        .set(due.claimed as f64);
+                }
+                Err(e) => tracing::debug!(error = %e, "could not count due work"),
+            }
         }
     }
 }

@@ -142,6 +142,25 @@ macro_rules! impl_scheduling {
                     .collect()
             }
 
+            async fn due_work(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<$crate::models::DueWork> {
+                // One range scan of the next_due_at index: only due rows.
+                let (waiting, claimed): (Option<i64>, Option<i64>) = sqlx::query_as(
+                    "SELECT CAST(SUM(CASE WHEN lease_until IS NULL OR lease_until < $1 THEN 1 ELSE 0 END) AS BIGINT), \
+                            CAST(SUM(CASE WHEN lease_until >= $1 THEN 1 ELSE 0 END) AS BIGINT) \
+                     FROM targets WHERE NOT paused AND next_due_at <= $1",
+                )
+                .bind($crate::rows::to_micros(now))
+                .fetch_one(self.reader())
+                .await?;
+                Ok($crate::models::DueWork {
+                    waiting: waiting.unwrap_or(0),
+                    claimed: claimed.unwrap_or(0),
+                })
+            }
+
             async fn release_claims(
                 &self,
                 claims: &[(pharos_domain::ids::TargetId, i64, chrono::DateTime<chrono::Utc>)],
