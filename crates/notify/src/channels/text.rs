@@ -196,18 +196,7 @@ pub fn duration_between(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
 
 /// HTML text and attribute values (email, Telegram, Matrix, Google Chat).
 pub fn html(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    html_escape::encode_quoted_attribute(raw).into_owned()
 }
 
 /// Slack's mrkdwn: only `&`, `<` and `>` are control characters there
@@ -260,7 +249,7 @@ mod tests {
 
     #[test]
     fn escaping_neutralises_markup() {
-        assert_eq!(html("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#39;");
+        assert_eq!(html("<script>&\"'"), "&lt;script&gt;&amp;&quot;&#x27;");
         assert_eq!(slack("<!channel> & co"), "&lt;!channel&gt; &amp; co");
         assert_eq!(markdown("[x](http://e)"), "\\[x\\]\\(http\\://e\\)");
         assert_eq!(one_line("a\r\nb\tc"), "a  b c");

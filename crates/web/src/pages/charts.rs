@@ -22,16 +22,7 @@ pub fn esc(raw: &str) -> String {
 
 /// [`esc`], appended to `out`.
 fn push_escaped(out: &mut String, raw: &str) {
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    html_escape::encode_quoted_attribute_to_string(raw, out);
 }
 
 /// "99.95 %", "100 %"; never rounds a failure up to 100.
@@ -519,7 +510,7 @@ mod tests {
     fn escapes_markup() {
         assert_eq!(
             esc("<a href=\"x\">&'"),
-            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#x27;"
         );
     }
 }
