@@ -265,6 +265,7 @@ async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> 
             .map(|(window, expires_at)| (expires_at, window)),
     };
     CheckRecord {
+        organization_id: target.organization_id,
         check: Check::from_outcome(target.id, &outcome),
         lease_epoch: claim.lease_epoch,
         next_due_at: settled.next_due_at,

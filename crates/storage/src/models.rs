@@ -293,6 +293,10 @@ impl From<Settled> for StatusUpdate {
 /// The result of a claimed check, written back under the claim's epoch.
 #[derive(Debug, Clone)]
 pub struct CheckRecord {
+    /// The target's organization, from the claim (it never changes), so
+    /// the write needs no `RETURNING`: on SQLite that would open a
+    /// statement journal for every check.
+    pub organization_id: OrganizationId,
     pub check: Check,
     pub lease_epoch: i64,
     pub next_due_at: DateTime<Utc>,

@@ -225,6 +225,7 @@ async fn claims_checks_and_pages(backend: Backend) {
             .is_empty());
         let claim = &claimed[0];
         let record = CheckRecord {
+            organization_id: claim.target.organization_id,
             check: check_for(target.id, now, i % 2 == 0),
             lease_epoch: claim.lease_epoch,
             certificate: Default::default(),
@@ -344,6 +345,7 @@ async fn run_once(store: &dyn Store, now: chrono::DateTime<Utc>, up: bool) -> Op
     let mut check = check_for(claim.target.id, now, up);
     check.latency_ms = Some(if up { 40 } else { 5000 });
     let record = CheckRecord {
+        organization_id: claim.target.organization_id,
         status: status_after(&claim.target, up),
         check,
         lease_epoch: claim.lease_epoch,
@@ -501,6 +503,7 @@ async fn rollup_counts_match_the_rollups(backend: Backend) {
             .map(|claim| {
                 let up = !(claim.target.id == b.id && round == 1);
                 CheckRecord {
+                    organization_id: claim.target.organization_id,
                     check: check_for(claim.target.id, now, up),
                     lease_epoch: claim.lease_epoch,
                     certificate: Default::default(),
@@ -690,6 +693,7 @@ async fn certificate_windows_are_logged_once(backend: Backend) {
             now,
         );
         let record = CheckRecord {
+            organization_id: claim.target.organization_id,
             check: check_for(target.id, now, true),
             lease_epoch: claim.lease_epoch,
             certificate: pharos_storage::models::CertificateUpdate {
@@ -872,6 +876,7 @@ async fn sqlite_rollups_survive_the_rebuild() {
         .expect("claim");
     assert_eq!(claims.len(), 1);
     let records = vec![CheckRecord {
+        organization_id: claims[0].target.organization_id,
         check: check_for(target, now, true),
         lease_epoch: claims[0].lease_epoch,
         certificate: Default::default(),

@@ -115,6 +115,7 @@ async fn seed(
                     Confirmation::default(),
                 );
                 CheckRecord {
+                    organization_id: t.organization_id,
                     check: Check {
                         id: CheckId::new(),
                         target_id: t.id,

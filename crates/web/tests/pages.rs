@@ -748,6 +748,7 @@ async fn record_up_checks(app: &TestApp, ids: &[String]) {
         .iter()
         .filter(|c| ids.contains(&c.target.id.0.to_string()))
         .map(|claim| CheckRecord {
+            organization_id: claim.target.organization_id,
             check: Check {
                 id: CheckId::new(),
                 target_id: claim.target.id,

@@ -215,6 +215,7 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
             transition: apply(claim.target.state, 0, Verdict::Up, Confirmation::default()),
         };
         let record = CheckRecord {
+            organization_id: claim.target.organization_id,
             check,
             lease_epoch: claim.lease_epoch,
             certificate: Default::default(),

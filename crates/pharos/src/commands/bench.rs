@@ -210,7 +210,20 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     let exe = std::env::current_exe().context("finding the pharos binary")?;
     let mut workers = Vec::new();
     for i in 0..args.workers.max(1) {
-        let child = tokio::process::Command::new(&exe)
+        // PHAROS_BENCH_WORKER_WRAPPER runs each worker under another
+        // program (`valgrind --tool=callgrind`): instruction counts per
+        // check compare two builds where CPU seconds are too noisy.
+        let wrapper = std::env::var("PHAROS_BENCH_WORKER_WRAPPER").unwrap_or_default();
+        let mut words = wrapper.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut command = tokio::process::Command::new(program);
+                command.args(words).arg(&exe);
+                command
+            }
+            None => tokio::process::Command::new(&exe),
+        };
+        let child = command
             .arg("worker")
             .env("PHAROS_DATABASE_URL", url)
             .env("PHAROS_ALLOW_PRIVATE_TARGETS", "true")

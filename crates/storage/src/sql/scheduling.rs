@@ -194,13 +194,12 @@ macro_rules! impl_scheduling {
                     let check = &record.check;
                     // The epoch proves this worker still holds the lease.
                     let t = &record.status.transition;
-                    let released: Option<(uuid::Uuid,)> = sqlx::query_as(
+                    let released = sqlx::query(
                         "UPDATE targets SET next_due_at = $1, lease_owner = NULL, lease_until = NULL, \
                            last_check_id = $2, state = $5, consecutive_failures = $6, \
                            state_changed_at = CASE WHEN $7 THEN $8 ELSE state_changed_at END, \
                            certificate_window = $9 \
-                         WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL \
-                         RETURNING organization_id",
+                         WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL",
                     )
                     .bind($crate::rows::to_micros(record.next_due_at))
                     .bind(check.id.0)
@@ -211,12 +210,12 @@ macro_rules! impl_scheduling {
                     .bind(t.changed)
                     .bind($crate::rows::to_micros(check.checked_at))
                     .bind(record.certificate.window.map(i64::from))
-                    .fetch_optional(&mut *tx)
+                    .execute(&mut *tx)
                     .await?;
-                    let Some((org,)) = released else {
+                    if released.rows_affected() == 0 {
                         continue;
-                    };
-                    let org = pharos_domain::ids::OrganizationId(org);
+                    }
+                    let org = record.organization_id;
                     Self::write_check_effects(&mut tx, org, check, &record.status, &mut events).await?;
                     if let Some((expires_at, window)) = record.certificate.warning {
                         $crate::events::certificate_expiring(org, check, expires_at, window, &mut events);
