@@ -4,8 +4,14 @@
 //! delivered, with retries, exactly once.
 //!
 //! - [`notice`]: what happened, in the words every channel starts from.
+//! - [`channels`]: each kind's configuration (with its secrets kept apart)
+//!   and its message format: a notice becomes a [`delivery::Delivery`].
 //! - [`delivery`]: what a rendered notification is on the wire (an HTTP
 //!   request or an email) and how a delivery attempt ended.
+//! - [`transport`]: sends a delivery (HTTP behind the SSRF rule, SMTP) and
+//!   classifies the outcome as delivered, retryable or permanent.
 
+pub mod channels;
 pub mod delivery;
 pub mod notice;
+pub mod transport;
