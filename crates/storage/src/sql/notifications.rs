@@ -233,7 +233,7 @@ macro_rules! impl_notifications {
                                   WHERE (status = 'pending' OR (status = 'delivering' AND lease_until < $3)) \
                                     AND next_attempt_at <= $3 \
                                     AND channel_id NOT IN (SELECT id FROM channels WHERE resume_at > $3) \
-                                  ORDER BY next_attempt_at LIMIT $4 {}) \
+                                  ORDER BY next_attempt_at, event_seq LIMIT $4 {}) \
                      RETURNING {}, lease_epoch",
                     $claim_lock,
                     $crate::rows::NOTIFICATION_COLUMNS
@@ -251,6 +251,13 @@ macro_rules! impl_notifications {
                 );
                 let mut channels = std::collections::HashMap::new();
                 let mut names = std::collections::HashMap::new();
+                // RETURNING has no order: each channel's notifications go
+                // out in the order their events happened.
+                let mut rows = rows;
+                rows.sort_by(|a, b| {
+                    (a.notification.next_attempt_at, a.notification.organization_id, a.notification.event_seq, a.notification.reminder)
+                        .cmp(&(b.notification.next_attempt_at, b.notification.organization_id, b.notification.event_seq, b.notification.reminder))
+                });
                 let mut claimed = Vec::with_capacity(rows.len());
                 for row in rows {
                     let lease_epoch = row.lease_epoch;
