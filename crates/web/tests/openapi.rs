@@ -8,12 +8,12 @@
 use std::collections::BTreeSet;
 
 use pharos_app::targets::check_settings_for_api;
+use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::check::Verdict;
 use pharos_domain::check_spec::{
     CheckSpec, DnsCheck, DnsRecordType, HttpCheck, HttpHeader, HttpMethod, PingCheck, StatusRange,
     TcpCheck, TlsCheck,
 };
-use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::event::EventType;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
