@@ -183,8 +183,15 @@ fn object(value: Value, what: &str) -> Result<Map<String, Value>, ConfigError> {
     }
 }
 
+/// A server-made field may come back only as its mask (a PATCH of the
+/// masked view), never with a value.
 fn refuse_server_made(rules: &Rules, object: &Map<String, Value>) -> Result<(), ConfigError> {
-    match rules.server_made.iter().find(|f| object.contains_key(**f)) {
+    let given = |field: &&str| {
+        object
+            .get(*field)
+            .is_some_and(|value| value.as_str() != Some(MASK))
+    };
+    match rules.server_made.iter().copied().find(given) {
         Some(field) => Err(ConfigError::new(
             field,
             "is made by Pharos when the channel is created and cannot be set",

@@ -55,7 +55,7 @@ pub struct WebhookConfig {
     /// Extra request headers (`Authorization: Bearer ...`); their values
     /// are secret.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, Secret>,
     /// Made by Pharos when the channel is created; shown once.
     pub signing_secret: Secret,
 }
@@ -85,7 +85,7 @@ impl KindConfig for WebhookConfig {
                 return Err(ConfigError::new(&path, "is given twice"));
             }
             seen.push(lower);
-            check_header_value(&path, value)?;
+            check_header_value(&path, value.expose())?;
         }
         if self.signing_secret.expose().len() < 32 {
             return Err(ConfigError::new(SIGNING_SECRET, "is too short"));
@@ -192,7 +192,7 @@ pub(crate) fn render(
         // Refused at parse time; skipped again so no stored value can
         // replace the signature.
         .filter(|(name, _)| check_header_name("", name).is_ok())
-        .map(|(name, value)| (name.clone(), value.clone()))
+        .map(|(name, value)| (name.clone(), value.expose().to_owned()))
         .collect();
     headers.extend([
         (SIGNATURE_HEADER.to_owned(), signature),
@@ -204,7 +204,7 @@ pub(crate) fn render(
         config.url.expose().to_owned(),
         config.signing_secret.expose().to_owned(),
     ];
-    secrets.extend(config.headers.values().cloned());
+    secrets.extend(config.headers.values().map(|v| v.expose().to_owned()));
     Ok(Delivery::Http(HttpRequest {
         method: HttpVerb::Post,
         url,

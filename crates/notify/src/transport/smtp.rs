@@ -394,7 +394,7 @@ fn smtp_failure(error: &lettre::transport::smtp::Error, host: &str) -> DeliveryE
     let status = error.status().map(u16::from);
     // lettre's messages carry the server's reply text, never our password.
     let message = format!("SMTP server {host}: {error}");
-    if error.is_permanent() || error.is_tls() {
+    if error.is_permanent() || error.is_tls() || is_tls_failure(error) {
         DeliveryError::Permanent { message, status }
     } else {
         DeliveryError::Retryable {
@@ -403,6 +403,22 @@ fn smtp_failure(error: &lettre::transport::smtp::Error, host: &str) -> DeliveryE
             retry_after: None,
         }
     }
+}
+
+/// A handshake that failed (an untrusted or wrong certificate) reaches us
+/// as an I/O error of kind `InvalidData` (how tokio-rustls reports TLS
+/// errors) under lettre's connection error: retrying will not fix it.
+fn is_tls_failure(error: &lettre::transport::smtp::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+        }
+        source = cause.source();
+    }
+    false
 }
 
 #[cfg(test)]
