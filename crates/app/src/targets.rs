@@ -347,8 +347,11 @@ async fn run_once(
         },
     };
     grace(take_i64(&mut fields, "grace_seconds")?)?;
-    // Where alerts go does not change what a check does.
-    fields.remove("channel_ids");
+    // Where alerts go does not change what a check does: judged for its
+    // shape only.
+    if let Some(raw) = fields.remove("channel_ids").filter(|v| !v.is_null()) {
+        crate::channels::channel_ids_of_json(raw)?;
+    }
     let fields = match existing {
         Some(target) => merged_check(target, fields),
         None => fields,

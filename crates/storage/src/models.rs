@@ -467,6 +467,17 @@ pub struct NewNotification {
     pub due_at: DateTime<Utc>,
 }
 
+/// An open incident whose `down` was told, for repeated alerts.
+#[derive(Debug, Clone)]
+pub struct OpenIncidentAlert {
+    pub organization_id: OrganizationId,
+    pub target_id: TargetId,
+    pub incident_id: uuid::Uuid,
+    pub settings: AlertSettings,
+    /// The latest `down` notification of each channel.
+    pub latest: Vec<Notification>,
+}
+
 /// One row of the outbox.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {

@@ -362,6 +362,21 @@ pub trait OutboxStore: Send + Sync + 'static {
 
     /// Notifications not yet delivered or failed.
     async fn notification_queue_depth(&self) -> StoreResult<u64>;
+
+    /// Incidents still open whose `down` was told, up to `limit`: their
+    /// target's alert settings (own or the organization's) and, per
+    /// channel, the latest `down` notification (the event's or its latest
+    /// reminder), for repeated alerts.
+    async fn open_incident_alerts(&self, limit: u32) -> StoreResult<Vec<OpenIncidentAlert>>;
+
+    /// Writes reminders of an organization's notifications (skipping any
+    /// already written, so two senders remind once).
+    async fn enqueue_reminders(
+        &self,
+        org: OrganizationId,
+        reminders: &[NewNotification],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 }
 
 /// Heartbeat pings: found by their secret token, written without a claim. (system)

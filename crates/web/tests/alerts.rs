@@ -18,7 +18,7 @@ use pharos_app::Sealer;
 use pharos_domain::alert::RetryPolicy;
 use pharos_domain::organization::Role;
 use pharos_domain::AddressPolicy;
-use pharos_notify::sender::{run_sender, ChannelSecrets, SenderConfig};
+use pharos_notify::sender::{remind, run_sender, ChannelSecrets, SenderConfig};
 use pharos_notify::transport::{Transport, TransportSettings};
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::WorkerConfig;
@@ -676,6 +676,87 @@ async fn restored_alerts_come_once_and_follow_the_settings(backend: Backend) {
     sender.stop().await;
 }
 
+async fn repeated_alerts_remind_at_their_period_until_recovery(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let client = app.user("remind@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    webhook(&app, &client, &hook.url, true).await;
+    let (id, ping_path) = heartbeat(&app, &client, &[]).await;
+    let (status, body) = json_of(
+        app.client_put(
+            &client,
+            &format!("/api/v1/targets/{id}/alerts"),
+            json!({"alert_type": "repeated", "repeat_minutes": 5}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["settings"]["repeat_minutes"], 5);
+    let sender = start_sender(&app, "sender-1", SenderSettings::default());
+    ping(&app, &format!("{ping_path}/fail")).await;
+    wait_for(Duration::from_secs(10), "the down alert", || {
+        hook.seen().len() == 1
+    })
+    .await;
+    let store = &*app.store;
+    let now = chrono::Utc::now();
+    let minutes = |m: i64| now + chrono::Duration::minutes(m) + chrono::Duration::seconds(1);
+    // Not before the period; once at it (twice asked, still once).
+    assert_eq!(remind(store, minutes(4)).await.expect("remind"), 0);
+    assert_eq!(remind(store, minutes(5)).await.expect("remind"), 1);
+    assert_eq!(remind(store, minutes(5)).await.expect("remind"), 0);
+    assert_eq!(remind(store, minutes(9)).await.expect("remind"), 0);
+    assert_eq!(remind(store, minutes(10)).await.expect("remind"), 1);
+    wait_for(Duration::from_secs(10), "two reminders", || {
+        hook.seen().len() == 3
+    })
+    .await;
+    assert_eq!(hook.events(), ["down", "down", "down"]);
+    let details: Vec<String> = hook
+        .seen()
+        .iter()
+        .map(|s| s.body["details"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(
+        details[1].starts_with("still down (reminder 1)"),
+        "{details:?}"
+    );
+    assert!(
+        details[2].starts_with("still down (reminder 2)"),
+        "{details:?}"
+    );
+    // Recovered: no more reminders, one up.
+    ping(&app, &ping_path).await;
+    wait_for(Duration::from_secs(10), "the up alert", || {
+        hook.seen().len() == 4
+    })
+    .await;
+    assert_eq!(remind(store, minutes(60)).await.expect("remind"), 0);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(hook.events(), ["down", "down", "down", "up"]);
+    let sent = notifications(&app, &client, &id).await;
+    let mut reminders: Vec<(String, i64)> = sent
+        .iter()
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap_or_default().to_owned(),
+                n["reminder"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    reminders.sort();
+    let expected = [("down", 0), ("down", 1), ("down", 2), ("up", 0)];
+    assert_eq!(
+        reminders,
+        expected.map(|(k, r)| (k.to_owned(), r)).to_vec(),
+        "{sent:?}"
+    );
+    sender.stop().await;
+}
+
 async fn a_private_address_webhook_is_refused_by_default(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -913,6 +994,7 @@ pharos_storage::on_both_backends!(
     two_senders_never_deliver_one_notification_twice,
     a_failing_channel_does_not_delay_another,
     restored_alerts_come_once_and_follow_the_settings,
+    repeated_alerts_remind_at_their_period_until_recovery,
     a_private_address_webhook_is_refused_by_default,
     channels_keep_secrets_and_tenants_apart,
 );

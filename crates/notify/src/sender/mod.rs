@@ -13,6 +13,9 @@
 //!    longer `Retry-After` honoured), pauses the channel and gives the
 //!    rest of its queue back until then; a permanent one fails at once.
 //!
+//! Every few seconds it also writes the reminders of repeated alerts
+//! ([`remind`]) for incidents still open.
+//!
 //! A process killed mid-delivery leaves its claims to expire; any sender
 //! then takes them over. A delivered notification is never claimed again.
 //! Between the service's answer and the recorded attempt a crash can still
@@ -22,6 +25,7 @@
 mod deliver;
 mod fan_out;
 mod notice;
+mod remind;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +44,7 @@ use crate::transport::Transport;
 pub use deliver::send_test;
 pub use fan_out::fan_out;
 pub use notice::test_notice;
+pub use remind::remind;
 
 /// Opens a channel's sealed secret part (the app's sealer implements it;
 /// this crate never holds the key).
@@ -128,6 +133,10 @@ pub fn describe_metrics() {
         Unit::Seconds,
         "From the event to its delivery, by channel kind."
     );
+    describe_counter!(
+        "pharos_notifications_reminders_total",
+        "Reminders of repeated alerts written to the outbox."
+    );
     describe_gauge!(
         "pharos_notification_queue_depth",
         "Notifications waiting to be delivered or being delivered."
@@ -197,6 +206,10 @@ pub async fn run_sender(
         }
         if depth_at.elapsed() >= Duration::from_secs(5) {
             depth_at = tokio::time::Instant::now();
+            match remind(&*shared.store, chrono::Utc::now()).await {
+                Ok(written) => busy |= written > 0,
+                Err(e) => tracing::warn!(error = %e, "writing reminders failed"),
+            }
             if let Ok(depth) = shared.store.notification_queue_depth().await {
                 metrics::gauge!("pharos_notification_queue_depth").set(depth as f64);
             }

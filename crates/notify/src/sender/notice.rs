@@ -59,6 +59,11 @@ pub(crate) fn notice_of(
         (NoticeKind::Degraded, None, None) => "answering, but degraded".to_owned(),
         _ => "the check failed".to_owned(),
     };
+    let details = if n.reminder > 0 {
+        format!("still down (reminder {}): {details}", n.reminder)
+    } else {
+        details
+    };
     Notice {
         kind,
         organization: organization.to_owned(),

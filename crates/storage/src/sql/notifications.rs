@@ -35,6 +35,42 @@ macro_rules! impl_notifications {
             }
         }
 
+        impl $store {
+            /// Inserts one notification unless its (event, channel,
+            /// reminder) is there; a channel deleted meanwhile gets none.
+            async fn insert_notification(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: pharos_domain::ids::OrganizationId,
+                n: &$crate::models::NewNotification,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<u64> {
+                let done = sqlx::query(
+                    "INSERT INTO notifications (id, organization_id, channel_id, event_seq, reminder, \
+                       target_id, incident_id, kind, payload, include_history, occurred_at, created_at, \
+                       status, attempts, next_attempt_at) \
+                     SELECT $1, $2, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12 \
+                     FROM channels WHERE id = $13 AND organization_id = $2 \
+                     ON CONFLICT (organization_id, event_seq, channel_id, reminder) DO NOTHING",
+                )
+                .bind(uuid::Uuid::now_v7())
+                .bind(org.0)
+                .bind(n.event_seq)
+                .bind(i64::from(n.reminder))
+                .bind(n.target_id.0)
+                .bind(n.incident_id)
+                .bind(n.kind.as_str())
+                .bind(n.payload.to_string())
+                .bind(n.include_history)
+                .bind($crate::rows::to_micros(n.occurred_at))
+                .bind($crate::rows::to_micros(now))
+                .bind($crate::rows::to_micros(n.due_at))
+                .bind(n.channel_id.0)
+                .execute(&mut **tx)
+                .await?;
+                Ok(done.rows_affected())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::NotificationStore for $store {
             async fn target_notifications(
@@ -187,32 +223,8 @@ macro_rules! impl_notifications {
                     tx.rollback().await?;
                     return Ok(false);
                 }
-                let now = $crate::rows::to_micros(now);
                 for n in notifications {
-                    // A channel deleted since the batch was read gets none.
-                    sqlx::query(
-                        "INSERT INTO notifications (id, organization_id, channel_id, event_seq, reminder, \
-                           target_id, incident_id, kind, payload, include_history, occurred_at, created_at, \
-                           status, attempts, next_attempt_at) \
-                         SELECT $1, $2, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12 \
-                         FROM channels WHERE id = $13 AND organization_id = $2 \
-                         ON CONFLICT (organization_id, event_seq, channel_id, reminder) DO NOTHING",
-                    )
-                    .bind(uuid::Uuid::now_v7())
-                    .bind(org.0)
-                    .bind(n.event_seq)
-                    .bind(i64::from(n.reminder))
-                    .bind(n.target_id.0)
-                    .bind(n.incident_id)
-                    .bind(n.kind.as_str())
-                    .bind(n.payload.to_string())
-                    .bind(n.include_history)
-                    .bind($crate::rows::to_micros(n.occurred_at))
-                    .bind(now)
-                    .bind($crate::rows::to_micros(n.due_at))
-                    .bind(n.channel_id.0)
-                    .execute(&mut *tx)
-                    .await?;
+                    Self::insert_notification(&mut tx, org, n, now).await?;
                 }
                 tx.commit().await?;
                 Ok(true)
@@ -398,6 +410,73 @@ macro_rules! impl_notifications {
                 }
                 tx.commit().await?;
                 Ok(released)
+            }
+
+            async fn open_incident_alerts(
+                &self,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::OpenIncidentAlert>> {
+                use $crate::store::AlertSettingsStore;
+                let open: Vec<(uuid::Uuid, uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
+                    "SELECT n.organization_id, n.target_id, n.incident_id FROM notifications n \
+                     JOIN incidents i ON i.id = n.incident_id \
+                     WHERE n.kind = 'down' AND n.reminder = 0 AND i.closed_at IS NULL \
+                     GROUP BY n.organization_id, n.target_id, n.incident_id \
+                     ORDER BY n.incident_id LIMIT $1",
+                )
+                .bind(i64::from(limit))
+                .fetch_all(self.reader())
+                .await?;
+                let sql = format!(
+                    "SELECT {} FROM notifications \
+                     WHERE organization_id = $1 AND incident_id = $2 AND kind = 'down' \
+                     ORDER BY channel_id, reminder DESC",
+                    $crate::rows::NOTIFICATION_COLUMNS
+                );
+                let mut out = Vec::with_capacity(open.len());
+                for (org, target, incident) in open {
+                    let org = pharos_domain::ids::OrganizationId(org);
+                    let target = pharos_domain::ids::TargetId(target);
+                    let settings = match self.target_alert_settings(org, target).await? {
+                        Some(own) => own,
+                        None => self.alert_defaults(org).await?,
+                    };
+                    let rows: Vec<$crate::rows::NotificationRow> = sqlx::query_as(&sql)
+                        .bind(org.0)
+                        .bind(incident)
+                        .fetch_all(self.reader())
+                        .await?;
+                    let mut latest: Vec<$crate::models::Notification> = Vec::new();
+                    for row in rows {
+                        let n: $crate::models::Notification = row.try_into()?;
+                        if latest.last().is_none_or(|l| l.channel_id != n.channel_id) {
+                            latest.push(n);
+                        }
+                    }
+                    out.push($crate::models::OpenIncidentAlert {
+                        organization_id: org,
+                        target_id: target,
+                        incident_id: incident,
+                        settings,
+                        latest,
+                    });
+                }
+                Ok(out)
+            }
+
+            async fn enqueue_reminders(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                reminders: &[$crate::models::NewNotification],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<u64> {
+                let mut written = 0;
+                let mut tx = self.writer().begin().await?;
+                for n in reminders {
+                    written += Self::insert_notification(&mut tx, org, n, now).await?;
+                }
+                tx.commit().await?;
+                Ok(written)
             }
 
             async fn notification_queue_depth(&self) -> $crate::error::StoreResult<u64> {

@@ -218,7 +218,7 @@ fn channel_ids() -> ArrayBuilder {
         .description(Some(
             "The channels this target's alerts go to, each one of the organization's own \
              (another id is refused with 422); none or `null`: the organization's default \
-             channels. On update, a list replaces the old one. \"Check now\" ignores it.",
+             channels. On update, a list replaces the old one. \"Check now\" judges only its shape.",
         ))
 }
 
