@@ -130,6 +130,10 @@ pub struct AlertArgs {
     /// Seconds before the first retry; each later wait doubles (±20 %).
     #[arg(long, env = "PHAROS_ALERT_RETRY_BASE_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub alert_retry_base_seconds: u64,
+    /// Seconds a sender holds a claimed notification; another takes it
+    /// over after (a killed process). More than twice the timeout plus 5.
+    #[arg(long, env = "PHAROS_ALERT_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
+    pub alert_lease_seconds: u64,
     /// Deliveries in flight at once per worker process, over all channels.
     #[arg(long, env = "PHAROS_ALERT_CONCURRENCY", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub alert_concurrency: u32,

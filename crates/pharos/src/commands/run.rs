@@ -56,6 +56,14 @@ pub async fn serve(
     let smtp = pharos_notify::transport::SmtpSettings::from_lookup(|name| std::env::var(name).ok())
         .context("reading the SMTP settings")?;
     let alert_timeout = Duration::from_secs(alerts.alert_timeout_seconds);
+    let alert_lease = Duration::from_secs(alerts.alert_lease_seconds);
+    if alert_lease <= alert_timeout * 2 + Duration::from_secs(5) {
+        anyhow::bail!(
+            "PHAROS_ALERT_LEASE_SECONDS ({}) must be more than twice PHAROS_ALERT_TIMEOUT_SECONDS ({}) plus 5",
+            alerts.alert_lease_seconds,
+            alerts.alert_timeout_seconds
+        );
+    }
     let transport = Arc::new(
         Transport::new(TransportSettings {
             allow_private: probes.allow_private_targets,
@@ -102,6 +110,7 @@ pub async fn serve(
             sender_id: config.worker_id.clone(),
             public_url: link_base.clone(),
             attempt_timeout: alert_timeout,
+            lease: alert_lease,
             concurrency: alerts.alert_concurrency as usize,
             retry: RetryPolicy {
                 base: Duration::from_secs(alerts.alert_retry_base_seconds),
