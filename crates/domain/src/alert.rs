@@ -166,14 +166,17 @@ pub enum NotificationKind {
     Up,
     Degraded,
     CertificateExpiring,
+    /// Several changes of a flapping target folded into one message.
+    Summary,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 4] = [
+    pub const ALL: [NotificationKind; 5] = [
         NotificationKind::Down,
         NotificationKind::Up,
         NotificationKind::Degraded,
         NotificationKind::CertificateExpiring,
+        NotificationKind::Summary,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -182,6 +185,7 @@ impl NotificationKind {
             NotificationKind::Up => "up",
             NotificationKind::Degraded => "degraded",
             NotificationKind::CertificateExpiring => "certificate_expiring",
+            NotificationKind::Summary => "summary",
         }
     }
 }
@@ -218,14 +222,18 @@ pub enum NotificationStatus {
     Delivered,
     /// Refused for good, or out of tries.
     Failed,
+    /// Past a channel's flapping limit: not sent on its own, but counted
+    /// in the summary that follows.
+    Folded,
 }
 
 impl NotificationStatus {
-    pub const ALL: [NotificationStatus; 4] = [
+    pub const ALL: [NotificationStatus; 5] = [
         NotificationStatus::Pending,
         NotificationStatus::Delivering,
         NotificationStatus::Delivered,
         NotificationStatus::Failed,
+        NotificationStatus::Folded,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -234,6 +242,7 @@ impl NotificationStatus {
             NotificationStatus::Delivering => "delivering",
             NotificationStatus::Delivered => "delivered",
             NotificationStatus::Failed => "failed",
+            NotificationStatus::Folded => "folded",
         }
     }
 }
@@ -320,6 +329,26 @@ pub fn notification_for(
         },
         EventType::CertificateExpiring => Some(NotificationKind::CertificateExpiring),
         _ => None,
+    }
+}
+
+/// How much a channel is told of one flapping target: at most `limit`
+/// messages per `window`; past that, its changes are folded and one
+/// summary tells how many, once the window has passed. (Many targets
+/// failing at once are each told: folding is per target.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoldRule {
+    pub limit: u32,
+    pub window: Duration,
+}
+
+impl Default for FoldRule {
+    /// Three messages per channel per minute.
+    fn default() -> Self {
+        Self {
+            limit: 3,
+            window: Duration::from_secs(60),
+        }
     }
 }
 

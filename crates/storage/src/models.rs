@@ -499,6 +499,10 @@ pub struct Notification {
     pub delivered_at: Option<DateTime<Utc>>,
     pub last_status: Option<u16>,
     pub last_error: Option<String>,
+    /// A summary: how many changes it folds (0 otherwise).
+    pub folded: u32,
+    /// A folded notification: the summary that tells it.
+    pub folded_into: Option<NotificationId>,
 }
 
 /// A notification leased to one sender until its lease ends, with what

@@ -596,7 +596,7 @@ impl TryFrom<AlertSettingsRow> for pharos_domain::alert::AlertSettings {
 
 pub(crate) const NOTIFICATION_COLUMNS: &str = "id, organization_id, channel_id, event_seq, reminder, \
      target_id, incident_id, kind, payload, include_history, occurred_at, created_at, status, attempts, \
-     next_attempt_at, delivered_at, last_status, last_error";
+     next_attempt_at, delivered_at, last_status, last_error, folded, folded_into";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct NotificationRow {
@@ -618,6 +618,8 @@ pub(crate) struct NotificationRow {
     pub delivered_at: Option<DateTime<Utc>>,
     pub last_status: Option<i32>,
     pub last_error: Option<String>,
+    pub folded: i32,
+    pub folded_into: Option<Uuid>,
 }
 
 impl TryFrom<NotificationRow> for crate::models::Notification {
@@ -650,6 +652,8 @@ impl TryFrom<NotificationRow> for crate::models::Notification {
             delivered_at: row.delivered_at,
             last_status: row.last_status.and_then(|s| u16::try_from(s).ok()),
             last_error: row.last_error,
+            folded: u32::try_from(row.folded).unwrap_or(0),
+            folded_into: row.folded_into.map(pharos_domain::ids::NotificationId),
         })
     }
 }

@@ -10,7 +10,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use pharos_domain::alert::AlertSettings;
+use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{ChannelId, NotificationId, OrganizationId, TargetId, UserId};
 use pharos_domain::job::Job;
 
@@ -327,15 +327,30 @@ pub trait OutboxStore: Send + Sync + 'static {
     /// Writes `notifications` (skipping any already written) and moves the
     /// organization's cursor from `after` to `up_to`, in one transaction.
     /// `false`, and nothing written, when the cursor is no longer at
-    /// `after` (another sender fanned these events out).
+    /// `after` (another sender fanned these events out). A channel that
+    /// was told `fold.limit` messages of one target within `fold.window`
+    /// gets that target's next ones folded (see `summarize_folded`).
     async fn enqueue_notifications(
         &self,
         org: OrganizationId,
         after: i64,
         up_to: i64,
         notifications: &[NewNotification],
+        fold: FoldRule,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    /// For each channel and target whose oldest unsummarized folded
+    /// notification is older than `window`: the latest folded one becomes
+    /// a pending summary (due at `due_at`) counting them all, and the
+    /// others name it.
+    /// Returns the summaries made.
+    async fn summarize_folded(
+        &self,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        due_at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
 
     /// Leases up to `limit` due notifications to `owner` until `now + lease`:
     /// pending ones, and those whose sender's lease ran out. Channels that

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use pharos_domain::alert::{
-    AlertSettings, AlertType, AttemptOutcome, NotificationKind, NotificationStatus, RepeatMinutes,
+    AlertSettings, AlertType, AttemptOutcome, FoldRule, NotificationKind, NotificationStatus,
+    RepeatMinutes,
 };
 use pharos_domain::ids::{ChannelId, NotificationId};
 use pharos_domain::{ChannelKind, TargetCheck};
@@ -273,12 +274,12 @@ async fn fan_out_is_idempotent_and_claims_exclusive(backend: Backend) {
     let wanted = [notification_of(batch, 0, fallback.id)];
     let up_to = batch.events[0].event.seq;
     assert!(store
-        .enqueue_notifications(org.id, 0, up_to, &wanted, Utc::now())
+        .enqueue_notifications(org.id, 0, up_to, &wanted, FoldRule::default(), Utc::now())
         .await
         .expect("enqueue"));
     // The same batch again (a second sender): refused, nothing doubled.
     assert!(!store
-        .enqueue_notifications(org.id, 0, up_to, &wanted, Utc::now())
+        .enqueue_notifications(org.id, 0, up_to, &wanted, FoldRule::default(), Utc::now())
         .await
         .expect("enqueue again"));
     assert!(store
@@ -464,11 +465,16 @@ async fn many_claimers_share_without_overlap(backend: Backend) {
         }
     }
     let up_to = batch.events.last().expect("events").event.seq;
+    let unfolded = FoldRule {
+        limit: 1000,
+        ..FoldRule::default()
+    };
     assert!(store
-        .enqueue_notifications(org.id, 0, up_to, &wanted, Utc::now())
+        .enqueue_notifications(org.id, 0, up_to, &wanted, unfolded, Utc::now())
         .await
         .expect("enqueue"));
     assert_eq!(wanted.len(), 20);
+    // (Enqueued with no folding: ten a channel is past the default limit.)
     let now = Utc::now();
     let claims = futures_claims(&*store, now).await;
     let ids: Vec<NotificationId> = claims.iter().map(|c| c.notification.id).collect();
@@ -493,6 +499,95 @@ async fn many_claimers_share_without_overlap(backend: Backend) {
         .await
         .expect("claim");
     assert_eq!(again.len(), 3);
+}
+
+async fn a_flapping_channel_is_folded_into_one_summary(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (user, org) = account(&*store, "flap@example.com").await;
+    let t = target(&*store, &org, &user).await;
+    let flapping = channel(&*store, &org, "flapping", true).await;
+    for paused in [true, false, true, false, true] {
+        store
+            .set_paused(org.id, t.id, paused, Utc::now())
+            .await
+            .expect("toggle");
+    }
+    let batches = store.events_to_fan_out(10, 100).await.expect("read");
+    let batch = &batches[0];
+    let wanted: Vec<_> = (0..batch.events.len())
+        .map(|i| notification_of(batch, i, flapping.id))
+        .collect();
+    let up_to = batch.events.last().expect("events").event.seq;
+    let now = Utc::now();
+    assert!(store
+        .enqueue_notifications(org.id, 0, up_to, &wanted, FoldRule::default(), now)
+        .await
+        .expect("enqueue"));
+    let status_of = |list: &[Notification]| {
+        let mut s: Vec<_> = list.iter().map(|n| n.status).collect();
+        s.sort_by_key(|s| s.as_str());
+        s
+    };
+    let listed = store
+        .target_notifications(org.id, t.id, 10)
+        .await
+        .expect("list");
+    assert_eq!(
+        status_of(&listed),
+        [
+            NotificationStatus::Folded,
+            NotificationStatus::Folded,
+            NotificationStatus::Pending,
+            NotificationStatus::Pending,
+            NotificationStatus::Pending
+        ]
+    );
+    // Not before the window has passed; then once.
+    let window = Duration::seconds(60);
+    assert_eq!(
+        store
+            .summarize_folded(now + Duration::seconds(30), window, now)
+            .await
+            .expect("summarize"),
+        0
+    );
+    let later = now + Duration::seconds(61);
+    assert_eq!(
+        store
+            .summarize_folded(later, window, now)
+            .await
+            .expect("summarize"),
+        1
+    );
+    assert_eq!(
+        store
+            .summarize_folded(later, window, now)
+            .await
+            .expect("summarize"),
+        0
+    );
+    let listed = store
+        .target_notifications(org.id, t.id, 10)
+        .await
+        .expect("list");
+    let summary = listed
+        .iter()
+        .find(|n| n.kind == NotificationKind::Summary)
+        .expect("a summary");
+    assert_eq!(summary.folded, 2);
+    assert_eq!(summary.status, NotificationStatus::Pending);
+    assert_eq!(
+        summary.event_seq, up_to,
+        "the latest change tells the state"
+    );
+    let folded: Vec<_> = listed
+        .iter()
+        .filter(|n| n.status == NotificationStatus::Folded)
+        .collect();
+    assert_eq!(folded.len(), 1);
+    assert_eq!(folded[0].folded_into, Some(summary.id));
 }
 
 /// Four claimers racing for small batches until nothing is left.
@@ -521,4 +616,5 @@ pharos_storage::on_both_backends!(
     alert_settings_default_and_override,
     fan_out_is_idempotent_and_claims_exclusive,
     many_claimers_share_without_overlap,
+    a_flapping_channel_is_folded_into_one_summary,
 );

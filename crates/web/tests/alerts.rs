@@ -15,10 +15,10 @@ use axum::response::IntoResponse;
 use common::{create, json_of, TestApp};
 use hmac::{Hmac, Mac};
 use pharos_app::Sealer;
-use pharos_domain::alert::RetryPolicy;
+use pharos_domain::alert::{FoldRule, RetryPolicy};
 use pharos_domain::organization::Role;
 use pharos_domain::AddressPolicy;
-use pharos_notify::sender::{remind, run_sender, ChannelSecrets, SenderConfig};
+use pharos_notify::sender::{remind, run_sender, summarize, ChannelSecrets, SenderConfig};
 use pharos_notify::transport::{Transport, TransportSettings};
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::WorkerConfig;
@@ -148,6 +148,7 @@ struct SenderSettings {
     timeout: Duration,
     retry_base: Duration,
     max_attempts: u32,
+    fold: FoldRule,
 }
 
 impl Default for SenderSettings {
@@ -158,6 +159,12 @@ impl Default for SenderSettings {
             timeout: Duration::from_secs(2),
             retry_base: Duration::from_millis(200),
             max_attempts: 6,
+            // Tests that flap on purpose, faster than any real target,
+            // but test something else.
+            fold: FoldRule {
+                limit: 1000,
+                ..FoldRule::default()
+            },
         }
     }
 }
@@ -190,6 +197,7 @@ fn start_sender(app: &TestApp, id: &str, settings: SenderSettings) -> Sending {
             max_attempts: settings.max_attempts,
             max_wait: Duration::from_secs(60),
         },
+        fold: settings.fold,
         ..SenderConfig::default()
     };
     let task = tokio::spawn(run_sender(
@@ -757,6 +765,74 @@ async fn repeated_alerts_remind_at_their_period_until_recovery(backend: Backend)
     sender.stop().await;
 }
 
+async fn a_flapping_target_is_folded_into_one_summary(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let client = app.user("flap@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    webhook(&app, &client, &hook.url, true).await;
+    let (flapping, flapping_ping) = heartbeat(&app, &client, &[]).await;
+    let (_, steady_ping) = heartbeat(&app, &client, &[]).await;
+    let sender = start_sender(
+        &app,
+        "sender-1",
+        SenderSettings {
+            fold: FoldRule::default(),
+            ..SenderSettings::default()
+        },
+    );
+    let start = chrono::Utc::now();
+    // Five outages and recoveries: ten changes in a second.
+    for _ in 0..5 {
+        ping(&app, &format!("{flapping_ping}/fail")).await;
+        ping(&app, &flapping_ping).await;
+    }
+    // Another target's news is not folded with it.
+    ping(&app, &format!("{steady_ping}/fail")).await;
+    wait_for(Duration::from_secs(10), "the first messages", || {
+        hook.seen().len() >= 4
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let of = |id: &str| {
+        hook.seen()
+            .iter()
+            .filter(|s| s.body["target_id"] == id)
+            .map(|s| s.body["event"].as_str().unwrap_or("?").to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(&flapping), ["down", "up", "down"], "the limit is three");
+    assert_eq!(hook.seen().len(), 4, "and the other target's down");
+    // The minute passes: one summary of the seven folded.
+    let store = &*app.store;
+    let later = start + chrono::Duration::seconds(61);
+    assert_eq!(
+        summarize(store, later, FoldRule::default())
+            .await
+            .expect("fold"),
+        1
+    );
+    assert_eq!(
+        summarize(store, later, FoldRule::default())
+            .await
+            .expect("fold"),
+        0
+    );
+    wait_for(Duration::from_secs(10), "the summary", || {
+        hook.seen().len() == 5
+    })
+    .await;
+    let summary = hook.seen()[4].body.clone();
+    assert_eq!(summary["event"], "summary", "{summary}");
+    assert_eq!(summary["folded"], 7, "{summary}");
+    assert_eq!(summary["target_id"], flapping.as_str());
+    let sent = notifications(&app, &client, &flapping).await;
+    let folded = sent.iter().filter(|n| n["status"] == "folded").count();
+    assert_eq!((sent.len(), folded), (10, 6), "{sent:?}");
+    sender.stop().await;
+}
+
 async fn a_private_address_webhook_is_refused_by_default(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -995,6 +1071,7 @@ pharos_storage::on_both_backends!(
     a_failing_channel_does_not_delay_another,
     restored_alerts_come_once_and_follow_the_settings,
     repeated_alerts_remind_at_their_period_until_recovery,
+    a_flapping_target_is_folded_into_one_summary,
     a_private_address_webhook_is_refused_by_default,
     channels_keep_secrets_and_tenants_apart,
 );

@@ -3,7 +3,7 @@
 //! and one notification per channel of the target's route.
 
 use chrono::{DateTime, Utc};
-use pharos_domain::alert::notification_for;
+use pharos_domain::alert::{notification_for, FoldRule};
 use pharos_domain::status::TargetState;
 use pharos_storage::models::{FanOutBatch, NewNotification};
 use pharos_storage::{Store, StoreResult};
@@ -24,7 +24,11 @@ pub struct FannedOut {
 /// One round: reads new events and writes their notifications. Safe to run
 /// in several processes at once: a batch another sender wrote first is
 /// dropped whole.
-pub async fn fan_out(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<FannedOut> {
+pub async fn fan_out(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    fold: FoldRule,
+) -> StoreResult<FannedOut> {
     let batches = store
         .events_to_fan_out(ORGANIZATIONS_PER_ROUND, EVENTS_PER_ORGANIZATION)
         .await?;
@@ -40,6 +44,7 @@ pub async fn fan_out(store: &dyn Store, now: DateTime<Utc>) -> StoreResult<Fanne
                 batch.after,
                 up_to,
                 &notifications,
+                fold,
                 now,
             )
             .await?;
@@ -84,4 +89,17 @@ fn notifications_of(batch: &FanOutBatch, now: DateTime<Utc>) -> Vec<NewNotificat
         }
     }
     out
+}
+
+/// One round of folding: each channel whose flapping passed its window
+/// gets one summary of what was folded. Returns the summaries made.
+pub async fn summarize(store: &dyn Store, now: DateTime<Utc>, fold: FoldRule) -> StoreResult<u64> {
+    let window = chrono::Duration::from_std(fold.window).unwrap_or(chrono::Duration::minutes(1));
+    let made = store
+        .summarize_folded(now, window, now.min(Utc::now()))
+        .await?;
+    if made > 0 {
+        metrics::counter!("pharos_notifications_summaries_total").increment(made);
+    }
+    Ok(made)
 }

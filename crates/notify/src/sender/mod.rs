@@ -14,7 +14,9 @@
 //!    rest of its queue back until then; a permanent one fails at once.
 //!
 //! Every few seconds it also writes the reminders of repeated alerts
-//! ([`remind`]) for incidents still open.
+//! ([`remind`]) for incidents still open, and the summaries of flapping
+//! ([`summarize`]): past a few messages per channel per minute, changes
+//! are folded, and once the minute has passed one summary says how many.
 //!
 //! A process killed mid-delivery leaves its claims to expire; any sender
 //! then takes them over. A delivered notification is never claimed again.
@@ -32,7 +34,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use pharos_domain::alert::RetryPolicy;
+use pharos_domain::alert::{FoldRule, RetryPolicy};
 use pharos_domain::ids::{ChannelId, OrganizationId};
 use pharos_storage::models::ClaimedNotification;
 use pharos_storage::Store;
@@ -42,7 +44,7 @@ use tokio_util::sync::CancellationToken;
 use crate::transport::Transport;
 
 pub use deliver::send_test;
-pub use fan_out::fan_out;
+pub use fan_out::{fan_out, summarize};
 pub use notice::test_notice;
 pub use remind::remind;
 
@@ -80,6 +82,8 @@ pub struct SenderConfig {
     /// Deliveries running at once, over all channels.
     pub concurrency: usize,
     pub retry: RetryPolicy,
+    /// How much a channel is told of a flapping target.
+    pub fold: FoldRule,
 }
 
 impl Default for SenderConfig {
@@ -93,6 +97,7 @@ impl Default for SenderConfig {
             max_in_flight: 256,
             concurrency: 32,
             retry: RetryPolicy::default(),
+            fold: FoldRule::default(),
         }
     }
 }
@@ -137,6 +142,10 @@ pub fn describe_metrics() {
         "pharos_notifications_reminders_total",
         "Reminders of repeated alerts written to the outbox."
     );
+    describe_counter!(
+        "pharos_notifications_summaries_total",
+        "Summaries written for channels whose flapping targets were folded."
+    );
     describe_gauge!(
         "pharos_notification_queue_depth",
         "Notifications waiting to be delivered or being delivered."
@@ -168,7 +177,7 @@ pub async fn run_sender(
     tracing::info!(sender = %shared.config.sender_id, "alert sender started");
     while !shutdown.is_cancelled() {
         let mut busy = false;
-        match fan_out(&*shared.store, chrono::Utc::now()).await {
+        match fan_out(&*shared.store, chrono::Utc::now(), shared.config.fold).await {
             Ok(written) => busy |= written.events > 0,
             Err(e) => tracing::warn!(error = %e, "fanning events out failed"),
         }
@@ -209,6 +218,10 @@ pub async fn run_sender(
             match remind(&*shared.store, chrono::Utc::now()).await {
                 Ok(written) => busy |= written > 0,
                 Err(e) => tracing::warn!(error = %e, "writing reminders failed"),
+            }
+            match summarize(&*shared.store, chrono::Utc::now(), shared.config.fold).await {
+                Ok(made) => busy |= made > 0,
+                Err(e) => tracing::warn!(error = %e, "summarizing folded notifications failed"),
             }
             if let Ok(depth) = shared.store.notification_queue_depth().await {
                 metrics::gauge!("pharos_notification_queue_depth").set(depth as f64);

@@ -48,8 +48,13 @@ pub(crate) fn notice_of(
                 .and_then(|d| u32::try_from(d).ok())
                 .unwrap_or(0),
         },
+        NotificationKind::Summary => NoticeKind::Summary { folded: n.folded },
     };
     let details = match (&kind, &error, status_code) {
+        (NoticeKind::Summary { folded }, _, _) => {
+            let state = payload_str(n, "state").unwrap_or_else(|| "unknown".to_owned());
+            format!("{folded} changes in a short time were folded into this message; now {state}")
+        }
         (NoticeKind::CertificateExpiring { days_left }, _, _) => {
             format!("the certificate expires in {days_left} days")
         }

@@ -69,13 +69,18 @@ CREATE TABLE notifications (
     -- No foreign keys: a notification outlives the target it tells of.
     target_id       UUID NOT NULL,
     incident_id     UUID,
-    kind            TEXT NOT NULL CHECK (kind IN ('down', 'up', 'degraded', 'certificate_expiring')),
+    kind            TEXT NOT NULL CHECK (kind IN ('down', 'up', 'degraded', 'certificate_expiring', 'summary')),
     -- The event's payload, so a notification needs no event row to be sent.
     payload         TEXT NOT NULL,
     include_history BOOLEAN NOT NULL,
     occurred_at     TIMESTAMPTZ NOT NULL,
     created_at      TIMESTAMPTZ NOT NULL,
-    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed')),
+    status          TEXT NOT NULL CHECK (status IN ('pending', 'delivering', 'delivered', 'failed', 'folded')),
+    -- A flapping target's changes past a channel's limit are folded:
+    -- the summary that tells them has `folded` = their count, and each
+    -- folded row names it.
+    folded          INTEGER NOT NULL DEFAULT 0,
+    folded_into     UUID,
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMPTZ NOT NULL,
     lease_owner     TEXT,
@@ -91,6 +96,7 @@ CREATE INDEX notifications_due ON notifications (next_attempt_at)
 CREATE INDEX notifications_target ON notifications (organization_id, target_id, created_at);
 CREATE INDEX notifications_incident ON notifications (organization_id, incident_id);
 CREATE INDEX notifications_time ON notifications (created_at);
+CREATE INDEX notifications_channel_target ON notifications (channel_id, target_id, created_at);
 
 -- Every attempt to deliver a notification.
 CREATE TABLE notification_attempts (

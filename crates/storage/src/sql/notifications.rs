@@ -42,13 +42,14 @@ macro_rules! impl_notifications {
                 tx: &mut sqlx::Transaction<'_, $db>,
                 org: pharos_domain::ids::OrganizationId,
                 n: &$crate::models::NewNotification,
+                status: pharos_domain::alert::NotificationStatus,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<u64> {
                 let done = sqlx::query(
                     "INSERT INTO notifications (id, organization_id, channel_id, event_seq, reminder, \
                        target_id, incident_id, kind, payload, include_history, occurred_at, created_at, \
                        status, attempts, next_attempt_at) \
-                     SELECT $1, $2, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'pending', 0, $12 \
+                     SELECT $1, $2, id, $3, $4, $5, $6, $7, $8, $9, $10, $11, $14, 0, $12 \
                      FROM channels WHERE id = $13 AND organization_id = $2 \
                      ON CONFLICT (organization_id, event_seq, channel_id, reminder) DO NOTHING",
                 )
@@ -65,6 +66,7 @@ macro_rules! impl_notifications {
                 .bind($crate::rows::to_micros(now))
                 .bind($crate::rows::to_micros(n.due_at))
                 .bind(n.channel_id.0)
+                .bind(status.as_str())
                 .execute(&mut **tx)
                 .await?;
                 Ok(done.rows_affected())
@@ -204,8 +206,10 @@ macro_rules! impl_notifications {
                 after: i64,
                 up_to: i64,
                 notifications: &[$crate::models::NewNotification],
+                fold: pharos_domain::alert::FoldRule,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<bool> {
+                use pharos_domain::alert::NotificationStatus;
                 let mut tx = self.writer().begin().await?;
                 // The cursor moves first: a second sender with the same
                 // batch waits here, then finds it moved and writes nothing.
@@ -223,8 +227,27 @@ macro_rules! impl_notifications {
                     tx.rollback().await?;
                     return Ok(false);
                 }
+                let since = now
+                    - chrono::Duration::from_std(fold.window).unwrap_or(chrono::Duration::minutes(1));
                 for n in notifications {
-                    Self::insert_notification(&mut tx, org, n, now).await?;
+                    // What the channel was told (or is about to be) of this
+                    // target lately.
+                    let (recent,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM notifications \
+                         WHERE channel_id = $1 AND target_id = $2 AND created_at > $3 \
+                           AND status <> 'folded'",
+                    )
+                    .bind(n.channel_id.0)
+                    .bind(n.target_id.0)
+                    .bind($crate::rows::to_micros(since))
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let status = if recent >= i64::from(fold.limit) {
+                        NotificationStatus::Folded
+                    } else {
+                        NotificationStatus::Pending
+                    };
+                    Self::insert_notification(&mut tx, org, n, status, now).await?;
                 }
                 tx.commit().await?;
                 Ok(true)
@@ -473,10 +496,72 @@ macro_rules! impl_notifications {
                 let mut written = 0;
                 let mut tx = self.writer().begin().await?;
                 for n in reminders {
-                    written += Self::insert_notification(&mut tx, org, n, now).await?;
+                    written += Self::insert_notification(
+                        &mut tx,
+                        org,
+                        n,
+                        pharos_domain::alert::NotificationStatus::Pending,
+                        now,
+                    )
+                    .await?;
                 }
                 tx.commit().await?;
                 Ok(written)
+            }
+
+            async fn summarize_folded(
+                &self,
+                now: chrono::DateTime<chrono::Utc>,
+                window: chrono::Duration,
+                due_at: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<u64> {
+                let ready: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
+                    "SELECT channel_id, target_id FROM notifications \
+                     WHERE status = 'folded' AND folded_into IS NULL \
+                     GROUP BY channel_id, target_id HAVING MIN(created_at) <= $1",
+                )
+                .bind($crate::rows::to_micros(now - window))
+                .fetch_all(self.writer())
+                .await?;
+                let mut made = 0;
+                for (channel, target) in ready {
+                    let mut tx = self.writer().begin().await?;
+                    // Locked: a second sender waits, then finds them told.
+                    let folded: Vec<(uuid::Uuid,)> = sqlx::query_as(&format!(
+                        "SELECT id FROM notifications \
+                         WHERE channel_id = $1 AND target_id = $2 AND status = 'folded' \
+                           AND folded_into IS NULL \
+                         ORDER BY organization_id, event_seq, reminder {}",
+                        $row_lock
+                    ))
+                    .bind(channel)
+                    .bind(target)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let Some(((summary,), rest)) = folded.split_last() else {
+                        tx.rollback().await?;
+                        continue;
+                    };
+                    sqlx::query(
+                        "UPDATE notifications SET status = 'pending', kind = 'summary', folded = $2, \
+                           next_attempt_at = $3 WHERE id = $1",
+                    )
+                    .bind(summary)
+                    .bind(i64::try_from(folded.len()).unwrap_or(i64::MAX))
+                    .bind($crate::rows::to_micros(due_at))
+                    .execute(&mut *tx)
+                    .await?;
+                    for (id,) in rest {
+                        sqlx::query("UPDATE notifications SET folded_into = $2 WHERE id = $1")
+                            .bind(id)
+                            .bind(summary)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    tx.commit().await?;
+                    made += 1;
+                }
+                Ok(made)
             }
 
             async fn notification_queue_depth(&self) -> $crate::error::StoreResult<u64> {

@@ -41,7 +41,7 @@ fn notification_kind_schema() -> utoipa::openapi::Object {
 
 fn notification_status_schema() -> utoipa::openapi::Object {
     described(
-        "pending: waiting for its (next) try; delivering: a sender holds it; delivered; failed: refused, or out of tries.",
+        "pending: waiting for its (next) try; delivering: a sender holds it; delivered; failed: refused, or out of tries; folded: told by a summary (a flapping target).",
         string_enum(NotificationStatus::ALL.map(NotificationStatus::as_str)),
     )
 }
@@ -218,6 +218,11 @@ pub struct NotificationView {
     pub created_at: DateTime<Utc>,
     pub next_attempt_at: DateTime<Utc>,
     pub delivered_at: Option<DateTime<Utc>>,
+    /// A summary: how many changes of a flapping target it tells (0
+    /// otherwise).
+    pub folded: u32,
+    /// A folded notification: the summary that told it.
+    pub folded_into: Option<Uuid>,
     /// Every attempt so far, oldest first.
     pub attempts: Vec<AttemptView>,
 }
@@ -238,6 +243,8 @@ impl From<&NotificationRecord> for NotificationView {
             created_at: n.created_at,
             next_attempt_at: n.next_attempt_at,
             delivered_at: n.delivered_at,
+            folded: n.folded,
+            folded_into: n.folded_into.map(|id| id.0),
             attempts: r
                 .attempts
                 .iter()
