@@ -446,6 +446,11 @@ pub trait RetentionStore: Send + Sync + 'static {
 
     /// Deletes up to `limit` events older than `before`; returns how many.
     async fn prune_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+
+    /// Deletes up to `limit` finished notifications (delivered, failed,
+    /// folded) made before `before`, with their attempts; never one still
+    /// to be sent.
+    async fn prune_notifications(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 }
 
 /// Periodic jobs' cluster-wide locks and their recorded runs. (system)

@@ -436,6 +436,40 @@ async fn fan_out_is_idempotent_and_claims_exclusive(backend: Backend) {
         .await
         .expect("list")
         .is_empty());
+
+    // Retention: finished notifications go with their age, pending never.
+    let pending = [NewNotification {
+        event_seq: batches[0].events[0].event.seq,
+        ..notification_of(&batches[0], 0, own.id)
+    }];
+    assert!(store
+        .enqueue_notifications(
+            org.id,
+            up_to,
+            batches[0].events[0].event.seq,
+            &pending,
+            FoldRule::default(),
+            Utc::now()
+        )
+        .await
+        .expect("enqueue"));
+    let far = Utc::now() + Duration::days(1);
+    assert_eq!(
+        store.prune_notifications(far, 100).await.expect("prune"),
+        1,
+        "the delivered one"
+    );
+    let left = store
+        .target_notifications(org.id, t.id, 10)
+        .await
+        .expect("list");
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].status, NotificationStatus::Pending);
+    assert!(store
+        .notification_attempts(org.id, &[claim.notification.id])
+        .await
+        .expect("attempts")
+        .is_empty());
 }
 
 async fn many_claimers_share_without_overlap(backend: Backend) {
