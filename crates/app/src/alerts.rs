@@ -159,11 +159,25 @@ pub async fn target_notifications(
     id: TargetId,
     limit: u32,
 ) -> AppResult<Vec<NotificationRecord>> {
-    crate::targets::get(app, actor, id).await?;
+    let target = crate::targets::get(app, actor, id).await?;
+    notifications_of(app, actor, &target, limit).await
+}
+
+/// `target_notifications` of a target already read (it must be the
+/// actor's organization's, or it is not found).
+pub async fn notifications_of(
+    app: &App,
+    actor: &Actor,
+    target: &pharos_storage::models::Target,
+    limit: u32,
+) -> AppResult<Vec<NotificationRecord>> {
+    if target.organization_id != actor.organization {
+        return Err(AppError::NotFound);
+    }
     let limit = limit.clamp(1, MAX_NOTIFICATIONS);
     let found = app
         .store
-        .target_notifications(actor.organization, id, limit)
+        .target_notifications(actor.organization, target.id, limit)
         .await?;
     with_attempts(app, actor, found).await
 }

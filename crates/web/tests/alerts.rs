@@ -1062,7 +1062,96 @@ async fn channels_keep_secrets_and_tenants_apart(backend: Backend) {
     assert_eq!(gone.status(), StatusCode::NO_CONTENT);
 }
 
+async fn the_channels_page_adds_tests_and_deletes_a_channel(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("pages@example.com").await;
+    let page = |path: String| {
+        let owner = owner.clone();
+        let url = app.url(&path);
+        async move {
+            let answer = owner.get(url).send().await.expect("get");
+            (answer.status(), answer.text().await.expect("body"))
+        }
+    };
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let owner = owner.clone();
+        let url = app.url(&path);
+        async move {
+            let answer = owner.post(url).form(&form).send().await.expect("post");
+            (answer.status(), answer.text().await.expect("body"))
+        }
+    };
+    let (status, html) = page("/channels".to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No channels yet"), "{html}");
+
+    let hook = Receiver::start(vec![]).await;
+    let (status, html) = post(
+        "/channels".to_owned(),
+        vec![
+            ("kind", "webhook".to_owned()),
+            ("name", "ops hook".to_owned()),
+            ("config", "{\"url\": \"nope".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("is not JSON"), "{html}");
+    let (status, html) = post(
+        "/channels".to_owned(),
+        vec![
+            ("kind", "webhook".to_owned()),
+            ("name", "ops hook".to_owned()),
+            ("config", json!({"url": hook.url}).to_string()),
+            ("is_default", "on".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{html}");
+    assert!(html.contains("Signing secret"), "{html}");
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/channels").await).await;
+    let id = listed["items"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(listed["items"][0]["is_default"], true);
+    let (_, html) = page("/channels".to_owned()).await;
+    assert!(html.contains("ops hook"));
+    assert!(!html.contains("Signing secret"), "shown once only");
+
+    let (status, html) = post(format!("/channels/{id}/test"), vec![]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("delivered: the service answered 200"),
+        "{html}"
+    );
+    assert_eq!(hook.events(), ["test"]);
+
+    // An alert sent shows on the target's page.
+    let (target, ping_path) = heartbeat(&app, &owner, &[]).await;
+    let sender = start_sender(&app, "sender-1", SenderSettings::default());
+    ping(&app, &format!("{ping_path}/fail")).await;
+    wait_for(Duration::from_secs(10), "the alert", || {
+        hook.seen().len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (status, html) = page(format!("/targets/{target}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Alerts sent"), "{html}");
+    assert!(
+        html.contains("<td data-label=\"Status\">delivered</td>"),
+        "{html}"
+    );
+    sender.stop().await;
+
+    let (status, html) = post(format!("/channels/{id}/delete"), vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Channel deleted."), "{html}");
+    assert!(!html.contains("ops hook"));
+}
+
 pharos_storage::on_both_backends!(
+    the_channels_page_adds_tests_and_deletes_a_channel,
     a_failing_target_alerts_each_channel_once_and_its_recovery_once,
     retries_after_a_500_and_a_timeout,
     a_429_retry_after_is_honoured,

@@ -5,6 +5,7 @@
 
 pub mod assets;
 mod auth;
+mod channels;
 pub mod charts;
 mod dashboard;
 mod events;
@@ -44,6 +45,9 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/delete", post(targets::delete))
         .route("/targets/{id}/pause", post(targets::pause))
         .route("/targets/{id}/resume", post(targets::resume))
+        .route("/channels", get(channels::show).post(channels::create))
+        .route("/channels/{id}/test", post(channels::test))
+        .route("/channels/{id}/delete", post(channels::delete))
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
@@ -369,6 +373,7 @@ pub mod flash {
             "resumed" => "Target resumed: a check runs at once.",
             "password" => "Password changed. Your other sessions were ended.",
             "organization" => "Organization renamed.",
+            "channel_deleted" => "Channel deleted.",
             _ => return None,
         })
     }
