@@ -52,7 +52,21 @@ pub async fn serve(
     // The instance secret keys session hashes (web) and seals channel
     // secrets (web and the alert sender in workers alike).
     let secret = secret_key(instance.environment, &database.data_dir)?;
-    let link_base = instance.link_base(web.as_ref().map(|w| w.listen));
+    // The web port is bound first, so links name the address it got
+    // (`127.0.0.1:0` in tests) when no public URL is set.
+    let web_listener = match &web {
+        Some(web) => Some(
+            tokio::net::TcpListener::bind(web.listen)
+                .await
+                .with_context(|| format!("listening on {}", web.listen))?,
+        ),
+        None => None,
+    };
+    let bound = web_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()?;
+    let link_base = instance.link_base(bound);
     let smtp = pharos_notify::transport::SmtpSettings::from_lookup(|name| std::env::var(name).ok())
         .context("reading the SMTP settings")?;
     let alert_timeout = Duration::from_secs(alerts.alert_timeout_seconds);
@@ -168,9 +182,9 @@ pub async fn serve(
         .with_metrics(metrics.clone())
         .with_prober(Some(prober))
         .with_transport(Some(Arc::clone(&transport)));
-        let listener = tokio::net::TcpListener::bind(web.listen)
-            .await
-            .with_context(|| format!("listening on {}", web.listen))?;
+        let Some(listener) = web_listener else {
+            anyhow::bail!("the web listener was not bound");
+        };
         let address = listener.local_addr()?;
         let shown = instance
             .public_url
