@@ -96,7 +96,21 @@ pub async fn set_defaults(
 }
 
 pub async fn of_target(app: &App, actor: &Actor, id: TargetId) -> AppResult<TargetAlerts> {
-    crate::targets::get(app, actor, id).await?;
+    let target = crate::targets::get(app, actor, id).await?;
+    alerts_of(app, actor, &target).await
+}
+
+/// `of_target` of a target already read (the actor's organization's, or
+/// not found).
+pub async fn alerts_of(
+    app: &App,
+    actor: &Actor,
+    target: &pharos_storage::models::Target,
+) -> AppResult<TargetAlerts> {
+    if target.organization_id != actor.organization {
+        return Err(AppError::NotFound);
+    }
+    let id = target.id;
     let own = app
         .store
         .target_alert_settings(actor.organization, id)

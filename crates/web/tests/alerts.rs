@@ -1150,7 +1150,82 @@ async fn the_channels_page_adds_tests_and_deletes_a_channel(backend: Backend) {
     assert!(!html.contains("ops hook"));
 }
 
+async fn alert_settings_forms_save_the_defaults_and_a_targets_own(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("forms@example.com").await;
+    let post = |path: String, form: Vec<(&'static str, &'static str)>| {
+        let owner = owner.clone();
+        let url = app.url(&path);
+        async move {
+            let answer = owner.post(url).form(&form).send().await.expect("post");
+            (answer.status(), answer.text().await.expect("body"))
+        }
+    };
+    let (status, html) = post(
+        "/settings/alerts".to_owned(),
+        vec![
+            ("alert_type", "none"),
+            ("repeat_minutes", "60"),
+            ("on_restored", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Alert settings saved."), "{html}");
+    let (_, defaults) = json_of(app.get(&owner, "/api/v1/organization/alerts").await).await;
+    assert_eq!(
+        defaults,
+        json!({"alert_type": "none", "repeat_minutes": null, "on_restored": true,
+               "on_degraded": false, "include_history": false})
+    );
+
+    let (id, _) = heartbeat(&app, &owner, &[]).await;
+    let (_, html) = post(
+        format!("/targets/{id}/alerts"),
+        vec![("alert_type", "repeated"), ("repeat_minutes", "0")],
+    )
+    .await;
+    assert!(html.contains("Alert settings not saved"), "{html}");
+    let (_, html) = post(
+        format!("/targets/{id}/alerts"),
+        vec![
+            ("alert_type", "repeated"),
+            ("repeat_minutes", "15"),
+            ("on_degraded", "on"),
+        ],
+    )
+    .await;
+    assert!(
+        html.contains("This target has alert settings of its own."),
+        "{html}"
+    );
+    let (_, own) = json_of(
+        app.get(&owner, format!("/api/v1/targets/{id}/alerts"))
+            .await,
+    )
+    .await;
+    assert_eq!(own["uses_organization_defaults"], false);
+    assert_eq!(own["settings"]["repeat_minutes"], 15);
+    assert_eq!(own["settings"]["on_restored"], false);
+    assert_eq!(own["settings"]["on_degraded"], true);
+    let (_, html) = post(format!("/targets/{id}/alerts/reset"), vec![]).await;
+    assert!(
+        html.contains("follows the organization's alert settings"),
+        "{html}"
+    );
+    let (_, own) = json_of(
+        app.get(&owner, format!("/api/v1/targets/{id}/alerts"))
+            .await,
+    )
+    .await;
+    assert_eq!(own["uses_organization_defaults"], true);
+    assert_eq!(own["settings"]["alert_type"], "none");
+}
+
 pharos_storage::on_both_backends!(
+    alert_settings_forms_save_the_defaults_and_a_targets_own,
     the_channels_page_adds_tests_and_deletes_a_channel,
     a_failing_target_alerts_each_channel_once_and_its_recovery_once,
     retries_after_a_500_and_a_timeout,

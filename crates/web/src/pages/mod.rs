@@ -3,6 +3,7 @@
 //! (POST-redirect-GET), so every flow works with JavaScript off; the one
 //! script only adds live updates, relative times and confirmations.
 
+mod alerts;
 pub mod assets;
 mod auth;
 mod channels;
@@ -51,6 +52,9 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
+        .route("/settings/alerts", post(alerts::set_defaults))
+        .route("/targets/{id}/alerts", post(alerts::set_for_target))
+        .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
     with_page_layers(pages).route("/events", get(events::stream))
 }
@@ -374,6 +378,11 @@ pub mod flash {
             "password" => "Password changed. Your other sessions were ended.",
             "organization" => "Organization renamed.",
             "channel_deleted" => "Channel deleted.",
+            "alerts_saved" => "Alert settings saved.",
+            "alerts_reset" => "This target follows the organization's alert settings again.",
+            "alerts_invalid" => {
+                "Alert settings not saved: repeated alerts need a period of 1 to 1440 minutes."
+            }
             _ => return None,
         })
     }

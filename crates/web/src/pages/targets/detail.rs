@@ -121,6 +121,10 @@ struct DetailPage {
     windows: Vec<WindowOption>,
     incidents: Vec<IncidentRow>,
     notifications: Vec<NotificationRow>,
+    /// When the target alerts, and whether that is its own choice.
+    alerts: crate::pages::alerts::AlertFormView,
+    own_alerts: bool,
+    alerts_action: String,
     checks: Vec<CheckRow>,
     next_page: Option<String>,
     first_page: bool,
@@ -257,6 +261,7 @@ pub async fn detail(
         pharos_app::alerts::notifications_of(app, &current, &target, NOTIFICATIONS_SHOWN),
         pharos_app::channels::list(app, &current),
     )?;
+    let target_alerts = pharos_app::alerts::alerts_of(app, &current, &target).await?;
     let channels: std::collections::HashMap<_, _> = channels
         .into_iter()
         .map(|d| (d.channel.id, d.channel.name))
@@ -364,6 +369,9 @@ pub async fn detail(
         windows,
         incidents,
         notifications,
+        alerts: crate::pages::alerts::AlertFormView::of(&target_alerts.effective),
+        own_alerts: target_alerts.own.is_some(),
+        alerts_action: format!("/targets/{}/alerts", id.0),
         checks: page.iter().map(check_row).collect(),
         next_page: next.map(|c| c.encode()),
         first_page: before.is_none(),
