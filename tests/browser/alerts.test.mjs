@@ -112,6 +112,14 @@ test("a webhook channel gets its test and a failing target's down alert", { time
   await assertAccessible(page, "channel tested");
   await until("the test message", () => receiver.bodies.some((b) => b.event === "test"));
 
+  // The edit form shows the secrets masked; saving it as shown keeps them.
+  await page.getByRole("link", { name: "Edit Ops webhook" }).click();
+  await page.getByRole("heading", { name: "Edit Ops webhook" }).waitFor();
+  assert.match(await page.getByLabel("Settings").inputValue(), /••••/);
+  await checkEveryWay(page, "channel-edit");
+  await page.getByRole("button", { name: "Save channel" }).click();
+  await page.getByText("Channel saved.").waitFor();
+
   await page.getByRole("link", { name: "Add target" }).click();
   await page.getByLabel("Name", { exact: true }).fill("Broken site");
   await page.getByLabel("URL to check").fill(failing.url);

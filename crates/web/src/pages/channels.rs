@@ -209,6 +209,7 @@ pub async fn create(
         Err(e @ pharos_app::AppError::Forbidden(_)) => Err(PageError(e.into())),
         Err(e) => {
             let (status, errors) = FieldErrors::from_service(e)?;
+            let errors = errors.fold_into("config");
             let page = page(&state, &current, errors, values, None, None, None).await?;
             Ok(render(status, &page))
         }
@@ -261,4 +262,91 @@ pub async fn delete(
 ) -> PageResult {
     channels::delete(&state.app, &current, ChannelId(id)).await?;
     Ok((flash::set(jar, "channel_deleted"), see_other("/channels")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "channel_edit.html")]
+struct EditPage {
+    chrome: Chrome,
+    id: String,
+    title: String,
+    kind: &'static str,
+    name_value: String,
+    config_value: String,
+    default_checked: bool,
+    errors: FieldErrors,
+}
+
+/// `config` keys the form shows: JSON, secrets masked, pretty enough to edit.
+fn config_text(config: &Value) -> String {
+    serde_json::to_string_pretty(config).unwrap_or_default()
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    PathId(id): PathId,
+) -> PageResult {
+    let d = channels::get(&state.app, &current, ChannelId(id)).await?;
+    // Only managers may change it: the form is not offered to others.
+    current
+        .require_manager("only owners and admins manage notification channels")
+        .map_err(|e| PageError(e.into()))?;
+    let page = EditPage {
+        chrome: Chrome::new(Some(&current), "channels"),
+        id: id.to_string(),
+        title: d.channel.name.clone(),
+        kind: d.channel.kind.label(),
+        name_value: d.channel.name,
+        config_value: config_text(&d.config),
+        default_checked: d.channel.is_default,
+        errors: FieldErrors::default(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    jar: CookieJar,
+    PathId(id): PathId,
+    Form(form): Form<ChannelForm>,
+) -> PageResult {
+    let existing = channels::get(&state.app, &current, ChannelId(id)).await?;
+    let refuse = |errors: FieldErrors, status: StatusCode| {
+        let page = EditPage {
+            chrome: Chrome::new(Some(&current), "channels"),
+            id: id.to_string(),
+            title: existing.channel.name.clone(),
+            kind: existing.channel.kind.label(),
+            name_value: form.name.clone(),
+            config_value: form.config.clone(),
+            default_checked: form.is_default.is_some(),
+            errors,
+        };
+        render(status, &page)
+    };
+    let config: Value = match serde_json::from_str(&form.config) {
+        Ok(config) => config,
+        Err(e) => {
+            let mut errors = FieldErrors::default();
+            errors.add("config", format!("is not JSON: {e}"));
+            return Ok(refuse(errors, StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    let mut fields = Map::new();
+    fields.insert("name".to_owned(), Value::String(form.name.clone()));
+    fields.insert("config".to_owned(), config);
+    fields.insert(
+        "is_default".to_owned(),
+        Value::Bool(form.is_default.is_some()),
+    );
+    match channels::update(&state.app, &current, ChannelId(id), fields).await {
+        Ok(_) => Ok((flash::set(jar, "channel_saved"), see_other("/channels")).into_response()),
+        Err(e @ pharos_app::AppError::Forbidden(_)) => Err(PageError(e.into())),
+        Err(e) => {
+            let (status, errors) = FieldErrors::from_service(e)?;
+            Ok(refuse(errors.fold_into("config"), status))
+        }
+    }
 }

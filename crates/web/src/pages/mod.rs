@@ -47,6 +47,10 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/pause", post(targets::pause))
         .route("/targets/{id}/resume", post(targets::resume))
         .route("/channels", get(channels::show).post(channels::create))
+        .route(
+            "/channels/{id}/edit",
+            get(channels::edit_form).post(channels::update),
+        )
         .route("/channels/{id}/test", post(channels::test))
         .route("/channels/{id}/delete", post(channels::delete))
         .route("/settings", get(settings::show))
@@ -314,6 +318,18 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Shows errors of `prefix.*` fields (`config.url`) by the one form
+    /// field that holds them all (`config`); their messages name the path.
+    pub fn fold_into(mut self, prefix: &str) -> Self {
+        let nested = format!("{prefix}.");
+        for (field, _) in &mut self.0 {
+            if field.starts_with(&nested) || field.starts_with(&format!("{prefix}[")) {
+                *field = prefix.to_owned();
+            }
+        }
+        self
+    }
+
     /// Turns a service error into messages by the field, or passes it on
     /// when it is not about the input.
     pub fn from_service(e: impl Into<ApiError>) -> Result<(StatusCode, FieldErrors), PageError> {
@@ -378,6 +394,7 @@ pub mod flash {
             "password" => "Password changed. Your other sessions were ended.",
             "organization" => "Organization renamed.",
             "channel_deleted" => "Channel deleted.",
+            "channel_saved" => "Channel saved.",
             "alerts_saved" => "Alert settings saved.",
             "alerts_reset" => "This target follows the organization's alert settings again.",
             "alerts_invalid" => {
