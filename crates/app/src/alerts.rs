@@ -196,17 +196,21 @@ pub async fn notifications_of(
     with_attempts(app, actor, found).await
 }
 
-/// An incident's notifications, newest first, with their attempts.
+/// An incident's notifications (of the target `id`), newest first, with
+/// their attempts.
 pub async fn incident_notifications(
     app: &App,
     actor: &Actor,
+    id: TargetId,
     incident: uuid::Uuid,
     limit: u32,
 ) -> AppResult<Vec<NotificationRecord>> {
+    crate::targets::get(app, actor, id).await?;
     let limit = limit.clamp(1, MAX_NOTIFICATIONS);
-    let found = app
+    let mut found = app
         .store
         .incident_notifications(actor.organization, incident, limit)
         .await?;
+    found.retain(|n| n.target_id == id);
     with_attempts(app, actor, found).await
 }

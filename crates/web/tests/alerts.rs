@@ -389,6 +389,33 @@ async fn a_failing_target_alerts_each_channel_once_and_its_recovery_once(backend
 
     let sent = notifications(&app, &client, &id).await;
     assert_eq!(sent.len(), 4, "{sent:?}");
+    // One incident's: all four (its down and its up, on both channels).
+    let incident = one.seen()[0].body["incident_id"]
+        .as_str()
+        .expect("incident")
+        .to_owned();
+    let (status, page) = json_of(
+        app.get(
+            &client,
+            format!("/api/v1/targets/{id}/notifications?incident_id={incident}"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert_eq!(page["items"].as_array().expect("items").len(), 4);
+    let (_, none) = json_of(
+        app.get(
+            &client,
+            format!(
+                "/api/v1/targets/{id}/notifications?incident_id={}",
+                uuid::Uuid::now_v7()
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(none["items"], json!([]));
     for n in &sent {
         assert_eq!(n["status"], "delivered", "{n}");
         assert_eq!(n["attempts"].as_array().expect("attempts").len(), 1);

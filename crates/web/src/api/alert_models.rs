@@ -267,4 +267,6 @@ pub struct NotificationsQuery {
     /// How many notifications, newest first.
     #[param(minimum = 1, maximum = 200, default = 50)]
     pub limit: Option<i64>,
+    /// Only the notifications of this incident of the target.
+    pub incident_id: Option<Uuid>,
 }

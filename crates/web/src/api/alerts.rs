@@ -83,8 +83,8 @@ pub async fn reset_target(
     Ok(Json((&found).into()))
 }
 
-/// The notifications a target's events sent, newest first, with every
-/// delivery attempt.
+/// The notifications a target's events sent (or one incident's, with
+/// `incident_id`), newest first, with every delivery attempt.
 #[utoipa::path(get, path = "/api/v1/targets/{id}/notifications", tag = "alerts", operation_id = "target_notifications",
     params(("id" = uuid::Uuid, Path), NotificationsQuery),
     responses((status = 200, body = Page<NotificationView>), SignedIn, TargetNotFound, Query))]
@@ -99,7 +99,13 @@ pub async fn target_notifications(
         Some(n @ 1..=200) => n as u32,
         Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 200").into()),
     };
-    let found = alerts::target_notifications(&state.app, &current, TargetId(id), limit).await?;
+    let found = match query.incident_id {
+        None => alerts::target_notifications(&state.app, &current, TargetId(id), limit).await?,
+        Some(incident) => {
+            alerts::incident_notifications(&state.app, &current, TargetId(id), incident, limit)
+                .await?
+        }
+    };
     Ok(Json(Page {
         items: found.iter().map(Into::into).collect(),
         next_cursor: None,
