@@ -44,6 +44,9 @@ pub enum Unavailable {
     /// This process runs no checks ("check now" needs a prober).
     #[error("this server is not set up to run checks")]
     Checks,
+    /// This process sends no notifications ("Send test" needs a transport).
+    #[error("this server is not set up to send notifications")]
+    Notifications,
 }
 
 impl From<StoreError> for AppError {

@@ -9,6 +9,8 @@
 
 pub mod accounts;
 mod actor;
+pub mod alerts;
+pub mod channels;
 pub mod dashboard;
 mod error;
 pub mod events;
@@ -16,6 +18,7 @@ pub mod heartbeat;
 pub mod organization;
 pub mod passwords;
 pub mod rate_limit;
+pub mod sealing;
 pub mod sessions;
 pub mod targets;
 pub mod tokens;
@@ -23,12 +26,14 @@ pub mod tokens;
 use std::sync::Arc;
 use std::time::Duration;
 
+use pharos_notify::transport::Transport;
 use pharos_probes::Prober;
 use pharos_storage::Store;
 
 pub use actor::{Actor, Credential};
 pub use error::{AppError, AppResult, Unavailable};
 pub use rate_limit::{RateLimitSettings, RateLimits};
+pub use sealing::Sealer;
 pub use tokens::TokenHasher;
 
 /// Settings the use cases follow, filled from the binary's configuration.
@@ -41,6 +46,8 @@ pub struct AppSettings {
     /// A session ends this long after it began, used or not.
     pub session_absolute_timeout: Duration,
     pub limits: RateLimitSettings,
+    /// The URL users reach Pharos at, for links in notifications.
+    pub public_url: String,
 }
 
 impl Default for AppSettings {
@@ -50,6 +57,7 @@ impl Default for AppSettings {
             session_idle_timeout: Duration::from_secs(7 * 86_400),
             session_absolute_timeout: Duration::from_secs(30 * 86_400),
             limits: RateLimitSettings::default(),
+            public_url: "http://localhost:8080".to_owned(),
         }
     }
 }
@@ -65,6 +73,11 @@ pub struct App {
     pub tokens: Arc<TokenHasher>,
     /// Runs "check now"; `None` answers it as unavailable.
     pub prober: Option<Prober>,
+    /// Seals channel secrets at rest, under a key derived from the
+    /// instance secret.
+    pub sealer: Arc<Sealer>,
+    /// Delivers "Send test"; `None` answers it as unavailable.
+    pub transport: Option<Arc<Transport>>,
 }
 
 impl App {
@@ -76,7 +89,15 @@ impl App {
             limits,
             tokens: Arc::new(TokenHasher::new(secret)),
             prober: None,
+            sealer: Arc::new(Sealer::new(secret)),
+            transport: None,
         }
+    }
+
+    /// The transport "Send test" delivers with (the sender's settings).
+    pub fn with_transport(mut self, transport: Option<Arc<Transport>>) -> Self {
+        self.transport = transport;
+        self
     }
 
     /// The prober "check now" runs with, under the workers' settings.

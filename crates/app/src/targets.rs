@@ -249,6 +249,10 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         .transpose()?
         .unwrap_or(TimeoutSeconds::DEFAULT);
     let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let channel_ids = match fields.remove("channel_ids") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(raw) => crate::channels::parse_channel_ids(app, actor, raw).await?,
+    };
     let check = parse_check(fields, app.settings.allow_private_targets)?;
     let heartbeat = check.is_heartbeat();
     if !heartbeat {
@@ -275,7 +279,25 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         first_due_at,
         now,
     };
-    Ok(app.store.create_target(actor.organization, new).await?)
+    let target = app.store.create_target(actor.organization, new).await?;
+    if !channel_ids.is_empty() {
+        let set = app
+            .store
+            .set_target_channels(actor.organization, target.id, &channel_ids)
+            .await?;
+        if !set {
+            // A channel was deleted in between: make nothing.
+            app.store
+                .delete_target(actor.organization, target.id)
+                .await?;
+            return Err(ValidationError::new(
+                "channel_ids",
+                "a channel was deleted meanwhile; try again",
+            )
+            .into());
+        }
+    }
+    Ok(target)
 }
 
 /// Runs the check a submission describes once, now, and stores nothing.
@@ -325,6 +347,11 @@ async fn run_once(
         },
     };
     grace(take_i64(&mut fields, "grace_seconds")?)?;
+    // Where alerts go does not change what a check does: judged for its
+    // shape only.
+    if let Some(raw) = fields.remove("channel_ids").filter(|v| !v.is_null()) {
+        crate::channels::channel_ids_of_json(raw)?;
+    }
     let fields = match existing {
         Some(target) => merged_check(target, fields),
         None => fields,
@@ -364,6 +391,11 @@ pub async fn update(
         .map(TimeoutSeconds::parse)
         .transpose()?;
     let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let channel_ids = match fields.remove("channel_ids") {
+        None => None,
+        Some(Value::Null) => Some(Vec::new()),
+        Some(raw) => Some(crate::channels::parse_channel_ids(app, actor, raw).await?),
+    };
     let check = if fields.is_empty() {
         None
     } else {
@@ -394,10 +426,50 @@ pub async fn update(
         grace_seconds,
         now: Utc::now(),
     };
+    if let Some(ids) = &channel_ids {
+        if !app
+            .store
+            .set_target_channels(actor.organization, id, ids)
+            .await?
+        {
+            return Err(ValidationError::new(
+                "channel_ids",
+                "a channel was deleted meanwhile; try again",
+            )
+            .into());
+        }
+    }
     app.store
         .update_target(actor.organization, id, patch)
         .await?
         .ok_or(AppError::NotFound)
+}
+
+/// The channels a target names (none: the organization's default
+/// channels serve it).
+pub async fn channel_ids_of(
+    app: &App,
+    actor: &Actor,
+    target: &Target,
+) -> AppResult<Vec<pharos_domain::ids::ChannelId>> {
+    let id = own(actor, target)?;
+    Ok(app.store.target_channels(actor.organization, id).await?)
+}
+
+/// Every target's channels in the organization, for lists.
+pub async fn channel_map(
+    app: &App,
+    actor: &Actor,
+) -> AppResult<std::collections::HashMap<TargetId, Vec<pharos_domain::ids::ChannelId>>> {
+    let mut map: std::collections::HashMap<TargetId, Vec<_>> = std::collections::HashMap::new();
+    for (target, channel) in app
+        .store
+        .organization_target_channels(actor.organization)
+        .await?
+    {
+        map.entry(target).or_default().push(channel);
+    }
+    Ok(map)
 }
 
 /// The stored check with the submitted check fields laid over it; a new

@@ -105,6 +105,29 @@ impl FromStr for ChannelKind {
     }
 }
 
+/// A channel's display name: 1 to 100 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelName(String);
+
+impl ChannelName {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(raw: &str) -> Result<Self, crate::ValidationError> {
+        const FIELD: &str = "name";
+        crate::validation::reject_control_chars(FIELD, raw)?;
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err(crate::ValidationError::new(FIELD, "must not be empty"));
+        }
+        crate::validation::reject_longer_than(FIELD, name, Self::MAX_LEN)?;
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +140,16 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
         assert!("sms".parse::<ChannelKind>().is_err());
+    }
+
+    #[test]
+    fn channel_names_are_trimmed_and_bounded() {
+        assert_eq!(
+            ChannelName::parse("  ops ").map(|n| n.0),
+            Ok("ops".to_owned())
+        );
+        assert!(ChannelName::parse("   ").is_err());
+        assert!(ChannelName::parse("a\nb").is_err());
+        assert!(ChannelName::parse(&"x".repeat(101)).is_err());
     }
 }

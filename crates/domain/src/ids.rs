@@ -36,3 +36,5 @@ id_type!(UserId);
 id_type!(OrganizationId);
 id_type!(TargetId);
 id_type!(CheckId);
+id_type!(ChannelId);
+id_type!(NotificationId);

@@ -3,6 +3,7 @@
 //! them. Nothing here does I/O, so every rule is unit-testable.
 
 pub mod address_policy;
+pub mod alert;
 pub mod channel;
 pub mod check;
 pub mod check_spec;

@@ -88,12 +88,9 @@ pub struct WorkerArgs {
     pub metrics_listen: Option<SocketAddr>,
 }
 
-/// Settings of the web server.
+/// Settings of the instance that the web server and the workers share.
 #[derive(Debug, Clone, Args)]
-pub struct WebArgs {
-    /// Address to listen on.
-    #[arg(long, env = "PHAROS_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+pub struct InstanceArgs {
     /// `development` or `production`. Production refuses a missing or weak secret key.
     #[arg(
         long = "env",
@@ -103,9 +100,51 @@ pub struct WebArgs {
     )]
     pub environment: Environment,
     /// The URL users reach Pharos at (e.g. https://status.example.com). An
-    /// https URL turns on Secure, __Host- cookies.
+    /// https URL turns on Secure, __Host- cookies; alerts link to it.
     #[arg(long, env = "PHAROS_PUBLIC_URL")]
     pub public_url: Option<url::Url>,
+}
+
+impl InstanceArgs {
+    /// The public URL for links, without a trailing slash.
+    pub fn link_base(&self, listen: Option<SocketAddr>) -> String {
+        let base = match (&self.public_url, listen) {
+            (Some(url), _) => url.to_string(),
+            (None, Some(address)) => format!("http://{address}"),
+            (None, None) => "http://localhost:8080".to_owned(),
+        };
+        base.trim_end_matches('/').to_owned()
+    }
+}
+
+/// Settings of alert delivery (the sender in workers, "Send test" on the
+/// web). The SMTP server comes from `PHAROS_SMTP_*` (docs/CONFIGURATION.md).
+#[derive(Debug, Clone, Args)]
+pub struct AlertArgs {
+    /// Seconds each delivery attempt may take (connect, send, answer).
+    #[arg(long, env = "PHAROS_ALERT_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub alert_timeout_seconds: u64,
+    /// Tries per notification, the first included.
+    #[arg(long, env = "PHAROS_ALERT_MAX_ATTEMPTS", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub alert_max_attempts: u32,
+    /// Seconds before the first retry; each later wait doubles (±20 %).
+    #[arg(long, env = "PHAROS_ALERT_RETRY_BASE_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub alert_retry_base_seconds: u64,
+    /// Seconds a sender holds a claimed notification; another takes it
+    /// over after (a killed process). More than twice the timeout plus 5.
+    #[arg(long, env = "PHAROS_ALERT_LEASE_SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=3600))]
+    pub alert_lease_seconds: u64,
+    /// Deliveries in flight at once per worker process, over all channels.
+    #[arg(long, env = "PHAROS_ALERT_CONCURRENCY", default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub alert_concurrency: u32,
+}
+
+/// Settings of the web server.
+#[derive(Debug, Clone, Args)]
+pub struct WebArgs {
+    /// Address to listen on.
+    #[arg(long, env = "PHAROS_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
     /// Pharos is behind a proxy that sets X-Forwarded-For (used for rate limits).
     #[arg(long, env = "PHAROS_TRUST_FORWARDED_FOR", action = ArgAction::Set, default_value_t = false)]
     pub trust_forwarded_for: bool,

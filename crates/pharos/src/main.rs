@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{DatabaseArgs, ProbeArgs, WebArgs, WorkerArgs};
+use crate::config::{AlertArgs, DatabaseArgs, InstanceArgs, ProbeArgs, WebArgs, WorkerArgs};
 
 #[derive(Debug, Parser)]
 #[command(name = "pharos", version, about = "Uptime monitoring in one binary")]
@@ -30,7 +30,11 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]
+        instance: InstanceArgs,
+        #[command(flatten)]
         web: WebArgs,
+        #[command(flatten)]
+        alerts: AlertArgs,
         #[command(flatten)]
         probes: ProbeArgs,
         #[command(flatten)]
@@ -41,14 +45,22 @@ enum Command {
         #[command(flatten)]
         database: DatabaseArgs,
         #[command(flatten)]
+        instance: InstanceArgs,
+        #[command(flatten)]
         web: WebArgs,
+        #[command(flatten)]
+        alerts: AlertArgs,
         #[command(flatten)]
         probes: ProbeArgs,
     },
-    /// Workers only: claim due targets and check them.
+    /// Workers only: claim due targets and check them, and send alerts.
     Worker {
         #[command(flatten)]
         database: DatabaseArgs,
+        #[command(flatten)]
+        instance: InstanceArgs,
+        #[command(flatten)]
+        alerts: AlertArgs,
         #[command(flatten)]
         probes: ProbeArgs,
         #[command(flatten)]
@@ -84,6 +96,8 @@ enum Command {
     Doctor {
         #[command(flatten)]
         database: DatabaseArgs,
+        #[command(flatten)]
+        instance: InstanceArgs,
         #[command(flatten)]
         web: WebArgs,
         #[command(flatten)]
@@ -127,24 +141,30 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve {
                 database,
+                instance,
                 web,
+                alerts,
                 probes,
                 worker,
-            } => commands::run::serve(database, Some(web), Some(worker), probes)
+            } => commands::run::serve(database, instance, alerts, Some(web), Some(worker), probes)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Web {
                 database,
+                instance,
                 web,
+                alerts,
                 probes,
-            } => commands::run::serve(database, Some(web), None, probes)
+            } => commands::run::serve(database, instance, alerts, Some(web), None, probes)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Worker {
                 database,
+                instance,
+                alerts,
                 probes,
                 worker,
-            } => commands::run::serve(database, None, Some(worker), probes)
+            } => commands::run::serve(database, instance, alerts, None, Some(worker), probes)
                 .await
                 .map(|()| ExitCode::SUCCESS),
             Command::Backup { database, to } => commands::backup::backup(database, to)
@@ -162,13 +182,16 @@ fn main() -> ExitCode {
                 .map(|()| ExitCode::SUCCESS),
             Command::Doctor {
                 database,
+                instance,
                 web,
                 probes,
-            } => Ok(if commands::doctor::run(database, web, probes).await {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }),
+            } => Ok(
+                if commands::doctor::run(database, instance, web, probes).await {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                },
+            ),
             Command::Admin { database, task } => commands::admin::run(database, task)
                 .await
                 .map(|()| ExitCode::SUCCESS),

@@ -23,9 +23,10 @@ pub use store::*;
 /// Every store trait, so a `dyn Store`'s methods are in scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, CheckStore, DatabaseStore, EventStore, HeartbeatStore, IncidentStore,
-        JobStore, OperatorStore, OrganizationStore, RetentionStore, RollupStore, SchedulingStore,
-        SessionStore, Store, SystemStore, TargetStore, TenantStore,
+        AccountStore, AlertSettingsStore, ChannelStore, CheckStore, DatabaseStore, EventStore,
+        HeartbeatStore, IncidentStore, JobStore, NotificationStore, OperatorStore,
+        OrganizationStore, OutboxStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
+        Store, SystemStore, TargetStore, TenantStore,
     };
 }
 

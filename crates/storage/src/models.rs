@@ -1,14 +1,15 @@
 //! Rows as the rest of Pharos sees them.
 
 use chrono::{DateTime, Utc};
+use pharos_domain::alert::{AlertSettings, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::check::{CheckOutcome, ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::event::EventType;
-use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::ids::{ChannelId, CheckId, NotificationId, OrganizationId, TargetId, UserId};
 use pharos_domain::job::Job;
 use pharos_domain::organization::Role;
 use pharos_domain::rollup::Rollup;
 use pharos_domain::status::{Settled, Standing, TargetState, Transition};
-use pharos_domain::{TargetCheck, TargetKind};
+use pharos_domain::{ChannelKind, TargetCheck, TargetKind};
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -432,4 +433,174 @@ pub struct DueWork {
     pub waiting: i64,
     /// Due and leased to a worker now.
     pub claimed: i64,
+}
+
+/// Where an organization's alerts go: a service, its settings, and
+/// whether it serves the targets that name no channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Channel {
+    pub id: ChannelId,
+    pub organization_id: OrganizationId,
+    pub kind: ChannelKind,
+    pub name: String,
+    /// The public part of the settings (JSON object).
+    pub config: serde_json::Value,
+    /// The secret part, sealed by the caller; storage never sees it clear.
+    pub sealed_secret: Option<Vec<u8>>,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Failed deliveries in a row (bursts count once).
+    pub failures: u32,
+    /// No notification of this channel is claimed before this time.
+    pub resume_at: Option<DateTime<Utc>>,
+}
+
+/// A channel to create. The caller picks the id, so the sealed secret can
+/// be bound to it before the row exists.
+pub struct NewChannel<'a> {
+    pub id: ChannelId,
+    pub kind: ChannelKind,
+    pub name: &'a str,
+    pub config: &'a serde_json::Value,
+    pub sealed_secret: Option<&'a [u8]>,
+    pub is_default: bool,
+    pub now: DateTime<Utc>,
+}
+
+/// Fields of a channel to change; `None` keeps a field. A new `config`
+/// comes with its whole sealed secret (the caller joins old and new).
+pub struct ChannelPatch<'a> {
+    pub name: Option<&'a str>,
+    pub config: Option<(&'a serde_json::Value, Option<&'a [u8]>)>,
+    pub is_default: Option<bool>,
+    pub now: DateTime<Utc>,
+}
+
+/// A new event seen by the sender: what happened, and the settings and
+/// channels of the target it concerns.
+#[derive(Debug, Clone)]
+pub struct EventToFanOut {
+    pub event: Event,
+    /// `None` when the target no longer exists (nothing is sent then).
+    pub route: Option<AlertRoute>,
+}
+
+/// Where a target's alerts go and when: its own settings or the
+/// organization's, its own channels or the organization's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRoute {
+    pub settings: AlertSettings,
+    pub channels: Vec<ChannelId>,
+}
+
+/// An organization's events not yet fanned out, oldest first, after its
+/// cursor `after`.
+#[derive(Debug, Clone)]
+pub struct FanOutBatch {
+    pub organization_id: OrganizationId,
+    pub after: i64,
+    pub events: Vec<EventToFanOut>,
+}
+
+/// A notification to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub channel_id: ChannelId,
+    pub event_seq: i64,
+    pub reminder: u32,
+    pub target_id: TargetId,
+    pub incident_id: Option<uuid::Uuid>,
+    pub kind: NotificationKind,
+    pub payload: serde_json::Value,
+    pub include_history: bool,
+    pub occurred_at: DateTime<Utc>,
+    /// Due at once, normally.
+    pub due_at: DateTime<Utc>,
+}
+
+/// An open incident whose `down` was told, for repeated alerts.
+#[derive(Debug, Clone)]
+pub struct OpenIncidentAlert {
+    pub organization_id: OrganizationId,
+    pub target_id: TargetId,
+    pub incident_id: uuid::Uuid,
+    pub settings: AlertSettings,
+    /// The latest `down` notification of each channel.
+    pub latest: Vec<Notification>,
+}
+
+/// One row of the outbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notification {
+    pub id: NotificationId,
+    pub organization_id: OrganizationId,
+    pub channel_id: ChannelId,
+    pub event_seq: i64,
+    pub reminder: u32,
+    pub target_id: TargetId,
+    pub incident_id: Option<uuid::Uuid>,
+    pub kind: NotificationKind,
+    pub payload: serde_json::Value,
+    pub include_history: bool,
+    pub occurred_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub status: NotificationStatus,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    /// A summary: how many changes it folds (0 otherwise).
+    pub folded: u32,
+    /// A folded notification: the summary that tells it.
+    pub folded_into: Option<NotificationId>,
+}
+
+/// A notification leased to one sender until its lease ends, with what
+/// it takes to send it.
+#[derive(Debug, Clone)]
+pub struct ClaimedNotification {
+    pub notification: Notification,
+    /// Proves the lease when the attempt is recorded.
+    pub lease_epoch: i64,
+    pub channel: Channel,
+    pub organization_name: String,
+}
+
+/// One attempt, recorded under the claim that made it.
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub notification_id: NotificationId,
+    pub lease_epoch: i64,
+    pub attempted_at: DateTime<Utc>,
+    pub outcome: AttemptOutcome,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration: std::time::Duration,
+    /// For a retry: when to try again.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// What the attempt tells of the channel's health.
+    pub channel: ChannelHealth,
+}
+
+/// How an attempt moves its channel's own backoff.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelHealth {
+    /// The service answered: failures start over.
+    Answered,
+    /// The service failed (timeout, connection, 429, 5xx): unless a burst
+    /// already paused the channel, one more failure and a pause until then.
+    Failing { resume_at: DateTime<Utc> },
+}
+
+/// One recorded attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationAttempt {
+    pub notification_id: NotificationId,
+    pub attempted_at: DateTime<Utc>,
+    pub outcome: AttemptOutcome,
+    pub status_code: Option<u16>,
+    pub error: Option<String>,
+    pub duration_ms: u32,
 }

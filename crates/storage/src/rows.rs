@@ -519,3 +519,176 @@ impl TryFrom<EventRow> for crate::models::Event {
         })
     }
 }
+
+pub(crate) const CHANNEL_COLUMNS: &str = "id, organization_id, kind, name, config, secret, \
+     is_default, created_at, updated_at, failures, resume_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ChannelRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub kind: String,
+    pub name: String,
+    pub config: String,
+    pub secret: Option<Vec<u8>>,
+    pub is_default: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub failures: i32,
+    pub resume_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<ChannelRow> for crate::models::Channel {
+    type Error = StoreError;
+
+    fn try_from(row: ChannelRow) -> Result<Self, StoreError> {
+        Ok(crate::models::Channel {
+            id: pharos_domain::ids::ChannelId(row.id),
+            organization_id: OrganizationId(row.organization_id),
+            kind: row
+                .kind
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("channels.kind: {e}")))?,
+            name: row.name,
+            config: serde_json::from_str(&row.config)
+                .map_err(|e| StoreError::Corrupt(format!("channels.config: {e}")))?,
+            sealed_secret: row.secret,
+            is_default: row.is_default,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            failures: u32::try_from(row.failures).unwrap_or(0),
+            resume_at: row.resume_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AlertSettingsRow {
+    pub alert_type: String,
+    pub repeat_minutes: Option<i32>,
+    pub on_restored: bool,
+    pub on_degraded: bool,
+    pub include_history: bool,
+}
+
+impl TryFrom<AlertSettingsRow> for pharos_domain::alert::AlertSettings {
+    type Error = StoreError;
+
+    fn try_from(row: AlertSettingsRow) -> Result<Self, StoreError> {
+        use pharos_domain::alert::{AlertType, AlertTypeName, RepeatMinutes};
+        let corrupt = |e: pharos_domain::ValidationError| {
+            StoreError::Corrupt(format!("alert_settings.{}: {}", e.field, e.message))
+        };
+        let name: AlertTypeName = row.alert_type.parse().map_err(corrupt)?;
+        let minutes = row
+            .repeat_minutes
+            .map(|m| RepeatMinutes::parse("repeat_minutes", i64::from(m)))
+            .transpose()
+            .map_err(corrupt)?;
+        Ok(pharos_domain::alert::AlertSettings {
+            alert_type: AlertType::from_parts(name, minutes).map_err(corrupt)?,
+            on_restored: row.on_restored,
+            on_degraded: row.on_degraded,
+            include_history: row.include_history,
+        })
+    }
+}
+
+pub(crate) const NOTIFICATION_COLUMNS: &str = "id, organization_id, channel_id, event_seq, reminder, \
+     target_id, incident_id, kind, payload, include_history, occurred_at, created_at, status, attempts, \
+     next_attempt_at, delivered_at, last_status, last_error, folded, folded_into";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct NotificationRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub channel_id: Uuid,
+    pub event_seq: i64,
+    pub reminder: i32,
+    pub target_id: Uuid,
+    pub incident_id: Option<Uuid>,
+    pub kind: String,
+    pub payload: String,
+    pub include_history: bool,
+    pub occurred_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub folded: i32,
+    pub folded_into: Option<Uuid>,
+}
+
+impl TryFrom<NotificationRow> for crate::models::Notification {
+    type Error = StoreError;
+
+    fn try_from(row: NotificationRow) -> Result<Self, StoreError> {
+        Ok(crate::models::Notification {
+            id: pharos_domain::ids::NotificationId(row.id),
+            organization_id: OrganizationId(row.organization_id),
+            channel_id: pharos_domain::ids::ChannelId(row.channel_id),
+            event_seq: row.event_seq,
+            reminder: u32::try_from(row.reminder).unwrap_or(0),
+            target_id: TargetId(row.target_id),
+            incident_id: row.incident_id,
+            kind: row
+                .kind
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("notifications.kind: {e}")))?,
+            payload: serde_json::from_str(&row.payload)
+                .map_err(|e| StoreError::Corrupt(format!("notifications.payload: {e}")))?,
+            include_history: row.include_history,
+            occurred_at: row.occurred_at,
+            created_at: row.created_at,
+            status: row
+                .status
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("notifications.status: {e}")))?,
+            attempts: u32::try_from(row.attempts).unwrap_or(0),
+            next_attempt_at: row.next_attempt_at,
+            delivered_at: row.delivered_at,
+            last_status: row.last_status.and_then(|s| u16::try_from(s).ok()),
+            last_error: row.last_error,
+            folded: u32::try_from(row.folded).unwrap_or(0),
+            folded_into: row.folded_into.map(pharos_domain::ids::NotificationId),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ClaimedNotificationRow {
+    #[sqlx(flatten)]
+    pub notification: NotificationRow,
+    pub lease_epoch: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AttemptRow {
+    pub notification_id: Uuid,
+    pub attempted_at: DateTime<Utc>,
+    pub outcome: String,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub duration_ms: i32,
+}
+
+impl TryFrom<AttemptRow> for crate::models::NotificationAttempt {
+    type Error = StoreError;
+
+    fn try_from(row: AttemptRow) -> Result<Self, StoreError> {
+        Ok(crate::models::NotificationAttempt {
+            notification_id: pharos_domain::ids::NotificationId(row.notification_id),
+            attempted_at: row.attempted_at,
+            outcome: row
+                .outcome
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("notification_attempts.outcome: {e}")))?,
+            status_code: row.status_code.and_then(|s| u16::try_from(s).ok()),
+            error: row.error,
+            duration_ms: u32::try_from(row.duration_ms).unwrap_or(0),
+        })
+    }
+}

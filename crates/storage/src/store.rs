@@ -10,7 +10,8 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use pharos_domain::ids::{OrganizationId, TargetId, UserId};
+use pharos_domain::alert::{AlertSettings, FoldRule};
+use pharos_domain::ids::{ChannelId, NotificationId, OrganizationId, TargetId, UserId};
 use pharos_domain::job::Job;
 
 use crate::error::StoreResult;
@@ -211,6 +212,199 @@ pub trait EventStore: Send + Sync + 'static {
     async fn events(&self, org: OrganizationId, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
 }
 
+/// An organization's notification channels, and which targets use them.
+/// (tenant-facing)
+#[async_trait]
+pub trait ChannelStore: Send + Sync + 'static {
+    async fn create_channel(
+        &self,
+        org: OrganizationId,
+        channel: NewChannel<'_>,
+    ) -> StoreResult<Channel>;
+
+    /// The organization's channels, oldest first.
+    async fn channels(&self, org: OrganizationId) -> StoreResult<Vec<Channel>>;
+
+    async fn channel(&self, org: OrganizationId, id: ChannelId) -> StoreResult<Option<Channel>>;
+
+    async fn update_channel(
+        &self,
+        org: OrganizationId,
+        id: ChannelId,
+        patch: ChannelPatch<'_>,
+    ) -> StoreResult<Option<Channel>>;
+
+    /// Deletes a channel, its pending notifications and its place on
+    /// every target.
+    async fn delete_channel(&self, org: OrganizationId, id: ChannelId) -> StoreResult<bool>;
+
+    /// Replaces a target's channels. `false`, and nothing changed, when the
+    /// target or any of the channels is not the organization's.
+    async fn set_target_channels(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        channels: &[ChannelId],
+    ) -> StoreResult<bool>;
+
+    /// The channels a target names (none: the organization's defaults
+    /// serve it).
+    async fn target_channels(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+    ) -> StoreResult<Vec<ChannelId>>;
+
+    /// Every (target, channel) pair of the organization, for target lists.
+    async fn organization_target_channels(
+        &self,
+        org: OrganizationId,
+    ) -> StoreResult<Vec<(TargetId, ChannelId)>>;
+}
+
+/// When to alert: the organization's defaults and targets' own settings.
+/// (tenant-facing)
+#[async_trait]
+pub trait AlertSettingsStore: Send + Sync + 'static {
+    /// The organization's defaults (the built-in ones until it sets its own).
+    async fn alert_defaults(&self, org: OrganizationId) -> StoreResult<AlertSettings>;
+
+    async fn set_alert_defaults(
+        &self,
+        org: OrganizationId,
+        settings: &AlertSettings,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// A target's own settings; `None`: it follows the organization's.
+    async fn target_alert_settings(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+    ) -> StoreResult<Option<AlertSettings>>;
+
+    /// Sets (or with `None` drops) a target's own settings; `false` when
+    /// the target is not the organization's.
+    async fn set_target_alert_settings(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        settings: Option<&AlertSettings>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// The notifications sent about an organization's targets. (tenant-facing)
+#[async_trait]
+pub trait NotificationStore: Send + Sync + 'static {
+    /// A target's notifications, newest first.
+    async fn target_notifications(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>>;
+
+    /// An incident's notifications, newest first.
+    async fn incident_notifications(
+        &self,
+        org: OrganizationId,
+        incident: uuid::Uuid,
+        limit: u32,
+    ) -> StoreResult<Vec<Notification>>;
+
+    /// The attempts of the organization's notifications among `ids`,
+    /// oldest first.
+    async fn notification_attempts(
+        &self,
+        org: OrganizationId,
+        ids: &[NotificationId],
+    ) -> StoreResult<Vec<NotificationAttempt>>;
+}
+
+/// The sender's side of the outbox: fanning events out into
+/// notifications, claiming them, recording attempts. (system)
+#[async_trait]
+pub trait OutboxStore: Send + Sync + 'static {
+    /// Up to `organizations` organizations with events past their alert
+    /// cursor, and up to `events` of those events each, with where and
+    /// when their targets alert.
+    async fn events_to_fan_out(
+        &self,
+        organizations: u32,
+        events: u32,
+    ) -> StoreResult<Vec<FanOutBatch>>;
+
+    /// Writes `notifications` (skipping any already written) and moves the
+    /// organization's cursor from `after` to `up_to`, in one transaction.
+    /// `false`, and nothing written, when the cursor is no longer at
+    /// `after` (another sender fanned these events out). A channel that
+    /// was told `fold.limit` messages of one target within `fold.window`
+    /// gets that target's next ones folded (see `summarize_folded`).
+    async fn enqueue_notifications(
+        &self,
+        org: OrganizationId,
+        after: i64,
+        up_to: i64,
+        notifications: &[NewNotification],
+        fold: FoldRule,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// For each channel and target whose oldest unsummarized folded
+    /// notification is older than `window`: the latest folded one becomes
+    /// a pending summary (due at `due_at`) counting them all, and the
+    /// others name it.
+    /// Returns the summaries made.
+    async fn summarize_folded(
+        &self,
+        now: DateTime<Utc>,
+        window: chrono::Duration,
+        due_at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Leases up to `limit` due notifications to `owner` until `now + lease`:
+    /// pending ones, and those whose sender's lease ran out. Channels that
+    /// are backing off are skipped.
+    async fn claim_notifications(
+        &self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+        limit: u32,
+    ) -> StoreResult<Vec<ClaimedNotification>>;
+
+    /// Records an attempt and moves the notification on (delivered, to be
+    /// retried, failed) and its channel's health. `false` when the lease
+    /// was lost: the attempt is logged, the notification left alone.
+    async fn record_attempt(&self, attempt: &AttemptRecord) -> StoreResult<bool>;
+
+    /// Gives claimed notifications back untried, due at `due_at`.
+    async fn release_notifications(
+        &self,
+        claims: &[(NotificationId, i64)],
+        due_at: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Notifications not yet delivered or failed.
+    async fn notification_queue_depth(&self) -> StoreResult<u64>;
+
+    /// Incidents still open whose `down` was told, up to `limit`: their
+    /// target's alert settings (own or the organization's) and, per
+    /// channel, the latest `down` notification (the event's or its latest
+    /// reminder), for repeated alerts.
+    async fn open_incident_alerts(&self, limit: u32) -> StoreResult<Vec<OpenIncidentAlert>>;
+
+    /// Writes reminders of an organization's notifications (skipping any
+    /// already written, so two senders remind once).
+    async fn enqueue_reminders(
+        &self,
+        org: OrganizationId,
+        reminders: &[NewNotification],
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+}
+
 /// Heartbeat pings: found by their secret token, written without a claim. (system)
 #[async_trait]
 pub trait HeartbeatStore: Send + Sync + 'static {
@@ -267,6 +461,11 @@ pub trait RetentionStore: Send + Sync + 'static {
 
     /// Deletes up to `limit` events older than `before`; returns how many.
     async fn prune_events(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+
+    /// Deletes up to `limit` finished notifications (delivered, failed,
+    /// folded) made before `before`, with their attempts; never one still
+    /// to be sent.
+    async fn prune_notifications(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 }
 
 /// Periodic jobs' cluster-wide locks and their recorded runs. (system)
@@ -299,7 +498,15 @@ pub trait OperatorStore: Send + Sync + 'static {
 
 /// What a request made inside an organization may call.
 pub trait TenantStore:
-    OrganizationStore + TargetStore + CheckStore + IncidentStore + RollupStore + EventStore
+    OrganizationStore
+    + TargetStore
+    + CheckStore
+    + IncidentStore
+    + RollupStore
+    + EventStore
+    + ChannelStore
+    + AlertSettingsStore
+    + NotificationStore
 {
 }
 impl<
@@ -309,6 +516,9 @@ impl<
             + IncidentStore
             + RollupStore
             + EventStore
+            + ChannelStore
+            + AlertSettingsStore
+            + NotificationStore
             + ?Sized,
     > TenantStore for T
 {
@@ -324,6 +534,7 @@ pub trait SystemStore:
     + RetentionStore
     + JobStore
     + OperatorStore
+    + OutboxStore
 {
 }
 impl<
@@ -335,6 +546,7 @@ impl<
             + RetentionStore
             + JobStore
             + OperatorStore
+            + OutboxStore
             + ?Sized,
     > SystemStore for T
 {

@@ -1,14 +1,16 @@
 //! The database's CHECK lists and the Rust enums they mirror must name the
-//! same values, on both backends: a kind, state, role, event type or job
+//! same values, on both backends: a kind, state, role, event type, job,
+//! channel kind, alert type, notification kind, status or attempt outcome
 //! added on one side only fails here, not in production.
 
 use std::collections::BTreeSet;
 
+use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::event::EventType;
 use pharos_domain::job::Job;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
-use pharos_domain::TargetKind;
+use pharos_domain::{ChannelKind, TargetKind};
 use pharos_storage::testing::{Backend, TestDatabase};
 
 /// The quoted values of the `IN (...)` list that follows `column` in `sql`.
@@ -111,6 +113,31 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             names(EventType::ALL.map(EventType::as_str)),
         ),
         ("job_runs", "job", names(Job::ALL.map(Job::as_str))),
+        (
+            "channels",
+            "kind",
+            names(ChannelKind::ALL.map(ChannelKind::as_str)),
+        ),
+        (
+            "alert_settings",
+            "alert_type",
+            names(AlertTypeName::ALL.map(AlertTypeName::as_str)),
+        ),
+        (
+            "notifications",
+            "kind",
+            names(NotificationKind::ALL.map(NotificationKind::as_str)),
+        ),
+        (
+            "notifications",
+            "status",
+            names(NotificationStatus::ALL.map(NotificationStatus::as_str)),
+        ),
+        (
+            "notification_attempts",
+            "outcome",
+            names(AttemptOutcome::ALL.map(AttemptOutcome::as_str)),
+        ),
     ];
     for (table, column, expected) in cases {
         let stored = allowed(&db, backend, table, column).await;

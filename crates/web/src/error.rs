@@ -96,6 +96,7 @@ impl ApiError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Unavailable(Unavailable::Database) => "unavailable",
             AppError::Unavailable(Unavailable::Checks) => "checks_unavailable",
+            AppError::Unavailable(Unavailable::Notifications) => "notifications_unavailable",
             AppError::Internal(_) => "internal_error",
         }
     }

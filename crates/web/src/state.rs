@@ -84,6 +84,10 @@ impl AppState {
             session_idle_timeout: config.session.idle_timeout,
             session_absolute_timeout: config.session.absolute_timeout,
             limits: config.limits.clone(),
+            public_url: config
+                .public_origin
+                .clone()
+                .unwrap_or_else(|| AppSettings::default().public_url),
         };
         let app = App::new(store, settings, &config.session.secret);
         Self {
@@ -111,6 +115,15 @@ impl AppState {
     /// The prober "check now" runs with, under the workers' settings.
     pub fn with_prober(mut self, prober: Option<pharos_probes::Prober>) -> Self {
         self.app = self.app.with_prober(prober);
+        self
+    }
+
+    /// The transport "Send test" delivers with.
+    pub fn with_transport(
+        mut self,
+        transport: Option<Arc<pharos_notify::transport::Transport>>,
+    ) -> Self {
+        self.app = self.app.with_transport(transport);
         self
     }
 

@@ -8,6 +8,7 @@
 use std::collections::BTreeSet;
 
 use pharos_app::targets::check_settings_for_api;
+use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::check::Verdict;
 use pharos_domain::check_spec::{
     CheckSpec, DnsCheck, DnsRecordType, HttpCheck, HttpHeader, HttpMethod, PingCheck, StatusRange,
@@ -16,7 +17,7 @@ use pharos_domain::check_spec::{
 use pharos_domain::event::EventType;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
-use pharos_domain::{TargetCheck, TargetKind};
+use pharos_domain::{ChannelKind, TargetCheck, TargetKind};
 use serde_json::Value;
 use utoipa::OpenApi;
 
@@ -52,6 +53,12 @@ fn openapi_document_is_version_3_1_and_lists_every_route() {
         "/api/v1/targets/status",
         "/api/v1/targets/{id}",
         "/api/v1/targets/{id}/checks",
+        "/api/v1/targets/{id}/alerts",
+        "/api/v1/targets/{id}/notifications",
+        "/api/v1/channels",
+        "/api/v1/channels/{id}",
+        "/api/v1/channels/{id}/test",
+        "/api/v1/organization/alerts",
         "/healthz",
         "/readyz",
     ] {
@@ -129,6 +136,11 @@ fn the_documents_enums_are_the_domains_lists() {
     let methods = names(HttpMethod::ALL.map(HttpMethod::as_str));
     let record_types = names(DnsRecordType::ALL.map(DnsRecordType::as_str));
     let event_types = names(EventType::ALL.map(EventType::as_str));
+    let channel_kinds = names(ChannelKind::ALL.map(ChannelKind::as_str));
+    let notification_kinds = names(NotificationKind::ALL.map(NotificationKind::as_str));
+    let statuses = names(NotificationStatus::ALL.map(NotificationStatus::as_str));
+    let outcomes = names(AttemptOutcome::ALL.map(AttemptOutcome::as_str));
+    let alert_types = names(AlertTypeName::ALL.map(AlertTypeName::as_str));
 
     // Where each must be, so the sweep below cannot pass on nothing.
     for (schema, property, expected) in [
@@ -146,6 +158,14 @@ fn the_documents_enums_are_the_domains_lists() {
         ("DnsCheckSettings", "record_type", &record_types),
         ("UpdateTargetRequest", "record_type", &record_types),
         ("EventView", "type", &event_types),
+        ("ChannelView", "kind", &channel_kinds),
+        ("CreateChannelRequest", "kind", &channel_kinds),
+        ("UpdateChannelRequest", "kind", &channel_kinds),
+        ("NotificationView", "kind", &notification_kinds),
+        ("NotificationView", "status", &statuses),
+        ("AttemptView", "outcome", &outcomes),
+        ("AlertSettingsView", "alert_type", &alert_types),
+        ("AlertSettingsRequest", "alert_type", &alert_types),
     ] {
         assert_eq!(
             &enum_of(&component(&doc, schema)["properties"][property]),
@@ -161,6 +181,8 @@ fn the_documents_enums_are_the_domains_lists() {
         ("role", &roles),
         ("method", &methods),
         ("record_type", &record_types),
+        ("outcome", &outcomes),
+        ("alert_type", &alert_types),
     ] {
         let mut found = Vec::new();
         properties_named(&doc, property, &mut found);
@@ -169,14 +191,17 @@ fn the_documents_enums_are_the_domains_lists() {
             assert_eq!(&enum_of(schema), expected, "a {property} field: {schema}");
         }
     }
-    // A `kind` is one of the kinds: all of them, or the one a kind's own
-    // schema is for.
+    // A `kind` is one of the target kinds (all of them, or the one a
+    // kind's own schema is for), the channel kinds or the notification kinds.
     let mut found = Vec::new();
     properties_named(&doc, "kind", &mut found);
     for schema in found {
         let values = enum_of(schema);
         assert!(
-            values == kinds || (values.len() == 1 && kinds.contains(&values[0])),
+            values == kinds
+                || (values.len() == 1 && kinds.contains(&values[0]))
+                || values == channel_kinds
+                || values == notification_kinds,
             "a kind field: {schema}"
         );
     }

@@ -12,8 +12,8 @@ use pharos_probes::{PingSocket, SocketType};
 use tokio::io::AsyncReadExt;
 
 use crate::config::{
-    configured_secret_key, development_key_path, weakness, DatabaseArgs, Environment, ProbeArgs,
-    WebArgs,
+    configured_secret_key, development_key_path, weakness, DatabaseArgs, Environment, InstanceArgs,
+    ProbeArgs, WebArgs,
 };
 
 /// How long doctor waits for the database or the SMTP server.
@@ -63,10 +63,15 @@ impl Report {
 }
 
 /// Prints every finding and answers whether none is an error.
-pub async fn run(database: DatabaseArgs, web: WebArgs, probes: ProbeArgs) -> bool {
+pub async fn run(
+    database: DatabaseArgs,
+    instance: InstanceArgs,
+    web: WebArgs,
+    probes: ProbeArgs,
+) -> bool {
     let mut report = Report::default();
-    secret_key(&mut report, &web, &database);
-    public_url(&mut report, &web);
+    secret_key(&mut report, &instance, &database);
+    public_url(&mut report, &instance, &web);
     private_targets(&mut report, &probes);
     metrics(&mut report);
     database_state(&mut report, &database).await;
@@ -81,9 +86,9 @@ pub async fn run(database: DatabaseArgs, web: WebArgs, probes: ProbeArgs) -> boo
     report.worst() < Level::Error
 }
 
-fn secret_key(report: &mut Report, web: &WebArgs, database: &DatabaseArgs) {
+fn secret_key(report: &mut Report, instance: &InstanceArgs, database: &DatabaseArgs) {
     const TOPIC: &str = "secret key";
-    let production = web.environment == Environment::Production;
+    let production = instance.environment == Environment::Production;
     match configured_secret_key() {
         Err(e) => report.add(Level::Error, TOPIC, format!("{e:#}")),
         Ok(Some(key)) => match weakness(&key) {
@@ -120,10 +125,10 @@ fn secret_key(report: &mut Report, web: &WebArgs, database: &DatabaseArgs) {
     }
 }
 
-fn public_url(report: &mut Report, web: &WebArgs) {
+fn public_url(report: &mut Report, instance: &InstanceArgs, web: &WebArgs) {
     const TOPIC: &str = "public URL";
-    let production = web.environment == Environment::Production;
-    match &web.public_url {
+    let production = instance.environment == Environment::Production;
+    match &instance.public_url {
         None if production => report.add(
             Level::Warn,
             TOPIC,

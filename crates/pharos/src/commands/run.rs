@@ -1,12 +1,16 @@
 //! `serve`, `web` and `worker`: the long-running roles.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use pharos_app::RateLimitSettings;
+use pharos_domain::alert::RetryPolicy;
 use pharos_domain::job::Job;
 use pharos_domain::status::Confirmation;
 use pharos_domain::AddressPolicy;
+use pharos_notify::sender::SenderConfig;
+use pharos_notify::transport::{Transport, TransportSettings};
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::{JobsConfig, RetentionConfig, WorkerConfig};
 use pharos_web::auth::SessionConfig;
@@ -14,7 +18,9 @@ use pharos_web::state::Draining;
 use pharos_web::{AppState, MetricsAccess, WebConfig};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{secret_key, DatabaseArgs, ProbeArgs, WebArgs, WorkerArgs};
+use crate::config::{
+    secret_key, AlertArgs, DatabaseArgs, InstanceArgs, ProbeArgs, WebArgs, WorkerArgs,
+};
 
 pub fn probe_settings(probes: &ProbeArgs) -> ProbeSettings {
     let policy = if probes.allow_private_targets {
@@ -28,6 +34,8 @@ pub fn probe_settings(probes: &ProbeArgs) -> ProbeSettings {
 /// Runs the web server, the workers, or both, until SIGTERM or Ctrl-C.
 pub async fn serve(
     database: DatabaseArgs,
+    instance: InstanceArgs,
+    alerts: AlertArgs,
     web: Option<WebArgs>,
     worker: Option<WorkerArgs>,
     probes: ProbeArgs,
@@ -41,6 +49,44 @@ pub async fn serve(
         .with_context(|| format!("opening the database {}", pharos_storage::redact(&url)))?;
     store.migrate().await.context("applying migrations")?;
     tracing::info!(database = store.backend(), "database ready");
+
+    // The instance secret keys session hashes (web) and seals channel
+    // secrets (web and the alert sender in workers alike).
+    let secret = secret_key(instance.environment, &database.data_dir)?;
+    // The web port is bound first, so links name the address it got
+    // (`127.0.0.1:0` in tests) when no public URL is set.
+    let web_listener = match &web {
+        Some(web) => Some(
+            tokio::net::TcpListener::bind(web.listen)
+                .await
+                .with_context(|| format!("listening on {}", web.listen))?,
+        ),
+        None => None,
+    };
+    let bound = web_listener
+        .as_ref()
+        .map(tokio::net::TcpListener::local_addr)
+        .transpose()?;
+    let link_base = instance.link_base(bound);
+    let smtp = pharos_notify::transport::SmtpSettings::from_lookup(|name| std::env::var(name).ok())
+        .context("reading the SMTP settings")?;
+    let alert_timeout = Duration::from_secs(alerts.alert_timeout_seconds);
+    let alert_lease = Duration::from_secs(alerts.alert_lease_seconds);
+    if alert_lease <= alert_timeout * 2 + Duration::from_secs(5) {
+        anyhow::bail!(
+            "PHAROS_ALERT_LEASE_SECONDS ({}) must be more than twice PHAROS_ALERT_TIMEOUT_SECONDS ({}) plus 5",
+            alerts.alert_lease_seconds,
+            alerts.alert_timeout_seconds
+        );
+    }
+    let transport = Arc::new(
+        Transport::new(TransportSettings {
+            allow_private: probes.allow_private_targets,
+            timeout: alert_timeout,
+            smtp,
+        })
+        .context("setting up alert delivery")?,
+    );
 
     let shutdown = CancellationToken::new();
     let mut tasks = tokio::task::JoinSet::new();
@@ -76,11 +122,35 @@ pub async fn serve(
             raw_days: worker.raw_retention_days,
             rollup_days: worker.rollup_retention_days,
         };
+        let sender = SenderConfig {
+            sender_id: config.worker_id.clone(),
+            public_url: link_base.clone(),
+            attempt_timeout: alert_timeout,
+            lease: alert_lease,
+            concurrency: alerts.alert_concurrency as usize,
+            retry: RetryPolicy {
+                base: Duration::from_secs(alerts.alert_retry_base_seconds),
+                max_attempts: alerts.alert_max_attempts,
+                ..RetryPolicy::default()
+            },
+            ..SenderConfig::default()
+        };
         {
             let store = store.clone();
             let shutdown = shutdown.clone();
             tasks.spawn(async move {
                 pharos_scheduler::run_worker(store, prober, config, shutdown).await;
+                Ok(())
+            });
+        }
+        {
+            let store = store.clone();
+            let shutdown = shutdown.clone();
+            let transport = Arc::clone(&transport);
+            let sealer: Arc<dyn pharos_notify::sender::ChannelSecrets> =
+                Arc::new(pharos_app::Sealer::new(&secret));
+            tasks.spawn(async move {
+                pharos_notify::sender::run_sender(store, transport, sealer, sender, shutdown).await;
                 Ok(())
             });
         }
@@ -113,16 +183,17 @@ pub async fn serve(
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let state = AppState::new(
             store.clone(),
-            web_config(&web, &probes, &database, metrics_elsewhere)?,
+            web_config(&web, &instance, &probes, secret.clone(), metrics_elsewhere)?,
         )
         .with_metrics(metrics.clone())
         .with_prober(Some(prober))
-        .with_draining(draining.clone());
-        let listener = tokio::net::TcpListener::bind(web.listen)
-            .await
-            .with_context(|| format!("listening on {}", web.listen))?;
+        .with_draining(draining.clone())
+        .with_transport(Some(Arc::clone(&transport)));
+        let Some(listener) = web_listener else {
+            anyhow::bail!("the web listener was not bound");
+        };
         let address = listener.local_addr()?;
-        let shown = web
+        let shown = instance
             .public_url
             .as_ref()
             .map(|u| u.to_string())
@@ -190,21 +261,21 @@ pub async fn serve(
 
 fn web_config(
     web: &WebArgs,
+    instance: &InstanceArgs,
     probes: &ProbeArgs,
-    database: &DatabaseArgs,
+    secret: Vec<u8>,
     metrics_elsewhere: bool,
 ) -> anyhow::Result<WebConfig> {
-    let secret = secret_key(web.environment, &database.data_dir)?;
     let metrics_access = match (metrics_elsewhere, metrics_token()?) {
         (true, _) => MetricsAccess::Elsewhere,
         (false, Some(token)) => MetricsAccess::Token(token),
         (false, None) => MetricsAccess::Public,
     };
-    let public_origin = web
+    let public_origin = instance
         .public_url
         .as_ref()
         .map(|u| u.origin().ascii_serialization());
-    let secure_cookies = web
+    let secure_cookies = instance
         .public_url
         .as_ref()
         .is_some_and(|u| u.scheme() == "https");
@@ -288,6 +359,7 @@ fn install_metrics_recorder() -> Option<metrics_exporter_prometheus::PrometheusH
         "The most connections each database pool opens."
     );
     pharos_scheduler::describe_metrics();
+    pharos_notify::sender::describe_metrics();
     pharos_web::http_metrics::describe_metrics();
     Some(handle)
 }

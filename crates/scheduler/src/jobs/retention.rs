@@ -66,7 +66,8 @@ pub async fn prune_once(
     Ok(total)
 }
 
-/// Deletes events older than the roll-ups' keep-time; returns how many.
+/// Deletes events older than the roll-ups' keep-time, and the finished
+/// notifications they made; returns how many rows.
 pub async fn prune_events(
     store: &dyn Store,
     config: &RetentionConfig,
@@ -76,6 +77,14 @@ pub async fn prune_events(
     let mut total = 0;
     loop {
         let n = store.prune_events(before, BATCH).await?;
+        total += n;
+        if n < u64::from(BATCH) || shutdown.is_cancelled() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    loop {
+        let n = store.prune_notifications(before, BATCH).await?;
         total += n;
         if n < u64::from(BATCH) || shutdown.is_cancelled() {
             return Ok(total);

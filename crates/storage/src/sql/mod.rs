@@ -9,12 +9,14 @@
 //! takes a job's lock and how it measures its size.
 
 pub(crate) mod accounts;
+pub(crate) mod channels;
 pub(crate) mod checks;
 pub(crate) mod database;
 pub(crate) mod events;
 pub(crate) mod heartbeats;
 pub(crate) mod incidents;
 pub(crate) mod jobs;
+pub(crate) mod notifications;
 pub(crate) mod operators;
 pub(crate) mod organizations;
 pub(crate) mod retention;
@@ -49,6 +51,8 @@ macro_rules! impl_store {
         $crate::sql::scheduling::impl_scheduling! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::retention::impl_retention! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::jobs::impl_jobs! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::channels::impl_channels! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::notifications::impl_notifications! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 

@@ -21,6 +21,23 @@ macro_rules! impl_retention {
                 Ok(done.rows_affected())
             }
 
+            async fn prune_notifications(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM notifications WHERE id IN \
+                       (SELECT id FROM notifications WHERE created_at < $1 \
+                          AND status IN ('delivered', 'failed', 'folded') LIMIT $2)",
+                )
+                .bind($crate::rows::to_micros(before))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn prune_checks(
                 &self,
                 before: chrono::DateTime<chrono::Utc>,

@@ -1,6 +1,9 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+pub mod alert_models;
+pub mod alerts;
 pub mod auth;
+pub mod channels;
 pub mod events;
 pub mod health;
 pub mod heartbeat;
@@ -28,7 +31,32 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/organization",
             get(organization::get).patch(organization::rename),
         )
+        .route(
+            "/api/v1/organization/alerts",
+            get(alerts::get_defaults).put(alerts::set_defaults),
+        )
         .route("/api/v1/events", get(events::feed))
+        .route(
+            "/api/v1/channels",
+            get(channels::list).post(channels::create),
+        )
+        .route(
+            "/api/v1/channels/{id}",
+            get(channels::get)
+                .patch(channels::update)
+                .delete(channels::delete),
+        )
+        .route("/api/v1/channels/{id}/test", post(channels::test))
+        .route(
+            "/api/v1/targets/{id}/alerts",
+            get(alerts::get_target)
+                .put(alerts::set_target)
+                .delete(alerts::reset_target),
+        )
+        .route(
+            "/api/v1/targets/{id}/notifications",
+            get(alerts::target_notifications),
+        )
         .route("/api/v1/targets", get(targets::list).post(targets::create))
         .route("/api/v1/targets/status", get(targets::status))
         .route("/api/v1/targets/check", post(targets::check_now))

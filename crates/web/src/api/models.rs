@@ -170,6 +170,9 @@ pub struct TargetView {
     pub created_by: Option<Uuid>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The channels its alerts go to; empty: the organization's default
+    /// channels.
+    pub channel_ids: Vec<Uuid>,
 }
 
 impl From<&Target> for TargetView {
@@ -195,7 +198,16 @@ impl From<&Target> for TargetView {
             created_by: t.created_by.map(|u| u.0),
             created_at: t.created_at,
             updated_at: t.updated_at,
+            channel_ids: Vec::new(),
         }
+    }
+}
+
+impl TargetView {
+    /// The view with the target's channels.
+    pub fn with_channels(mut self, channels: &[pharos_domain::ids::ChannelId]) -> Self {
+        self.channel_ids = channels.iter().map(|c| c.0).collect();
+        self
     }
 }
 

@@ -3,12 +3,14 @@
 use axum::Json;
 use utoipa::OpenApi;
 
+use super::alert_models::*;
 use super::models::*;
+use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
 use crate::error::{ErrorBody, ErrorEnvelope};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Pharos API", description = "Uptime monitoring: targets, checks and accounts."),
+    info(title = "Pharos API", description = "Uptime monitoring: targets, checks, alerts and accounts."),
     paths(
         super::auth::register,
         super::auth::login,
@@ -18,6 +20,18 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::organization::get,
         super::organization::rename,
         super::events::feed,
+        super::channels::list,
+        super::channels::create,
+        super::channels::get,
+        super::channels::update,
+        super::channels::delete,
+        super::channels::test,
+        super::alerts::get_defaults,
+        super::alerts::set_defaults,
+        super::alerts::get_target,
+        super::alerts::set_target,
+        super::alerts::reset_target,
+        super::alerts::target_notifications,
         super::targets::list,
         super::targets::create,
         super::targets::check_now,
@@ -43,8 +57,10 @@ use crate::error::{ErrorBody, ErrorEnvelope};
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckSettings, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
         OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest, CheckNowRequest,
-        UpdateTargetRequest, EventView, EventFeed)),
-    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "health"))
+        UpdateTargetRequest, EventView, EventFeed, ChannelView, CreatedChannelView, ChannelTestView,
+        AlertSettingsView, TargetAlertsView, NotificationView, AttemptView, CreateChannelRequest,
+        UpdateChannelRequest, AlertSettingsRequest)),
+    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "health"))
 )]
 pub struct ApiDoc;
 

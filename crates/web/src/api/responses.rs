@@ -76,6 +76,16 @@ error_responses! {
     HeartbeatConflict {
         409 => "The target changed too often while recording; try again.",
     }
+    /// A route that manages the organization's channels or defaults.
+    Manager {
+        403 => "The caller is a member or viewer (owners and admins only), or a \
+                cross-site request carrying the session was refused.",
+    }
+    /// A route under `/channels/{id}`.
+    ChannelNotFound {
+        404 => "No such channel in the caller's organization (an id that is not a \
+                UUID included).",
+    }
     /// A route under `/targets/{id}`.
     TargetNotFound {
         404 => "No such target in the caller's organization (an id that is not a \

@@ -204,6 +204,22 @@ fn common(object: ObjectBuilder) -> ObjectBuilder {
                  default 60. Other kinds accept and ignore it.",
             ),
         )
+        .property("channel_ids", channel_ids())
+}
+
+/// A target's notification channels.
+fn channel_ids() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array))
+        .items(ObjectBuilder::new().schema_type(Type::String).format(Some(
+            utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
+        )))
+        .max_items(Some(100))
+        .description(Some(
+            "The channels this target's alerts go to, each one of the organization's own \
+             (another id is refused with 422); none or `null`: the organization's default \
+             channels. On update, a list replaces the old one. \"Check now\" judges only its shape.",
+        ))
 }
 
 /// `kind` in one kind's schema: that kind's name (or `null`, where it
@@ -619,5 +635,156 @@ impl utoipa::PartialSchema for UpdateTargetRequest {
 impl utoipa::ToSchema for UpdateTargetRequest {
     fn name() -> Cow<'static, str> {
         Cow::Borrowed("UpdateTargetRequest")
+    }
+}
+
+/// A channel's display name.
+fn channel_name() -> ObjectBuilder {
+    text("1 to 100 characters after trimming; no control characters.")
+        .min_length(Some(1))
+        .max_length(Some(pharos_domain::channel::ChannelName::MAX_LEN))
+        .pattern(Some(not_blank()))
+}
+
+fn channel_kind(nullable_kind: bool) -> ObjectBuilder {
+    let kind = ObjectBuilder::new()
+        .schema_type(if nullable_kind {
+            nullable(Type::String)
+        } else {
+            SchemaType::Type(Type::String)
+        })
+        .enum_values(Some(
+            pharos_domain::ChannelKind::ALL.map(pharos_domain::ChannelKind::as_str),
+        ));
+    if nullable_kind {
+        kind.description(Some("The channel's kind; it cannot change (422)."))
+    } else {
+        kind.description(Some("The service the channel delivers to."))
+    }
+}
+
+fn channel_config(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(description))
+}
+
+/// `POST /api/v1/channels`.
+pub struct CreateChannelRequest;
+
+impl utoipa::PartialSchema for CreateChannelRequest {
+    fn schema() -> RefOr<Schema> {
+        closed_object("A new notification channel. Unknown fields are refused.")
+            .property("kind", channel_kind(false))
+            .required("kind")
+            .property("name", channel_name())
+            .required("name")
+            .property(
+                "config",
+                channel_config(
+                    "The kind's settings (email: `to`; webhook: `url`, optional `headers`; \
+                     Slack, Discord, Teams, Google Chat, Mattermost: `url`; the others their \
+                     service's tokens and ids). Each kind's rules are checked by the server \
+                     (422 naming `config.<field>`). A webhook's signing secret is made by the \
+                     server and cannot be set.",
+                ),
+            )
+            .required("config")
+            .property(
+                "is_default",
+                boolean("Serve every target that names no channel; default false.")
+                    .schema_type(nullable(Type::Boolean)),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CreateChannelRequest {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("CreateChannelRequest")
+    }
+}
+
+/// `PATCH /api/v1/channels/{id}`.
+pub struct UpdateChannelRequest;
+
+impl utoipa::PartialSchema for UpdateChannelRequest {
+    fn schema() -> RefOr<Schema> {
+        closed_object("Changes to a channel; absent fields stay. Unknown fields are refused.")
+            .property("kind", channel_kind(true))
+            .property("name", channel_name())
+            .property(
+                "config",
+                channel_config(
+                    "Laid over the stored settings: given fields replace, `null` clears an \
+                     optional one, and a secret left out (or sent back masked) is kept.",
+                ),
+            )
+            .property(
+                "is_default",
+                boolean("Serve every target that names no channel.")
+                    .schema_type(nullable(Type::Boolean)),
+            )
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for UpdateChannelRequest {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("UpdateChannelRequest")
+    }
+}
+
+/// `PUT /api/v1/organization/alerts` and `/api/v1/targets/{id}/alerts`.
+pub struct AlertSettingsRequest;
+
+impl utoipa::PartialSchema for AlertSettingsRequest {
+    fn schema() -> RefOr<Schema> {
+        use pharos_domain::alert::{AlertTypeName, RepeatMinutes};
+        closed_object(
+            "When to alert. Fields left out take the built-in defaults (once, on restored, \
+             not on degraded, no history). `repeat_minutes` is required with `repeated` and \
+             refused with the other types (422).",
+        )
+        .property(
+            "alert_type",
+            ObjectBuilder::new()
+                .schema_type(nullable(Type::String))
+                .enum_values(Some(AlertTypeName::ALL.map(AlertTypeName::as_str)))
+                .description(Some(
+                    "once: on each change of state; repeated: again every `repeat_minutes` \
+                     while down; none: never.",
+                )),
+        )
+        .property(
+            "repeat_minutes",
+            nullable_integer(
+                RepeatMinutes::MIN.into(),
+                RepeatMinutes::MAX.into(),
+                "Minutes between reminders while down (`repeated` only).",
+            ),
+        )
+        .property(
+            "on_restored",
+            boolean("Tell when a target that was down comes back; default true.")
+                .schema_type(nullable(Type::Boolean)),
+        )
+        .property(
+            "on_degraded",
+            boolean("Tell when a target degrades; default false.")
+                .schema_type(nullable(Type::Boolean)),
+        )
+        .property(
+            "include_history",
+            boolean("Send the last 24 hours of checks with each alert; default false.")
+                .schema_type(nullable(Type::Boolean)),
+        )
+        .into()
+    }
+}
+
+impl utoipa::ToSchema for AlertSettingsRequest {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("AlertSettingsRequest")
     }
 }

@@ -15,6 +15,16 @@ use crate::extract::{ApiJson, ApiQuery, PathId};
 use crate::state::AppState;
 use pharos_app::targets::{self, TargetFields, Window};
 
+/// A target's view with its channels.
+async fn view(
+    state: &AppState,
+    current: &CurrentUser,
+    target: &pharos_storage::models::Target,
+) -> ApiResult<TargetView> {
+    let channels = targets::channel_ids_of(&state.app, current, target).await?;
+    Ok(TargetView::from(target).with_channels(&channels))
+}
+
 /// The organization's targets.
 #[utoipa::path(get, path = "/api/v1/targets", tag = "targets",
     responses((status = 200, body = Page<TargetView>), SignedIn))]
@@ -22,10 +32,13 @@ pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetView>>> {
+    let channels = targets::channel_map(&state.app, &current).await?;
     let items = targets::list(&state.app, &current)
         .await?
         .iter()
-        .map(Into::into)
+        .map(|t| {
+            TargetView::from(t).with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
+        })
         .collect();
     Ok(Json(Page {
         items,
@@ -42,7 +55,10 @@ pub async fn create(
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<(StatusCode, Json<TargetView>)> {
     let target = targets::create(&state.app, &current, body).await?;
-    Ok((StatusCode::CREATED, Json((&target).into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&state, &current, &target).await?),
+    ))
 }
 
 /// Run the check a target body describes once, now, without saving
@@ -69,7 +85,7 @@ pub async fn get(
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
     let target = targets::get(&state.app, &current, TargetId(id)).await?;
-    Ok(Json((&target).into()))
+    Ok(Json(view(&state, &current, &target).await?))
 }
 
 /// Change a target; absent fields stay as they are.
@@ -83,7 +99,7 @@ pub async fn update(
     ApiJson(body): ApiJson<TargetFields>,
 ) -> ApiResult<Json<TargetView>> {
     let target = targets::update(&state.app, &current, TargetId(id), body).await?;
-    Ok(Json((&target).into()))
+    Ok(Json(view(&state, &current, &target).await?))
 }
 
 /// Delete a target and its history.
@@ -105,11 +121,13 @@ pub async fn status(
     State(state): State<AppState>,
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetStatusView>>> {
+    let channels = targets::channel_map(&state.app, &current).await?;
     let items = targets::status(&state.app, &current)
         .await?
         .iter()
         .map(|(target, check)| TargetStatusView {
-            target: target.into(),
+            target: TargetView::from(target)
+                .with_channels(channels.get(&target.id).map_or(&[][..], Vec::as_slice)),
             latest_check: check.as_ref().map(Into::into),
         })
         .collect();
@@ -151,7 +169,7 @@ pub async fn pause(
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
     let target = targets::set_paused(&state.app, &current, TargetId(id), true).await?;
-    Ok(Json((&target).into()))
+    Ok(Json(view(&state, &current, &target).await?))
 }
 
 /// Resume checks of a paused target; one runs at once.
@@ -163,7 +181,7 @@ pub async fn resume(
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
     let target = targets::set_paused(&state.app, &current, TargetId(id), false).await?;
-    Ok(Json((&target).into()))
+    Ok(Json(view(&state, &current, &target).await?))
 }
 
 /// The target's incidents (confirmed down periods), newest first.

@@ -3,8 +3,10 @@
 //! (POST-redirect-GET), so every flow works with JavaScript off; the one
 //! script only adds live updates, relative times and confirmations.
 
+mod alerts;
 pub mod assets;
 mod auth;
+mod channels;
 pub mod charts;
 mod dashboard;
 mod events;
@@ -44,9 +46,19 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/delete", post(targets::delete))
         .route("/targets/{id}/pause", post(targets::pause))
         .route("/targets/{id}/resume", post(targets::resume))
+        .route("/channels", get(channels::show).post(channels::create))
+        .route(
+            "/channels/{id}/edit",
+            get(channels::edit_form).post(channels::update),
+        )
+        .route("/channels/{id}/test", post(channels::test))
+        .route("/channels/{id}/delete", post(channels::delete))
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
+        .route("/settings/alerts", post(alerts::set_defaults))
+        .route("/targets/{id}/alerts", post(alerts::set_for_target))
+        .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
     with_page_layers(pages).route("/events", get(events::stream))
 }
@@ -306,6 +318,18 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Shows errors of `prefix.*` fields (`config.url`) by the one form
+    /// field that holds them all (`config`); their messages name the path.
+    pub fn fold_into(mut self, prefix: &str) -> Self {
+        let nested = format!("{prefix}.");
+        for (field, _) in &mut self.0 {
+            if field.starts_with(&nested) || field.starts_with(&format!("{prefix}[")) {
+                *field = prefix.to_owned();
+            }
+        }
+        self
+    }
+
     /// Turns a service error into messages by the field, or passes it on
     /// when it is not about the input.
     pub fn from_service(e: impl Into<ApiError>) -> Result<(StatusCode, FieldErrors), PageError> {
@@ -369,6 +393,13 @@ pub mod flash {
             "resumed" => "Target resumed: a check runs at once.",
             "password" => "Password changed. Your other sessions were ended.",
             "organization" => "Organization renamed.",
+            "channel_deleted" => "Channel deleted.",
+            "channel_saved" => "Channel saved.",
+            "alerts_saved" => "Alert settings saved.",
+            "alerts_reset" => "This target follows the organization's alert settings again.",
+            "alerts_invalid" => {
+                "Alert settings not saved: repeated alerts need a period of 1 to 1440 minutes."
+            }
             _ => return None,
         })
     }

@@ -33,6 +33,8 @@ struct SettingsPage {
     role: &'static str,
     email: String,
     members: Vec<MemberRow>,
+    /// The organization's default alert settings.
+    alerts: super::alerts::AlertFormView,
     errors: FieldErrors,
 }
 
@@ -67,6 +69,7 @@ async fn page(
             since: m.joined_at.format("%Y-%m-%d").to_string(),
         })
         .collect();
+    let defaults = pharos_app::alerts::defaults(&state.app, current).await?;
     let chrome = Chrome::new(Some(current), "settings").with_flash(flash);
     Ok(SettingsPage {
         name_value: name_value.unwrap_or_else(|| overview.organization.name.clone()),
@@ -76,6 +79,7 @@ async fn page(
         email: current.user.email.clone(),
         chrome,
         members,
+        alerts: super::alerts::AlertFormView::of(&defaults),
         errors,
     })
 }

@@ -53,6 +53,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut WebConfig)) -> Option<Self> {
+        Self::spawn_full(backend, tweak, None).await
+    }
+
+    /// With a transport for "Send test" (its own SSRF setting).
+    pub async fn spawn_full(
+        backend: Backend,
+        tweak: impl FnOnce(&mut WebConfig),
+        transport: Option<Arc<pharos_notify::transport::Transport>>,
+    ) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
         let store = pharos_storage::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -65,7 +74,9 @@ impl TestApp {
             also_allow: vec![std::net::IpAddr::from([127, 0, 0, 1])],
         };
         let prober = Prober::new(ProbeSettings::with_policy(policy)).expect("prober");
-        let state = AppState::new(store.clone(), config).with_prober(Some(prober));
+        let state = AppState::new(store.clone(), config)
+            .with_prober(Some(prober))
+            .with_transport(transport);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -96,6 +107,26 @@ impl TestApp {
     pub async fn post_json(&self, client: &Client, path: impl AsRef<str>, body: Value) -> Response {
         client
             .post(self.url(path.as_ref()))
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    /// PUTs `body` as JSON to `path` with `client`'s cookies.
+    pub async fn client_put(&self, client: &Client, path: &str, body: Value) -> Response {
+        client
+            .put(self.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
+    }
+
+    /// PATCHes `body` as JSON to `path` with `client`'s cookies.
+    pub async fn client_patch(&self, client: &Client, path: &str, body: Value) -> Response {
+        client
+            .patch(self.url(path))
             .json(&body)
             .send()
             .await

@@ -120,10 +120,49 @@ struct DetailPage {
     latency: String,
     windows: Vec<WindowOption>,
     incidents: Vec<IncidentRow>,
+    notifications: Vec<NotificationRow>,
+    /// When the target alerts, and whether that is its own choice.
+    alerts: crate::pages::alerts::AlertFormView,
+    own_alerts: bool,
+    alerts_action: String,
     checks: Vec<CheckRow>,
     next_page: Option<String>,
     first_page: bool,
     can_edit: bool,
+}
+
+/// One alert sent (or being sent) about the target.
+pub struct NotificationRow {
+    pub when_iso: String,
+    pub when: String,
+    pub kind: &'static str,
+    pub channel: String,
+    pub status: &'static str,
+    pub attempts: usize,
+    pub last_error: String,
+}
+
+/// Alerts shown on the page, newest first.
+const NOTIFICATIONS_SHOWN: u32 = 20;
+
+fn notification_row(
+    r: &pharos_app::alerts::NotificationRecord,
+    channels: &std::collections::HashMap<pharos_domain::ids::ChannelId, String>,
+) -> NotificationRow {
+    let n = &r.notification;
+    NotificationRow {
+        when_iso: format::iso(n.created_at),
+        when: format::full(n.created_at),
+        kind: n.kind.as_str(),
+        channel: channels.get(&n.channel_id).cloned().unwrap_or_default(),
+        status: n.status.as_str(),
+        attempts: r.attempts.len(),
+        last_error: r
+            .attempts
+            .last()
+            .and_then(|a| a.error.clone())
+            .unwrap_or_default(),
+    }
 }
 
 fn check_row(c: &Check) -> CheckRow {
@@ -186,7 +225,16 @@ pub async fn detail(
     let before = CheckCursor::decode(&query.before);
 
     let app = &state.app;
-    let (uptimes, history, window_history, incidents, (page, next), latest) = tokio::try_join!(
+    let (
+        uptimes,
+        history,
+        window_history,
+        incidents,
+        (page, next),
+        latest,
+        notifications,
+        channels,
+    ) = tokio::try_join!(
         targets::uptime_of(app, &current, &target),
         targets::history_of(app, &current, &target, three_days),
         async {
@@ -210,7 +258,18 @@ pub async fn detail(
                     .map(|(checks, _)| checks.into_iter().next())
             }
         },
+        pharos_app::alerts::notifications_of(app, &current, &target, NOTIFICATIONS_SHOWN),
+        pharos_app::channels::list(app, &current),
     )?;
+    let target_alerts = pharos_app::alerts::alerts_of(app, &current, &target).await?;
+    let channels: std::collections::HashMap<_, _> = channels
+        .into_iter()
+        .map(|d| (d.channel.id, d.channel.name))
+        .collect();
+    let notifications = notifications
+        .iter()
+        .map(|r| notification_row(r, &channels))
+        .collect();
 
     let uptimes = uptimes
         .iter()
@@ -309,6 +368,10 @@ pub async fn detail(
         latency: charts::latency_chart(&latency_buckets, &format!("Latency, last {window_label}")),
         windows,
         incidents,
+        notifications,
+        alerts: crate::pages::alerts::AlertFormView::of(&target_alerts.effective),
+        own_alerts: target_alerts.own.is_some(),
+        alerts_action: format!("/targets/{}/alerts", id.0),
         checks: page.iter().map(check_row).collect(),
         next_page: next.map(|c| c.encode()),
         first_page: before.is_none(),
