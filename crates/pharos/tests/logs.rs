@@ -1,6 +1,7 @@
 //! No secret ever reaches a log line: a full session against a real
 //! `pharos serve` with debug logging on (register, log in, a wrong
-//! password, targets including a heartbeat, its pings, a password change)
+//! password, targets including a heartbeat, its pings, alert channels with
+//! their secrets and a test delivery, a password change)
 //! and then every line searched for every secret. Also: each answer
 //! carries a request id, and the log names it.
 
@@ -132,6 +133,40 @@ async fn whole_session_logs_no_secret(format: LogFormat) {
             .expect("ping");
         assert_eq!(answer.status(), reqwest::StatusCode::OK);
     }
+    // Channels: a chat webhook URL that embeds its key, a webhook with a
+    // token in its URL and an Authorization header, and the signing
+    // secret Pharos makes and shows once.
+    let slack_key = "T0PHAROS/B0LOGTEST/xq8ZslackSecretPath77";
+    let slack = with_session(client.post(format!("{base}/api/v1/channels")))
+        .json(&json!({"kind": "slack", "name": "ops chat",
+            "config": {"url": format!("https://hooks.slack.com/services/{slack_key}")}}))
+        .send()
+        .await
+        .expect("slack channel");
+    assert_eq!(slack.status(), reqwest::StatusCode::CREATED);
+    let hook_token = "hooktoken-4f1d9a7e2b6c";
+    let hook_header = "Bearer header-secret-9e3b1c7d";
+    let webhook: Value = with_session(client.post(format!("{base}/api/v1/channels")))
+        .json(&json!({"kind": "webhook", "name": "hook", "config": {
+            "url": format!("http://{farm}/hook?token={hook_token}"),
+            "headers": {"Authorization": hook_header}}}))
+        .send()
+        .await
+        .expect("webhook channel")
+        .json()
+        .await
+        .expect("json");
+    let signing_secret = webhook["signing_secret"]
+        .as_str()
+        .expect("the signing secret, shown once")
+        .to_owned();
+    let webhook_id = webhook["id"].as_str().expect("id").to_owned();
+    // Send test: the delivery (and its log lines) happen for real.
+    let tested = with_session(client.post(format!("{base}/api/v1/channels/{webhook_id}/test")))
+        .send()
+        .await
+        .expect("send test");
+    assert!(tested.status().is_success(), "{}", tested.status());
     let changed = with_session(client.post(format!("{base}/api/v1/auth/password")))
         .json(&json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
         .send()
@@ -191,6 +226,10 @@ async fn whole_session_logs_no_secret(format: LogFormat) {
         ("the first session token", session_tokens[0].clone()),
         ("the second session token", session_tokens[1].clone()),
         ("the heartbeat token", token.clone()),
+        ("a chat webhook's key", slack_key.to_owned()),
+        ("a webhook URL's token", hook_token.to_owned()),
+        ("a webhook header's value", hook_header.to_owned()),
+        ("a webhook's signing secret", signing_secret.clone()),
     ];
     for (what, secret) in secrets {
         assert!(secret.len() >= 16, "{what} is a real secret");
