@@ -196,3 +196,30 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A fresh, migrated store on `backend` (with the database that must
+/// outlive it), or `None` as [`TestDatabase::create`] says.
+pub async fn open_store(
+    backend: Backend,
+) -> Option<(TestDatabase, std::sync::Arc<dyn crate::Store>)> {
+    let db = TestDatabase::create(backend).await?;
+    let store = crate::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate");
+    Some((db, store))
+}
+
+/// A user and the organization they own, straight through the store.
+pub async fn account(
+    store: &dyn crate::Store,
+    email: &str,
+) -> (crate::models::User, crate::models::Organization) {
+    store
+        .create_account(crate::models::NewAccount {
+            email,
+            password_hash: "hash",
+            organization_name: "Org",
+            now: Utc::now(),
+        })
+        .await
+        .expect("create account")
+}

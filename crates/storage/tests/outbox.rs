@@ -3,7 +3,6 @@
 //! expire, attempts that move a notification and its channel on.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
 use chrono::{Duration, Utc};
 use pharos_domain::alert::{
@@ -14,26 +13,7 @@ use pharos_domain::ids::{ChannelId, NotificationId};
 use pharos_domain::{ChannelKind, TargetCheck};
 use pharos_storage::models::*;
 use pharos_storage::prelude::*;
-use pharos_storage::testing::{Backend, TestDatabase};
-
-async fn open(backend: Backend) -> Option<(TestDatabase, Arc<dyn Store>)> {
-    let db = TestDatabase::create(backend).await?;
-    let store = pharos_storage::connect(&db.url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    Some((db, store))
-}
-
-async fn account(store: &dyn Store, email: &str) -> (User, Organization) {
-    store
-        .create_account(NewAccount {
-            email,
-            password_hash: "hash",
-            organization_name: "Org",
-            now: Utc::now(),
-        })
-        .await
-        .expect("create account")
-}
+use pharos_storage::testing::{account, open_store as open, Backend};
 
 async fn target(store: &dyn Store, org: &Organization, user: &User) -> Target {
     store

@@ -1,7 +1,6 @@
 //! The storage contract, run against both backends.
 
 use pharos_domain::TargetCheck;
-use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pharos_domain::check::{ErrorClass, PhaseTimings, Verdict};
@@ -10,27 +9,8 @@ use pharos_domain::organization::Role;
 use pharos_domain::status::{apply, Confirmation, TargetState};
 use pharos_storage::models::*;
 use pharos_storage::prelude::*;
-use pharos_storage::testing::{Backend, TestDatabase};
+use pharos_storage::testing::{account, open_store as open, Backend, TestDatabase};
 use pharos_storage::StoreError;
-
-async fn open(backend: Backend) -> Option<(TestDatabase, Arc<dyn Store>)> {
-    let db = TestDatabase::create(backend).await?;
-    let store = pharos_storage::connect(&db.url).await.expect("connect");
-    store.migrate().await.expect("migrate");
-    Some((db, store))
-}
-
-async fn account(store: &dyn Store, email: &str) -> (User, Organization) {
-    store
-        .create_account(NewAccount {
-            email,
-            password_hash: "hash",
-            organization_name: "Org",
-            now: Utc::now(),
-        })
-        .await
-        .expect("create account")
-}
 
 async fn new_target(store: &dyn Store, org: &Organization, user: &User, url: &str) -> Target {
     store

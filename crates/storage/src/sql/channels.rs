@@ -5,6 +5,24 @@
 macro_rules! impl_channels {
     ($store:ty, $db:ty, $backend:literal, $migrator:expr, $claim_lock:literal, $row_lock:literal, $job_lock:ident, $size_sql:literal) => {
         impl $store {
+            /// Locks `target` for the rest of the transaction if it is the
+            /// organization's; `false` when it is not (or does not exist).
+            async fn lock_own_target(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+            ) -> $crate::error::StoreResult<bool> {
+                let owned: Option<(uuid::Uuid,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM targets WHERE organization_id = $1 AND id = $2 {}",
+                    $row_lock
+                ))
+                .bind(org.0)
+                .bind(target.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+                Ok(owned.is_some())
+            }
+
             /// The stored form of alert settings: type, period, switches.
             fn alert_columns(
                 settings: &pharos_domain::alert::AlertSettings,
@@ -150,15 +168,7 @@ macro_rules! impl_channels {
                 channels: &[pharos_domain::ids::ChannelId],
             ) -> $crate::error::StoreResult<bool> {
                 let mut tx = self.writer().begin().await?;
-                let owned: Option<(uuid::Uuid,)> = sqlx::query_as(&format!(
-                    "SELECT id FROM targets WHERE organization_id = $1 AND id = $2 {}",
-                    $row_lock
-                ))
-                .bind(org.0)
-                .bind(target.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if owned.is_none() {
+                if !Self::lock_own_target(&mut tx, org, target).await? {
                     return Ok(false);
                 }
                 sqlx::query("DELETE FROM target_channels WHERE target_id = $1")
@@ -281,15 +291,7 @@ macro_rules! impl_channels {
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<bool> {
                 let mut tx = self.writer().begin().await?;
-                let owned: Option<(uuid::Uuid,)> = sqlx::query_as(&format!(
-                    "SELECT id FROM targets WHERE organization_id = $1 AND id = $2 {}",
-                    $row_lock
-                ))
-                .bind(org.0)
-                .bind(target.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if owned.is_none() {
+                if !Self::lock_own_target(&mut tx, org, target).await? {
                     return Ok(false);
                 }
                 sqlx::query("DELETE FROM alert_settings WHERE organization_id = $1 AND target_id = $2")
