@@ -34,16 +34,31 @@ pub struct DatabaseArgs {
 impl DatabaseArgs {
     /// The database URL, creating the data directory for the default file.
     pub fn url(&self) -> anyhow::Result<String> {
-        if let Some(url) = &self.database_url {
-            return Ok(url.clone());
+        if self.database_url.is_none() {
+            std::fs::create_dir_all(&self.data_dir).with_context(|| {
+                format!("creating the data directory {}", self.data_dir.display())
+            })?;
         }
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("creating the data directory {}", self.data_dir.display()))?;
-        Ok(format!(
-            "sqlite://{}",
-            self.data_dir.join("pharos.db").display()
-        ))
+        Ok(self.configured_url())
     }
+
+    /// The database URL, touching nothing (`pharos doctor`).
+    pub fn configured_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("pharos.db").display()),
+        }
+    }
+}
+
+/// The file a `sqlite:` URL names, without its query; `None` for any
+/// other database.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    Some(PathBuf::from(path))
 }
 
 /// Settings of the checks, for workers and `pharos check`.

@@ -9,18 +9,10 @@ use anyhow::{bail, Context};
 use pharos_storage::prelude::*;
 use pharos_storage::SqliteStore;
 
-use crate::config::DatabaseArgs;
+use crate::config::{sqlite_file, DatabaseArgs};
 
 /// The file a `sqlite:` URL names (`sqlite://path` or `sqlite:path`, with
 /// any `?options` dropped); `None` for another backend.
-fn sqlite_file(url: &str) -> Option<PathBuf> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    Some(PathBuf::from(path))
-}
-
 fn postgres_instead() -> anyhow::Error {
     anyhow::anyhow!(
         "this database is PostgreSQL: back it up with pg_dump and restore it with \

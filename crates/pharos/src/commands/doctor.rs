@@ -12,8 +12,8 @@ use pharos_probes::{PingSocket, SocketType};
 use tokio::io::AsyncReadExt;
 
 use crate::config::{
-    configured_secret_key, development_key_path, weakness, DatabaseArgs, Environment, InstanceArgs,
-    ProbeArgs, WebArgs,
+    configured_secret_key, development_key_path, sqlite_file, weakness, DatabaseArgs, Environment,
+    InstanceArgs, ProbeArgs, WebArgs,
 };
 
 /// How long doctor waits for the database or the SMTP server.
@@ -200,14 +200,10 @@ fn metrics(report: &mut Report) {
 
 async fn database_state(report: &mut Report, database: &DatabaseArgs) {
     const TOPIC: &str = "database";
-    let url = match &database.database_url {
-        Some(url) => url.clone(),
-        None => format!("sqlite://{}", database.data_dir.join("pharos.db").display()),
-    };
+    let url = database.configured_url();
     let shown = pharos_storage::redact(&url);
-    if let Some(path) = url.strip_prefix("sqlite://") {
-        let path = path.split('?').next().unwrap_or(path);
-        if !std::path::Path::new(path).exists() {
+    if let Some(path) = sqlite_file(&url) {
+        if !path.exists() {
             report.add(
                 Level::Ok,
                 TOPIC,
