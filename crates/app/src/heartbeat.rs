@@ -50,7 +50,13 @@ pub async fn ping(app: &App, token: &str, ping: Ping) -> AppResult<()> {
             app.store.set_run_started(target.id, Some(now)).await?;
             return Ok(());
         }
-        let record = record_for(&target, ping, now);
+        let held = app
+            .store
+            .maintenance_windows(target.organization_id)
+            .await?
+            .iter()
+            .any(|w| w.covers(target.id, now));
+        let record = record_for(&target, ping, now, held);
         if app.store.record_direct(&record).await? {
             return Ok(());
         }
@@ -60,7 +66,8 @@ pub async fn ping(app: &App, token: &str, ping: Ping) -> AppResult<()> {
     ))
 }
 
-fn record_for(target: &Target, ping: Ping, now: chrono::DateTime<Utc>) -> DirectRecord {
+/// `held`: a maintenance window holds the target now.
+fn record_for(target: &Target, ping: Ping, now: chrono::DateTime<Utc>, held: bool) -> DirectRecord {
     let duration_ms = target
         .run_started_at
         .map(|started| now - started)
@@ -87,8 +94,9 @@ fn record_for(target: &Target, ping: Ping, now: chrono::DateTime<Utc>) -> Direct
     };
     let mut check = Check::from_outcome(target.id, &outcome);
     check.latency_ms = duration_ms;
+    check.in_maintenance = held;
     let settled = settle(
-        target.standing(),
+        target.standing(held),
         ResultOrigin::HeartbeatPing,
         verdict,
         CheckRules::default(),

@@ -38,3 +38,4 @@ id_type!(TargetId);
 id_type!(CheckId);
 id_type!(ChannelId);
 id_type!(NotificationId);
+id_type!(MaintenanceId);

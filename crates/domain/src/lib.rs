@@ -12,6 +12,7 @@ pub mod hostname;
 pub mod ids;
 pub mod job;
 pub mod json_path;
+pub mod maintenance;
 pub mod organization;
 pub mod rollup;
 pub mod schedule;

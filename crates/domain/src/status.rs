@@ -179,6 +179,9 @@ pub struct Standing {
     pub interval_seconds: u32,
     /// A heartbeat's grace after its period (0 for probed targets).
     pub grace_seconds: u32,
+    /// A maintenance window holds the target now: its state stays as it
+    /// is, so no incident opens and nothing is told.
+    pub in_maintenance: bool,
 }
 
 /// One result settled: the state it was computed from, the transition, and
@@ -198,6 +201,10 @@ pub struct Settled {
 /// ping the next deadline is one period plus grace away; after a missed
 /// deadline the target is down until a ping, and is looked at again one
 /// period on.
+///
+/// The maintenance rule: a held target keeps its state and forgets
+/// unconfirmed failures; the first result after the window judges it
+/// afresh (and confirms a failure as usual).
 pub fn settle(
     target: Standing,
     origin: ResultOrigin,
@@ -211,12 +218,22 @@ pub fn settle(
             failures_to_confirm: 1,
         },
     };
-    let transition = apply(
-        target.state,
-        target.consecutive_failures,
-        verdict,
-        confirmation,
-    );
+    let transition = if target.in_maintenance {
+        Transition {
+            state: target.state,
+            consecutive_failures: 0,
+            changed: false,
+            recheck_soon: false,
+            incident: IncidentChange::None,
+        }
+    } else {
+        apply(
+            target.state,
+            target.consecutive_failures,
+            verdict,
+            confirmation,
+        )
+    };
     let period = Duration::seconds(i64::from(target.interval_seconds));
     let next_due_at = match origin {
         ResultOrigin::Probe => next_due_after(
@@ -267,7 +284,32 @@ mod tests {
             consecutive_failures: failures,
             interval_seconds: 60,
             grace_seconds: 30,
+            in_maintenance: false,
         }
+    }
+
+    #[test]
+    fn maintenance_holds_the_state_and_forgets_unconfirmed_failures() {
+        let now = Utc::now();
+        let rules = CheckRules::default();
+        let held = Standing {
+            in_maintenance: true,
+            ..standing(TargetState::Up, 1)
+        };
+        let s = settle(held, ResultOrigin::Probe, Verdict::Down, rules, now);
+        assert_eq!(s.transition.state, TargetState::Up);
+        assert_eq!(s.transition.incident, IncidentChange::None);
+        assert_eq!(s.transition.consecutive_failures, 0);
+        assert!(!s.transition.changed && !s.transition.recheck_soon);
+        assert!(s.next_due_at > now + Duration::seconds(20));
+        // A missed heartbeat is held too; a down target stays down.
+        let down = Standing {
+            in_maintenance: true,
+            ..standing(TargetState::Down, 3)
+        };
+        let s = settle(down, ResultOrigin::HeartbeatMissed, Verdict::Up, rules, now);
+        assert_eq!(s.transition.state, TargetState::Down);
+        assert_eq!(s.transition.incident, IncidentChange::None);
     }
 
     #[test]

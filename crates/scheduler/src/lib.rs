@@ -5,10 +5,12 @@
 //! periodic housekeeping once per cluster.
 
 pub mod jobs;
+mod maintenance;
 mod worker;
 mod writer;
 
 pub use jobs::{run_jobs, JobsConfig, RetentionConfig};
+pub use maintenance::SharedCalendar;
 pub use worker::{run_worker, WorkerConfig};
 
 /// Registers the help text of every metric the workers and jobs publish

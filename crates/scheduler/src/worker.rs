@@ -18,6 +18,7 @@ use pharos_storage::prelude::*;
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use crate::maintenance::SharedCalendar;
 use crate::writer::run_writer;
 
 #[derive(Debug, Clone)]
@@ -42,6 +43,9 @@ pub struct WorkerConfig {
     pub retry_after: Duration,
     /// Results kept while the database is unreachable.
     pub result_buffer: usize,
+    /// How often the maintenance windows are read again (a window made
+    /// or ended takes effect within this).
+    pub maintenance_refresh: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -57,6 +61,7 @@ impl Default for WorkerConfig {
             confirmation: Confirmation::default(),
             retry_after: Duration::from_secs(20),
             result_buffer: 100_000,
+            maintenance_refresh: Duration::from_secs(2),
         }
     }
 }
@@ -127,6 +132,13 @@ pub async fn run_worker(
         Duration::from_secs(3),
     ));
     let in_flight = Arc::new(Mutex::new(InFlight::default()));
+    let calendar = SharedCalendar::default();
+    calendar.reload(&*store).await;
+    tokio::spawn(calendar.clone().keep_fresh(
+        store.clone(),
+        config.maintenance_refresh,
+        shutdown.clone(),
+    ));
     let lease = chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::seconds(30));
     let config = Arc::new(config);
     tracing::info!(worker = %config.worker_id, concurrency = config.concurrency, "worker started");
@@ -187,8 +199,9 @@ pub async fn run_worker(
             let results = results.clone();
             let in_flight = in_flight.clone();
             let config = config.clone();
+            let calendar = calendar.clone();
             tokio::spawn(async move {
-                let record = check(&prober, claim, &config).await;
+                let record = check(&prober, claim, &config, &calendar).await;
                 // The writer outlives every sender, so this only fails at exit.
                 let _ = results.send(record).await;
                 if let Ok(mut f) = in_flight.lock() {
@@ -225,7 +238,12 @@ fn host_key(target: &Target) -> String {
         .unwrap_or_else(|| target.url.clone())
 }
 
-async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> CheckRecord {
+async fn check(
+    prober: &Prober,
+    claim: ClaimedTarget,
+    config: &WorkerConfig,
+    calendar: &SharedCalendar,
+) -> CheckRecord {
     let target = &claim.target;
     let outcome = match &target.check {
         // Claimed means its deadline passed without a ping.
@@ -251,22 +269,36 @@ async fn check(prober: &Prober, claim: ClaimedTarget, config: &WorkerConfig) -> 
             .unwrap_or(chrono::Duration::seconds(20)),
     };
     let now = Utc::now();
-    let settled = settle(target.standing(), origin, outcome.verdict, rules, now);
-    let watch = watch_certificate(
-        target.certificate_window,
-        outcome.certificate_expires_at,
-        now,
-    );
-    let certificate = CertificateUpdate {
-        window: watch.window,
-        warning: watch
-            .entered
-            .zip(outcome.certificate_expires_at)
-            .map(|(window, expires_at)| (expires_at, window)),
+    let held = calendar
+        .current()
+        .covers(target.organization_id, target.id, now);
+    let settled = settle(target.standing(held), origin, outcome.verdict, rules, now);
+    // In maintenance nothing is told: a certificate entering a warning
+    // window is noticed by the first check after it.
+    let certificate = if held {
+        CertificateUpdate {
+            window: target.certificate_window,
+            warning: None,
+        }
+    } else {
+        let watch = watch_certificate(
+            target.certificate_window,
+            outcome.certificate_expires_at,
+            now,
+        );
+        CertificateUpdate {
+            window: watch.window,
+            warning: watch
+                .entered
+                .zip(outcome.certificate_expires_at)
+                .map(|(window, expires_at)| (expires_at, window)),
+        }
     };
+    let mut check = Check::from_outcome(target.id, &outcome);
+    check.in_maintenance = held;
     CheckRecord {
         organization_id: target.organization_id,
-        check: Check::from_outcome(target.id, &outcome),
+        check,
         lease_epoch: claim.lease_epoch,
         next_due_at: settled.next_due_at,
         status: StatusUpdate::from(settled),

@@ -107,14 +107,16 @@ impl Target {
         self.check.is_heartbeat()
     }
 
-    /// The target as a new result is judged against.
-    pub fn standing(&self) -> Standing {
+    /// The target as a new result is judged against (`in_maintenance`:
+    /// a maintenance window holds it now).
+    pub fn standing(&self, in_maintenance: bool) -> Standing {
         Standing {
             id: self.id,
             state: self.state,
             consecutive_failures: self.consecutive_failures,
             interval_seconds: self.interval_seconds,
             grace_seconds: self.grace_seconds.unwrap_or(0),
+            in_maintenance,
         }
     }
 
@@ -199,6 +201,16 @@ pub struct TargetPatch<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// What saving a maintenance window came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MaintenanceWrite {
+    Saved(pharos_domain::maintenance::MaintenanceWindow),
+    /// This target is not the organization's; nothing was written.
+    UnknownTarget(TargetId),
+    /// No such window in the organization.
+    NotFound,
+}
+
 /// One stored check.
 #[derive(Debug, Clone)]
 pub struct Check {
@@ -212,6 +224,9 @@ pub struct Check {
     pub error_class: Option<ErrorClass>,
     pub error: Option<String>,
     pub timings: PhaseTimings,
+    /// Taken while a maintenance window held the target: shown as
+    /// maintenance in history; it moved no state.
+    pub in_maintenance: bool,
 }
 
 impl Check {
@@ -228,6 +243,7 @@ impl Check {
             error_class: outcome.failure.as_ref().map(|f| f.class),
             error: outcome.failure.as_ref().map(|f| f.message.clone()),
             timings: outcome.timings,
+            in_maintenance: false,
         }
     }
 }

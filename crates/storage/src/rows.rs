@@ -27,7 +27,7 @@ pub(crate) const TARGET_COLUMNS_T: &str = "t.id, t.organization_id, t.created_by
 
 pub(crate) const CHECK_COLUMNS: &str = "c.id, c.target_id, c.checked_at, c.status_code, \
      c.latency_ms, c.is_up, c.degraded, c.error_class, c.error, c.dns_ms, c.connect_ms, \
-     c.tls_ms, c.first_byte_ms";
+     c.tls_ms, c.first_byte_ms, c.in_maintenance";
 
 /// The latest check beside a target, its columns renamed so they do not
 /// clash with the target's.
@@ -35,7 +35,7 @@ pub(crate) const LATEST_CHECK_COLUMNS: &str = "c.id AS c_id, c.checked_at AS c_c
      c.status_code AS c_status_code, c.latency_ms AS c_latency_ms, c.is_up AS c_is_up, \
      c.degraded AS c_degraded, c.error_class AS c_error_class, c.error AS c_error, \
      c.dns_ms AS c_dns_ms, c.connect_ms AS c_connect_ms, c.tls_ms AS c_tls_ms, \
-     c.first_byte_ms AS c_first_byte_ms";
+     c.first_byte_ms AS c_first_byte_ms, c.in_maintenance AS c_in_maintenance";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -197,6 +197,7 @@ pub(crate) struct CheckRow {
     pub connect_ms: Option<i32>,
     pub tls_ms: Option<i32>,
     pub first_byte_ms: Option<i32>,
+    pub in_maintenance: bool,
 }
 
 impl From<CheckRow> for Check {
@@ -217,6 +218,7 @@ impl From<CheckRow> for Check {
                 tls_ms: optional_u32(row.tls_ms),
                 first_byte_ms: optional_u32(row.first_byte_ms),
             },
+            in_maintenance: row.in_maintenance,
         }
     }
 }
@@ -237,6 +239,7 @@ pub(crate) struct TargetWithCheckRow {
     pub c_connect_ms: Option<i32>,
     pub c_tls_ms: Option<i32>,
     pub c_first_byte_ms: Option<i32>,
+    pub c_in_maintenance: Option<bool>,
 }
 
 impl TargetWithCheckRow {
@@ -257,6 +260,7 @@ impl TargetWithCheckRow {
                 connect_ms: self.c_connect_ms,
                 tls_ms: self.c_tls_ms,
                 first_byte_ms: self.c_first_byte_ms,
+                in_maintenance: self.c_in_maintenance.unwrap_or(false),
             })),
             _ => None,
         };
@@ -689,6 +693,136 @@ impl TryFrom<AttemptRow> for crate::models::NotificationAttempt {
             status_code: row.status_code.and_then(|s| u16::try_from(s).ok()),
             error: row.error,
             duration_ms: u32::try_from(row.duration_ms).unwrap_or(0),
+        })
+    }
+}
+
+pub(crate) const MAINTENANCE_COLUMNS: &str =
+    "id, organization_id, name, kind, starts_at, ends_at, \
+     weekdays, start_minute, duration_minutes, time_zone, all_targets, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MaintenanceRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    pub weekdays: Option<i32>,
+    pub start_minute: Option<i32>,
+    pub duration_minutes: Option<i32>,
+    pub time_zone: Option<String>,
+    pub all_targets: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A window's stored schedule columns: kind, start, end, days, start
+/// minute, duration, time zone.
+pub(crate) type ScheduleColumns = (
+    &'static str,
+    Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
+    Option<i32>,
+    Option<i32>,
+    Option<i32>,
+    Option<&'static str>,
+);
+
+pub(crate) fn schedule_columns(
+    schedule: &pharos_domain::maintenance::MaintenanceSchedule,
+) -> ScheduleColumns {
+    use chrono::Timelike;
+    use pharos_domain::maintenance::MaintenanceSchedule;
+    let kind = schedule.kind().as_str();
+    match *schedule {
+        MaintenanceSchedule::OneOff { starts_at, ends_at } => (
+            kind,
+            Some(to_micros(starts_at)),
+            Some(to_micros(ends_at)),
+            None,
+            None,
+            None,
+            None,
+        ),
+        MaintenanceSchedule::Weekly {
+            weekdays,
+            start,
+            duration,
+            time_zone,
+        } => (
+            kind,
+            None,
+            None,
+            Some(i32::from(weekdays.bits())),
+            i32::try_from(start.hour() * 60 + start.minute()).ok(),
+            i32::try_from(duration.get()).ok(),
+            Some(time_zone.name()),
+        ),
+    }
+}
+
+impl MaintenanceRow {
+    /// The typed window, given the targets it names (ignored when it
+    /// covers the whole organization).
+    pub fn into_window(
+        self,
+        targets: Vec<TargetId>,
+    ) -> Result<pharos_domain::maintenance::MaintenanceWindow, StoreError> {
+        use pharos_domain::maintenance::{
+            DurationMinutes, MaintenanceKind, MaintenanceSchedule, MaintenanceScope,
+            MaintenanceWindow, TimeZoneName, Weekdays,
+        };
+        let corrupt =
+            |what: &str| StoreError::Corrupt(format!("maintenance window {}: {what}", self.id));
+        let kind = MaintenanceKind::parse(&self.kind).ok_or_else(|| corrupt("unknown kind"))?;
+        let schedule = match kind {
+            MaintenanceKind::OneOff => match (self.starts_at, self.ends_at) {
+                (Some(starts_at), Some(ends_at)) => {
+                    MaintenanceSchedule::OneOff { starts_at, ends_at }
+                }
+                _ => return Err(corrupt("a one-off window without its times")),
+            },
+            MaintenanceKind::Weekly => {
+                let weekdays = self
+                    .weekdays
+                    .and_then(|d| Weekdays::from_bits(i64::from(d)))
+                    .ok_or_else(|| corrupt("bad days"))?;
+                let start = self
+                    .start_minute
+                    .and_then(|m| u32::try_from(m).ok())
+                    .and_then(|m| chrono::NaiveTime::from_hms_opt(m / 60, m % 60, 0))
+                    .ok_or_else(|| corrupt("bad start"))?;
+                let duration = self
+                    .duration_minutes
+                    .and_then(|m| DurationMinutes::parse("duration_minutes", i64::from(m)).ok())
+                    .ok_or_else(|| corrupt("bad duration"))?;
+                let time_zone = self
+                    .time_zone
+                    .as_deref()
+                    .and_then(|z| TimeZoneName::parse("time_zone", z).ok())
+                    .ok_or_else(|| corrupt("bad time zone"))?;
+                MaintenanceSchedule::Weekly {
+                    weekdays,
+                    start,
+                    duration,
+                    time_zone,
+                }
+            }
+        };
+        Ok(MaintenanceWindow {
+            id: pharos_domain::ids::MaintenanceId(self.id),
+            organization_id: OrganizationId(self.organization_id),
+            name: self.name,
+            schedule,
+            scope: if self.all_targets {
+                MaintenanceScope::Organization
+            } else {
+                MaintenanceScope::Targets(targets)
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
         })
     }
 }

@@ -11,8 +11,11 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
-use pharos_domain::ids::{ChannelId, NotificationId, OrganizationId, TargetId, UserId};
+use pharos_domain::ids::{
+    ChannelId, MaintenanceId, NotificationId, OrganizationId, TargetId, UserId,
+};
 use pharos_domain::job::Job;
+use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
 
 use crate::error::StoreResult;
 use crate::models::*;
@@ -496,6 +499,49 @@ pub trait OperatorStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<(TargetId, DateTime<Utc>)>>;
 }
 
+/// An organization's maintenance windows. (tenant)
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync + 'static {
+    /// Saves a new window; a target that is not the organization's writes
+    /// nothing and is named in the answer.
+    async fn create_maintenance(
+        &self,
+        org: OrganizationId,
+        id: MaintenanceId,
+        plan: &MaintenancePlan,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MaintenanceWrite>;
+
+    /// The organization's windows, oldest first.
+    async fn maintenance_windows(&self, org: OrganizationId)
+        -> StoreResult<Vec<MaintenanceWindow>>;
+
+    async fn maintenance_window(
+        &self,
+        org: OrganizationId,
+        id: MaintenanceId,
+    ) -> StoreResult<Option<MaintenanceWindow>>;
+
+    /// Replaces a window's name, schedule and targets.
+    async fn replace_maintenance(
+        &self,
+        org: OrganizationId,
+        id: MaintenanceId,
+        plan: &MaintenancePlan,
+        now: DateTime<Utc>,
+    ) -> StoreResult<MaintenanceWrite>;
+
+    async fn delete_maintenance(&self, org: OrganizationId, id: MaintenanceId)
+        -> StoreResult<bool>;
+}
+
+/// Every organization's windows, for the workers and the sender to build
+/// their [`pharos_domain::maintenance::MaintenanceCalendar`]. (system)
+#[async_trait]
+pub trait MaintenanceCalendarStore: Send + Sync + 'static {
+    async fn all_maintenance_windows(&self) -> StoreResult<Vec<MaintenanceWindow>>;
+}
+
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
@@ -507,6 +553,7 @@ pub trait TenantStore:
     + ChannelStore
     + AlertSettingsStore
     + NotificationStore
+    + MaintenanceStore
 {
 }
 impl<
@@ -519,6 +566,7 @@ impl<
             + ChannelStore
             + AlertSettingsStore
             + NotificationStore
+            + MaintenanceStore
             + ?Sized,
     > TenantStore for T
 {
@@ -535,6 +583,7 @@ pub trait SystemStore:
     + JobStore
     + OperatorStore
     + OutboxStore
+    + MaintenanceCalendarStore
 {
 }
 impl<
@@ -547,6 +596,7 @@ impl<
             + JobStore
             + OperatorStore
             + OutboxStore
+            + MaintenanceCalendarStore
             + ?Sized,
     > SystemStore for T
 {

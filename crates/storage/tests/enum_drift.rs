@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::event::EventType;
 use pharos_domain::job::Job;
+use pharos_domain::maintenance::MaintenanceKind;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
 use pharos_domain::{ChannelKind, TargetKind};
@@ -113,6 +114,11 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             names(EventType::ALL.map(EventType::as_str)),
         ),
         ("job_runs", "job", names(Job::ALL.map(Job::as_str))),
+        (
+            "maintenance_windows",
+            "kind",
+            names(MaintenanceKind::ALL.map(MaintenanceKind::as_str)),
+        ),
         (
             "channels",
             "kind",

@@ -180,6 +180,7 @@ fn check_for(target: TargetId, at: chrono::DateTime<Utc>, up: bool) -> Check {
             tls_ms: None,
             first_byte_ms: Some(9),
         },
+        in_maintenance: false,
     }
 }
 

@@ -127,6 +127,7 @@ async fn seed(
                         error_class: None,
                         error: (!up).then(|| "status 503".to_owned()),
                         timings: PhaseTimings::default(),
+                        in_maintenance: false,
                     },
                     lease_epoch: claim.lease_epoch,
                     certificate: Default::default(),

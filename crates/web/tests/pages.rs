@@ -760,6 +760,7 @@ async fn record_up_checks(app: &TestApp, ids: &[String]) {
                 error_class: None,
                 error: None,
                 timings: PhaseTimings::default(),
+                in_maintenance: false,
             },
             lease_epoch: claim.lease_epoch,
             certificate: Default::default(),

@@ -209,6 +209,7 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
             error_class: None,
             error: None,
             timings: PhaseTimings::default(),
+            in_maintenance: false,
         };
         let status = StatusUpdate {
             previous: claim.target.state,

@@ -16,6 +16,7 @@ pub(crate) mod events;
 pub(crate) mod heartbeats;
 pub(crate) mod incidents;
 pub(crate) mod jobs;
+pub(crate) mod maintenance;
 pub(crate) mod notifications;
 pub(crate) mod operators;
 pub(crate) mod organizations;
@@ -53,6 +54,7 @@ macro_rules! impl_store {
         $crate::sql::jobs::impl_jobs! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::channels::impl_channels! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::notifications::impl_notifications! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::maintenance::impl_maintenance! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 

@@ -17,8 +17,8 @@ macro_rules! impl_scheduling {
                 let checked_at = $crate::rows::to_micros(check.checked_at);
                 sqlx::query(
                     "INSERT INTO checks (id, target_id, checked_at, status_code, latency_ms, is_up, \
-                       degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                       degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms, in_maintenance) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 )
                 .bind(check.id.0)
                 .bind(check.target_id.0)
@@ -33,6 +33,7 @@ macro_rules! impl_scheduling {
                 .bind(check.timings.connect_ms.map(i64::from))
                 .bind(check.timings.tls_ms.map(i64::from))
                 .bind(check.timings.first_byte_ms.map(i64::from))
+                .bind(check.in_maintenance)
                 .execute(&mut **tx)
                 .await?;
                 let transition = &status.transition;
