@@ -1253,7 +1253,213 @@ async fn alert_settings_forms_save_the_defaults_and_a_targets_own(backend: Backe
     assert_eq!(own["settings"]["alert_type"], "none");
 }
 
+/// Plans a maintenance window over `targets` from `from` to `to`.
+async fn maintenance(
+    app: &TestApp,
+    client: &Client,
+    targets: &[&str],
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let (status, body) = json_of(
+        app.post_json(
+            client,
+            "/api/v1/maintenance",
+            json!({"name": "planned work", "target_ids": targets,
+                   "schedule": {"kind": "one_off", "starts_at": from, "ends_at": to}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["active"], from <= chrono::Utc::now());
+    body["id"].as_str().expect("id").to_owned()
+}
+
+async fn checks_of(app: &TestApp, client: &Client, target: &str) -> Vec<Value> {
+    let (status, page) = json_of(
+        app.get(client, format!("/api/v1/targets/{target}/checks?limit=100"))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["items"].as_array().expect("items").clone()
+}
+
+async fn maintenance_silences_a_failing_target_and_marks_its_history(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let client = app.user("maint@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    let (channel, _) = webhook(&app, &client, &hook.url, false).await;
+    let (site, _failing) = switchable_site().await;
+    let (status, target) = create(
+        &app,
+        &client,
+        json!({"url": site, "name": "shop", "interval_seconds": 30, "timeout_seconds": 5,
+               "channel_ids": [channel]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{target}");
+    let id = target["id"].as_str().expect("id").to_owned();
+    // Open now, over in 12 s: the first check falls inside, the next
+    // (the target's next slot, within 30 s) after.
+    let now = chrono::Utc::now();
+    maintenance(
+        &app,
+        &client,
+        &[&id],
+        now - chrono::Duration::minutes(1),
+        now + chrono::Duration::seconds(12),
+    )
+    .await;
+
+    let policy = AddressPolicy {
+        allow_private: false,
+        also_allow: vec!["127.0.0.1".parse().expect("ip")],
+    };
+    let prober = Prober::new(ProbeSettings::with_policy(policy)).expect("prober");
+    let shutdown = CancellationToken::new();
+    let worker = tokio::spawn(pharos_scheduler::run_worker(
+        app.store.clone(),
+        prober,
+        WorkerConfig {
+            idle_poll: Duration::from_millis(100),
+            retry_after: Duration::from_millis(200),
+            maintenance_refresh: Duration::from_millis(200),
+            ..WorkerConfig::default()
+        },
+        shutdown.clone(),
+    ));
+    let sender = start_sender(&app, "sender-1", SenderSettings::default());
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while checks_of(&app, &client, &id).await.is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let held = checks_of(&app, &client, &id).await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert_eq!(held[0]["is_up"], false);
+    assert_eq!(held[0]["in_maintenance"], true);
+    // A confirmed failure would have been re-checked within 200 ms.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(checks_of(&app, &client, &id).await.len(), 1);
+    let (_, shown) = json_of(app.get(&client, format!("/api/v1/targets/{id}")).await).await;
+    assert_eq!(shown["state"], "pending", "{shown}");
+    let (_, incidents) = json_of(
+        app.get(&client, format!("/api/v1/targets/{id}/incidents"))
+            .await,
+    )
+    .await;
+    assert_eq!(incidents["items"], json!([]));
+    assert!(hook.seen().is_empty());
+
+    // The window ends: the next failures are confirmed and told once.
+    wait_for(
+        Duration::from_secs(40),
+        "the down alert after the window",
+        || hook.seen().len() == 1,
+    )
+    .await;
+    assert_eq!(hook.events(), ["down"]);
+    let after = checks_of(&app, &client, &id).await;
+    assert!(after.len() >= 3, "{after:?}");
+    // Newest first: only the oldest check was held.
+    assert!(after[..after.len() - 1]
+        .iter()
+        .all(|c| c["in_maintenance"] == false));
+    assert_eq!(after[after.len() - 1]["in_maintenance"], true);
+    shutdown.cancel();
+    let _ = worker.await;
+    sender.stop().await;
+}
+
+async fn maintenance_holds_heartbeats_and_defers_reminders(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let client = app.user("maint-hb@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    webhook(&app, &client, &hook.url, true).await;
+    let (id, ping_path) = heartbeat(&app, &client, &[]).await;
+    let (status, body) = json_of(
+        app.client_put(
+            &client,
+            &format!("/api/v1/targets/{id}/alerts"),
+            json!({"alert_type": "repeated", "repeat_minutes": 5}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let now = chrono::Utc::now();
+    let window = maintenance(
+        &app,
+        &client,
+        &[&id],
+        now - chrono::Duration::minutes(1),
+        now + chrono::Duration::hours(1),
+    )
+    .await;
+    // A failure reported inside the window moves nothing.
+    ping(&app, &format!("{ping_path}/fail")).await;
+    let checks = checks_of(&app, &client, &id).await;
+    assert_eq!(checks.len(), 1);
+    assert_eq!(checks[0]["in_maintenance"], true);
+    let (_, shown) = json_of(app.get(&client, format!("/api/v1/targets/{id}")).await).await;
+    assert_eq!(shown["state"], "pending", "{shown}");
+
+    // Outside it, the failure is down at once and told.
+    let answer = app
+        .client()
+        .delete(app.url(&format!("/api/v1/maintenance/{window}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "no session");
+    let answer = client
+        .delete(app.url(&format!("/api/v1/maintenance/{window}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    let sender = start_sender(&app, "sender-1", SenderSettings::default());
+    ping(&app, &format!("{ping_path}/fail")).await;
+    wait_for(Duration::from_secs(10), "the down alert", || {
+        hook.seen().len() == 1
+    })
+    .await;
+
+    // A window over the open incident defers its reminders until it ends.
+    let store = &*app.store;
+    let later = chrono::Utc::now() + chrono::Duration::minutes(6);
+    let window = maintenance(
+        &app,
+        &client,
+        &[&id],
+        chrono::Utc::now() - chrono::Duration::minutes(1),
+        later + chrono::Duration::minutes(1),
+    )
+    .await;
+    assert_eq!(remind(store, later).await.expect("remind"), 0);
+    let answer = client
+        .delete(app.url(&format!("/api/v1/maintenance/{window}")))
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+    assert_eq!(remind(store, later).await.expect("remind"), 1);
+    wait_for(Duration::from_secs(10), "the reminder", || {
+        hook.seen().len() == 2
+    })
+    .await;
+    sender.stop().await;
+}
+
 pharos_storage::on_both_backends!(
+    maintenance_silences_a_failing_target_and_marks_its_history,
+    maintenance_holds_heartbeats_and_defers_reminders,
     alert_settings_forms_save_the_defaults_and_a_targets_own,
     the_channels_page_adds_tests_and_deletes_a_channel,
     a_failing_target_alerts_each_channel_once_and_its_recovery_once,

@@ -141,6 +141,10 @@ fn the_documents_enums_are_the_domains_lists() {
     let statuses = names(NotificationStatus::ALL.map(NotificationStatus::as_str));
     let outcomes = names(AttemptOutcome::ALL.map(AttemptOutcome::as_str));
     let alert_types = names(AlertTypeName::ALL.map(AlertTypeName::as_str));
+    let maintenance_kinds = names(
+        pharos_domain::maintenance::MaintenanceKind::ALL
+            .map(pharos_domain::maintenance::MaintenanceKind::as_str),
+    );
 
     // Where each must be, so the sweep below cannot pass on nothing.
     for (schema, property, expected) in [
@@ -166,6 +170,7 @@ fn the_documents_enums_are_the_domains_lists() {
         ("AttemptView", "outcome", &outcomes),
         ("AlertSettingsView", "alert_type", &alert_types),
         ("AlertSettingsRequest", "alert_type", &alert_types),
+        ("ScheduleBody", "kind", &maintenance_kinds),
     ] {
         assert_eq!(
             &enum_of(&component(&doc, schema)["properties"][property]),
@@ -192,7 +197,8 @@ fn the_documents_enums_are_the_domains_lists() {
         }
     }
     // A `kind` is one of the target kinds (all of them, or the one a
-    // kind's own schema is for), the channel kinds or the notification kinds.
+    // kind's own schema is for), the channel kinds, the notification kinds
+    // or the maintenance window kinds.
     let mut found = Vec::new();
     properties_named(&doc, "kind", &mut found);
     for schema in found {
@@ -201,7 +207,8 @@ fn the_documents_enums_are_the_domains_lists() {
             values == kinds
                 || (values.len() == 1 && kinds.contains(&values[0]))
                 || values == channel_kinds
-                || values == notification_kinds,
+                || values == notification_kinds
+                || values == maintenance_kinds,
             "a kind field: {schema}"
         );
     }

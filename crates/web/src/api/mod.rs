@@ -7,6 +7,7 @@ pub mod channels;
 pub mod events;
 pub mod health;
 pub mod heartbeat;
+pub mod maintenance;
 pub mod models;
 pub mod openapi;
 pub mod organization;
@@ -47,6 +48,16 @@ pub fn routes() -> Router<AppState> {
                 .delete(channels::delete),
         )
         .route("/api/v1/channels/{id}/test", post(channels::test))
+        .route(
+            "/api/v1/maintenance",
+            get(maintenance::list).post(maintenance::create),
+        )
+        .route(
+            "/api/v1/maintenance/{id}",
+            get(maintenance::get)
+                .patch(maintenance::update)
+                .delete(maintenance::delete),
+        )
         .route(
             "/api/v1/targets/{id}/alerts",
             get(alerts::get_target)

@@ -347,6 +347,9 @@ pub struct CheckView {
     pub error_class: Option<String>,
     pub error: Option<String>,
     pub timings: TimingsView,
+    /// Taken while a maintenance window held the target: it moved no
+    /// state and opened no incident.
+    pub in_maintenance: bool,
 }
 
 impl From<&Check> for CheckView {
@@ -366,6 +369,7 @@ impl From<&Check> for CheckView {
                 tls_ms: c.timings.tls_ms,
                 first_byte_ms: c.timings.first_byte_ms,
             },
+            in_maintenance: c.in_maintenance,
         }
     }
 }

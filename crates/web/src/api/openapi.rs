@@ -4,6 +4,10 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::alert_models::*;
+use super::maintenance::{
+    CreateMaintenanceRequest, MaintenanceView, OccurrenceView, ScheduleBody,
+    UpdateMaintenanceRequest,
+};
 use super::models::*;
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
 use crate::error::{ErrorBody, ErrorEnvelope};
@@ -26,6 +30,11 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::channels::update,
         super::channels::delete,
         super::channels::test,
+        super::maintenance::list,
+        super::maintenance::create,
+        super::maintenance::get,
+        super::maintenance::update,
+        super::maintenance::delete,
         super::alerts::get_defaults,
         super::alerts::set_defaults,
         super::alerts::get_target,
@@ -59,8 +68,9 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest, CheckNowRequest,
         UpdateTargetRequest, EventView, EventFeed, ChannelView, CreatedChannelView, ChannelTestView,
         AlertSettingsView, TargetAlertsView, NotificationView, AttemptView, CreateChannelRequest,
-        UpdateChannelRequest, AlertSettingsRequest)),
-    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "health"))
+        UpdateChannelRequest, AlertSettingsRequest, MaintenanceView, OccurrenceView, ScheduleBody,
+        CreateMaintenanceRequest, UpdateMaintenanceRequest)),
+    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;
 

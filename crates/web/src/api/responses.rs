@@ -86,6 +86,11 @@ error_responses! {
         404 => "No such channel in the caller's organization (an id that is not a \
                 UUID included).",
     }
+    /// A route under `/maintenance/{id}`.
+    MaintenanceNotFound {
+        404 => "No such maintenance window in the caller's organization (an id that \
+                is not a UUID included).",
+    }
     /// A route under `/targets/{id}`.
     TargetNotFound {
         404 => "No such target in the caller's organization (an id that is not a \
