@@ -315,7 +315,128 @@ async fn windows_stay_in_their_organization_and_viewers_only_read(backend: Backe
     assert_eq!(deleted.status(), StatusCode::FORBIDDEN);
 }
 
+async fn the_maintenance_page_plans_edits_and_deletes_and_the_dashboard_shows_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("pages@example.com").await;
+    let shop = target(&app, &owner, "shop").await;
+    let _blog = target(&app, &owner, "blog").await;
+    let page = |path: String| {
+        let owner = owner.clone();
+        let url = app.url(&path);
+        async move {
+            let answer = owner.get(url).send().await.expect("get");
+            (answer.status(), answer.text().await.expect("body"))
+        }
+    };
+    let post = |path: String, form: Vec<(&'static str, String)>| {
+        let owner = owner.clone();
+        let url = app.url(&path);
+        async move {
+            let answer = owner.post(url).form(&form).send().await.expect("post");
+            (answer.status(), answer.text().await.expect("body"))
+        }
+    };
+    let (status, html) = page("/maintenance".to_owned()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("No maintenance is planned."), "{html}");
+    assert!(
+        html.contains("value=\"{shop}\"".replace("{shop}", &shop).as_str()),
+        "{html}"
+    );
+
+    // Refused: no day chosen, a bad zone; what was typed stays.
+    let (status, html) = post(
+        "/maintenance".to_owned(),
+        vec![
+            ("name", "patch night".to_owned()),
+            ("kind", "weekly".to_owned()),
+            ("start_time", "03:15".to_owned()),
+            ("duration_minutes", "45".to_owned()),
+            ("time_zone", "Europe/Berlin".to_owned()),
+            ("target_ids", shop.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("choose at least one day"), "{html}");
+    assert!(html.contains("value=\"patch night\""), "{html}");
+    assert!(html.contains("value=\"03:15\""), "{html}");
+
+    // Planned: weekly on two days for one target.
+    let (status, html) = post(
+        "/maintenance".to_owned(),
+        vec![
+            ("name", "patch night".to_owned()),
+            ("kind", "weekly".to_owned()),
+            ("weekdays", "tue".to_owned()),
+            ("weekdays", "sat".to_owned()),
+            ("start_time", "03:15".to_owned()),
+            ("duration_minutes", "45".to_owned()),
+            ("time_zone", "Europe/Berlin".to_owned()),
+            ("target_ids", shop.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Maintenance window saved."), "{html}");
+    assert!(
+        html.contains("Tue, Sat at 03:15 for 45 min (Europe/Berlin)"),
+        "{html}"
+    );
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/maintenance").await).await;
+    let id = listed["items"][0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(listed["items"][0]["target_ids"], json!([shop]));
+
+    // Edited into a one-off window open now, for every target.
+    let now = chrono::Utc::now();
+    let local = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%dT%H:%M").to_string();
+    let (status, html) = page(format!("/maintenance/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Edit maintenance window"), "{html}");
+    assert!(html.contains("value=\"tue\" checked"), "{html}");
+    let (status, html) = post(
+        format!("/maintenance/{id}/edit"),
+        vec![
+            ("name", "move".to_owned()),
+            ("kind", "one_off".to_owned()),
+            ("starts_at", local(now - chrono::Duration::minutes(10))),
+            ("ends_at", local(now + chrono::Duration::hours(2))),
+            ("time_zone", "UTC".to_owned()),
+            ("all_targets", "on".to_owned()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("in progress until"), "{html}");
+    assert!(html.contains("All targets"), "{html}");
+
+    // The dashboard and the target's page show it.
+    let (_, html) = page("/".to_owned()).await;
+    assert!(html.contains("Maintenance in progress"), "{html}");
+    assert_eq!(
+        html.matches("<span class=\"tag maint\">maintenance</span>")
+            .count(),
+        2,
+        "{html}"
+    );
+    let (_, html) = page(format!("/targets/{shop}")).await;
+    assert!(
+        html.contains("In maintenance</strong> (move: in progress"),
+        "{html}"
+    );
+
+    let (status, html) = post(format!("/maintenance/{id}/delete"), vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Maintenance window deleted."), "{html}");
+    let (_, html) = page("/".to_owned()).await;
+    assert!(!html.contains("Maintenance in progress"), "{html}");
+    assert!(!html.contains("tag maint"), "{html}");
+}
+
 pharos_storage::on_both_backends!(
+    the_maintenance_page_plans_edits_and_deletes_and_the_dashboard_shows_it,
     windows_are_planned_read_changed_and_deleted,
     bad_windows_are_refused_naming_the_field,
     windows_stay_in_their_organization_and_viewers_only_read,

@@ -39,6 +39,8 @@ pub struct RowView {
     pub latency: String,
     pub uptime: String,
     pub strip: String,
+    /// A maintenance window holds the target now.
+    pub in_maintenance: bool,
     latency_ms: Option<u32>,
     uptime_value: Option<f64>,
     checked_at: Option<chrono::DateTime<chrono::Utc>>,
@@ -56,10 +58,19 @@ pub struct SortOption {
     pub selected: bool,
 }
 
+/// A maintenance window the dashboard mentions: open now, or opening
+/// within a day.
+pub struct MaintenanceNote {
+    pub name: String,
+    pub status: String,
+}
+
 #[derive(Template)]
 #[template(path = "dashboard.html")]
 struct DashboardPage {
     chrome: Chrome,
+    maintenance_open: Vec<MaintenanceNote>,
+    maintenance_soon: Vec<MaintenanceNote>,
     rows: Vec<RowView>,
     total: usize,
     q: String,
@@ -91,6 +102,7 @@ fn row_view(row: OverviewRow, now: chrono::DateTime<chrono::Utc>) -> RowView {
         id: row.target.id.0.to_string(),
         strip,
         uptime,
+        in_maintenance: false,
         name,
         state: badge(row.target.shown_state()),
         state_value: row.target.shown_state(),
@@ -156,6 +168,7 @@ pub async fn show(
     ApiQuery(query): ApiQuery<DashboardQuery>,
 ) -> PageResult {
     let overview = dashboard::overview(&state.app, &current).await?;
+    let windows = pharos_app::maintenance::list(&state.app, &current).await?;
     let total = overview.rows.len();
     let mut counts = [0usize; STATES.len()];
     for row in &overview.rows {
@@ -178,8 +191,30 @@ pub async fn show(
                     .as_ref()
                     .is_some_and(|n| n.to_lowercase().contains(&needle))
         })
-        .map(|r| row_view(r, now))
+        .map(|r| {
+            let id = r.target.id;
+            RowView {
+                in_maintenance: windows.iter().any(|w| w.covers(id, now)),
+                ..row_view(r, now)
+            }
+        })
         .collect();
+    let (mut maintenance_open, mut maintenance_soon) = (Vec::new(), Vec::new());
+    for window in &windows {
+        let Some(next) = window.schedule.current_or_next(now) else {
+            continue;
+        };
+        let (open, status) = super::maintenance::status_of(window, now);
+        let note = MaintenanceNote {
+            name: window.name.clone(),
+            status,
+        };
+        if open {
+            maintenance_open.push(note);
+        } else if next.starts_at - now <= chrono::Duration::days(1) {
+            maintenance_soon.push(note);
+        }
+    }
     let sort = SORTS
         .iter()
         .find(|(v, _)| *v == query.sort)
@@ -207,6 +242,8 @@ pub async fn show(
     let (jar, message) = flash::take(jar);
     let page = DashboardPage {
         chrome: Chrome::new(Some(&current), "dashboard").with_flash(message),
+        maintenance_open,
+        maintenance_soon,
         rows,
         total,
         q: query.q,

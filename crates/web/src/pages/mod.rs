@@ -11,6 +11,7 @@ pub mod charts;
 mod dashboard;
 mod events;
 mod format;
+pub(crate) mod maintenance;
 mod settings;
 mod targets;
 
@@ -53,6 +54,15 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/channels/{id}/test", post(channels::test))
         .route("/channels/{id}/delete", post(channels::delete))
+        .route(
+            "/maintenance",
+            get(maintenance::show).post(maintenance::create),
+        )
+        .route(
+            "/maintenance/{id}/edit",
+            get(maintenance::edit_form).post(maintenance::update),
+        )
+        .route("/maintenance/{id}/delete", post(maintenance::delete))
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
@@ -330,6 +340,18 @@ impl FieldErrors {
         self
     }
 
+    /// Shows errors of `prefix.*` fields (`schedule.start_time`) by the
+    /// form field of the rest of the name (`start_time`).
+    pub fn strip_prefix(mut self, prefix: &str) -> Self {
+        let nested = format!("{prefix}.");
+        for (field, _) in &mut self.0 {
+            if let Some(rest) = field.strip_prefix(&nested) {
+                *field = rest.to_owned();
+            }
+        }
+        self
+    }
+
     /// Turns a service error into messages by the field, or passes it on
     /// when it is not about the input.
     pub fn from_service(e: impl Into<ApiError>) -> Result<(StatusCode, FieldErrors), PageError> {
@@ -396,6 +418,8 @@ pub mod flash {
             "channel_deleted" => "Channel deleted.",
             "channel_saved" => "Channel saved.",
             "alerts_saved" => "Alert settings saved.",
+            "maintenance_saved" => "Maintenance window saved.",
+            "maintenance_deleted" => "Maintenance window deleted.",
             "alerts_reset" => "This target follows the organization's alert settings again.",
             "alerts_invalid" => {
                 "Alert settings not saved: repeated alerts need a period of 1 to 1440 minutes."

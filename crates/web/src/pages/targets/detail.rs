@@ -76,6 +76,8 @@ pub struct CheckRow {
     pub status: String,
     pub latency: String,
     pub error: String,
+    /// Taken while a maintenance window held the target.
+    pub in_maintenance: bool,
 }
 
 pub struct IncidentRow {
@@ -110,6 +112,8 @@ struct DetailPage {
     schedule: String,
     state: Badge,
     paused: bool,
+    /// The maintenance window holding the target now, and until when.
+    maintenance: Option<String>,
     since: String,
     last_checked: String,
     last_checked_iso: String,
@@ -176,6 +180,7 @@ fn check_row(c: &Check) -> CheckRow {
             .unwrap_or_else(|| "—".to_owned()),
         latency: format::latency(c.latency_ms),
         error: c.error.clone().unwrap_or_default(),
+        in_maintenance: c.in_maintenance,
     }
 }
 
@@ -336,8 +341,20 @@ pub async fn detail(
     };
     let (jar, message) = flash::take(jar);
     let history_label = format!("{name}, last 72 hours in 15-minute bars");
+    let maintenance = pharos_app::maintenance::list(app, &current)
+        .await?
+        .iter()
+        .find(|w| w.covers(id, now))
+        .map(|w| {
+            format!(
+                "{}: {}",
+                w.name,
+                crate::pages::maintenance::status_of(w, now).1
+            )
+        });
     let page = DetailPage {
         chrome: Chrome::new(Some(&current), "").with_flash(message),
+        maintenance,
         id: id.0.to_string(),
         url: target.url.clone(),
         kind: target.kind().as_str().to_owned(),
