@@ -19,4 +19,6 @@ pub mod channels;
 pub mod delivery;
 pub mod notice;
 pub mod sender;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod transport;

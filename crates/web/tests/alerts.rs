@@ -19,7 +19,8 @@ use pharos_domain::alert::{FoldRule, RetryPolicy};
 use pharos_domain::organization::Role;
 use pharos_domain::AddressPolicy;
 use pharos_notify::sender::{remind, run_sender, summarize, ChannelSecrets, SenderConfig};
-use pharos_notify::transport::{Transport, TransportSettings};
+use pharos_notify::testing::SmtpServer;
+use pharos_notify::transport::{SmtpSettings, SmtpTls, Transport, TransportSettings};
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::WorkerConfig;
 use pharos_storage::testing::Backend;
@@ -142,13 +143,15 @@ impl Sending {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 struct SenderSettings {
     allow_private: bool,
     timeout: Duration,
     retry_base: Duration,
     max_attempts: u32,
     fold: FoldRule,
+    /// The instance's SMTP server, for email channels.
+    smtp: Option<SmtpSettings>,
 }
 
 impl Default for SenderSettings {
@@ -165,16 +168,25 @@ impl Default for SenderSettings {
                 limit: 1000,
                 ..FoldRule::default()
             },
+            smtp: None,
         }
     }
 }
 
 fn transport(allow_private: bool, timeout: Duration) -> Arc<Transport> {
+    mail_transport(allow_private, timeout, None)
+}
+
+fn mail_transport(
+    allow_private: bool,
+    timeout: Duration,
+    smtp: Option<SmtpSettings>,
+) -> Arc<Transport> {
     Arc::new(
         Transport::new(TransportSettings {
             allow_private,
             timeout,
-            smtp: None,
+            smtp,
         })
         .expect("transport"),
     )
@@ -202,7 +214,7 @@ fn start_sender(app: &TestApp, id: &str, settings: SenderSettings) -> Sending {
     };
     let task = tokio::spawn(run_sender(
         app.store.clone(),
-        transport(settings.allow_private, settings.timeout),
+        mail_transport(settings.allow_private, settings.timeout, settings.smtp),
         secrets,
         config,
         shutdown.clone(),
@@ -1464,7 +1476,103 @@ async fn maintenance_holds_heartbeats_and_defers_reminders(backend: Backend) {
     sender.stop().await;
 }
 
+/// The body of a MIME message's part of this type, decoded.
+fn mail_part(data: &[u8], mime: &str) -> String {
+    let mail = mailparse::parse_mail(data).expect("MIME");
+    mail.subparts
+        .iter()
+        .find(|p| p.ctype.mimetype == mime)
+        .unwrap_or_else(|| panic!("a {mime} part"))
+        .get_body()
+        .expect("a decodable body")
+}
+
+async fn email_alerts_go_through_the_sender_to_a_real_smtp_server(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let client = app.user("mail@example.com").await;
+    let server = SmtpServer::start().await;
+    let (status, channel) = json_of(
+        app.post_json(
+            &client,
+            "/api/v1/channels",
+            json!({"kind": "email", "name": "on call", "is_default": true,
+                   "config": {"to": ["ops@example.com", "oncall@example.com"], "include_history": true}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{channel}");
+    let (id, ping_path) = heartbeat(&app, &client, &[]).await;
+    let smtp = SmtpSettings {
+        host: "localhost".to_owned(),
+        port: server.port,
+        username: None,
+        password: None,
+        tls: SmtpTls::Starttls,
+        from: "Pharos <alerts@pharos.example.com>"
+            .parse()
+            .expect("mailbox"),
+        extra_root_certificate_pem: Some(server.ca_pem.clone()),
+    };
+    let sender = start_sender(
+        &app,
+        "sender-1",
+        SenderSettings {
+            smtp: Some(smtp),
+            ..SenderSettings::default()
+        },
+    );
+    ping(&app, &format!("{ping_path}/fail")).await;
+    wait_for(Duration::from_secs(15), "the down email", || {
+        server.received().len() == 1
+    })
+    .await;
+    let down = &server.received()[0];
+    assert_eq!(down.mail_from, "alerts@pharos.example.com");
+    assert_eq!(down.recipients, ["ops@example.com", "oncall@example.com"]);
+    let mail = mailparse::parse_mail(&down.data).expect("MIME");
+    use mailparse::MailHeaderMap;
+    assert_eq!(
+        mail.headers.get_first_value("Subject").as_deref(),
+        Some("DOWN - nightly backup - local - heartbeat")
+    );
+    let text = mail_part(&down.data, "text/plain");
+    assert!(text.contains("nightly backup is down since"), "{text}");
+    assert!(text.contains("the job reported a failure"), "{text}");
+    assert!(
+        text.contains(&format!("{}/targets/{id}", app.base)),
+        "{text}"
+    );
+    assert!(text.contains("Last 24 hours"), "{text}");
+    let html = mail_part(&down.data, "text/html");
+    assert!(
+        html.contains(&format!("<a href=\"{}/targets/{id}\">", app.base)),
+        "{html}"
+    );
+
+    // Recovery: one UP mail, nothing twice.
+    ping(&app, &ping_path).await;
+    wait_for(Duration::from_secs(15), "the up email", || {
+        server.received().len() == 2
+    })
+    .await;
+    let received = server.received();
+    let up = mailparse::parse_mail(&received[1].data).expect("MIME");
+    assert_eq!(
+        up.headers.get_first_value("Subject").as_deref(),
+        Some("UP - nightly backup - local - heartbeat")
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(server.received().len(), 2);
+    let sent = notifications(&app, &client, &id).await;
+    assert!(sent.iter().all(|n| n["status"] == "delivered"), "{sent:?}");
+    sender.stop().await;
+}
+
 pharos_storage::on_both_backends!(
+    email_alerts_go_through_the_sender_to_a_real_smtp_server,
     maintenance_silences_a_failing_target_and_marks_its_history,
     maintenance_holds_heartbeats_and_defers_reminders,
     alert_settings_forms_save_the_defaults_and_a_targets_own,

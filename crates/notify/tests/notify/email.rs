@@ -10,8 +10,8 @@ use pharos_notify::notice::{HistoryPoint, NoticeKind};
 use pharos_notify::transport::{SmtpSettings, SmtpTls, Transport, TransportSettings};
 use serde_json::json;
 
-use crate::support::smtp::SmtpServer;
 use crate::support::*;
+use pharos_notify::testing::SmtpServer;
 
 fn smtp_settings(server: &SmtpServer) -> SmtpSettings {
     SmtpSettings {

@@ -2,7 +2,6 @@
 //! an SMTP server.
 
 pub mod receiver;
-pub mod smtp;
 
 use std::time::Duration;
 
