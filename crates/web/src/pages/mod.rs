@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/pause", post(targets::pause))
         .route("/targets/{id}/resume", post(targets::resume))
         .route("/channels", get(channels::show).post(channels::create))
+        .route("/channels/new", get(channels::new_form))
         .route(
             "/channels/{id}/edit",
             get(channels::edit_form).post(channels::update),
