@@ -1618,6 +1618,158 @@ async fn editing_a_webhook_keeps_its_masked_secrets(backend: Backend) {
     assert_eq!(one["is_default"], true);
 }
 
+async fn the_target_form_saves_alert_settings_and_channels(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("target-alerts@example.com").await;
+    let (ops, _) = webhook(&app, &owner, "https://hooks.example.com/ops", true).await;
+    let (db, _) = webhook(&app, &owner, "https://hooks.example.com/db", false).await;
+    let stranger = app.user("stranger@example.com").await;
+    let (theirs, _) = webhook(&app, &stranger, "https://hooks.example.com/x", false).await;
+
+    let (status, html) = get_page(&app, &owner, "/targets/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("id=\"f-alerts_default\" name=\"alerts_default\" type=\"checkbox\" value=\"on\" checked"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{ops}\"")) && html.contains(&format!("value=\"{db}\""))
+    );
+    assert!(
+        !html.contains(&theirs),
+        "another organization's channel is offered"
+    );
+    assert!(
+        html.contains("the organization's default channels (hook)"),
+        "{html}"
+    );
+
+    let target = |extra: &[(&'static str, String)]| {
+        let mut form: Vec<(&'static str, String)> = vec![
+            ("kind", "http".into()),
+            ("name", "api".into()),
+            ("url", "https://example.com/".into()),
+            ("interval_seconds", "300".into()),
+            ("timeout_seconds", "10".into()),
+            ("alerts_part", "on".into()),
+        ];
+        form.extend_from_slice(extra);
+        form
+    };
+    // A period out of range is refused by its field, nothing made.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        "/targets/new",
+        &target(&[
+            ("alert_type", "repeated".into()),
+            ("repeat_minutes", "0".into()),
+            ("channel_ids", db.clone()),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"e-repeat_minutes\""), "{html}");
+    assert!(
+        html.contains("name=\"repeat_minutes\" type=\"number\" min=\"1\" max=\"1440\" value=\"0\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{db}\" checked")),
+        "the ticked channel stays ticked"
+    );
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/targets").await).await;
+    assert_eq!(listed["items"], json!([]));
+
+    let answer = owner
+        .post(app.url("/targets/new"))
+        .form(&target(&[
+            ("alert_type", "repeated".into()),
+            ("repeat_minutes", "15".into()),
+            ("on_degraded", "on".into()),
+            ("channel_ids", db.clone()),
+        ]))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let id = answer
+        .url()
+        .path()
+        .strip_prefix("/targets/")
+        .expect("the target's page")
+        .to_owned();
+    let (_, alerts) = json_of(
+        app.get(&owner, format!("/api/v1/targets/{id}/alerts"))
+            .await,
+    )
+    .await;
+    assert_eq!(alerts["uses_organization_defaults"], false, "{alerts}");
+    assert_eq!(
+        alerts["settings"],
+        json!({"alert_type": "repeated", "repeat_minutes": 15, "on_restored": false,
+               "on_degraded": true, "include_history": false})
+    );
+    let (_, view) = json_of(app.get(&owner, format!("/api/v1/targets/{id}")).await).await;
+    assert_eq!(view["channel_ids"], json!([db]));
+
+    // The edit form shows them; saving it back to the organization's
+    // settings and no channel of its own is kept too.
+    let (status, html) = get_page(&app, &owner, &format!("/targets/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"alerts_default\" type=\"checkbox\" value=\"on\" aria-describedby"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"15\""), "{html}");
+    assert!(html.contains(&format!("value=\"{db}\" checked")), "{html}");
+    assert!(
+        !html.contains(&format!("value=\"{ops}\" checked")),
+        "{html}"
+    );
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        &format!("/targets/{id}/edit"),
+        &target(&[
+            ("alerts_default", "on".into()),
+            ("alert_type", "once".into()),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Target saved."), "{html}");
+    let (_, alerts) = json_of(
+        app.get(&owner, format!("/api/v1/targets/{id}/alerts"))
+            .await,
+    )
+    .await;
+    assert_eq!(alerts["uses_organization_defaults"], true, "{alerts}");
+    let (_, view) = json_of(app.get(&owner, format!("/api/v1/targets/{id}")).await).await;
+    assert_eq!(view["channel_ids"], json!([]));
+
+    // Another organization's channel is refused by the field.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        &format!("/targets/{id}/edit"),
+        &target(&[
+            ("alerts_default", "on".into()),
+            ("alert_type", "once".into()),
+            ("channel_ids", theirs.clone()),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"e-channel_ids\""), "{html}");
+    assert!(
+        html.contains("is no channel of this organization"),
+        "{html}"
+    );
+}
+
 async fn alert_settings_forms_save_the_defaults_and_a_targets_own(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -1696,6 +1848,7 @@ pharos_storage::on_both_backends!(
     every_kind_is_added_through_its_form,
     a_bad_channel_field_is_named_and_the_typed_values_kept,
     editing_a_webhook_keeps_its_masked_secrets,
+    the_target_form_saves_alert_settings_and_channels,
     alert_settings_forms_save_the_defaults_and_a_targets_own,
     the_channels_page_adds_tests_and_deletes_a_channel,
     a_failing_target_alerts_each_channel_once_and_its_recovery_once,
