@@ -1770,6 +1770,92 @@ async fn the_target_form_saves_alert_settings_and_channels(backend: Backend) {
     );
 }
 
+async fn the_incidents_page_lists_incidents_and_their_alerts(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("incidents@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    let (_, _) = webhook(&app, &owner, &hook.url, true).await;
+    let (status, html) = get_page(&app, &owner, "/incidents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("href=\"/incidents\" aria-current=\"page\""),
+        "in the navigation: {html}"
+    );
+    assert!(html.contains("No incidents"), "{html}");
+
+    // One incident opened and closed, told down and up; then another
+    // target's, still open.
+    let sender = start_sender(&app, "sender-1", SenderSettings::default());
+    let (closed, closed_ping) = heartbeat(&app, &owner, &[]).await;
+    ping(&app, &format!("{closed_ping}/fail")).await;
+    wait_for(Duration::from_secs(10), "the down alert", || {
+        hook.seen().len() == 1
+    })
+    .await;
+    ping(&app, &closed_ping).await;
+    wait_for(Duration::from_secs(10), "the up alert", || {
+        hook.seen().len() == 2
+    })
+    .await;
+    let (open, open_ping) = heartbeat(&app, &owner, &[]).await;
+    ping(&app, &format!("{open_ping}/fail")).await;
+    wait_for(Duration::from_secs(10), "the second down alert", || {
+        hook.seen().len() == 3
+    })
+    .await;
+    // The sender records each attempt right after the answer.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sender.stop().await;
+
+    // Another organization's incident.
+    let stranger = app.user("other-incidents@example.com").await;
+    let (theirs, their_ping) = heartbeat(&app, &stranger, &[]).await;
+    ping(&app, &format!("{their_ping}/fail")).await;
+
+    let (status, html) = get_page(&app, &owner, "/incidents").await;
+    assert_eq!(status, StatusCode::OK);
+    let open_at = html
+        .find(&format!("href=\"/targets/{open}\""))
+        .expect("the open one");
+    let closed_at = html
+        .find(&format!("href=\"/targets/{closed}\""))
+        .expect("the closed one");
+    assert!(open_at < closed_at, "open incidents come first");
+    assert!(!html.contains(&theirs), "another organization's incident");
+    assert_eq!(html.matches("<tr class=\"open\">").count(), 1, "{html}");
+    assert!(html.matches(" ongoing</span>").count() == 1, "{html}");
+    let closed_row = &html[closed_at..];
+    let closed_row = &closed_row[..closed_row.find("</tr>").expect("row end")];
+    assert!(
+        closed_row.contains("down to hook (Webhook), <span class=\"sent-ok\">delivered</span>"),
+        "{closed_row}"
+    );
+    assert!(
+        closed_row.contains("up to hook (Webhook), <span class=\"sent-ok\">delivered</span>"),
+        "{closed_row}"
+    );
+    let open_row = &html[open_at..closed_at];
+    assert!(
+        open_row.contains("down to hook (Webhook), <span class=\"sent-ok\">delivered</span>"),
+        "{open_row}"
+    );
+    assert!(!open_row.contains("up to hook"), "{open_row}");
+
+    let (status, html) = get_page(&app, &stranger, "/incidents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/targets/{theirs}\"")),
+        "{html}"
+    );
+    assert!(!html.contains(&open) && !html.contains(&closed), "{html}");
+    assert!(
+        html.contains("<span class=\"hint\">none</span>"),
+        "nothing was sent for theirs: {html}"
+    );
+}
+
 async fn alert_settings_forms_save_the_defaults_and_a_targets_own(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -1849,6 +1935,7 @@ pharos_storage::on_both_backends!(
     a_bad_channel_field_is_named_and_the_typed_values_kept,
     editing_a_webhook_keeps_its_masked_secrets,
     the_target_form_saves_alert_settings_and_channels,
+    the_incidents_page_lists_incidents_and_their_alerts,
     alert_settings_forms_save_the_defaults_and_a_targets_own,
     the_channels_page_adds_tests_and_deletes_a_channel,
     a_failing_target_alerts_each_channel_once_and_its_recovery_once,

@@ -11,6 +11,7 @@ pub mod charts;
 mod dashboard;
 mod events;
 mod format;
+mod incidents;
 mod settings;
 mod targets;
 
@@ -54,6 +55,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/channels/{id}/test", post(channels::test))
         .route("/channels/{id}/delete", post(channels::delete))
+        .route("/incidents", get(incidents::show))
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
