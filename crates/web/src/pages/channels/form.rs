@@ -73,7 +73,7 @@ fn field_views(
             let value = values.get(field.key).cloned().unwrap_or_default();
             let mut hint = field.help.to_owned();
             if editing && field.secret {
-                hint.push_str(" Shown masked (••••): leave it so to keep it.");
+                hint.push_str(" Leave it as shown (masked) to keep it.");
             }
             let (min, max) = match field.input {
                 FormInput::Number { min, max } => (min.to_string(), max.to_string()),
