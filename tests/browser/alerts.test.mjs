@@ -1,7 +1,8 @@
-// Alerts in Chromium against the real server: add a webhook channel on
-// the channels page, send a test and see it arrive, then watch a failing
-// local target's down alert reach the receiver and show on the target's
-// page. Every page passes an axe scan.
+// Alerts in Chromium against the real server: add a webhook channel
+// through its form on the channels page, send a test and see it arrive,
+// edit it with its secrets left masked, then watch a failing local
+// target's down alert reach the receiver and show on the target's page
+// and on the incidents page. Every page passes an axe scan.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
@@ -92,15 +93,20 @@ test("a webhook channel gets its test and a failing target's down alert", { time
   await page.getByText("No channels yet").waitFor();
   await checkEveryWay(page, "channels-empty");
 
-  // A settings value that is not JSON is refused by the field.
+  // The service is chosen first; then its own fields are drawn.
   await page.getByLabel("Service").selectOption("webhook");
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { name: "Add a Webhook channel" }).waitFor();
+  // A URL that is not one is refused by its field, what was typed kept.
   await page.getByLabel("Name", { exact: true }).fill("Ops webhook");
-  await page.getByLabel("Settings").fill('{"url": ');
+  await page.getByLabel("URL", { exact: true }).fill("not a url");
+  await page.getByLabel("Extra headers").fill("X-Team: ops");
   await page.getByRole("button", { name: "Add channel" }).click();
-  await page.locator("#e-config").waitFor();
-  await assertAccessible(page, "channel form with errors");
+  await page.locator("#e-config\\.url").waitFor();
+  assert.equal(await page.getByLabel("Extra headers").inputValue(), "X-Team: ops");
+  await checkEveryWay(page, "channel-form-errors");
 
-  await page.getByLabel("Settings").fill(JSON.stringify({ url: receiver.url }));
+  await page.getByLabel("URL", { exact: true }).fill(receiver.url);
   await page.getByLabel("Default channel").check();
   await page.getByRole("button", { name: "Add channel" }).click();
   await page.getByRole("heading", { name: "Signing secret" }).waitFor();
@@ -115,10 +121,15 @@ test("a webhook channel gets its test and a failing target's down alert", { time
   // The edit form shows the secrets masked; saving it as shown keeps them.
   await page.getByRole("link", { name: "Edit Ops webhook" }).click();
   await page.getByRole("heading", { name: "Edit Ops webhook" }).waitFor();
-  assert.match(await page.getByLabel("Settings").inputValue(), /••••/);
+  assert.match(await page.getByLabel("URL", { exact: true }).inputValue(), /^http:\/\/127\.0\.0\.1:\d+\/…$/);
+  assert.equal(await page.getByLabel("Extra headers").inputValue(), "X-Team: ••••");
   await checkEveryWay(page, "channel-edit");
   await page.getByRole("button", { name: "Save channel" }).click();
   await page.getByText("Channel saved.").waitFor();
+  const before = receiver.bodies.length;
+  await page.getByRole("button", { name: "Send test to Ops webhook" }).click();
+  await page.getByText(/delivered: the service answered 200/).waitFor();
+  await until("the second test message", () => receiver.bodies.length > before);
 
   await page.getByRole("link", { name: "Add target" }).click();
   await page.getByLabel("Name", { exact: true }).fill("Broken site");
@@ -138,6 +149,15 @@ test("a webhook channel gets its test and a failing target's down alert", { time
   await page.getByRole("heading", { name: "Alerts sent" }).waitFor();
   await page.locator("table.notifications").getByText("delivered").waitFor({ timeout: 10_000 });
   await checkEveryWay(page, "target-alerts-sent");
+
+  // The incidents page lists the open incident and the alert it sent.
+  await page.getByRole("link", { name: "Incidents" }).click();
+  await page.getByRole("heading", { name: "Incidents", level: 1 }).waitFor();
+  const row = page.locator("table.all-incidents tr.open");
+  await row.getByRole("link", { name: "Broken site" }).waitFor();
+  await row.getByText("ongoing").waitFor();
+  await row.getByText(/down to Ops webhook \(Webhook\), delivered/).waitFor({ timeout: 10_000 });
+  await checkEveryWay(page, "incidents");
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -15,6 +15,7 @@ pub mod dashboard;
 mod error;
 pub mod events;
 pub mod heartbeat;
+pub mod incidents;
 pub mod maintenance;
 pub mod organization;
 pub mod passwords;

@@ -354,6 +354,69 @@ pub struct Incident {
     pub first_check_id: CheckId,
 }
 
+/// An incident of an organization's target, with what the incidents list
+/// shows of the target.
+#[derive(Debug, Clone)]
+pub struct OrganizationIncident {
+    pub incident: Incident,
+    pub target_name: Option<String>,
+    /// The target's address (URL, host, or the heartbeat's description).
+    pub target_url: String,
+}
+
+/// Where a page of an organization's incidents ends: open incidents come
+/// first, then closed ones, each newest first, so the position is the
+/// last incident's group and its `(opened_at, id)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentCursor {
+    pub open: bool,
+    pub opened_at: DateTime<Utc>,
+    pub id: uuid::Uuid,
+}
+
+impl IncidentCursor {
+    /// The cursor that continues after `incident`.
+    pub fn after(incident: &Incident) -> Self {
+        Self {
+            open: incident.closed_at.is_none(),
+            opened_at: incident.opened_at,
+            id: incident.id,
+        }
+    }
+
+    /// The cursor as clients carry it: opaque, base64 of
+    /// `"<open|closed>.<micros>.<incident id>"`.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let group = if self.open { "open" } else { "closed" };
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{group}.{}.{}",
+            self.opened_at.timestamp_micros(),
+            self.id
+        ))
+    }
+
+    /// A cursor `encode` made, or `None` for anything else.
+    pub fn decode(raw: &str) -> Option<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let mut parts = text.splitn(3, '.');
+        let open = match parts.next()? {
+            "open" => true,
+            "closed" => false,
+            _ => return None,
+        };
+        Some(Self {
+            open,
+            opened_at: DateTime::from_timestamp_micros(parts.next()?.parse().ok()?)?,
+            id: uuid::Uuid::parse_str(parts.next()?).ok()?,
+        })
+    }
+}
+
 /// A roll-up bucket of a target's checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RollupBucket {

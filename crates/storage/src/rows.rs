@@ -11,7 +11,9 @@ use pharos_domain::{CheckSpec, TargetCheck, TargetKind};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::models::{Check, Incident, Organization, RollupBucket, Target, TargetSummary, User};
+use crate::models::{
+    Check, Incident, Organization, OrganizationIncident, RollupBucket, Target, TargetSummary, User,
+};
 
 /// Target columns, unqualified so they serve `RETURNING` clauses too.
 pub(crate) const TARGET_COLUMNS: &str = "id, organization_id, created_by, url, name, \
@@ -336,6 +338,25 @@ impl From<IncidentRow> for Incident {
             cause: row.cause,
             error_class: row.error_class.as_deref().and_then(ErrorClass::parse),
             first_check_id: CheckId(row.first_check_id),
+        }
+    }
+}
+
+/// An incident and the target columns the incidents list shows.
+#[derive(sqlx::FromRow)]
+pub(crate) struct OrganizationIncidentRow {
+    #[sqlx(flatten)]
+    pub incident: IncidentRow,
+    pub target_name: Option<String>,
+    pub target_url: String,
+}
+
+impl From<OrganizationIncidentRow> for OrganizationIncident {
+    fn from(row: OrganizationIncidentRow) -> Self {
+        OrganizationIncident {
+            incident: row.incident.into(),
+            target_name: row.target_name,
+            target_url: row.target_url,
         }
     }
 }

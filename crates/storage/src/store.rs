@@ -173,6 +173,16 @@ pub trait IncidentStore: Send + Sync + 'static {
         target: TargetId,
         limit: u32,
     ) -> StoreResult<Vec<Incident>>;
+
+    /// The organization's incidents across its targets: open ones first,
+    /// then closed ones, each newest first (by opening); `after` continues
+    /// where a page ended.
+    async fn organization_incidents(
+        &self,
+        org: OrganizationId,
+        after: Option<IncidentCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<OrganizationIncident>>;
 }
 
 /// Roll-up buckets of one target or a whole organization. (tenant-facing)
@@ -314,6 +324,15 @@ pub trait NotificationStore: Send + Sync + 'static {
         org: OrganizationId,
         incident: uuid::Uuid,
         limit: u32,
+    ) -> StoreResult<Vec<Notification>>;
+
+    /// The notifications of several incidents in one read: the latest
+    /// `per_incident` of each, ordered by incident, then newest first.
+    async fn incidents_notifications(
+        &self,
+        org: OrganizationId,
+        incidents: &[uuid::Uuid],
+        per_incident: u32,
     ) -> StoreResult<Vec<Notification>>;
 
     /// The attempts of the organization's notifications among `ids`,

@@ -3,10 +3,13 @@
 use pharos_domain::TargetCheck;
 
 use chrono::{DateTime, Duration, Utc};
+use pharos_domain::alert::{FoldRule, NotificationKind};
 use pharos_domain::check::{ErrorClass, PhaseTimings, Verdict};
-use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::event::EventType;
+use pharos_domain::ids::{ChannelId, CheckId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
 use pharos_domain::status::{apply, Confirmation, TargetState};
+use pharos_domain::ChannelKind;
 use pharos_storage::models::*;
 use pharos_storage::prelude::*;
 use pharos_storage::testing::{account, open_store as open, Backend, TestDatabase};
@@ -704,7 +707,213 @@ async fn certificate_windows_are_logged_once(backend: Backend) {
     assert_eq!(expiring[0].target_id, target.id);
 }
 
+/// Runs the one due target through `verdicts` (the others are paused);
+/// returns the time after the last check.
+async fn drive(
+    store: &dyn Store,
+    expected: TargetId,
+    mut now: DateTime<Utc>,
+    verdicts: &[bool],
+) -> DateTime<Utc> {
+    for up in verdicts {
+        let ran = run_once(store, now, *up).await.expect("due");
+        assert_eq!(ran.id, expected);
+        now += Duration::seconds(21);
+    }
+    now
+}
+
+/// Fans the organization's new events out to `channel`: one notification
+/// per down or up event (which carry their incident).
+async fn notify_downs_and_ups(store: &dyn Store, org: OrganizationId, channel: ChannelId) -> usize {
+    let batches = store.events_to_fan_out(10, 100).await.expect("fan out");
+    let batch = batches
+        .iter()
+        .find(|b| b.organization_id == org)
+        .expect("the organization's events");
+    let wanted: Vec<NewNotification> = batch
+        .events
+        .iter()
+        .filter_map(|e| {
+            let kind = match e.event.event_type {
+                EventType::TargetDown => NotificationKind::Down,
+                EventType::TargetUp => NotificationKind::Up,
+                _ => return None,
+            };
+            Some(NewNotification {
+                channel_id: channel,
+                event_seq: e.event.seq,
+                reminder: 0,
+                target_id: e.event.target_id,
+                incident_id: e.event.incident_id,
+                kind,
+                payload: e.event.payload.clone(),
+                include_history: false,
+                occurred_at: e.event.occurred_at,
+                due_at: Utc::now(),
+            })
+        })
+        .collect();
+    let up_to = batch.events.last().map_or(batch.after, |e| e.event.seq);
+    assert!(store
+        .enqueue_notifications(
+            org,
+            batch.after,
+            up_to,
+            &wanted,
+            FoldRule::default(),
+            Utc::now()
+        )
+        .await
+        .expect("enqueue"));
+    wanted.len()
+}
+
+async fn new_channel(store: &dyn Store, org: OrganizationId) -> ChannelId {
+    let config = serde_json::json!({ "url": "https://hooks.example.com/x" });
+    store
+        .create_channel(
+            org,
+            NewChannel {
+                id: ChannelId::new(),
+                kind: ChannelKind::Webhook,
+                name: "ops",
+                config: &config,
+                sealed_secret: None,
+                is_default: true,
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("channel")
+        .id
+}
+
+async fn organization_incidents_open_first_and_their_notifications(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let store = &*store;
+    let (user, org) = account(store, "i@example.com").await;
+    let a = new_target(store, &org, &user, "https://a.example.com/").await;
+    let b = new_target(store, &org, &user, "https://b.example.com/").await;
+    let start = Utc::now() + Duration::seconds(1);
+    store
+        .set_paused(org.id, a.id, true, start)
+        .await
+        .expect("pause");
+    // b: an incident opened and closed; then a: one opened, still open.
+    let now = drive(store, b.id, start, &[false, false, true]).await;
+    store
+        .set_paused(org.id, b.id, true, now)
+        .await
+        .expect("pause");
+    store
+        .set_paused(org.id, a.id, false, now)
+        .await
+        .expect("resume");
+    let now = drive(store, a.id, now, &[false, false]).await;
+    store
+        .set_paused(org.id, a.id, true, now)
+        .await
+        .expect("pause");
+    // Another organization's incident, open too.
+    let (other_user, other) = account(store, "j@example.com").await;
+    let c = new_target(store, &other, &other_user, "https://c.example.com/").await;
+    drive(store, c.id, now, &[false, false]).await;
+
+    let all = store
+        .organization_incidents(org.id, None, 10)
+        .await
+        .expect("incidents");
+    let shown: Vec<_> = all
+        .iter()
+        .map(|i| (i.incident.target_id, i.incident.closed_at.is_some()))
+        .collect();
+    assert_eq!(shown, [(a.id, false), (b.id, true)], "open ones first");
+    assert_eq!(all[0].target_url, "https://a.example.com/");
+    assert_eq!(all[0].target_name.as_deref(), Some("site"));
+
+    // Page by page, the same order, nothing twice.
+    let first = store
+        .organization_incidents(org.id, None, 1)
+        .await
+        .expect("page 1");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].incident.id, all[0].incident.id);
+    let cursor = IncidentCursor::after(&first[0].incident);
+    assert_eq!(IncidentCursor::decode(&cursor.encode()), Some(cursor));
+    let second = store
+        .organization_incidents(org.id, Some(cursor), 1)
+        .await
+        .expect("page 2");
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].incident.id, all[1].incident.id);
+    let rest = store
+        .organization_incidents(org.id, Some(IncidentCursor::after(&second[0].incident)), 10)
+        .await
+        .expect("page 3");
+    assert!(rest.is_empty(), "{rest:?}");
+
+    // The other organization sees its own incident only.
+    let theirs = store
+        .organization_incidents(other.id, None, 10)
+        .await
+        .expect("theirs");
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].incident.target_id, c.id);
+
+    // Notifications of a page of incidents, read at once.
+    let channel = new_channel(store, org.id).await;
+    let other_channel = new_channel(store, other.id).await;
+    // b: down and up; a: down.
+    assert_eq!(notify_downs_and_ups(store, org.id, channel).await, 3);
+    assert_eq!(
+        notify_downs_and_ups(store, other.id, other_channel).await,
+        1
+    );
+    let ids = [all[0].incident.id, all[1].incident.id];
+    let sent = store
+        .incidents_notifications(org.id, &ids, 10)
+        .await
+        .expect("notifications");
+    let of = |incident: uuid::Uuid| {
+        sent.iter()
+            .filter(|n| n.incident_id == Some(incident))
+            .map(|n| n.kind)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sent.len(), 3, "{sent:?}");
+    assert_eq!(of(ids[0]), [NotificationKind::Down]);
+    let mut b_kinds = of(ids[1]);
+    b_kinds.sort_by_key(|k| k.as_str());
+    assert_eq!(b_kinds, [NotificationKind::Down, NotificationKind::Up]);
+    // At most `per_incident` of each, the newest.
+    let latest = store
+        .incidents_notifications(org.id, &ids, 1)
+        .await
+        .expect("latest");
+    assert_eq!(latest.len(), 2, "{latest:?}");
+    let b_latest = latest
+        .iter()
+        .find(|n| n.incident_id == Some(ids[1]))
+        .expect("b's latest");
+    assert_eq!(b_latest.kind, NotificationKind::Up);
+    // Another organization's incident reads as nothing.
+    assert!(store
+        .incidents_notifications(org.id, &[theirs[0].incident.id], 10)
+        .await
+        .expect("foreign")
+        .is_empty());
+    assert!(store
+        .incidents_notifications(org.id, &[], 10)
+        .await
+        .expect("none")
+        .is_empty());
+}
+
 pharos_storage::on_both_backends!(
+    organization_incidents_open_first_and_their_notifications,
     certificate_windows_are_logged_once,
     members_and_renames,
     accounts_and_sessions,

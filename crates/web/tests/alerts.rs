@@ -1134,18 +1134,19 @@ async fn the_channels_page_adds_tests_and_deletes_a_channel(backend: Backend) {
         vec![
             ("kind", "webhook".to_owned()),
             ("name", "ops hook".to_owned()),
-            ("config", "{\"url\": \"nope".to_owned()),
+            ("config.url", "nope".to_owned()),
         ],
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("is not JSON"), "{html}");
+    assert!(html.contains("is not a URL"), "{html}");
     let (status, html) = post(
         "/channels".to_owned(),
         vec![
             ("kind", "webhook".to_owned()),
             ("name", "ops hook".to_owned()),
-            ("config", json!({"url": hook.url}).to_string()),
+            ("config.url", hook.url.clone()),
+            ("config.headers", String::new()),
             ("is_default", "on".to_owned()),
         ],
     )
@@ -1189,6 +1190,682 @@ async fn the_channels_page_adds_tests_and_deletes_a_channel(backend: Backend) {
     assert_eq!(status, StatusCode::OK, "{html}");
     assert!(html.contains("Channel deleted."), "{html}");
     assert!(!html.contains("ops hook"));
+}
+
+/// GETs a page as `client`; its status and HTML.
+async fn get_page(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
+    let answer = app.get(client, path).await;
+    (answer.status(), answer.text().await.expect("body"))
+}
+
+/// Posts a form as `client` (redirects followed); the status and HTML.
+async fn post_page(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    form: &[(&str, String)],
+) -> (StatusCode, String) {
+    let answer = client
+        .post(app.url(path))
+        .form(form)
+        .send()
+        .await
+        .expect("post");
+    (answer.status(), answer.text().await.expect("body"))
+}
+
+/// The value of the input named `name` on a page.
+fn input_value(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no input {name}: {html}"));
+    let rest = &html[start..];
+    let value = rest.find("value=\"").expect("a value") + 7;
+    let end = rest[value..].find('"').expect("quoted");
+    rest[value..value + end].to_owned()
+}
+
+/// A good filling of each kind's form, by field.
+fn filled_form(kind: &str, hook: &str) -> Vec<(&'static str, String)> {
+    let pairs: Vec<(&'static str, String)> = match kind {
+        "email" => vec![
+            ("config.to", "ops@example.com\r\noncall@example.com".into()),
+            ("config.include_history", "on".into()),
+        ],
+        "webhook" => vec![
+            ("config.url", hook.into()),
+            (
+                "config.headers",
+                "Authorization: Bearer s3cret-token".into(),
+            ),
+        ],
+        "slack" | "discord" | "teams" | "google_chat" | "mattermost" => vec![(
+            "config.url",
+            "https://hooks.example.com/services/T0/B0/k3y-of-the-hook".into(),
+        )],
+        "telegram" => vec![
+            ("config.bot_token", "123456:ABC-def_ghi".into()),
+            ("config.chat_id", "-1001234567890".into()),
+            ("config.api_url", String::new()),
+        ],
+        "pushover" => vec![
+            ("config.user_key", "u".repeat(30)),
+            ("config.app_token", "a".repeat(30)),
+            ("config.api_url", String::new()),
+        ],
+        "gotify" => vec![
+            ("config.server_url", "https://push.example.com".into()),
+            ("config.app_token", "AbCdEf.123".into()),
+        ],
+        "ntfy" => vec![
+            ("config.server_url", String::new()),
+            ("config.topic", "pharos-alerts-x7".into()),
+            ("config.priority", "5".into()),
+            ("config.tags", "prod\nweb".into()),
+            ("config.access_token", String::new()),
+        ],
+        "matrix" => vec![
+            ("config.homeserver", "https://matrix.example.org".into()),
+            ("config.access_token", "syt_secret_abc".into()),
+            ("config.room_id", "!room:example.org".into()),
+        ],
+        "pagerduty" => vec![
+            ("config.routing_key", "r".repeat(32)),
+            ("config.api_url", String::new()),
+        ],
+        "opsgenie" => vec![
+            ("config.api_key", "0123-abcd-secret".into()),
+            ("config.api_url", "https://api.eu.opsgenie.com".into()),
+        ],
+        other => panic!("no form for {other}"),
+    };
+    pairs
+}
+
+async fn every_kind_is_added_through_its_form(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("kinds@example.com").await;
+    let (status, html) = get_page(&app, &owner, "/channels").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("action=\"/channels/new\""), "{html}");
+    let (status, html) = get_page(&app, &owner, "/channels/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.contains("name=\"config."),
+        "no kind, no fields: {html}"
+    );
+    let (status, html) = get_page(&app, &owner, "/channels/new?kind=carrier_pigeon").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"e-kind\""), "{html}");
+
+    for kind in pharos_domain::ChannelKind::ALL {
+        let (status, html) = get_page(
+            &app,
+            &owner,
+            &format!("/channels/new?kind={}", kind.as_str()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{kind:?}");
+        // Drawn from notify's table: every field, labelled.
+        for field in pharos_notify::channels::form_fields(kind) {
+            let name = format!("config.{}", field.key);
+            assert!(
+                html.contains(&format!("name=\"{name}\"")),
+                "{kind:?} {name}"
+            );
+            assert!(
+                html.contains(&format!("<label for=\"f-{name}\">{}</label>", field.label)),
+                "{kind:?} {name}"
+            );
+        }
+        let mut form = vec![
+            ("kind", kind.as_str().to_owned()),
+            ("name", format!("{} channel", kind.label())),
+        ];
+        form.extend(filled_form(kind.as_str(), "http://127.0.0.1:9/hook"));
+        let (status, html) = post_page(&app, &owner, "/channels", &form).await;
+        assert_eq!(status, StatusCode::CREATED, "{kind:?}: {html}");
+        assert!(html.contains("Channel added."), "{kind:?}");
+        assert_eq!(
+            html.contains("Signing secret"),
+            kind == pharos_domain::ChannelKind::Webhook,
+            "{kind:?}"
+        );
+    }
+
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/channels").await).await;
+    let items = listed["items"].as_array().expect("items");
+    assert_eq!(items.len(), 14, "{listed}");
+    let config = |kind: &str| {
+        items
+            .iter()
+            .find(|c| c["kind"] == kind)
+            .unwrap_or_else(|| panic!("no {kind}"))["config"]
+            .clone()
+    };
+    assert_eq!(
+        config("email"),
+        json!({"to": ["ops@example.com", "oncall@example.com"], "include_history": true})
+    );
+    assert_eq!(
+        config("webhook"),
+        json!({"url": "http://127.0.0.1:9/…", "headers": {"Authorization": "••••"},
+               "signing_secret": "••••"})
+    );
+    for chat in ["slack", "discord", "teams", "google_chat", "mattermost"] {
+        assert_eq!(
+            config(chat),
+            json!({"url": "https://hooks.example.com/…"}),
+            "{chat}"
+        );
+    }
+    assert_eq!(
+        config("telegram"),
+        json!({"bot_token": "••••", "chat_id": "-1001234567890",
+               "api_url": "https://api.telegram.org"})
+    );
+    assert_eq!(
+        config("pushover"),
+        json!({"user_key": "••••", "app_token": "••••", "api_url": "https://api.pushover.net"})
+    );
+    assert_eq!(
+        config("gotify"),
+        json!({"server_url": "https://push.example.com", "app_token": "••••"})
+    );
+    assert_eq!(
+        config("ntfy"),
+        json!({"server_url": "https://ntfy.sh", "topic": "••••", "priority": 5,
+               "tags": ["prod", "web"]})
+    );
+    assert_eq!(
+        config("matrix"),
+        json!({"homeserver": "https://matrix.example.org", "access_token": "••••",
+               "room_id": "!room:example.org"})
+    );
+    assert_eq!(
+        config("pagerduty"),
+        json!({"routing_key": "••••", "api_url": "https://events.pagerduty.com"})
+    );
+    assert_eq!(
+        config("opsgenie"),
+        json!({"api_key": "••••", "api_url": "https://api.eu.opsgenie.com"})
+    );
+
+    // Each edit form shows the secrets masked, never in clear, and saving
+    // it as shown keeps the configuration.
+    for item in items {
+        let id = item["id"].as_str().expect("id");
+        let (status, html) = get_page(&app, &owner, &format!("/channels/{id}/edit")).await;
+        assert_eq!(status, StatusCode::OK);
+        for secret in [
+            "ABC-def_ghi",
+            "uuuuuuuuuu",
+            "s3cret",
+            "k3y-of-the-hook",
+            "AbCdEf",
+            "pharos-alerts-x7",
+            "syt_secret",
+            "rrrrrrrrrr",
+            "0123-abcd",
+        ] {
+            assert!(!html.contains(secret), "{}: {secret}", item["kind"]);
+        }
+        let kind: pharos_domain::ChannelKind = item["kind"]
+            .as_str()
+            .expect("kind")
+            .parse()
+            .expect("a kind");
+        let mut form = vec![("name", format!("{} again", kind.label()))];
+        for field in pharos_notify::channels::form_fields(kind) {
+            let name = format!("config.{}", field.key);
+            let key: &'static str = Box::leak(name.clone().into_boxed_str());
+            let shown = match field.input {
+                pharos_notify::channels::FormInput::Checkbox => {
+                    if html.contains(&format!(
+                        "name=\"{name}\" type=\"checkbox\" value=\"on\" checked"
+                    )) {
+                        "on".to_owned()
+                    } else {
+                        continue;
+                    }
+                }
+                pharos_notify::channels::FormInput::List
+                | pharos_notify::channels::FormInput::Headers => {
+                    let start = html.find(&format!("name=\"{name}\"")).expect("textarea");
+                    let open = html[start..].find(">\n").expect("open") + start + 2;
+                    let close = html[open..].find("</textarea>").expect("close") + open;
+                    html[open..close].replace("&#58;", ":")
+                }
+                _ => input_value(&html, &name),
+            };
+            form.push((key, shown));
+        }
+        let (status, html) = post_page(&app, &owner, &format!("/channels/{id}/edit"), &form).await;
+        assert_eq!(status, StatusCode::OK, "{}: {html}", item["kind"]);
+        assert!(html.contains("Channel saved."), "{}: {html}", item["kind"]);
+        let (_, after) = json_of(app.get(&owner, format!("/api/v1/channels/{id}")).await).await;
+        assert_eq!(after["config"], item["config"], "{}", item["kind"]);
+        assert_eq!(after["name"], format!("{} again", kind.label()));
+    }
+}
+
+async fn a_bad_channel_field_is_named_and_the_typed_values_kept(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("typos@example.com").await;
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        "/channels",
+        &[
+            ("kind", "email".into()),
+            ("name", "Mail the team".into()),
+            ("config.to", "ops@example.com\nnot an address".into()),
+            ("config.include_history", "on".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(
+        html.contains("id=\"e-config.to\"><span aria-hidden=\"true\">✕ </span>item 2: is not an email address"),
+        "{html}"
+    );
+    assert!(html.contains("aria-invalid=\"true\" aria-describedby=\"e-config.to h-config.to\""));
+    assert!(
+        html.contains("ops@example.com\nnot an address</textarea>"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Mail the team\""), "{html}");
+    assert!(html.contains("name=\"config.include_history\" type=\"checkbox\" value=\"on\" checked"));
+
+    // The form's own refusals come all at once, by the field.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        "/channels",
+        &[
+            ("kind", "pushover".into()),
+            ("name", String::new()),
+            ("config.user_key", String::new()),
+            ("config.app_token", "a".repeat(30)),
+            ("config.api_url", "https://po.example.com".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"e-name\""), "{html}");
+    assert!(
+        html.contains("id=\"e-config.user_key\"><span aria-hidden=\"true\">✕ </span>is required"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"https://po.example.com\""), "{html}");
+    // And the configuration's rules, naming theirs.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        "/channels",
+        &[
+            ("kind", "pushover".into()),
+            ("name", "Phones".into()),
+            ("config.user_key", "too-short".into()),
+            ("config.app_token", "a".repeat(30)),
+            ("config.api_url", String::new()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("id=\"e-config.user_key\"><span aria-hidden=\"true\">✕ </span>must be 30 letters and digits"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"Phones\""), "{html}");
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/channels").await).await;
+    assert_eq!(listed["items"], json!([]), "nothing was made");
+}
+
+async fn editing_a_webhook_keeps_its_masked_secrets(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("edits@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        "/channels",
+        &[
+            ("kind", "webhook".into()),
+            ("name", "ops hook".into()),
+            ("config.url", hook.url.clone()),
+            (
+                "config.headers",
+                "Authorization: Bearer s3cret-token".into(),
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{html}");
+    let marker = "<code class=\"secret\">";
+    let start = html.find(marker).expect("the secret, once") + marker.len();
+    let secret = html[start..start + 64].to_owned();
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/channels").await).await;
+    let id = listed["items"][0]["id"].as_str().expect("id").to_owned();
+
+    let (status, html) = get_page(&app, &owner, &format!("/channels/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    let masked_url = input_value(&html, "config.url");
+    assert!(
+        masked_url.ends_with("/…") && !masked_url.contains("/hook"),
+        "{masked_url}"
+    );
+    assert!(html.contains("Authorization: ••••</textarea>"), "{html}");
+    assert!(!html.contains("s3cret") && !html.contains(&secret));
+
+    // A header added with the mask for its value is refused by the field,
+    // the typed text kept.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        &format!("/channels/{id}/edit"),
+        &[
+            ("name", "ops hook".into()),
+            ("config.url", masked_url.clone()),
+            ("config.headers", "Authorization: ••••\nX-New: ••••".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"e-config.headers\""), "{html}");
+    assert!(
+        html.contains("X-New: is new: give its value, not the mask"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Authorization: ••••\nX-New: ••••</textarea>"),
+        "{html}"
+    );
+
+    // Saved with the secrets left masked, a header added and the name
+    // changed: the URL, the header and the signing secret are kept.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        &format!("/channels/{id}/edit"),
+        &[
+            ("name", "renamed hook".into()),
+            ("config.url", masked_url),
+            ("config.headers", "Authorization: ••••\nX-Team: ops".into()),
+            ("is_default", "on".into()),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Channel saved."), "{html}");
+    assert!(html.contains("renamed hook"), "{html}");
+    let (status, html) = post_page(&app, &owner, &format!("/channels/{id}/test"), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("delivered: the service answered 200"),
+        "{html}"
+    );
+    let seen = hook.seen();
+    assert_eq!(seen.len(), 1);
+    let header = |name: &str| {
+        seen[0]
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        header("authorization").as_deref(),
+        Some("Bearer s3cret-token")
+    );
+    assert_eq!(header("x-team").as_deref(), Some("ops"));
+    verify_signature(&seen[0], &secret);
+    let (_, one) = json_of(app.get(&owner, format!("/api/v1/channels/{id}")).await).await;
+    assert_eq!(one["is_default"], true);
+}
+
+async fn the_target_form_saves_alert_settings_and_channels(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("target-alerts@example.com").await;
+    let (ops, _) = webhook(&app, &owner, "https://hooks.example.com/ops", true).await;
+    let (db, _) = webhook(&app, &owner, "https://hooks.example.com/db", false).await;
+    let stranger = app.user("stranger@example.com").await;
+    let (theirs, _) = webhook(&app, &stranger, "https://hooks.example.com/x", false).await;
+
+    let (status, html) = get_page(&app, &owner, "/targets/new").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("id=\"f-alerts_default\" name=\"alerts_default\" type=\"checkbox\" value=\"on\" checked"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{ops}\"")) && html.contains(&format!("value=\"{db}\""))
+    );
+    assert!(
+        !html.contains(&theirs),
+        "another organization's channel is offered"
+    );
+    assert!(
+        html.contains("the organization's default channels (hook)"),
+        "{html}"
+    );
+
+    let target = |extra: &[(&'static str, String)]| {
+        let mut form: Vec<(&'static str, String)> = vec![
+            ("kind", "http".into()),
+            ("name", "api".into()),
+            ("url", "https://example.com/".into()),
+            ("interval_seconds", "300".into()),
+            ("timeout_seconds", "10".into()),
+            ("alerts_part", "on".into()),
+        ];
+        form.extend_from_slice(extra);
+        form
+    };
+    // A period out of range is refused by its field, nothing made.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        "/targets/new",
+        &target(&[
+            ("alert_type", "repeated".into()),
+            ("repeat_minutes", "0".into()),
+            ("channel_ids", db.clone()),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"e-repeat_minutes\""), "{html}");
+    assert!(
+        html.contains("name=\"repeat_minutes\" type=\"number\" min=\"1\" max=\"1440\" value=\"0\""),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("value=\"{db}\" checked")),
+        "the ticked channel stays ticked"
+    );
+    let (_, listed) = json_of(app.get(&owner, "/api/v1/targets").await).await;
+    assert_eq!(listed["items"], json!([]));
+
+    let answer = owner
+        .post(app.url("/targets/new"))
+        .form(&target(&[
+            ("alert_type", "repeated".into()),
+            ("repeat_minutes", "15".into()),
+            ("on_degraded", "on".into()),
+            ("channel_ids", db.clone()),
+        ]))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let id = answer
+        .url()
+        .path()
+        .strip_prefix("/targets/")
+        .expect("the target's page")
+        .to_owned();
+    let (_, alerts) = json_of(
+        app.get(&owner, format!("/api/v1/targets/{id}/alerts"))
+            .await,
+    )
+    .await;
+    assert_eq!(alerts["uses_organization_defaults"], false, "{alerts}");
+    assert_eq!(
+        alerts["settings"],
+        json!({"alert_type": "repeated", "repeat_minutes": 15, "on_restored": false,
+               "on_degraded": true, "include_history": false})
+    );
+    let (_, view) = json_of(app.get(&owner, format!("/api/v1/targets/{id}")).await).await;
+    assert_eq!(view["channel_ids"], json!([db]));
+
+    // The edit form shows them; saving it back to the organization's
+    // settings and no channel of its own is kept too.
+    let (status, html) = get_page(&app, &owner, &format!("/targets/{id}/edit")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("name=\"alerts_default\" type=\"checkbox\" value=\"on\" aria-describedby"),
+        "{html}"
+    );
+    assert!(html.contains("value=\"15\""), "{html}");
+    assert!(html.contains(&format!("value=\"{db}\" checked")), "{html}");
+    assert!(
+        !html.contains(&format!("value=\"{ops}\" checked")),
+        "{html}"
+    );
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        &format!("/targets/{id}/edit"),
+        &target(&[
+            ("alerts_default", "on".into()),
+            ("alert_type", "once".into()),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Target saved."), "{html}");
+    let (_, alerts) = json_of(
+        app.get(&owner, format!("/api/v1/targets/{id}/alerts"))
+            .await,
+    )
+    .await;
+    assert_eq!(alerts["uses_organization_defaults"], true, "{alerts}");
+    let (_, view) = json_of(app.get(&owner, format!("/api/v1/targets/{id}")).await).await;
+    assert_eq!(view["channel_ids"], json!([]));
+
+    // Another organization's channel is refused by the field.
+    let (status, html) = post_page(
+        &app,
+        &owner,
+        &format!("/targets/{id}/edit"),
+        &target(&[
+            ("alerts_default", "on".into()),
+            ("alert_type", "once".into()),
+            ("channel_ids", theirs.clone()),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("id=\"e-channel_ids\""), "{html}");
+    assert!(
+        html.contains("is no channel of this organization"),
+        "{html}"
+    );
+}
+
+async fn the_incidents_page_lists_incidents_and_their_alerts(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("incidents@example.com").await;
+    let hook = Receiver::start(vec![]).await;
+    let (_, _) = webhook(&app, &owner, &hook.url, true).await;
+    let (status, html) = get_page(&app, &owner, "/incidents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("href=\"/incidents\" aria-current=\"page\""),
+        "in the navigation: {html}"
+    );
+    assert!(html.contains("No incidents"), "{html}");
+
+    // One incident opened and closed, told down and up; then another
+    // target's, still open.
+    let sender = start_sender(&app, "sender-1", SenderSettings::default());
+    let (closed, closed_ping) = heartbeat(&app, &owner, &[]).await;
+    ping(&app, &format!("{closed_ping}/fail")).await;
+    wait_for(Duration::from_secs(10), "the down alert", || {
+        hook.seen().len() == 1
+    })
+    .await;
+    ping(&app, &closed_ping).await;
+    wait_for(Duration::from_secs(10), "the up alert", || {
+        hook.seen().len() == 2
+    })
+    .await;
+    let (open, open_ping) = heartbeat(&app, &owner, &[]).await;
+    ping(&app, &format!("{open_ping}/fail")).await;
+    wait_for(Duration::from_secs(10), "the second down alert", || {
+        hook.seen().len() == 3
+    })
+    .await;
+    // The sender records each attempt right after the answer.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sender.stop().await;
+
+    // Another organization's incident.
+    let stranger = app.user("other-incidents@example.com").await;
+    let (theirs, their_ping) = heartbeat(&app, &stranger, &[]).await;
+    ping(&app, &format!("{their_ping}/fail")).await;
+
+    let (status, html) = get_page(&app, &owner, "/incidents").await;
+    assert_eq!(status, StatusCode::OK);
+    let open_at = html
+        .find(&format!("href=\"/targets/{open}\""))
+        .expect("the open one");
+    let closed_at = html
+        .find(&format!("href=\"/targets/{closed}\""))
+        .expect("the closed one");
+    assert!(open_at < closed_at, "open incidents come first");
+    assert!(!html.contains(&theirs), "another organization's incident");
+    assert_eq!(html.matches("<tr class=\"open\">").count(), 1, "{html}");
+    assert!(html.matches(" ongoing</span>").count() == 1, "{html}");
+    let closed_row = &html[closed_at..];
+    let closed_row = &closed_row[..closed_row.find("</tr>").expect("row end")];
+    assert!(
+        closed_row.contains("down to hook (Webhook), <span class=\"sent-ok\">delivered</span>"),
+        "{closed_row}"
+    );
+    assert!(
+        closed_row.contains("up to hook (Webhook), <span class=\"sent-ok\">delivered</span>"),
+        "{closed_row}"
+    );
+    let open_row = &html[open_at..closed_at];
+    assert!(
+        open_row.contains("down to hook (Webhook), <span class=\"sent-ok\">delivered</span>"),
+        "{open_row}"
+    );
+    assert!(!open_row.contains("up to hook"), "{open_row}");
+
+    let (status, html) = get_page(&app, &stranger, "/incidents").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("href=\"/targets/{theirs}\"")),
+        "{html}"
+    );
+    assert!(!html.contains(&open) && !html.contains(&closed), "{html}");
+    assert!(
+        html.contains("<span class=\"hint\">none</span>"),
+        "nothing was sent for theirs: {html}"
+    );
 }
 
 async fn alert_settings_forms_save_the_defaults_and_a_targets_own(backend: Backend) {
@@ -1575,6 +2252,11 @@ pharos_storage::on_both_backends!(
     email_alerts_go_through_the_sender_to_a_real_smtp_server,
     maintenance_silences_a_failing_target_and_marks_its_history,
     maintenance_holds_heartbeats_and_defers_reminders,
+    every_kind_is_added_through_its_form,
+    a_bad_channel_field_is_named_and_the_typed_values_kept,
+    editing_a_webhook_keeps_its_masked_secrets,
+    the_target_form_saves_alert_settings_and_channels,
+    the_incidents_page_lists_incidents_and_their_alerts,
     alert_settings_forms_save_the_defaults_and_a_targets_own,
     the_channels_page_adds_tests_and_deletes_a_channel,
     a_failing_target_alerts_each_channel_once_and_its_recovery_once,

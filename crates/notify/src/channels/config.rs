@@ -11,6 +11,7 @@ use pharos_domain::ChannelKind;
 
 use super::email::EmailConfig;
 use super::fields::{check_url, ConfigError, Mask, Secret, MASK};
+use super::form::{FormField, FormInput};
 use super::gotify::GotifyConfig;
 use super::matrix::MatrixConfig;
 use super::ntfy::NtfyConfig;
@@ -28,6 +29,9 @@ pub(crate) trait KindConfig: Serialize + DeserializeOwned {
     /// Fields Pharos makes and users never set (the webhook's signing
     /// secret); also listed in `SECRETS`.
     const SERVER_MADE: &'static [&'static str] = &[];
+    /// The fields a person fills in, in order (every key but the
+    /// server-made ones), for the dashboard's form.
+    const FORM: &'static [FormField];
 
     /// The rules serde's types cannot say (URL schemes, ranges, formats).
     fn validate(&self) -> Result<(), ConfigError>;
@@ -43,6 +47,15 @@ pub struct IncomingWebhookConfig {
 
 impl KindConfig for IncomingWebhookConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[("url", Mask::Url)];
+    const FORM: &'static [FormField] = &[FormField::text(
+        "url",
+        "Incoming webhook URL",
+        "The address the service gave for the incoming webhook. It holds the webhook's key, \
+         so it is kept secret and shown masked.",
+    )
+    .input(FormInput::Url)
+    .secret()
+    .example("https://hooks.example.com/services/…")];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_url("url", self.url.expose()).map(drop)
@@ -94,13 +107,20 @@ macro_rules! with_config {
 struct Rules {
     secrets: &'static [(&'static str, Mask)],
     server_made: &'static [&'static str],
+    form: &'static [FormField],
 }
 
 fn rules_of<C: KindConfig>() -> Rules {
     Rules {
         secrets: C::SECRETS,
         server_made: C::SERVER_MADE,
+        form: C::FORM,
     }
+}
+
+/// The form's fields of `kind`.
+pub(crate) fn form_of(kind: ChannelKind) -> &'static [FormField] {
+    rules(kind).form
 }
 
 fn rules(kind: ChannelKind) -> Rules {
@@ -411,6 +431,146 @@ mod tests {
             "bogus"
         );
         assert_eq!(field_of("to[1]", "invalid type"), "to[1]");
+    }
+
+    /// Typed text each form field accepts, for the fields whose example
+    /// is no valid value (secrets have none).
+    fn good_text(kind: ChannelKind, field: &FormField) -> String {
+        match (kind, field.key) {
+            (ChannelKind::Telegram, "bot_token") => "123456:ABC-DEF_ghi".to_owned(),
+            (ChannelKind::Pushover, _) if field.secret => "a".repeat(30),
+            (ChannelKind::Pagerduty, "routing_key") => "b".repeat(32),
+            (ChannelKind::Webhook, "headers") => {
+                "Authorization: Bearer abc\nX-Team: ops".to_owned()
+            }
+            (ChannelKind::Email, "include_history") => "on".to_owned(),
+            _ if field.input == FormInput::Url && field.secret => {
+                "https://hooks.example.com/services/T0/B0/key".to_owned()
+            }
+            _ if field.secret => "token-123_abc".to_owned(),
+            _ => field.example.to_owned(),
+        }
+    }
+
+    fn filled(kind: ChannelKind) -> std::collections::BTreeMap<String, String> {
+        crate::channels::form_fields(kind)
+            .iter()
+            .map(|f| (f.key.to_owned(), good_text(kind, f)))
+            .collect()
+    }
+
+    #[test]
+    fn every_kinds_form_names_its_real_keys_and_secrets() {
+        for kind in ChannelKind::ALL {
+            let rules = rules(kind);
+            let form = crate::channels::form_fields(kind);
+            assert!(!form.is_empty(), "{kind:?}");
+            let form_secrets: Vec<&str> = form.iter().filter(|f| f.secret).map(|f| f.key).collect();
+            let declared: Vec<&str> = rules
+                .secrets
+                .iter()
+                .map(|(key, _)| *key)
+                .filter(|key| !rules.server_made.contains(key))
+                .collect();
+            assert_eq!(form_secrets, declared, "{kind:?}");
+            // Filled with good values, the form is a configuration the
+            // kind's rules take, every key known.
+            let json = crate::channels::config_from_form(kind, &filled(kind))
+                .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+            let config = ChannelConfig::parse(kind, json.clone())
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            // Every field is kept (nothing the form sends is dropped), and
+            // everything users set is on the form.
+            let full = config.full_json();
+            for field in form {
+                assert!(full.contains_key(field.key), "{kind:?} {}", field.key);
+            }
+            for key in full.keys() {
+                assert!(
+                    form.iter().any(|f| f.key == key) || rules.server_made.contains(&key.as_str()),
+                    "{kind:?}: {key} is not on the form"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn empty_fields_are_refused_by_name_or_take_their_default() {
+        for kind in ChannelKind::ALL {
+            let form = crate::channels::form_fields(kind);
+            for field in form {
+                let mut values = filled(kind);
+                values.insert(field.key.to_owned(), "  ".to_owned());
+                let result = crate::channels::config_from_form(kind, &values);
+                if field.required {
+                    let errors = result.expect_err(field.key);
+                    assert_eq!(errors.len(), 1);
+                    assert_eq!(errors[0].field, format!("config.{}", field.key));
+                    assert_eq!(errors[0].message, "is required");
+                    continue;
+                }
+                let json = result.unwrap_or_else(|e| panic!("{kind:?} {}: {e:?}", field.key));
+                let config = ChannelConfig::parse(kind, json)
+                    .unwrap_or_else(|e| panic!("{kind:?} {}: {e}", field.key));
+                if let Some(default) = field.default {
+                    // The form's default is the configuration's own.
+                    let mut without = config.full_json();
+                    without.remove(field.key);
+                    without.remove(SIGNING_SECRET);
+                    let implied = ChannelConfig::parse(kind, Value::Object(without))
+                        .expect("parses without the field");
+                    assert_eq!(
+                        implied.full_json().get(field.key),
+                        Some(&Value::String(default.to_owned())),
+                        "{kind:?} {}",
+                        field.key
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_form_sent_back_as_shown_changes_nothing() {
+        for kind in ChannelKind::ALL {
+            let json = crate::channels::config_from_form(kind, &filled(kind)).expect("form");
+            let stored = ChannelConfig::parse(kind, json).expect("config");
+            let shown = crate::channels::form_values(kind, &stored.masked());
+            let patch = crate::channels::config_from_form(kind, &shown)
+                .unwrap_or_else(|e| panic!("{kind:?}: {e:?}"));
+            let patched = stored
+                .apply_patch(patch)
+                .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+            assert_eq!(patched, stored, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn form_text_becomes_lists_maps_and_numbers() {
+        let mut values = std::collections::BTreeMap::new();
+        values.insert(
+            "to".to_owned(),
+            "a@example.com\r\n b@example.com, c@example.com\n".to_owned(),
+        );
+        let json = crate::channels::config_from_form(ChannelKind::Email, &values).expect("email");
+        assert_eq!(
+            json,
+            serde_json::json!({"to": ["a@example.com", "b@example.com", "c@example.com"],
+                               "include_history": false})
+        );
+        let mut values = filled(ChannelKind::Webhook);
+        values.insert("headers".to_owned(), "X-Team ops".to_owned());
+        let errors = crate::channels::config_from_form(ChannelKind::Webhook, &values)
+            .expect_err("a header without a colon");
+        assert_eq!(errors[0].field, "config.headers");
+        assert_eq!(errors[0].message, "line 1 is not Name: value");
+        let mut values = filled(ChannelKind::Ntfy);
+        values.insert("priority".to_owned(), "9".to_owned());
+        values.insert("topic".to_owned(), String::new());
+        let errors = crate::channels::config_from_form(ChannelKind::Ntfy, &values)
+            .expect_err("two refusals");
+        let named: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(named, ["config.topic", "config.priority"]);
     }
 
     #[test]

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::KindConfig;
 use super::fields::{ConfigError, Mask};
+use super::form::{FormField, FormInput};
 use super::text::{self, html};
 use super::RenderContext;
 use crate::delivery::{Delivery, EmailMessage};
@@ -29,6 +30,23 @@ pub struct EmailConfig {
 
 impl KindConfig for EmailConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "to",
+            "Recipients",
+            "Email addresses, one a line (commas also separate), at most 50. \
+             Sent through the server's SMTP settings.",
+        )
+        .input(FormInput::List)
+        .example("ops@example.com"),
+        FormField::text(
+            "include_history",
+            "Include the last 24 hours of checks",
+            "Each email lists the target's changes of the last day.",
+        )
+        .input(FormInput::Checkbox)
+        .optional(),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.to.is_empty() {

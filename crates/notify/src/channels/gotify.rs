@@ -8,6 +8,7 @@ use serde_json::json;
 
 use super::config::KindConfig;
 use super::fields::{check_base_url, check_token, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text;
 use super::{join_url, json_request, plain_message, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpVerb};
@@ -24,6 +25,17 @@ pub struct GotifyConfig {
 
 impl KindConfig for GotifyConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[("app_token", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text("server_url", "Server address", "Your Gotify server.")
+            .input(FormInput::Url)
+            .example("https://push.example.com"),
+        FormField::text(
+            "app_token",
+            "Application token",
+            "The token of an application made in Gotify for Pharos.",
+        )
+        .secret(),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_base_url("server_url", &self.server_url)?;

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::config::KindConfig;
 use super::fields::{check_base_url, check_token, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text::{self, html};
 use super::{join_url, json_request, plain_message, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpVerb};
@@ -27,6 +28,23 @@ pub struct MatrixConfig {
 
 impl KindConfig for MatrixConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[("access_token", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text("homeserver", "Homeserver", "The client-server API address.")
+            .input(FormInput::Url)
+            .example("https://matrix.example.org"),
+        FormField::text(
+            "access_token",
+            "Access token",
+            "The token of the account Pharos posts as; it must have joined the room.",
+        )
+        .secret(),
+        FormField::text(
+            "room_id",
+            "Room id",
+            "The room's id, starting with ! (not a #alias): in the room's settings.",
+        )
+        .example("!abcdefg:example.org"),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_base_url("homeserver", &self.homeserver)?;

@@ -10,6 +10,7 @@
 
 mod config;
 mod fields;
+mod form;
 mod text;
 
 mod discord;
@@ -36,6 +37,7 @@ use crate::notice::Notice;
 pub use config::{ChannelConfig, IncomingWebhookConfig};
 pub use email::EmailConfig;
 pub use fields::{ConfigError, Secret, MASK};
+pub use form::{config_from_form, form_fields, form_values, FormField, FormInput};
 pub use gotify::GotifyConfig;
 pub use matrix::MatrixConfig;
 pub use ntfy::NtfyConfig;

@@ -8,13 +8,16 @@ use serde_json::json;
 
 use super::config::KindConfig;
 use super::fields::{check_base_url, check_text, check_token, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text;
 use super::{join_url, json_request, plain_message, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpVerb};
 use crate::notice::{Notice, NoticeKind};
 
+const DEFAULT_SERVER_URL: &str = "https://ntfy.sh";
+
 fn default_server_url() -> String {
-    "https://ntfy.sh".to_owned()
+    DEFAULT_SERVER_URL.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +41,46 @@ pub struct NtfyConfig {
 impl KindConfig for NtfyConfig {
     const SECRETS: &'static [(&'static str, Mask)] =
         &[("topic", Mask::Opaque), ("access_token", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "server_url",
+            "Server address",
+            "Optional: your own ntfy server.",
+        )
+        .input(FormInput::Url)
+        .default(DEFAULT_SERVER_URL)
+        .example(DEFAULT_SERVER_URL),
+        FormField::text(
+            "topic",
+            "Topic",
+            "1 to 64 letters, digits, - or _. Anyone who knows a public topic can read it, \
+             so it is kept secret: choose one hard to guess.",
+        )
+        .secret(),
+        FormField::text(
+            "priority",
+            "Priority of outages",
+            "Optional: 1 (min) to 5 (max); 4 (high) when empty. Other messages go out at 3.",
+        )
+        .input(FormInput::Number { min: 1, max: 5 })
+        .optional()
+        .example("4"),
+        FormField::text(
+            "tags",
+            "Tags",
+            "Optional: tags or emoji short codes added to every message, one a line, at most 10.",
+        )
+        .input(FormInput::List)
+        .optional()
+        .example("production"),
+        FormField::text(
+            "access_token",
+            "Access token",
+            "Optional: for a protected topic (sent as a Bearer token).",
+        )
+        .secret()
+        .optional(),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_base_url("server_url", &self.server_url)?;

@@ -9,13 +9,16 @@ use serde_json::{json, Map, Value};
 
 use super::config::KindConfig;
 use super::fields::{check_base_url, check_token, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text::{self, clip};
 use super::{join_url, json_request, plain_message, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpVerb};
 use crate::notice::{Notice, NoticeKind};
 
+const DEFAULT_API_URL: &str = "https://api.opsgenie.com";
+
 fn default_api_url() -> String {
-    "https://api.opsgenie.com".to_owned()
+    DEFAULT_API_URL.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +33,22 @@ pub struct OpsgenieConfig {
 
 impl KindConfig for OpsgenieConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[("api_key", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "api_key",
+            "API key",
+            "The key of an API integration in Opsgenie.",
+        )
+        .secret(),
+        FormField::text(
+            "api_url",
+            "API address",
+            "Optional: https://api.eu.opsgenie.com for accounts in the EU.",
+        )
+        .input(FormInput::Url)
+        .default(DEFAULT_API_URL)
+        .example(DEFAULT_API_URL),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_token("api_key", self.api_key.expose(), 128)?;

@@ -10,13 +10,16 @@ use serde_json::{json, Map, Value};
 
 use super::config::KindConfig;
 use super::fields::{check_alphanumeric, check_base_url, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text::{self, clip};
 use super::{join_url, json_request, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpVerb};
 use crate::notice::{Notice, NoticeKind};
 
+const DEFAULT_API_URL: &str = "https://events.pagerduty.com";
+
 fn default_api_url() -> String {
-    "https://events.pagerduty.com".to_owned()
+    DEFAULT_API_URL.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,6 +33,22 @@ pub struct PagerdutyConfig {
 
 impl KindConfig for PagerdutyConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[("routing_key", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "routing_key",
+            "Integration key",
+            "An Events API v2 integration key (routing key): 32 letters and digits.",
+        )
+        .secret(),
+        FormField::text(
+            "api_url",
+            "Events API address",
+            "Optional: only for a compatible server.",
+        )
+        .input(FormInput::Url)
+        .default(DEFAULT_API_URL)
+        .example(DEFAULT_API_URL),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_alphanumeric("routing_key", self.routing_key.expose(), 32)?;

@@ -6,13 +6,16 @@ use serde::{Deserialize, Serialize};
 
 use super::config::KindConfig;
 use super::fields::{check_alphanumeric, check_base_url, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text::{self, clip};
 use super::{join_url, plain_message, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpRequest, HttpVerb};
 use crate::notice::{Notice, NoticeKind};
 
+const DEFAULT_API_URL: &str = "https://api.pushover.net";
+
 fn default_api_url() -> String {
-    "https://api.pushover.net".to_owned()
+    DEFAULT_API_URL.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +32,28 @@ pub struct PushoverConfig {
 impl KindConfig for PushoverConfig {
     const SECRETS: &'static [(&'static str, Mask)] =
         &[("user_key", Mask::Opaque), ("app_token", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "user_key",
+            "User key",
+            "Your user (or group) key: 30 letters and digits, on Pushover's dashboard.",
+        )
+        .secret(),
+        FormField::text(
+            "app_token",
+            "Application token",
+            "An application's API token: 30 letters and digits.",
+        )
+        .secret(),
+        FormField::text(
+            "api_url",
+            "API address",
+            "Optional: only for a Pushover-compatible server.",
+        )
+        .input(FormInput::Url)
+        .default(DEFAULT_API_URL)
+        .example(DEFAULT_API_URL),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         // Pushover's keys and tokens are 30 letters and digits.

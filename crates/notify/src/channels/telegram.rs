@@ -8,13 +8,16 @@ use serde_json::json;
 
 use super::config::KindConfig;
 use super::fields::{check_base_url, string_or_integer, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text::{self, html};
 use super::{join_url, json_request, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpVerb};
 use crate::notice::Notice;
 
+const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
 fn default_api_url() -> String {
-    "https://api.telegram.org".to_owned()
+    DEFAULT_API_URL.to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,6 +34,28 @@ pub struct TelegramConfig {
 
 impl KindConfig for TelegramConfig {
     const SECRETS: &'static [(&'static str, Mask)] = &[("bot_token", Mask::Opaque)];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "bot_token",
+            "Bot token",
+            "From @BotFather, such as 123456:ABC-DEF….",
+        )
+        .secret(),
+        FormField::text(
+            "chat_id",
+            "Chat",
+            "A chat's number (-100123…) or a public channel's @name. The bot must be in it.",
+        )
+        .example("-1001234567890"),
+        FormField::text(
+            "api_url",
+            "Bot API address",
+            "Optional: for a Bot API server of your own.",
+        )
+        .input(FormInput::Url)
+        .default(DEFAULT_API_URL)
+        .example(DEFAULT_API_URL),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         // The token goes into the URL path: only the characters tokens have.

@@ -15,6 +15,7 @@ use sha2::Sha256;
 
 use super::config::KindConfig;
 use super::fields::{check_url, ConfigError, Mask, Secret};
+use super::form::{FormField, FormInput};
 use super::text;
 use super::{json_body, RenderContext, RenderError};
 use crate::delivery::{Delivery, HttpRequest, HttpVerb};
@@ -67,6 +68,26 @@ impl KindConfig for WebhookConfig {
         (SIGNING_SECRET, Mask::Opaque),
     ];
     const SERVER_MADE: &'static [&'static str] = &[SIGNING_SECRET];
+    const FORM: &'static [FormField] = &[
+        FormField::text(
+            "url",
+            "URL",
+            "Pharos POSTs JSON here, signed with a secret shown once when the channel is made. \
+             Kept secret (it may hold a key) and shown masked.",
+        )
+        .input(FormInput::Url)
+        .secret()
+        .example("https://hooks.example.com/pharos"),
+        FormField::text(
+            "headers",
+            "Extra headers",
+            "Optional: one Name: value a line, at most 20. Their values are kept secret.",
+        )
+        .input(FormInput::Headers)
+        .secret()
+        .optional()
+        .example("Authorization: Bearer …"),
+    ];
 
     fn validate(&self) -> Result<(), ConfigError> {
         check_url("url", self.url.expose())?;

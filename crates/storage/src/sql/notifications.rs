@@ -115,6 +115,39 @@ macro_rules! impl_notifications {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
+            async fn incidents_notifications(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                incidents: &[uuid::Uuid],
+                per_incident: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Notification>> {
+                if incidents.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // One read for a whole page of incidents: each incident's
+                // latest rows, numbered within the incident.
+                let columns = $crate::rows::NOTIFICATION_COLUMNS;
+                let mut query = sqlx::QueryBuilder::<$db>::new(format!(
+                    "SELECT {columns} FROM (SELECT {columns}, ROW_NUMBER() OVER \
+                       (PARTITION BY incident_id ORDER BY created_at DESC, id DESC) AS n \
+                     FROM notifications WHERE organization_id = "
+                ));
+                query.push_bind(org.0);
+                query.push(" AND incident_id IN (");
+                let mut ids = query.separated(", ");
+                for id in incidents {
+                    ids.push_bind(*id);
+                }
+                query.push(")) ranked WHERE n <= ");
+                query.push_bind(i64::from(per_incident));
+                query.push(" ORDER BY incident_id, created_at DESC, id DESC");
+                let rows: Vec<$crate::rows::NotificationRow> = query
+                    .build_query_as()
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
             async fn notification_attempts(
                 &self,
                 org: pharos_domain::ids::OrganizationId,

@@ -29,11 +29,18 @@ pub struct AlertFormView {
     pub on_restored: bool,
     pub on_degraded: bool,
     pub include_history: bool,
+    /// Refusals by the field (the target form shows them).
+    pub type_error: Option<String>,
+    pub repeat_error: Option<String>,
 }
 
 impl AlertFormView {
     pub fn of(settings: &AlertSettings) -> Self {
-        let current = settings.alert_type.name();
+        Self::typed(&AlertForm::of(settings))
+    }
+
+    /// The form as typed (after a refusal, what was sent).
+    pub fn typed(form: &AlertForm) -> Self {
         Self {
             types: AlertTypeName::ALL
                 .into_iter()
@@ -44,33 +51,74 @@ impl AlertFormView {
                         AlertTypeName::Repeated => "Repeated while down",
                         AlertTypeName::None => "Never",
                     },
-                    selected: t == current,
+                    selected: t.as_str() == form.alert_type,
                 })
                 .collect(),
+            repeat_minutes: form.repeat_minutes.clone(),
+            on_restored: form.on_restored.is_some(),
+            on_degraded: form.on_degraded.is_some(),
+            include_history: form.include_history.is_some(),
+            type_error: None,
+            repeat_error: None,
+        }
+    }
+
+    /// One line saying what the settings do ("once per change of state;
+    /// when restored").
+    pub fn summary(settings: &AlertSettings) -> String {
+        let mut parts = vec![match settings.alert_type.repeat_minutes() {
+            Some(m) => format!("repeated every {} min while down", m.get()),
+            None => match settings.alert_type.name() {
+                AlertTypeName::None => "never".to_owned(),
+                _ => "once per change of state".to_owned(),
+            },
+        }];
+        if settings.on_restored {
+            parts.push("when restored".to_owned());
+        }
+        if settings.on_degraded {
+            parts.push("when degraded".to_owned());
+        }
+        if settings.include_history {
+            parts.push("with 24 hours of checks".to_owned());
+        }
+        parts.join("; ")
+    }
+}
+
+/// The alert settings as a form posts them; checkboxes are present when
+/// ticked.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct AlertForm {
+    pub alert_type: String,
+    pub repeat_minutes: String,
+    pub on_restored: Option<String>,
+    pub on_degraded: Option<String>,
+    pub include_history: Option<String>,
+}
+
+impl AlertForm {
+    /// The form showing `settings` (a period of 60 minutes offered when
+    /// alerts do not repeat).
+    pub fn of(settings: &AlertSettings) -> Self {
+        let on = |b: bool| b.then(|| "on".to_owned());
+        Self {
+            alert_type: settings.alert_type.name().as_str().to_owned(),
             repeat_minutes: settings
                 .alert_type
                 .repeat_minutes()
                 .map(|m| m.get().to_string())
                 .unwrap_or_else(|| "60".to_owned()),
-            on_restored: settings.on_restored,
-            on_degraded: settings.on_degraded,
-            include_history: settings.include_history,
+            on_restored: on(settings.on_restored),
+            on_degraded: on(settings.on_degraded),
+            include_history: on(settings.include_history),
         }
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct AlertForm {
-    alert_type: String,
-    repeat_minutes: String,
-    on_restored: Option<String>,
-    on_degraded: Option<String>,
-    include_history: Option<String>,
-}
-
 /// The form as the use cases take it: the period only with `repeated`.
-fn settings_of(form: AlertForm) -> Result<AlertSettings, pharos_app::AppError> {
+pub fn settings_of(form: AlertForm) -> Result<AlertSettings, pharos_app::AppError> {
     let mut fields = Map::new();
     let repeated = form.alert_type == AlertTypeName::Repeated.as_str();
     fields.insert("alert_type".to_owned(), Value::String(form.alert_type));

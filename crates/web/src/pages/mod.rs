@@ -11,6 +11,7 @@ pub mod charts;
 mod dashboard;
 mod events;
 mod format;
+mod incidents;
 pub(crate) mod maintenance;
 mod settings;
 mod targets;
@@ -48,6 +49,7 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/pause", post(targets::pause))
         .route("/targets/{id}/resume", post(targets::resume))
         .route("/channels", get(channels::show).post(channels::create))
+        .route("/channels/new", get(channels::new_form))
         .route(
             "/channels/{id}/edit",
             get(channels::edit_form).post(channels::update),
@@ -63,6 +65,7 @@ pub fn routes() -> Router<AppState> {
             get(maintenance::edit_form).post(maintenance::update),
         )
         .route("/maintenance/{id}/delete", post(maintenance::delete))
+        .route("/incidents", get(incidents::show))
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))

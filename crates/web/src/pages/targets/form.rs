@@ -8,6 +8,7 @@ use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::Form;
 use axum_extra::extract::CookieJar;
+use pharos_domain::alert::AlertSettings;
 use pharos_domain::check::{CheckOutcome, Verdict};
 use pharos_domain::check_spec::{DnsRecordType, HttpMethod};
 use pharos_domain::ids::TargetId;
@@ -20,8 +21,11 @@ use serde_json::{Map, Value};
 use crate::auth::CurrentUser;
 use crate::error::ApiError;
 use crate::extract::PathId;
+use crate::pages::alerts::{AlertForm, AlertFormView};
 use crate::pages::format::{self, badge, Badge};
-use crate::pages::{flash, render, see_other, Chrome, FieldErrors, PageResult, PageUser};
+use crate::pages::{
+    flash, render, see_other, Chrome, FieldErrors, PageError, PageResult, PageUser,
+};
 use crate::state::AppState;
 use pharos_app::targets::{self, TargetFields};
 
@@ -62,7 +66,15 @@ const FORM_NAMES: &[(TargetKind, &str, &str)] = &[
 ];
 
 /// Fields every kind has, under the same name on the form and in the API.
-const COMMON_FIELDS: [&str; 4] = ["kind", "name", "interval_seconds", "timeout_seconds"];
+const COMMON_FIELDS: [&str; 7] = [
+    "kind",
+    "name",
+    "interval_seconds",
+    "timeout_seconds",
+    "channel_ids",
+    "alert_type",
+    "repeat_minutes",
+];
 
 /// The form field that shows an error the service reported on `field` (an
 /// API name, perhaps with a path such as `headers[0].name`), or `None` when
@@ -122,6 +134,18 @@ pub struct TargetForm {
     tls_warn_days: String,
     // Heartbeat
     grace_seconds: String,
+    /// Present when the form drew its alert part (settings and channels):
+    /// a form posted without it leaves both as they are.
+    alerts_part: String,
+    /// Ticked: the organization's alert settings, and the fields of
+    /// `alerts` are not used.
+    alerts_default: Option<String>,
+    #[serde(flatten)]
+    alerts: AlertForm,
+    /// The ticked channels (`channel_ids`, once per channel; read apart,
+    /// see `from_pairs`).
+    #[serde(skip)]
+    channel_ids: Vec<String>,
     /// `check` from the "Check now" button: run the check, save nothing.
     action: String,
 }
@@ -146,6 +170,58 @@ fn ticked(raw: &str) -> bool {
 }
 
 impl TargetForm {
+    /// The form as posted. A browser sends `channel_ids` once per ticked
+    /// channel, which a struct cannot hold, so the pairs are read here.
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, PageError> {
+        let (ids, rest): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(name, _)| name == "channel_ids");
+        let unreadable = |e: &dyn std::fmt::Display| {
+            PageError(
+                pharos_app::AppError::InvalidField {
+                    field: String::new(),
+                    message: format!("the form could not be read: {e}"),
+                }
+                .into(),
+            )
+        };
+        // The rest read as forms are (checkboxes as options), from the
+        // pairs as they came.
+        let encoded = serde_urlencoded::to_string(&rest).map_err(|e| unreadable(&e))?;
+        let mut form: TargetForm =
+            serde_urlencoded::from_str(&encoded).map_err(|e| unreadable(&e))?;
+        form.channel_ids = ids.into_iter().map(|(_, id)| id).collect();
+        Ok(form)
+    }
+
+    /// The alert settings the form asks for: `Some(None)` for the
+    /// organization's, `Some(Some(_))` the target's own, `None` to leave
+    /// them (the form had no alert part, or a refusal, which lands on its
+    /// field).
+    fn alert_settings(&self, errors: &mut FieldErrors) -> Option<Option<AlertSettings>> {
+        if self.alerts_part.is_empty() {
+            return None;
+        }
+        if self.alerts_default.is_some() {
+            return Some(None);
+        }
+        match crate::pages::alerts::settings_of(self.alerts.clone()) {
+            Ok(settings) => Some(Some(settings)),
+            Err(pharos_app::AppError::Validation(v)) => {
+                errors.add(v.field, v.message);
+                None
+            }
+            Err(pharos_app::AppError::InvalidField { field, message }) => {
+                errors.add(&field, message);
+                None
+            }
+            Err(other) => {
+                errors.add("", other.to_string());
+                None
+            }
+        }
+    }
+
     /// A new form: each kind's defaults filled in.
     fn blank() -> Self {
         Self {
@@ -158,6 +234,9 @@ impl TargetForm {
             tls_port: "443".to_owned(),
             tls_warn_days: "14".to_owned(),
             grace_seconds: "60".to_owned(),
+            alerts_part: "on".to_owned(),
+            alerts_default: Some("on".to_owned()),
+            alerts: AlertForm::of(&AlertSettings::default()),
             ..Self::default()
         }
     }
@@ -420,6 +499,18 @@ impl TargetForm {
             // An unknown kind goes to the service as it is, to be refused.
             None => {}
         }
+        // None ticked: the organization's default channels.
+        if !self.alerts_part.is_empty() {
+            fields.insert(
+                "channel_ids".into(),
+                Value::Array(
+                    self.channel_ids
+                        .iter()
+                        .map(|id| Value::from(id.as_str()))
+                        .collect(),
+                ),
+            );
+        }
         fields
     }
 }
@@ -493,6 +584,38 @@ struct TargetFormPage {
     general: Vec<String>,
     /// The result of "Check now", when that was asked.
     result: Option<CheckNowResult>,
+    /// The alert settings: the organization's, or the fields below.
+    alerts_default: bool,
+    /// What the organization's settings do, in one line.
+    organization_alerts: String,
+    alerts: AlertFormView,
+    channels: Vec<ChannelChoice>,
+    /// The organization's default channels by name ("none" when none).
+    default_channels: String,
+}
+
+/// A channel the target may send its alerts to.
+pub struct ChannelChoice {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub is_default: bool,
+    pub checked: bool,
+}
+
+/// What the form's alert part shows besides the form's own values: the
+/// organization's channels and its alert settings. Read once per page.
+pub struct AlertContext {
+    channels: Vec<pharos_app::channels::ChannelDetails>,
+    defaults: AlertSettings,
+}
+
+async fn alert_context(state: &AppState, current: &CurrentUser) -> Result<AlertContext, PageError> {
+    let (channels, defaults) = tokio::try_join!(
+        pharos_app::channels::list(&state.app, current),
+        pharos_app::alerts::defaults(&state.app, current),
+    )?;
+    Ok(AlertContext { channels, defaults })
 }
 
 /// Moves the service's errors onto the form's fields: settings shared by
@@ -556,16 +679,18 @@ impl From<&CheckOutcome> for CheckNowResult {
 
 fn form_page(
     current: &CurrentUser,
+    context: &AlertContext,
     id: Option<String>,
     form: TargetForm,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Response {
-    result_page(current, id, form, errors, status, None)
+    result_page(current, context, id, form, errors, status, None)
 }
 
 fn result_page(
     current: &CurrentUser,
+    context: &AlertContext,
     id: Option<String>,
     form: TargetForm,
     errors: FieldErrors,
@@ -594,9 +719,42 @@ fn result_page(
         || MORE_HTTP_FIELDS
             .iter()
             .any(|field| errors.get(field).is_some());
+    let mut alerts = AlertFormView::typed(&form.alerts);
+    alerts.type_error = errors.get("alert_type").map(str::to_owned);
+    alerts.repeat_error = errors.get("repeat_minutes").map(str::to_owned);
+    let channels = context
+        .channels
+        .iter()
+        .map(|d| {
+            let id = d.channel.id.0.to_string();
+            ChannelChoice {
+                checked: form.channel_ids.contains(&id),
+                id,
+                name: d.channel.name.clone(),
+                kind: d.channel.kind.label(),
+                is_default: d.channel.is_default,
+            }
+        })
+        .collect();
+    let defaults: Vec<&str> = context
+        .channels
+        .iter()
+        .filter(|d| d.channel.is_default)
+        .map(|d| d.channel.name.as_str())
+        .collect();
+    let default_channels = if defaults.is_empty() {
+        "none yet".to_owned()
+    } else {
+        defaults.join(", ")
+    };
     render(
         status,
         &TargetFormPage {
+            alerts_default: form.alerts_default.is_some(),
+            organization_alerts: AlertFormView::summary(&context.defaults),
+            alerts,
+            channels,
+            default_channels,
             chrome: Chrome::new(Some(current), nav),
             id,
             kinds: kind_choices(&form.kind),
@@ -619,13 +777,14 @@ fn result_page(
 /// A service's refusal as the form shows it, by the field.
 fn refused(
     current: &CurrentUser,
+    context: &AlertContext,
     id: Option<String>,
     form: TargetForm,
     e: impl Into<ApiError>,
 ) -> PageResult {
     let (status, errors) = FieldErrors::from_service(e)?;
     let errors = place_errors(form.kind(), errors);
-    Ok(form_page(current, id, form, errors, status))
+    Ok(form_page(current, context, id, form, errors, status))
 }
 
 /// "Check now": runs the check the form describes (on the edit page, what
@@ -634,6 +793,7 @@ fn refused(
 async fn check_now_page(
     state: &AppState,
     current: &CurrentUser,
+    context: &AlertContext,
     id: Option<TargetId>,
     form: TargetForm,
 ) -> PageResult {
@@ -643,6 +803,7 @@ async fn check_now_page(
     if !errors.is_empty() {
         return Ok(form_page(
             current,
+            context,
             page_id,
             form,
             errors,
@@ -656,22 +817,28 @@ async fn check_now_page(
     match outcome {
         Ok(outcome) => Ok(result_page(
             current,
+            context,
             page_id,
             form,
             errors,
             StatusCode::OK,
             Some((&outcome).into()),
         )),
-        Err(e) => refused(current, page_id, form, e),
+        Err(e) => refused(current, context, page_id, form, e),
     }
 }
 
-pub async fn new_form(PageUser(current): PageUser) -> PageResult {
+pub async fn new_form(State(state): State<AppState>, PageUser(current): PageUser) -> PageResult {
     current.require_editor()?;
+    let context = alert_context(&state, &current).await?;
+    let mut form = TargetForm::blank();
+    // Own settings start as the organization's, ready to be changed.
+    form.alerts = AlertForm::of(&context.defaults);
     Ok(form_page(
         &current,
+        &context,
         None,
-        TargetForm::blank(),
+        form,
         FieldErrors::default(),
         StatusCode::OK,
     ))
@@ -681,16 +848,20 @@ pub async fn create(
     State(state): State<AppState>,
     PageUser(current): PageUser,
     jar: CookieJar,
-    Form(form): Form<TargetForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let form = TargetForm::from_pairs(pairs)?;
+    let context = alert_context(&state, &current).await?;
     if form.action == "check" {
-        return check_now_page(&state, &current, None, form).await;
+        return check_now_page(&state, &current, &context, None, form).await;
     }
     let mut errors = FieldErrors::default();
     let fields = form.fields(false, &mut errors);
+    let alerts = form.alert_settings(&mut errors);
     if !errors.is_empty() {
         return Ok(form_page(
             &current,
+            &context,
             None,
             form,
             errors,
@@ -699,10 +870,14 @@ pub async fn create(
     }
     match targets::create(&state.app, &current, fields).await {
         Ok(target) => {
+            if let Some(Some(own)) = alerts {
+                pharos_app::alerts::set_for_target(&state.app, &current, target.id, Some(own))
+                    .await?;
+            }
             let to = format!("/targets/{}", target.id.0);
             Ok((flash::set(jar, "created"), see_other(&to)).into_response())
         }
-        Err(e) => refused(&current, None, form, e),
+        Err(e) => refused(&current, &context, None, form, e),
     }
 }
 
@@ -713,9 +888,21 @@ pub async fn edit_form(
 ) -> PageResult {
     current.require_editor()?;
     let target = targets::get(&state.app, &current, TargetId(id)).await?;
-    let form = TargetForm::of(&target);
+    let (context, target_alerts, channel_ids) = tokio::try_join!(
+        alert_context(&state, &current),
+        async {
+            Ok::<_, PageError>(pharos_app::alerts::alerts_of(&state.app, &current, &target).await?)
+        },
+        async { Ok::<_, PageError>(targets::channel_ids_of(&state.app, &current, &target).await?) },
+    )?;
+    let mut form = TargetForm::of(&target);
+    form.alerts_part = "on".to_owned();
+    form.alerts_default = target_alerts.own.is_none().then(|| "on".to_owned());
+    form.alerts = AlertForm::of(&target_alerts.effective);
+    form.channel_ids = channel_ids.iter().map(|c| c.0.to_string()).collect();
     Ok(form_page(
         &current,
+        &context,
         Some(id.to_string()),
         form,
         FieldErrors::default(),
@@ -728,17 +915,21 @@ pub async fn update(
     PageUser(current): PageUser,
     PathId(id): PathId,
     jar: CookieJar,
-    Form(form): Form<TargetForm>,
+    Form(pairs): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let form = TargetForm::from_pairs(pairs)?;
+    let context = alert_context(&state, &current).await?;
     if form.action == "check" {
-        return check_now_page(&state, &current, Some(TargetId(id)), form).await;
+        return check_now_page(&state, &current, &context, Some(TargetId(id)), form).await;
     }
     let page_id = Some(id.to_string());
     let mut errors = FieldErrors::default();
     let fields = form.fields(true, &mut errors);
+    let alerts = form.alert_settings(&mut errors);
     if !errors.is_empty() {
         return Ok(form_page(
             &current,
+            &context,
             page_id,
             form,
             errors,
@@ -747,10 +938,14 @@ pub async fn update(
     }
     match targets::update(&state.app, &current, TargetId(id), fields).await {
         Ok(_) => {
+            if let Some(settings) = alerts {
+                pharos_app::alerts::set_for_target(&state.app, &current, TargetId(id), settings)
+                    .await?;
+            }
             let to = format!("/targets/{id}");
             Ok((flash::set(jar, "updated"), see_other(&to)).into_response())
         }
-        Err(e) => refused(&current, page_id, form, e),
+        Err(e) => refused(&current, &context, page_id, form, e),
     }
 }
 
