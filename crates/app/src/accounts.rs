@@ -29,7 +29,13 @@ pub async fn register(
 ) -> AppResult<(User, Organization)> {
     let parsed = parse_account(&input)?;
     app.limits.registration(&client.to_string())?;
-    store_account(&*app.store, parsed).await
+    let (user, organization) = store_account(&*app.store, parsed).await?;
+    // The account exists either way; a link that could not be made can be
+    // asked for again from Settings.
+    if let Err(e) = crate::account_links::mail_verification_link(app, &user).await {
+        tracing::warn!(error = %e, "could not issue an email verification link");
+    }
+    Ok((user, organization))
 }
 
 /// Creates an account with no rate limit (operators, `pharos admin`).

@@ -157,6 +157,7 @@ pub async fn create(
     mut fields: ChannelFields,
 ) -> AppResult<CreatedChannel> {
     actor.require_manager(REFUSAL)?;
+    crate::account_links::require_verified(app, actor)?;
     let kind: ChannelKind = match fields.remove("kind") {
         Some(Value::String(raw)) => raw.parse().map_err(|_| {
             let names: Vec<&str> = ChannelKind::ALL.iter().map(|k| k.as_str()).collect();

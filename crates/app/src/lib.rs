@@ -7,6 +7,7 @@
 //! Nothing here knows HTTP: the web layer maps errors to answers in one
 //! place (`pharos_web::error`).
 
+pub mod account_links;
 pub mod accounts;
 mod actor;
 pub mod alerts;
@@ -48,8 +49,14 @@ pub struct AppSettings {
     /// A session ends this long after it began, used or not.
     pub session_absolute_timeout: Duration,
     pub limits: RateLimitSettings,
-    /// The URL users reach Pharos at, for links in notifications.
+    /// The URL users reach Pharos at, for links in notifications and
+    /// account mail.
     pub public_url: String,
+    /// How long a password reset link works.
+    pub password_reset_minutes: u32,
+    /// Accounts must prove their address before adding channels or
+    /// inviting anyone.
+    pub require_email_verification: bool,
 }
 
 impl Default for AppSettings {
@@ -60,6 +67,8 @@ impl Default for AppSettings {
             session_absolute_timeout: Duration::from_secs(30 * 86_400),
             limits: RateLimitSettings::default(),
             public_url: "http://localhost:8080".to_owned(),
+            password_reset_minutes: 60,
+            require_email_verification: false,
         }
     }
 }

@@ -20,6 +20,13 @@ pub struct RateLimitSettings {
     pub target_creations_per_minute_per_organization: u32,
     /// "Check now" runs: each one makes Pharos send traffic.
     pub checks_now_per_minute_per_organization: u32,
+    /// Password reset mails asked for, per client and per address.
+    pub password_resets_per_hour_per_client: u32,
+    pub password_resets_per_hour_per_account: u32,
+    /// Reset links tried (new passwords set), per client.
+    pub password_reset_uses_per_hour_per_client: u32,
+    /// Verification mails asked for again, per account.
+    pub verification_mails_per_hour_per_account: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -30,6 +37,10 @@ impl Default for RateLimitSettings {
             registrations_per_hour_per_client: 10,
             target_creations_per_minute_per_organization: 60,
             checks_now_per_minute_per_organization: 30,
+            password_resets_per_hour_per_client: 10,
+            password_resets_per_hour_per_account: 3,
+            password_reset_uses_per_hour_per_client: 20,
+            verification_mails_per_hour_per_account: 3,
         }
     }
 }
@@ -42,6 +53,10 @@ pub struct RateLimits {
     registrations_by_client: Keyed<String>,
     target_creations_by_organization: Keyed<uuid::Uuid>,
     checks_now_by_organization: Keyed<uuid::Uuid>,
+    password_resets_by_client: Keyed<String>,
+    password_resets_by_account: Keyed<String>,
+    password_reset_uses_by_client: Keyed<String>,
+    verification_mails_by_account: Keyed<uuid::Uuid>,
 }
 
 fn per(count: u32, period: Duration) -> Quota {
@@ -76,6 +91,22 @@ impl RateLimits {
                 settings.checks_now_per_minute_per_organization,
                 minute,
             )),
+            password_resets_by_client: RateLimiter::keyed(per(
+                settings.password_resets_per_hour_per_client,
+                hour,
+            )),
+            password_resets_by_account: RateLimiter::keyed(per(
+                settings.password_resets_per_hour_per_account,
+                hour,
+            )),
+            password_reset_uses_by_client: RateLimiter::keyed(per(
+                settings.password_reset_uses_per_hour_per_client,
+                hour,
+            )),
+            verification_mails_by_account: RateLimiter::keyed(per(
+                settings.verification_mails_per_hour_per_account,
+                hour,
+            )),
         }
     }
 
@@ -96,6 +127,21 @@ impl RateLimits {
         take(&self.checks_now_by_organization, organization)
     }
 
+    /// A reset mail asked for `account` (an address, whether or not it
+    /// has an account, so the limit itself tells nothing).
+    pub fn password_reset(&self, client: &str, account: &str) -> AppResult<()> {
+        take(&self.password_resets_by_client, client.to_owned())?;
+        take(&self.password_resets_by_account, account.to_owned())
+    }
+
+    pub fn password_reset_use(&self, client: &str) -> AppResult<()> {
+        take(&self.password_reset_uses_by_client, client.to_owned())
+    }
+
+    pub fn verification_mail(&self, user: uuid::Uuid) -> AppResult<()> {
+        take(&self.verification_mails_by_account, user)
+    }
+
     /// Forgets keys that are back to full allowance, bounding memory.
     pub fn forget_idle_keys(&self) {
         self.logins_by_client.retain_recent();
@@ -103,6 +149,10 @@ impl RateLimits {
         self.registrations_by_client.retain_recent();
         self.target_creations_by_organization.retain_recent();
         self.checks_now_by_organization.retain_recent();
+        self.password_resets_by_client.retain_recent();
+        self.password_resets_by_account.retain_recent();
+        self.password_reset_uses_by_client.retain_recent();
+        self.verification_mails_by_account.retain_recent();
     }
 }
 

@@ -94,6 +94,30 @@ impl Password {
     }
 }
 
+/// What a single-use link sent to an account's address is for. Each is
+/// stored only as a keyed hash and expires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AccountTokenPurpose {
+    /// `<public URL>/reset-password?token=...`: sets a new password.
+    PasswordReset,
+    /// `<public URL>/verify-email?token=...`: proves the address.
+    EmailVerification,
+}
+
+impl AccountTokenPurpose {
+    pub const ALL: [AccountTokenPurpose; 2] = [
+        AccountTokenPurpose::PasswordReset,
+        AccountTokenPurpose::EmailVerification,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountTokenPurpose::PasswordReset => "password_reset",
+            AccountTokenPurpose::EmailVerification => "email_verification",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

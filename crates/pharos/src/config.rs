@@ -190,6 +190,13 @@ pub struct WebArgs {
     /// Days a session lasts at most.
     #[arg(long, env = "PHAROS_SESSION_MAX_DAYS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=365))]
     pub session_max_days: u64,
+    /// Minutes a password reset link works.
+    #[arg(long, env = "PHAROS_PASSWORD_RESET_MINUTES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(5..=1440))]
+    pub password_reset_minutes: u32,
+    /// Accounts must confirm their email address before adding channels
+    /// or inviting anyone.
+    #[arg(long, env = "PHAROS_REQUIRE_EMAIL_VERIFICATION", action = ArgAction::Set, default_value_t = false)]
+    pub require_email_verification: bool,
 }
 
 impl WebArgs {

@@ -23,10 +23,11 @@ pub use store::*;
 /// Every store trait, so a `dyn Store`'s methods are in scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, AlertSettingsStore, ChannelStore, CheckStore, DatabaseStore, EventStore,
-        HeartbeatStore, IncidentStore, JobStore, MaintenanceCalendarStore, MaintenanceStore,
-        NotificationStore, OperatorStore, OrganizationStore, OutboxStore, RetentionStore,
-        RollupStore, SchedulingStore, SessionStore, Store, SystemStore, TargetStore, TenantStore,
+        AccountStore, AccountTokenStore, AlertSettingsStore, ChannelStore, CheckStore,
+        DatabaseStore, EventStore, HeartbeatStore, IncidentStore, JobStore,
+        MaintenanceCalendarStore, MaintenanceStore, NotificationStore, OperatorStore,
+        OrganizationStore, OutboxStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
+        Store, SystemStore, TargetStore, TenantStore,
     };
 }
 

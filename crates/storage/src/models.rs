@@ -16,6 +16,9 @@ pub struct User {
     pub id: UserId,
     pub email: String,
     pub created_at: DateTime<Utc>,
+    /// When the address was proved (a verification link used); `None`
+    /// until then.
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 /// A user together with the hash to verify a login against.

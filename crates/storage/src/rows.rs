@@ -44,6 +44,7 @@ pub(crate) struct UserRow {
     pub id: Uuid,
     pub email: String,
     pub created_at: DateTime<Utc>,
+    pub email_verified_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for User {
@@ -52,6 +53,7 @@ impl From<UserRow> for User {
             id: UserId(row.id),
             email: row.email,
             created_at: row.created_at,
+            email_verified_at: row.email_verified_at,
         }
     }
 }

@@ -16,6 +16,7 @@ use pharos_domain::ids::{
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
+use pharos_domain::user::AccountTokenPurpose;
 
 use crate::error::StoreResult;
 use crate::models::*;
@@ -61,6 +62,48 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn set_password_hash(&self, id: UserId, password_hash: &str) -> StoreResult<()>;
 
     async fn memberships(&self, user: UserId) -> StoreResult<Vec<Membership>>;
+}
+
+/// The single-use links sent to an account (password reset, email
+/// verification), found by the keyed hash of their token. A link works
+/// once, before it expires. (system)
+#[async_trait]
+pub trait AccountTokenStore: Send + Sync + 'static {
+    /// Stores a new link; the user's earlier unused links of the same
+    /// purpose (and expired ones) stop working.
+    async fn issue_account_token(
+        &self,
+        user: UserId,
+        purpose: AccountTokenPurpose,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// The user a link is for, while it is unused and unexpired.
+    async fn account_token_user(
+        &self,
+        purpose: AccountTokenPurpose,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
+
+    /// In one transaction: uses a password-reset link, sets the password
+    /// and ends every session of the account. `None`: the link is unknown,
+    /// used or expired, and nothing changed.
+    async fn reset_password(
+        &self,
+        token_hash: &[u8],
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
+
+    /// Uses a verification link and marks the address verified.
+    async fn verify_email(
+        &self,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<UserId>>;
 }
 
 /// Sessions, found by the keyed hash of their token. (system)
@@ -595,6 +638,7 @@ impl<
 pub trait SystemStore:
     DatabaseStore
     + AccountStore
+    + AccountTokenStore
     + SessionStore
     + HeartbeatStore
     + SchedulingStore
@@ -608,6 +652,7 @@ pub trait SystemStore:
 impl<
         T: DatabaseStore
             + AccountStore
+            + AccountTokenStore
             + SessionStore
             + HeartbeatStore
             + SchedulingStore

@@ -11,6 +11,7 @@ use pharos_domain::job::Job;
 use pharos_domain::maintenance::MaintenanceKind;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
+use pharos_domain::user::AccountTokenPurpose;
 use pharos_domain::{ChannelKind, TargetKind};
 use pharos_storage::testing::{Backend, TestDatabase};
 
@@ -114,6 +115,11 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             names(EventType::ALL.map(EventType::as_str)),
         ),
         ("job_runs", "job", names(Job::ALL.map(Job::as_str))),
+        (
+            "account_tokens",
+            "purpose",
+            names(AccountTokenPurpose::ALL.map(AccountTokenPurpose::as_str)),
+        ),
         (
             "maintenance_windows",
             "kind",

@@ -933,6 +933,7 @@ async fn account_in_0002_schema(pool: &sqlx::SqlitePool) -> (User, Organization)
         id: UserId::new(),
         email: "m@example.com".to_owned(),
         created_at: now,
+        email_verified_at: None,
     };
     let org = Organization {
         id: OrganizationId::new(),

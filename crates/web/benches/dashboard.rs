@@ -43,12 +43,16 @@ fn config() -> WebConfig {
             registrations_per_hour_per_client: 1000,
             target_creations_per_minute_per_organization: 100_000,
             checks_now_per_minute_per_organization: 100_000,
+            ..RateLimitSettings::default()
         },
         allow_private_targets: false,
         trust_forwarded_for: false,
         public_origin: None,
         max_body_bytes: 64 * 1024,
         metrics_access: pharos_web::MetricsAccess::Public,
+        link_base: None,
+        password_reset_minutes: 60,
+        require_email_verification: false,
     }
 }
 

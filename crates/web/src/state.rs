@@ -26,6 +26,14 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Who may read /metrics on the web port.
     pub metrics_access: MetricsAccess,
+    /// The base of links in account mail (`PHAROS_PUBLIC_URL`, else the
+    /// address this server listens on); never a request's `Host`.
+    pub link_base: Option<String>,
+    /// How long a password reset link works.
+    pub password_reset_minutes: u32,
+    /// Accounts must prove their address before adding channels or
+    /// inviting anyone.
+    pub require_email_verification: bool,
 }
 
 /// Who may read `/metrics` on the web port.
@@ -85,9 +93,12 @@ impl AppState {
             session_absolute_timeout: config.session.absolute_timeout,
             limits: config.limits.clone(),
             public_url: config
-                .public_origin
+                .link_base
                 .clone()
+                .or_else(|| config.public_origin.clone())
                 .unwrap_or_else(|| AppSettings::default().public_url),
+            password_reset_minutes: config.password_reset_minutes,
+            require_email_verification: config.require_email_verification,
         };
         let app = App::new(store, settings, &config.session.secret);
         Self {

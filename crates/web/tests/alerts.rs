@@ -20,7 +20,7 @@ use pharos_domain::organization::Role;
 use pharos_domain::AddressPolicy;
 use pharos_notify::sender::{remind, run_sender, summarize, ChannelSecrets, SenderConfig};
 use pharos_notify::testing::SmtpServer;
-use pharos_notify::transport::{SmtpSettings, SmtpTls, Transport, TransportSettings};
+use pharos_notify::transport::{SmtpSettings, Transport, TransportSettings};
 use pharos_probes::{ProbeSettings, Prober};
 use pharos_scheduler::WorkerConfig;
 use pharos_storage::testing::Backend;
@@ -2182,17 +2182,7 @@ async fn email_alerts_go_through_the_sender_to_a_real_smtp_server(backend: Backe
     .await;
     assert_eq!(status, StatusCode::CREATED, "{channel}");
     let (id, ping_path) = heartbeat(&app, &client, &[]).await;
-    let smtp = SmtpSettings {
-        host: "localhost".to_owned(),
-        port: server.port,
-        username: None,
-        password: None,
-        tls: SmtpTls::Starttls,
-        from: "Pharos <alerts@pharos.example.com>"
-            .parse()
-            .expect("mailbox"),
-        extra_root_certificate_pem: Some(server.ca_pem.clone()),
-    };
+    let smtp = common::smtp_settings(&server);
     let sender = start_sender(
         &app,
         "sender-1",

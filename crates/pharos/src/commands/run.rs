@@ -183,7 +183,14 @@ pub async fn serve(
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
         let state = AppState::new(
             store.clone(),
-            web_config(&web, &instance, &probes, secret.clone(), metrics_elsewhere)?,
+            web_config(
+                &web,
+                &instance,
+                &probes,
+                secret.clone(),
+                metrics_elsewhere,
+                link_base.clone(),
+            )?,
         )
         .with_metrics(metrics.clone())
         .with_prober(Some(prober))
@@ -265,6 +272,7 @@ fn web_config(
     probes: &ProbeArgs,
     secret: Vec<u8>,
     metrics_elsewhere: bool,
+    link_base: String,
 ) -> anyhow::Result<WebConfig> {
     let metrics_access = match (metrics_elsewhere, metrics_token()?) {
         (true, _) => MetricsAccess::Elsewhere,
@@ -298,6 +306,9 @@ fn web_config(
         public_origin,
         max_body_bytes: 64 * 1024,
         metrics_access,
+        link_base: Some(link_base),
+        password_reset_minutes: web.password_reset_minutes,
+        require_email_verification: web.require_email_verification,
     })
 }
 

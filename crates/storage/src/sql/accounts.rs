@@ -49,6 +49,7 @@ macro_rules! impl_accounts {
                         id: user_id,
                         email: account.email.to_owned(),
                         created_at: now,
+                        email_verified_at: None,
                     },
                     $crate::models::Organization {
                         id: org_id,
@@ -62,15 +63,15 @@ macro_rules! impl_accounts {
                 &self,
                 email: &str,
             ) -> $crate::error::StoreResult<Option<$crate::models::UserCredentials>> {
-                let row: Option<($crate::rows::UserRow, String)> = sqlx::query_as::<_, (uuid::Uuid, String, chrono::DateTime<chrono::Utc>, String)>(
-                    "SELECT id, email, created_at, password_hash FROM users WHERE email = $1",
+                type Row = (uuid::Uuid, String, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>, String);
+                let row: Option<Row> = sqlx::query_as(
+                    "SELECT id, email, created_at, email_verified_at, password_hash FROM users WHERE email = $1",
                 )
                 .bind(email)
                 .fetch_optional(self.reader())
-                .await?
-                .map(|(id, email, created_at, hash)| ($crate::rows::UserRow { id, email, created_at }, hash));
-                Ok(row.map(|(user, password_hash)| $crate::models::UserCredentials {
-                    user: user.into(),
+                .await?;
+                Ok(row.map(|(id, email, created_at, email_verified_at, password_hash)| $crate::models::UserCredentials {
+                    user: $crate::rows::UserRow { id, email, created_at, email_verified_at }.into(),
                     password_hash,
                 }))
             }
@@ -80,7 +81,7 @@ macro_rules! impl_accounts {
                 id: pharos_domain::ids::UserId,
             ) -> $crate::error::StoreResult<Option<$crate::models::User>> {
                 let row: Option<$crate::rows::UserRow> =
-                    sqlx::query_as("SELECT id, email, created_at FROM users WHERE id = $1")
+                    sqlx::query_as("SELECT id, email, created_at, email_verified_at FROM users WHERE id = $1")
                         .bind(id.0)
                         .fetch_optional(self.reader())
                         .await?;

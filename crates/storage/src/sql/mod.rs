@@ -8,6 +8,7 @@
 //! pieces that differ: its name, its migrator, its lock clauses, how it
 //! takes a job's lock and how it measures its size.
 
+pub(crate) mod account_tokens;
 pub(crate) mod accounts;
 pub(crate) mod channels;
 pub(crate) mod checks;
@@ -40,6 +41,7 @@ macro_rules! impl_store {
     ) => {
         $crate::sql::database::impl_database! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::accounts::impl_accounts! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::account_tokens::impl_account_tokens! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::organizations::impl_organizations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::operators::impl_operators! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::sessions::impl_sessions! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }

@@ -13,11 +13,12 @@ macro_rules! impl_organizations {
                     uuid::Uuid,
                     String,
                     chrono::DateTime<chrono::Utc>,
+                    Option<chrono::DateTime<chrono::Utc>>,
                     String,
                     chrono::DateTime<chrono::Utc>,
                 );
                 let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT u.id, u.email, u.created_at, m.role, m.created_at FROM memberships m \
+                    "SELECT u.id, u.email, u.created_at, u.email_verified_at, m.role, m.created_at FROM memberships m \
                      JOIN users u ON u.id = m.user_id \
                      WHERE m.organization_id = $1 ORDER BY m.created_at, u.email",
                 )
@@ -25,12 +26,13 @@ macro_rules! impl_organizations {
                 .fetch_all(self.reader())
                 .await?;
                 rows.into_iter()
-                    .map(|(id, email, created_at, role, joined_at)| {
+                    .map(|(id, email, created_at, email_verified_at, role, joined_at)| {
                         Ok($crate::models::Member {
                             user: $crate::rows::UserRow {
                                 id,
                                 email,
                                 created_at,
+                                email_verified_at,
                             }
                             .into(),
                             role: $crate::rows::parse_role(&role)?,

@@ -1,4 +1,5 @@
-//! `/api/v1/auth/*`: register, log in and out, who am I, change password.
+//! `/api/v1/auth/*`: register, log in and out, who am I, change password,
+//! reset a forgotten one, prove an email address.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,6 +12,7 @@ use crate::auth::{session, CurrentUser};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
 use crate::state::{AppState, ClientAddr};
+use pharos_app::account_links;
 use pharos_app::accounts::{self, NewAccountInput};
 
 /// Create an account and an organization owned by it.
@@ -92,4 +94,80 @@ pub async fn change_password(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What "forgot password" always answers, whether or not the account exists.
+const RESET_ASKED: &str =
+    "If an account has this address, a link to choose a new password is on its way.";
+
+/// Ask for a password reset link. The answer is the same whether or not an
+/// account has the address; the link (valid `PHAROS_PASSWORD_RESET_MINUTES`,
+/// single use) goes by mail.
+#[utoipa::path(post, path = "/api/v1/auth/forgot-password", tag = "auth", request_body = ForgotPasswordRequest,
+    responses((status = 202, body = AcceptedView), JsonBody, CrossSite, RateLimited))]
+pub async fn forgot_password(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiJson(body): ApiJson<ForgotPasswordRequest>,
+) -> ApiResult<(StatusCode, Json<AcceptedView>)> {
+    account_links::forgot_password(&state.app, client.0, &body.email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(AcceptedView {
+            message: RESET_ASKED.to_owned(),
+        }),
+    ))
+}
+
+/// Whether a password reset link still works (unused and unexpired).
+#[utoipa::path(post, path = "/api/v1/auth/verify-reset-token", tag = "auth", request_body = TokenRequest,
+    responses((status = 200, body = TokenValidityView), JsonBody, CrossSite))]
+pub async fn verify_reset_token(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> ApiResult<Json<TokenValidityView>> {
+    let valid = account_links::reset_link_is_valid(&state.app, &body.token).await?;
+    Ok(Json(TokenValidityView { valid }))
+}
+
+/// Set a new password with a reset link: the link is used up and every
+/// session of the account ends (sign in again).
+#[utoipa::path(post, path = "/api/v1/auth/reset-password", tag = "auth", request_body = ResetPasswordRequest,
+    responses((status = 204, description = "The password is set; every session ended."),
+        JsonBody, CrossSite, RateLimited))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    ApiJson(body): ApiJson<ResetPasswordRequest>,
+) -> ApiResult<StatusCode> {
+    account_links::reset_password(&state.app, client.0, &body.token, &body.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Prove an email address with the link mailed to it.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = TokenRequest,
+    responses((status = 204, description = "The address is verified."), JsonBody, CrossSite))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<TokenRequest>,
+) -> ApiResult<StatusCode> {
+    account_links::verify_email(&state.app, &body.token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Mail the signed-in user a new verification link (the last one stops
+/// working).
+#[utoipa::path(post, path = "/api/v1/auth/verify-email/resend", tag = "auth",
+    responses((status = 202, body = AcceptedView), SignedIn, CrossSite, RateLimited))]
+pub async fn resend_verification(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<(StatusCode, Json<AcceptedView>)> {
+    let sent = account_links::resend_verification(&state.app, &current).await?;
+    let message = if sent {
+        format!("A new link is on its way to {}.", current.user.email)
+    } else {
+        "Your address is verified already.".to_owned()
+    };
+    Ok((StatusCode::ACCEPTED, Json(AcceptedView { message })))
 }

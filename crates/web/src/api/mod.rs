@@ -28,6 +28,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/me", get(auth::me))
         .route("/api/v1/auth/password", post(auth::change_password))
+        .route("/api/v1/auth/forgot-password", post(auth::forgot_password))
+        .route(
+            "/api/v1/auth/verify-reset-token",
+            post(auth::verify_reset_token),
+        )
+        .route("/api/v1/auth/reset-password", post(auth::reset_password))
+        .route("/api/v1/auth/verify-email", post(auth::verify_email))
+        .route(
+            "/api/v1/auth/verify-email/resend",
+            post(auth::resend_verification),
+        )
         .route(
             "/api/v1/organization",
             get(organization::get).patch(organization::rename),

@@ -32,6 +32,44 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// "Forgot password": the address of the account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPasswordRequest {
+    #[schema(max_length = 254, example = "me@example.com")]
+    pub email: String,
+}
+
+/// A token from a link Pharos mailed.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    #[schema(max_length = 128)]
+    pub token: String,
+}
+
+/// A new password, with the reset link's token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    #[schema(max_length = 128)]
+    pub token: String,
+    #[schema(schema_with = super::schemas::new_password)]
+    pub password: String,
+}
+
+/// Whether a link still works.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenValidityView {
+    pub valid: bool,
+}
+
+/// A request taken; what happens next is said in `message`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AcceptedView {
+    pub message: String,
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
@@ -45,6 +83,8 @@ pub struct UserView {
     pub id: Uuid,
     pub email: String,
     pub created_at: DateTime<Utc>,
+    /// The address was proved with the link mailed to it.
+    pub email_verified: bool,
 }
 
 impl From<&User> for UserView {
@@ -53,6 +93,7 @@ impl From<&User> for UserView {
             id: u.id.0,
             email: u.email.clone(),
             created_at: u.created_at,
+            email_verified: u.email_verified_at.is_some(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! (POST-redirect-GET), so every flow works with JavaScript off; the one
 //! script only adds live updates, relative times and confirmations.
 
+mod account_links;
 mod alerts;
 pub mod assets;
 mod auth;
@@ -39,6 +40,19 @@ pub fn routes() -> Router<AppState> {
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
+        .route(
+            "/forgot-password",
+            get(account_links::forgot_form).post(account_links::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(account_links::reset_form).post(account_links::reset),
+        )
+        .route(
+            "/verify-email",
+            get(account_links::verify_form).post(account_links::verify),
+        )
+        .route("/settings/verify-email", post(account_links::resend))
         .route("/targets/new", get(targets::new_form).post(targets::create))
         .route("/targets/{id}", get(targets::detail))
         .route(
@@ -422,6 +436,9 @@ pub mod flash {
             "channel_saved" => "Channel saved.",
             "alerts_saved" => "Alert settings saved.",
             "maintenance_saved" => "Maintenance window saved.",
+            "password_reset" => "Your new password is set and every session ended. Log in with it.",
+            "email_verified" => "Your email address is confirmed.",
+            "verification_sent" => "A new confirmation link is on its way.",
             "maintenance_deleted" => "Maintenance window deleted.",
             "alerts_reset" => "This target follows the organization's alert settings again.",
             "alerts_invalid" => {

@@ -32,6 +32,8 @@ struct SettingsPage {
     can_manage: bool,
     role: &'static str,
     email: String,
+    email_verified: bool,
+    verification_required: bool,
     members: Vec<MemberRow>,
     /// The organization's default alert settings.
     alerts: super::alerts::AlertFormView,
@@ -77,6 +79,8 @@ async fn page(
         can_manage: overview.role.can_manage_organization(),
         role: overview.role.as_str(),
         email: current.user.email.clone(),
+        email_verified: current.user.email_verified_at.is_some(),
+        verification_required: state.app.settings.require_email_verification,
         chrome,
         members,
         alerts: super::alerts::AlertFormView::of(&defaults),

@@ -37,12 +37,16 @@ pub fn test_config() -> WebConfig {
             registrations_per_hour_per_client: 1000,
             target_creations_per_minute_per_organization: 1000,
             checks_now_per_minute_per_organization: 1000,
+            ..RateLimitSettings::default()
         },
         allow_private_targets: false,
         trust_forwarded_for: false,
         public_origin: None,
         max_body_bytes: 64 * 1024,
         metrics_access: pharos_web::MetricsAccess::Public,
+        link_base: None,
+        password_reset_minutes: 60,
+        require_email_verification: false,
     }
 }
 
@@ -195,6 +199,24 @@ impl Drop for TestApp {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+/// The instance's SMTP settings for a test SMTP server (STARTTLS, its CA
+/// trusted).
+pub fn smtp_settings(
+    server: &pharos_notify::testing::SmtpServer,
+) -> pharos_notify::transport::SmtpSettings {
+    pharos_notify::transport::SmtpSettings {
+        host: "localhost".to_owned(),
+        port: server.port,
+        username: None,
+        password: None,
+        tls: pharos_notify::transport::SmtpTls::Starttls,
+        from: "Pharos <alerts@pharos.example.com>"
+            .parse()
+            .expect("mailbox"),
+        extra_root_certificate_pem: Some(server.ca_pem.clone()),
     }
 }
 

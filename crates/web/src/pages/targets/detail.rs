@@ -479,6 +479,9 @@ mod tests {
             public_origin: None,
             max_body_bytes: 64 * 1024,
             metrics_access: crate::MetricsAccess::Public,
+            link_base: None,
+            password_reset_minutes: 60,
+            require_email_verification: false,
         }
     }
 
