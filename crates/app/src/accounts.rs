@@ -12,6 +12,7 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::passwords as password;
 use crate::sessions::{self, StartedSession};
+use crate::two_factor;
 use crate::App;
 
 /// A new account as submitted: by a visitor registering, or an operator.
@@ -78,8 +79,17 @@ pub struct SignedIn {
 }
 
 /// Checks the credentials and starts a new session (a fresh token: the
-/// session id rotates at every login).
-pub async fn login(app: &App, client: IpAddr, email: &str, password: &str) -> AppResult<SignedIn> {
+/// session id rotates at every login). An account with two-factor sign-in
+/// needs `code` too (from its authenticator app, or a recovery code);
+/// without it the answer is `SecondFactorRequired`, carrying a pending
+/// token for [`login_second_step`].
+pub async fn login(
+    app: &App,
+    client: IpAddr,
+    email: &str,
+    password: &str,
+    code: Option<&str>,
+) -> AppResult<SignedIn> {
     // Malformed input is just a failed login: no hint which part was wrong.
     let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
     app.limits.login(&client.to_string(), email.as_str())?;
@@ -89,18 +99,49 @@ pub async fn login(app: &App, client: IpAddr, email: &str, password: &str) -> Ap
     let credentials = app.store.user_credentials(email.as_str()).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let valid = password::verify(password.to_owned(), stored_hash).await?;
-    match credentials {
-        Some(credentials) if valid => {
-            let session = sessions::start(app, &credentials.user).await?;
-            let memberships = app.store.memberships(credentials.user.id).await?;
-            Ok(SignedIn {
-                user: credentials.user,
-                memberships,
-                session,
-            })
+    let user = match credentials {
+        Some(credentials) if valid => credentials.user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    if two_factor::required(app, &user).await? {
+        match code {
+            Some(code) => two_factor::verify(app, &user, code).await?,
+            None => {
+                return Err(AppError::SecondFactorRequired {
+                    pending: two_factor::pending_token(app, user.id),
+                })
+            }
         }
-        _ => Err(AppError::InvalidCredentials),
     }
+    signed_in(app, user).await
+}
+
+/// The second step of a sign-in whose password was right: the code, with
+/// the pending token the first step gave (valid five minutes).
+pub async fn login_second_step(
+    app: &App,
+    client: IpAddr,
+    pending: &str,
+    code: &str,
+) -> AppResult<SignedIn> {
+    let user = match two_factor::pending_user(app, pending) {
+        Some(id) => app.store.user(id).await?,
+        None => None,
+    }
+    .ok_or(AppError::Unauthenticated)?;
+    app.limits.login(&client.to_string(), &user.email)?;
+    two_factor::verify(app, &user, code).await?;
+    signed_in(app, user).await
+}
+
+async fn signed_in(app: &App, user: User) -> AppResult<SignedIn> {
+    let session = sessions::start(app, &user).await?;
+    let memberships = app.store.memberships(user.id).await?;
+    Ok(SignedIn {
+        user,
+        memberships,
+        session,
+    })
 }
 
 /// Changes the password and ends every other session of the user.

@@ -19,6 +19,14 @@ pub enum AppError {
     Unauthenticated,
     #[error("invalid email or password")]
     InvalidCredentials,
+    /// The password was right; the account asks for a code from its
+    /// authenticator app (or a recovery code) too. `pending` lets a page
+    /// ask for it without the password again.
+    #[error("enter the code from your authenticator app, or a recovery code")]
+    SecondFactorRequired { pending: String },
+    /// The code was wrong, used already, or too old.
+    #[error("the code is wrong or was used already")]
+    InvalidSecondFactor,
     /// The actor may not do this.
     #[error("{0}")]
     Forbidden(&'static str),

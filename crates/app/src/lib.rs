@@ -25,6 +25,7 @@ pub mod sealing;
 pub mod sessions;
 pub mod targets;
 pub mod tokens;
+pub mod two_factor;
 
 use std::sync::Arc;
 use std::time::Duration;

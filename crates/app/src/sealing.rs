@@ -27,6 +27,8 @@ pub enum SealContext {
         organization: OrganizationId,
         channel: ChannelId,
     },
+    /// A user's TOTP secret.
+    TwoFactor { user: pharos_domain::ids::UserId },
 }
 
 impl SealContext {
@@ -39,6 +41,11 @@ impl SealContext {
                 let mut aad = b"channel:".to_vec();
                 aad.extend_from_slice(organization.0.as_bytes());
                 aad.extend_from_slice(channel.0.as_bytes());
+                aad
+            }
+            SealContext::TwoFactor { user } => {
+                let mut aad = b"two-factor:".to_vec();
+                aad.extend_from_slice(user.0.as_bytes());
                 aad
             }
         }

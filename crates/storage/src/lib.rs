@@ -27,7 +27,7 @@ pub mod prelude {
         DatabaseStore, EventStore, HeartbeatStore, IncidentStore, JobStore,
         MaintenanceCalendarStore, MaintenanceStore, NotificationStore, OperatorStore,
         OrganizationStore, OutboxStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
-        Store, SystemStore, TargetStore, TenantStore,
+        Store, SystemStore, TargetStore, TenantStore, TwoFactorStore,
     };
 }
 

@@ -204,6 +204,19 @@ pub struct TargetPatch<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// A user's two-factor enrolment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TwoFactor {
+    /// The TOTP secret, sealed by the caller.
+    pub sealed_secret: Vec<u8>,
+    /// `None` while enrolling (no code confirmed it yet).
+    pub enabled_at: Option<DateTime<Utc>>,
+    /// The newest 30 s step a code was accepted for.
+    pub last_step: i64,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: u32,
+}
+
 /// What saving a maintenance window came to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MaintenanceWrite {

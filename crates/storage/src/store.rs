@@ -106,6 +106,47 @@ pub trait AccountTokenStore: Send + Sync + 'static {
     ) -> StoreResult<Option<UserId>>;
 }
 
+/// Two-factor sign-in: a user's sealed TOTP secret, the last step a code
+/// was accepted for, and hashed recovery codes. (system)
+#[async_trait]
+pub trait TwoFactorStore: Send + Sync + 'static {
+    async fn two_factor(&self, user: UserId) -> StoreResult<Option<TwoFactor>>;
+
+    /// Starts (or restarts) enrolling with a new sealed secret; `false`
+    /// when two-factor is already on (nothing changes).
+    async fn begin_two_factor(
+        &self,
+        user: UserId,
+        sealed_secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Turns two-factor on after a first code (of `step`), with these
+    /// recovery code hashes; `false` unless it was being enrolled.
+    async fn enable_two_factor(
+        &self,
+        user: UserId,
+        step: i64,
+        recovery_code_hashes: &[Vec<u8>],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Accepts a code of `step` once: `false` if a code of this step or a
+    /// later one was accepted already (a replay).
+    async fn accept_two_factor_step(&self, user: UserId, step: i64) -> StoreResult<bool>;
+
+    /// Uses a recovery code once.
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        code_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Turns two-factor off: the secret and every recovery code go.
+    async fn disable_two_factor(&self, user: UserId) -> StoreResult<bool>;
+}
+
 /// Sessions, found by the keyed hash of their token. (system)
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
@@ -639,6 +680,7 @@ pub trait SystemStore:
     DatabaseStore
     + AccountStore
     + AccountTokenStore
+    + TwoFactorStore
     + SessionStore
     + HeartbeatStore
     + SchedulingStore
@@ -653,6 +695,7 @@ impl<
         T: DatabaseStore
             + AccountStore
             + AccountTokenStore
+            + TwoFactorStore
             + SessionStore
             + HeartbeatStore
             + SchedulingStore

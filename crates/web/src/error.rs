@@ -70,7 +70,10 @@ impl ApiError {
             AppError::Validation(_) | AppError::InvalidField { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
-            AppError::Unauthenticated | AppError::InvalidCredentials => StatusCode::UNAUTHORIZED,
+            AppError::Unauthenticated
+            | AppError::InvalidCredentials
+            | AppError::SecondFactorRequired { .. }
+            | AppError::InvalidSecondFactor => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
@@ -90,6 +93,8 @@ impl ApiError {
             AppError::InvalidField { .. } => "invalid_field",
             AppError::Unauthenticated => "unauthenticated",
             AppError::InvalidCredentials => "invalid_credentials",
+            AppError::SecondFactorRequired { .. } => "second_factor_required",
+            AppError::InvalidSecondFactor => "invalid_second_factor",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",

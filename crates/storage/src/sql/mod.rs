@@ -26,6 +26,7 @@ pub(crate) mod rollups;
 pub(crate) mod scheduling;
 pub(crate) mod sessions;
 pub(crate) mod targets;
+pub(crate) mod two_factor;
 
 /// Implements every store trait for a backend.
 macro_rules! impl_store {
@@ -42,6 +43,7 @@ macro_rules! impl_store {
         $crate::sql::database::impl_database! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::accounts::impl_accounts! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::account_tokens::impl_account_tokens! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::two_factor::impl_two_factor! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::organizations::impl_organizations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::operators::impl_operators! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::sessions::impl_sessions! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }

@@ -40,7 +40,9 @@ pub async fn register(
 /// Log in; sets the session cookie.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = AccountView, headers(("Set-Cookie" = String, description = "The session cookie"))),
-              (status = 401, body = ErrorEnvelope, description = "Wrong email or password."),
+              (status = 401, body = ErrorEnvelope, description = "Wrong email or password (`invalid_credentials`); \
+                the account asks for a second factor (`second_factor_required`: send `code`); or the code was wrong or \
+                used (`invalid_second_factor`)."),
               JsonBody, CrossSite, RateLimited))]
 pub async fn login(
     State(state): State<AppState>,
@@ -48,7 +50,14 @@ pub async fn login(
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<AccountView>)> {
-    let signed_in = accounts::login(&state.app, client.0, &body.email, &body.password).await?;
+    let signed_in = accounts::login(
+        &state.app,
+        client.0,
+        &body.email,
+        &body.password,
+        body.code.as_deref(),
+    )
+    .await?;
     let view = AccountView {
         user: (&signed_in.user).into(),
         organizations: signed_in.memberships.iter().map(Into::into).collect(),

@@ -14,6 +14,7 @@ pub mod organization;
 pub mod responses;
 pub mod schemas;
 pub mod targets;
+pub mod two_factor;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -28,6 +29,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/me", get(auth::me))
         .route("/api/v1/auth/password", post(auth::change_password))
+        .route("/api/v1/auth/two-factor", get(two_factor::status))
+        .route("/api/v1/auth/two-factor/setup", post(two_factor::setup))
+        .route("/api/v1/auth/two-factor/enable", post(two_factor::enable))
+        .route("/api/v1/auth/two-factor/disable", post(two_factor::disable))
         .route("/api/v1/auth/forgot-password", post(auth::forgot_password))
         .route(
             "/api/v1/auth/verify-reset-token",

@@ -30,6 +30,12 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
+    /// For an account with two-factor sign-in: the code from its
+    /// authenticator app, or one of its recovery codes. Without it such an
+    /// account is answered 401 `second_factor_required`.
+    #[serde(default)]
+    #[schema(max_length = 32)]
+    pub code: Option<String>,
 }
 
 /// "Forgot password": the address of the account.

@@ -10,6 +10,9 @@ use super::maintenance::{
 };
 use super::models::*;
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
+use super::two_factor::{
+    CodeRequest, DisableTwoFactorRequest, EnrolmentView, RecoveryCodesView, TwoFactorView,
+};
 use crate::error::{ErrorBody, ErrorEnvelope};
 
 #[derive(OpenApi)]
@@ -21,6 +24,10 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::logout,
         super::auth::me,
         super::auth::change_password,
+        super::two_factor::status,
+        super::two_factor::setup,
+        super::two_factor::enable,
+        super::two_factor::disable,
         super::auth::forgot_password,
         super::auth::verify_reset_token,
         super::auth::reset_password,
@@ -70,6 +77,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckSettings, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
+        TwoFactorView, EnrolmentView, CodeRequest, RecoveryCodesView, DisableTwoFactorRequest,
         ForgotPasswordRequest, TokenRequest, ResetPasswordRequest, TokenValidityView, AcceptedView,
         OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest, CheckNowRequest,
         UpdateTargetRequest, EventView, EventFeed, ChannelView, CreatedChannelView, ChannelTestView,

@@ -11,7 +11,9 @@ use serde::Deserialize;
 use super::{flash, render, see_other, Chrome, FieldErrors, PageResult};
 use crate::auth::session;
 use crate::state::{AppState, ClientAddr};
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use pharos_app::accounts::{self, NewAccountInput};
+use pharos_app::AppError;
 
 #[derive(Template)]
 #[template(path = "register.html")]
@@ -112,10 +114,24 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
-    match accounts::login(&state.app, client.0, form.email.trim(), &form.password).await {
+    match accounts::login(
+        &state.app,
+        client.0,
+        form.email.trim(),
+        &form.password,
+        None,
+    )
+    .await
+    {
         Ok(signed_in) => Ok((
             jar.add(session::cookie_for(&state, signed_in.session)),
             see_other("/"),
+        )
+            .into_response()),
+        // The password was right: ask for the code on a page of its own.
+        Err(AppError::SecondFactorRequired { pending }) => Ok((
+            jar.add(pending_cookie(&state, pending)),
+            see_other("/login/code"),
         )
             .into_response()),
         Err(e) => {
@@ -127,6 +143,84 @@ pub async fn login(
             };
             Ok(render(status, &page))
         }
+    }
+}
+
+/// Holds the signed "password was right" note between the two steps of a
+/// two-factor sign-in (five minutes; it is no session).
+const PENDING_COOKIE: &str = "pharos_second_factor";
+
+fn pending_cookie(state: &AppState, pending: String) -> Cookie<'static> {
+    let mut cookie = Cookie::new(PENDING_COOKIE, pending);
+    cookie.set_path("/login");
+    cookie.set_http_only(true);
+    cookie.set_same_site(SameSite::Lax);
+    cookie.set_secure(state.config.session.secure_cookies);
+    cookie.set_max_age(time::Duration::minutes(5));
+    cookie
+}
+
+fn cleared_pending_cookie() -> Cookie<'static> {
+    let mut cookie = Cookie::new(PENDING_COOKIE, "");
+    cookie.set_path("/login");
+    cookie.set_max_age(time::Duration::ZERO);
+    cookie
+}
+
+#[derive(Template)]
+#[template(path = "login_code.html")]
+struct LoginCodePage {
+    chrome: Chrome,
+    errors: FieldErrors,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CodeForm {
+    code: String,
+}
+
+pub async fn code_form(jar: CookieJar) -> PageResult {
+    if jar.get(PENDING_COOKIE).is_none() {
+        return Ok(see_other("/login"));
+    }
+    let page = LoginCodePage {
+        chrome: Chrome::new(None, "login"),
+        errors: FieldErrors::default(),
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+pub async fn code(
+    State(state): State<AppState>,
+    client: ClientAddr,
+    jar: CookieJar,
+    Form(form): Form<CodeForm>,
+) -> PageResult {
+    let Some(pending) = jar.get(PENDING_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(see_other("/login"));
+    };
+    match accounts::login_second_step(&state.app, client.0, &pending, &form.code).await {
+        Ok(signed_in) => Ok((
+            jar.add(cleared_pending_cookie())
+                .add(session::cookie_for(&state, signed_in.session)),
+            see_other("/"),
+        )
+            .into_response()),
+        // Too late (or not genuine): start again from the password.
+        Err(AppError::Unauthenticated) => {
+            Ok((jar.add(cleared_pending_cookie()), see_other("/login")).into_response())
+        }
+        Err(AppError::InvalidSecondFactor) => {
+            let mut errors = FieldErrors::default();
+            errors.add("code", AppError::InvalidSecondFactor.to_string());
+            let page = LoginCodePage {
+                chrome: Chrome::new(None, "login"),
+                errors,
+            };
+            Ok(render(StatusCode::UNAUTHORIZED, &page))
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -16,6 +16,7 @@ mod incidents;
 pub(crate) mod maintenance;
 mod settings;
 mod targets;
+mod two_factor;
 
 use askama::Template;
 use axum::extract::{FromRequestParts, Request};
@@ -39,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(dashboard::show))
         .route("/register", get(auth::register_form).post(auth::register))
         .route("/login", get(auth::login_form).post(auth::login))
+        .route("/login/code", get(auth::code_form).post(auth::code))
         .route("/logout", post(auth::logout))
         .route(
             "/forgot-password",
@@ -53,6 +55,10 @@ pub fn routes() -> Router<AppState> {
             get(account_links::verify_form).post(account_links::verify),
         )
         .route("/settings/verify-email", post(account_links::resend))
+        .route("/settings/two-factor", get(two_factor::show))
+        .route("/settings/two-factor/setup", post(two_factor::setup))
+        .route("/settings/two-factor/enable", post(two_factor::enable))
+        .route("/settings/two-factor/disable", post(two_factor::disable))
         .route("/targets/new", get(targets::new_form).post(targets::create))
         .route("/targets/{id}", get(targets::detail))
         .route(
