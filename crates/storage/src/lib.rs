@@ -24,9 +24,10 @@ pub use store::*;
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AlertSettingsStore, ChannelStore, CheckStore, DatabaseStore, EventStore,
-        HeartbeatStore, IncidentStore, JobStore, MaintenanceCalendarStore, MaintenanceStore,
-        NotificationStore, OperatorStore, OrganizationStore, OutboxStore, RetentionStore,
-        RollupStore, SchedulingStore, SessionStore, Store, SystemStore, TargetStore, TenantStore,
+        HeartbeatStore, IncidentStore, InvitationAcceptStore, InvitationStore, JobStore,
+        MaintenanceCalendarStore, MaintenanceStore, NotificationStore, OperatorStore,
+        OrganizationStore, OutboxStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
+        Store, SystemStore, TargetStore, TenantStore,
     };
 }
 
