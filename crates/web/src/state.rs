@@ -98,6 +98,15 @@ impl AppState {
         }
     }
 
+    /// The URL links in emails start with (`PHAROS_PUBLIC_URL`, else the
+    /// address served), in place of the public origin alone.
+    pub fn with_public_url(mut self, url: String) -> Self {
+        let mut settings = (*self.app.settings).clone();
+        settings.public_url = url;
+        self.app.settings = Arc::new(settings);
+        self
+    }
+
     /// The flag the binary raises on SIGTERM.
     pub fn with_draining(mut self, draining: Draining) -> Self {
         self.draining = draining;
