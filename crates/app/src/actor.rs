@@ -46,6 +46,15 @@ impl Actor {
         }
     }
 
+    /// Owners only (renaming or deleting the organization, managing owners).
+    pub fn require_owner(&self, refusal: &'static str) -> AppResult<()> {
+        if self.role.is_owner() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(refusal))
+        }
+    }
+
     /// The session this actor came with, when it came with one.
     pub fn session_hash(&self) -> Option<&[u8]> {
         match &self.credential {

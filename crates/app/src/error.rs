@@ -36,6 +36,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(&'static str),
+    /// It existed, but its time is over (an expired invitation link).
+    #[error("{0}")]
+    Gone(&'static str),
     #[error("too many requests, retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]

@@ -1,9 +1,11 @@
-//! The caller's organization: what it is, who is in it, renaming it.
+//! The caller's organizations: the one they act in (what it is, who is in
+//! it, renaming it), every one they belong to, and switching between them.
 
 use chrono::Utc;
+use pharos_domain::ids::OrganizationId;
 use pharos_domain::organization::{OrganizationName, Role};
 use pharos_domain::ValidationError;
-use pharos_storage::models::{Member, Organization};
+use pharos_storage::models::{Member, Membership, Organization};
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
@@ -34,10 +36,10 @@ pub async fn overview(app: &App, actor: &Actor) -> AppResult<OrganizationOvervie
     })
 }
 
-/// Renames the caller's organization; owners and admins only (others are
-/// refused whatever name they send).
+/// Renames the caller's organization; owners only (others are refused
+/// whatever name they send).
 pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<OrganizationOverview> {
-    actor.require_manager("only owners and admins can rename the organization")?;
+    actor.require_owner("only owners can rename the organization")?;
     let name = parse_name(name)?;
     let renamed = app
         .store
@@ -55,4 +57,35 @@ pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<Organizat
 /// (registration calls the same value `organization`).
 fn parse_name(raw: &str) -> Result<OrganizationName, ValidationError> {
     OrganizationName::parse(raw).map_err(|e| ValidationError::new("name", e.message))
+}
+
+/// Every organization the caller belongs to, with their role there, in
+/// the order they joined; `current` is the one they act in.
+pub struct MyOrganizations {
+    pub memberships: Vec<Membership>,
+    pub current: OrganizationId,
+}
+
+pub fn mine(actor: &Actor) -> MyOrganizations {
+    MyOrganizations {
+        memberships: actor.memberships.clone(),
+        current: actor.organization,
+    }
+}
+
+/// Makes `org` the organization the caller's session acts in, for every
+/// page and API call that follows. An organization they do not belong to
+/// is not found (whether or not it exists). Only a session can switch.
+pub async fn switch(app: &App, actor: &Actor, org: OrganizationId) -> AppResult<Membership> {
+    let membership = actor
+        .memberships
+        .iter()
+        .find(|m| m.organization.id == org)
+        .cloned()
+        .ok_or(AppError::NotFound)?;
+    let session = actor.session_hash().ok_or(AppError::Forbidden(
+        "only a signed-in session can switch organizations",
+    ))?;
+    app.store.set_session_organization(session, org).await?;
+    Ok(membership)
 }

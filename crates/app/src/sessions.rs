@@ -34,6 +34,7 @@ pub async fn start(app: &App, user: &User) -> AppResult<StartedSession> {
         created_at: now,
         last_seen_at: now,
         expires_at: now + absolute,
+        organization_id: None,
     };
     app.store
         .create_session(&app.tokens.hash(&token), &session)
@@ -50,8 +51,9 @@ pub async fn end(app: &App, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// The actor a session token stands for, acting in their first
-/// organization; expired and idle sessions are ended and refused.
+/// The actor a session token stands for, acting in the organization the
+/// session chose (`organization::switch`) while they still belong to it,
+/// else in their first; expired and idle sessions are ended and refused.
 pub async fn authenticate(app: &App, token: &str) -> AppResult<Actor> {
     if token.is_empty() || token.len() > MAX_TOKEN_LEN {
         return Err(AppError::Unauthenticated);
@@ -78,8 +80,11 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Actor> {
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let memberships = app.store.memberships(user.id).await?;
-    let primary = memberships
-        .first()
+    let chosen = session
+        .organization_id
+        .and_then(|org| memberships.iter().find(|m| m.organization.id == org));
+    let primary = chosen
+        .or_else(|| memberships.first())
         .ok_or(AppError::Forbidden("you belong to no organization"))?;
     Ok(Actor {
         organization: primary.organization.id,

@@ -59,15 +59,45 @@ impl Role {
         }
     }
 
-    /// Viewers only look; everyone else may change targets.
+    /// Viewers only look; members, admins and owners manage targets,
+    /// maintenance and incidents.
     pub fn can_edit_targets(self) -> bool {
         !matches!(self, Role::Viewer)
     }
 
-    /// Owners and admins run the organization itself (its name, later its
-    /// members); members and viewers work inside it.
+    /// Owners and admins run the organization: its channels, alert
+    /// settings, status pages, API keys and members (admins: all but
+    /// owners); members and viewers work inside it.
     pub fn can_manage_organization(self) -> bool {
         matches!(self, Role::Owner | Role::Admin)
+    }
+
+    /// Owners alone manage owners, rename and delete the organization.
+    pub fn is_owner(self) -> bool {
+        matches!(self, Role::Owner)
+    }
+
+    /// Whether someone of this role may give `role` to a person, or change
+    /// or remove a person who has `role`: owners any role, admins every
+    /// role but owner, members and viewers none.
+    pub fn can_manage_role(self, role: Role) -> bool {
+        match self {
+            Role::Owner => true,
+            Role::Admin => role != Role::Owner,
+            Role::Member | Role::Viewer => false,
+        }
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = ValidationError;
+
+    /// A role as people and programs send it; the refusal names `role`
+    /// and the four roles there are.
+    fn from_str(raw: &str) -> Result<Self, ValidationError> {
+        Role::parse(raw).ok_or_else(|| {
+            ValidationError::new("role", "must be one of owner, admin, member, viewer")
+        })
     }
 }
 
@@ -81,6 +111,29 @@ mod tests {
         assert!(Role::Admin.can_manage_organization());
         assert!(!Role::Member.can_manage_organization());
         assert!(!Role::Viewer.can_manage_organization());
+    }
+
+    #[test]
+    fn owners_manage_every_role_and_admins_all_but_owners() {
+        for role in Role::ALL {
+            assert!(Role::Owner.can_manage_role(role));
+            assert_eq!(Role::Admin.can_manage_role(role), role != Role::Owner);
+            assert!(!Role::Member.can_manage_role(role));
+            assert!(!Role::Viewer.can_manage_role(role));
+        }
+        assert!(Role::Owner.is_owner());
+        assert!(!Role::Admin.is_owner());
+    }
+
+    #[test]
+    fn roles_parse_from_their_names_only() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        for raw in ["", "Owner", "superuser", " admin"] {
+            let refused = raw.parse::<Role>().expect_err(raw);
+            assert_eq!(refused.field, "role");
+        }
     }
 
     #[test]

@@ -24,10 +24,11 @@ pub use store::*;
 pub mod prelude {
     pub use crate::store::{
         AccountStore, AccountTokenStore, AlertSettingsStore, ChannelStore, CheckStore,
-        DatabaseStore, EventStore, HeartbeatStore, IncidentStore, JobStore,
-        MaintenanceCalendarStore, MaintenanceStore, NotificationStore, OperatorStore,
-        OrganizationStore, OutboxStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
-        Store, SystemStore, TargetStore, TenantStore, TwoFactorStore,
+        DatabaseStore, EventStore, HeartbeatStore, IncidentStore, InvitationAcceptStore,
+        InvitationStore, JobStore, MaintenanceCalendarStore, MaintenanceStore, NotificationStore,
+        OperatorStore, OrganizationStore, OutboxStore, RetentionStore, RollupStore,
+        SchedulingStore, SessionStore, Store, SystemStore, TargetStore, TenantStore,
+        TwoFactorStore,
     };
 }
 

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, AttemptOutcome, NotificationKind, NotificationStatus};
 use pharos_domain::check::{CheckOutcome, ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::event::EventType;
-use pharos_domain::ids::{ChannelId, CheckId, NotificationId, OrganizationId, TargetId, UserId};
+use pharos_domain::ids::{
+    ChannelId, CheckId, InvitationId, NotificationId, OrganizationId, TargetId, UserId,
+};
 use pharos_domain::job::Job;
 use pharos_domain::organization::Role;
 use pharos_domain::rollup::Rollup;
@@ -72,6 +74,68 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    /// The organization the session acts in, once one was chosen; `None`
+    /// (or one the user has since left) means their first.
+    pub organization_id: Option<OrganizationId>,
+}
+
+/// An invitation to join an organization. Its token is known only to the
+/// link; the row keeps its keyed hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    pub id: InvitationId,
+    pub organization_id: OrganizationId,
+    pub email: String,
+    pub role: Role,
+    /// Who invited (or last resent it); `None` once their account is gone.
+    pub invited_by: Option<UserId>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// When it was used; a used invitation is never pending again.
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+pub struct NewInvitation<'a> {
+    pub id: InvitationId,
+    pub email: &'a str,
+    pub role: Role,
+    pub token_hash: &'a [u8],
+    pub invited_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Who accepts an invitation: someone with an account, or a person
+/// signing up through it (no organization of their own is made).
+pub enum Invitee<'a> {
+    Existing(UserId),
+    New {
+        id: UserId,
+        email: &'a str,
+        password_hash: &'a str,
+    },
+}
+
+/// How accepting an invitation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Acceptance {
+    /// The invitee is now a member with the invitation's role.
+    Joined,
+    /// The invitation was used, revoked or expired meanwhile: nothing
+    /// changed.
+    NoLongerValid,
+    /// The invitee already belongs to the organization: nothing changed.
+    AlreadyMember,
+}
+
+/// How changing or removing a member ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberChange {
+    Done,
+    /// No such member of the organization.
+    NotFound,
+    /// They are its last owner, who can neither leave nor be demoted.
+    LastOwner,
 }
 
 #[derive(Debug, Clone)]

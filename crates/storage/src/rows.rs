@@ -75,6 +75,30 @@ impl From<OrganizationRow> for Organization {
     }
 }
 
+/// A member: the user's columns and the membership's.
+pub(crate) const MEMBER_COLUMNS: &str = "u.id, u.email, u.created_at, u.email_verified_at, \
+     m.role, m.created_at AS joined_at";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct MemberRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub role: String,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl TryFrom<MemberRow> for crate::models::Member {
+    type Error = StoreError;
+
+    fn try_from(row: MemberRow) -> Result<Self, StoreError> {
+        Ok(crate::models::Member {
+            role: parse_role(&row.role)?,
+            user: row.user.into(),
+            joined_at: row.joined_at,
+        })
+    }
+}
+
 pub(crate) fn parse_role(raw: &str) -> Result<Role, StoreError> {
     Role::parse(raw).ok_or_else(|| StoreError::Corrupt(format!("unknown role {raw:?}")))
 }

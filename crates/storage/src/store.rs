@@ -12,10 +12,11 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
-    ChannelId, MaintenanceId, NotificationId, OrganizationId, TargetId, UserId,
+    ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId, TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
+use pharos_domain::organization::Role;
 use pharos_domain::user::AccountTokenPurpose;
 
 use crate::error::StoreResult;
@@ -158,6 +159,13 @@ pub trait SessionStore: Send + Sync + 'static {
 
     async fn delete_session(&self, token_hash: &[u8]) -> StoreResult<()>;
 
+    /// Makes `org` the organization the session acts in.
+    async fn set_session_organization(
+        &self,
+        token_hash: &[u8],
+        org: OrganizationId,
+    ) -> StoreResult<()>;
+
     /// Ends every session of `user` except the one whose hash is `keep`.
     async fn delete_other_sessions(&self, user: UserId, keep: &[u8]) -> StoreResult<u64>;
 
@@ -175,6 +183,24 @@ pub trait OrganizationStore: Send + Sync + 'static {
     /// The members of `org` with their roles, in the order they joined.
     async fn members(&self, org: OrganizationId) -> StoreResult<Vec<Member>>;
 
+    /// One member of `org`, if `user` is one.
+    async fn member(&self, org: OrganizationId, user: UserId) -> StoreResult<Option<Member>>;
+
+    /// Gives a member another role. The last owner keeps theirs
+    /// (`LastOwner`); the count of owners is read under a lock on the
+    /// organization's row, so two owners demoting each other cannot both
+    /// succeed.
+    async fn change_member_role(
+        &self,
+        org: OrganizationId,
+        user: UserId,
+        role: Role,
+    ) -> StoreResult<MemberChange>;
+
+    /// Takes a member out of the organization (the last owner stays:
+    /// `LastOwner`), under the same lock.
+    async fn remove_member(&self, org: OrganizationId, user: UserId) -> StoreResult<MemberChange>;
+
     /// Renames `org` (the name is validated by the caller); `false` when
     /// there is no such organization.
     async fn rename_organization(
@@ -183,6 +209,68 @@ pub trait OrganizationStore: Send + Sync + 'static {
         name: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+}
+
+/// An organization's invitations. (tenant-facing)
+#[async_trait]
+pub trait InvitationStore: Send + Sync + 'static {
+    /// Saves a new invitation. `StoreError::Conflict` when the email has a
+    /// pending invitation to `org` already.
+    async fn create_invitation(
+        &self,
+        org: OrganizationId,
+        invitation: NewInvitation<'_>,
+    ) -> StoreResult<Invitation>;
+
+    /// The organization's pending invitations (expired ones included, to
+    /// be resent or revoked), oldest first.
+    async fn pending_invitations(&self, org: OrganizationId) -> StoreResult<Vec<Invitation>>;
+
+    /// A pending invitation of `org`.
+    async fn pending_invitation(
+        &self,
+        org: OrganizationId,
+        id: InvitationId,
+    ) -> StoreResult<Option<Invitation>>;
+
+    /// Gives a pending invitation a new token and expiry (the old link no
+    /// longer works); `None` when `org` has no such pending invitation.
+    #[allow(clippy::too_many_arguments)]
+    async fn renew_invitation(
+        &self,
+        org: OrganizationId,
+        id: InvitationId,
+        token_hash: &[u8],
+        invited_by: UserId,
+        created_at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<Option<Invitation>>;
+
+    /// Deletes a pending invitation (revoking it); `false` when `org` has
+    /// no such pending invitation.
+    async fn delete_invitation(&self, org: OrganizationId, id: InvitationId) -> StoreResult<bool>;
+}
+
+/// Invitations found by the keyed hash of their token, and accepted. (system)
+#[async_trait]
+pub trait InvitationAcceptStore: Send + Sync + 'static {
+    /// The invitation whose token hashes to `token_hash` (pending or
+    /// used), with its organization.
+    async fn invitation_by_token(
+        &self,
+        token_hash: &[u8],
+    ) -> StoreResult<Option<(Invitation, Organization)>>;
+
+    /// Uses the invitation `id` up and makes `invitee` a member with its
+    /// role, in one transaction; only while it is pending and not expired
+    /// at `now`. A new invitee's account is made in the same transaction
+    /// (`StoreError::Conflict` when the email is taken).
+    async fn accept_invitation(
+        &self,
+        id: InvitationId,
+        invitee: Invitee<'_>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Acceptance>;
 }
 
 /// An organization's targets: create, read, change, pause, delete. (tenant-facing)
@@ -648,6 +736,7 @@ pub trait MaintenanceCalendarStore: Send + Sync + 'static {
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
+    + InvitationStore
     + TargetStore
     + CheckStore
     + IncidentStore
@@ -661,6 +750,7 @@ pub trait TenantStore:
 }
 impl<
         T: OrganizationStore
+            + InvitationStore
             + TargetStore
             + CheckStore
             + IncidentStore
@@ -681,6 +771,7 @@ pub trait SystemStore:
     + AccountStore
     + AccountTokenStore
     + TwoFactorStore
+    + InvitationAcceptStore
     + SessionStore
     + HeartbeatStore
     + SchedulingStore
@@ -696,6 +787,7 @@ impl<
             + AccountStore
             + AccountTokenStore
             + TwoFactorStore
+            + InvitationAcceptStore
             + SessionStore
             + HeartbeatStore
             + SchedulingStore

@@ -135,6 +135,20 @@ impl TestDatabase {
         assert_eq!(added, 1, "membership added");
     }
 
+    /// Makes the invitations to `email` expired an hour ago (a test cannot
+    /// wait 7 days).
+    pub async fn expire_invitations(&self, email: &str) {
+        let expired = execute!(
+            self,
+            sqlx::query("UPDATE invitations SET expires_at = $1 WHERE email = $2")
+                .bind(crate::rows::to_micros(
+                    Utc::now() - chrono::Duration::hours(1)
+                ))
+                .bind(email)
+        );
+        assert!(expired > 0, "an invitation to {email} expired");
+    }
+
     /// Takes `user` out of `org`.
     pub async fn remove_membership(&self, user: UserId, org: OrganizationId) {
         let removed = execute!(

@@ -69,6 +69,7 @@ async fn accounts_and_sessions(backend: Backend) {
         created_at: now,
         last_seen_at: now,
         expires_at: now + Duration::days(1),
+        organization_id: None,
     };
     store
         .create_session(b"one", &session)

@@ -36,6 +36,7 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 /// A documented path with its parameters filled in.
 fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id)
+        .replace("{user_id}", id)
         .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 }
 

@@ -102,8 +102,9 @@ async fn post_rename_form(app: &TestApp, client: &Client, name: &str) -> reqwest
         .expect("send")
 }
 
-/// Makes `user` someone who works only in `org`, with `role`: Pharos cannot
-/// invite people yet, so the membership is written into the database.
+/// Makes `user` someone who works only in `org`, with `role`, written
+/// straight into the database (invitations have their own tests, in
+/// tests/teams.rs).
 async fn work_in(app: &TestApp, client: &Client, org: OrganizationId, role: Role) {
     let (user, own, _) = who(app, client).await;
     let db = app.database();
@@ -147,10 +148,11 @@ async fn shows_the_organization_and_its_members(backend: Backend) {
     // Nothing else about members is given away.
     let mut keys: Vec<_> = members[1].as_object().expect("object").keys().collect();
     keys.sort();
-    assert_eq!(keys, ["email", "joined_at", "role"]);
+    assert_eq!(keys, ["email", "joined_at", "role", "user_id"]);
+    assert_eq!(members[1]["user_id"], bob_id.0.to_string());
 
-    // The settings page shows when each joined, not when the account was made.
-    let (status, html) = page(&app, &owner, "/settings").await;
+    // The members page shows when each joined, not when the account was made.
+    let (status, html) = page(&app, &owner, "/settings/members").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Member since"), "{html}");
     let bob_row = html
@@ -313,7 +315,7 @@ async fn other_tenants_are_never_seen_or_renamed(backend: Backend) {
     assert_eq!(name_of(&app, &mallory).await, "Owned");
 }
 
-async fn only_owners_and_admins_rename(backend: Backend) {
+async fn only_owners_rename(backend: Backend) {
     let Some(app) = TestApp::spawn(backend).await else {
         return;
     };
@@ -347,19 +349,31 @@ async fn only_owners_and_admins_rename(backend: Backend) {
         let response = post_rename_form(&app, &client, "Taken over").await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
         let html = response.text().await.expect("body");
-        assert!(html.contains("only owners and admins"), "{html}");
+        assert!(html.contains("only owners can rename"), "{html}");
         assert_eq!(name_of(&app, &owner).await, "Acme");
     }
 
-    // An admin may.
+    // An admin may not either (renaming is the owners'); another owner may.
     let admin = sign_up(&app, "admin@example.com", "Own").await;
     work_in(&app, &admin, org, Role::Admin).await;
     let (_, html) = page(&app, &admin, "/settings").await;
+    assert!(
+        !html.contains("action=\"/settings/organization\""),
+        "{html}"
+    );
+    let (status, _) = rename(&app, &admin, json!({"name": "Acme by admin"})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let response = post_rename_form(&app, &admin, "Acme by admin").await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(name_of(&app, &owner).await, "Acme");
+    let other_owner = sign_up(&app, "owner2@example.com", "Own").await;
+    work_in(&app, &other_owner, org, Role::Owner).await;
+    let (_, html) = page(&app, &other_owner, "/settings").await;
     assert!(html.contains("action=\"/settings/organization\""), "{html}");
-    let (status, body) = rename(&app, &admin, json!({"name": "Acme by admin"})).await;
+    let (status, body) = rename(&app, &other_owner, json!({"name": "Acme by owner"})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(body["role"], "admin");
-    assert_eq!(name_of(&app, &owner).await, "Acme by admin");
+    assert_eq!(body["role"], "owner");
+    assert_eq!(name_of(&app, &owner).await, "Acme by owner");
     let (_, listed) = organization(&app, &owner).await;
     let roles: Vec<_> = listed["members"]
         .as_array()
@@ -367,7 +381,7 @@ async fn only_owners_and_admins_rename(backend: Backend) {
         .iter()
         .map(|m| m["role"].as_str().unwrap_or_default().to_owned())
         .collect();
-    assert_eq!(roles, ["owner", "member", "viewer", "admin"]);
+    assert_eq!(roles, ["owner", "member", "viewer", "admin", "owner"]);
 }
 
 async fn settings_form_renames_and_shows_errors_by_the_field(backend: Backend) {
@@ -450,6 +464,6 @@ pharos_storage::on_both_backends!(
     renames_the_organization,
     bad_names_change_nothing,
     other_tenants_are_never_seen_or_renamed,
-    only_owners_and_admins_rename,
+    only_owners_rename,
     settings_form_renames_and_shows_errors_by_the_field,
 );

@@ -181,6 +181,10 @@ pub async fn serve(
         jobs.session_idle = web.session_idle();
         // "Check now" on the target form runs under the workers' settings.
         let prober = Prober::new(probe_settings(&probes)).context("setting up the prober")?;
+        let Some(listener) = web_listener else {
+            anyhow::bail!("the web listener was not bound");
+        };
+        let address = listener.local_addr()?;
         let state = AppState::new(
             store.clone(),
             web_config(
@@ -196,10 +200,6 @@ pub async fn serve(
         .with_prober(Some(prober))
         .with_draining(draining.clone())
         .with_transport(Some(Arc::clone(&transport)));
-        let Some(listener) = web_listener else {
-            anyhow::bail!("the web listener was not bound");
-        };
-        let address = listener.local_addr()?;
         let shown = instance
             .public_url
             .as_ref()

@@ -16,6 +16,7 @@ pub(crate) mod database;
 pub(crate) mod events;
 pub(crate) mod heartbeats;
 pub(crate) mod incidents;
+pub(crate) mod invitations;
 pub(crate) mod jobs;
 pub(crate) mod maintenance;
 pub(crate) mod notifications;
@@ -59,6 +60,7 @@ macro_rules! impl_store {
         $crate::sql::channels::impl_channels! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::notifications::impl_notifications! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::maintenance::impl_maintenance! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::invitations::impl_invitations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 

@@ -3,43 +3,126 @@
 
 macro_rules! impl_organizations {
     ($store:ty, $db:ty, $backend:literal, $migrator:expr, $claim_lock:literal, $row_lock:literal, $job_lock:ident, $size_sql:literal) => {
+        impl $store {
+            /// Locks the organization's row (PostgreSQL; SQLite has one
+            /// writer) and reads `user`'s role in it and its number of
+            /// owners; `None` when `user` is not a member.
+            async fn lock_membership(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: pharos_domain::ids::OrganizationId,
+                user: pharos_domain::ids::UserId,
+            ) -> $crate::error::StoreResult<Option<(pharos_domain::organization::Role, i64)>> {
+                let locked: Option<(uuid::Uuid,)> =
+                    sqlx::query_as(concat!("SELECT id FROM organizations WHERE id = $1 ", $row_lock))
+                        .bind(org.0)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                if locked.is_none() {
+                    return Ok(None);
+                }
+                let role: Option<(String,)> = sqlx::query_as(
+                    "SELECT role FROM memberships WHERE organization_id = $1 AND user_id = $2",
+                )
+                .bind(org.0)
+                .bind(user.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((role,)) = role else {
+                    return Ok(None);
+                };
+                let (owners,): (i64,) = sqlx::query_as(
+                    "SELECT COUNT(*) FROM memberships WHERE organization_id = $1 AND role = 'owner'",
+                )
+                .bind(org.0)
+                .fetch_one(&mut **tx)
+                .await?;
+                Ok(Some(($crate::rows::parse_role(&role)?, owners)))
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::store::OrganizationStore for $store {
             async fn members(
                 &self,
                 org: pharos_domain::ids::OrganizationId,
             ) -> $crate::error::StoreResult<Vec<$crate::models::Member>> {
-                type Row = (
-                    uuid::Uuid,
-                    String,
-                    chrono::DateTime<chrono::Utc>,
-                    Option<chrono::DateTime<chrono::Utc>>,
-                    String,
-                    chrono::DateTime<chrono::Utc>,
-                );
-                let rows: Vec<Row> = sqlx::query_as(
-                    "SELECT u.id, u.email, u.created_at, u.email_verified_at, m.role, m.created_at FROM memberships m \
-                     JOIN users u ON u.id = m.user_id \
+                let rows: Vec<$crate::rows::MemberRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM memberships m JOIN users u ON u.id = m.user_id \
                      WHERE m.organization_id = $1 ORDER BY m.created_at, u.email",
-                )
+                    $crate::rows::MEMBER_COLUMNS
+                ))
                 .bind(org.0)
                 .fetch_all(self.reader())
                 .await?;
-                rows.into_iter()
-                    .map(|(id, email, created_at, email_verified_at, role, joined_at)| {
-                        Ok($crate::models::Member {
-                            user: $crate::rows::UserRow {
-                                id,
-                                email,
-                                created_at,
-                                email_verified_at,
-                            }
-                            .into(),
-                            role: $crate::rows::parse_role(&role)?,
-                            joined_at,
-                        })
-                    })
-                    .collect()
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn member(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                user: pharos_domain::ids::UserId,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Member>> {
+                let row: Option<$crate::rows::MemberRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM memberships m JOIN users u ON u.id = m.user_id \
+                     WHERE m.organization_id = $1 AND m.user_id = $2",
+                    $crate::rows::MEMBER_COLUMNS
+                ))
+                .bind(org.0)
+                .bind(user.0)
+                .fetch_optional(self.reader())
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn change_member_role(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                user: pharos_domain::ids::UserId,
+                role: pharos_domain::organization::Role,
+            ) -> $crate::error::StoreResult<$crate::models::MemberChange> {
+                let mut tx = self.writer().begin().await?;
+                let current = Self::lock_membership(&mut tx, org, user).await?;
+                let Some((current, owners)) = current else {
+                    return Ok($crate::models::MemberChange::NotFound);
+                };
+                if current == pharos_domain::organization::Role::Owner
+                    && role != pharos_domain::organization::Role::Owner
+                    && owners <= 1
+                {
+                    return Ok($crate::models::MemberChange::LastOwner);
+                }
+                sqlx::query(
+                    "UPDATE memberships SET role = $1 WHERE organization_id = $2 AND user_id = $3",
+                )
+                .bind(role.as_str())
+                .bind(org.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok($crate::models::MemberChange::Done)
+            }
+
+            async fn remove_member(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                user: pharos_domain::ids::UserId,
+            ) -> $crate::error::StoreResult<$crate::models::MemberChange> {
+                let mut tx = self.writer().begin().await?;
+                let current = Self::lock_membership(&mut tx, org, user).await?;
+                let Some((current, owners)) = current else {
+                    return Ok($crate::models::MemberChange::NotFound);
+                };
+                if current == pharos_domain::organization::Role::Owner && owners <= 1 {
+                    return Ok($crate::models::MemberChange::LastOwner);
+                }
+                sqlx::query("DELETE FROM memberships WHERE organization_id = $1 AND user_id = $2")
+                    .bind(org.0)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok($crate::models::MemberChange::Done)
             }
 
             async fn rename_organization(

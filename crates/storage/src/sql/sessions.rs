@@ -11,14 +11,15 @@ macro_rules! impl_sessions {
                 session: &$crate::models::Session,
             ) -> $crate::error::StoreResult<()> {
                 sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) \
-                     VALUES ($1, $2, $3, $4, $5)",
+                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, organization_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
                 )
                 .bind(token_hash)
                 .bind(session.user_id.0)
                 .bind($crate::rows::to_micros(session.created_at))
                 .bind($crate::rows::to_micros(session.last_seen_at))
                 .bind($crate::rows::to_micros(session.expires_at))
+                .bind(session.organization_id.map(|o| o.0))
                 .execute(self.writer())
                 .await?;
                 Ok(())
@@ -28,18 +29,19 @@ macro_rules! impl_sessions {
                 &self,
                 token_hash: &[u8],
             ) -> $crate::error::StoreResult<Option<$crate::models::Session>> {
-                type Row = (uuid::Uuid, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>);
+                type Row = (uuid::Uuid, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<uuid::Uuid>);
                 let row: Option<Row> = sqlx::query_as(
-                    "SELECT user_id, created_at, last_seen_at, expires_at FROM sessions WHERE token_hash = $1",
+                    "SELECT user_id, created_at, last_seen_at, expires_at, organization_id FROM sessions WHERE token_hash = $1",
                 )
                 .bind(token_hash)
                 .fetch_optional(self.reader())
                 .await?;
-                Ok(row.map(|(user_id, created_at, last_seen_at, expires_at)| $crate::models::Session {
+                Ok(row.map(|(user_id, created_at, last_seen_at, expires_at, organization_id)| $crate::models::Session {
                     user_id: pharos_domain::ids::UserId(user_id),
                     created_at,
                     last_seen_at,
                     expires_at,
+                    organization_id: organization_id.map(pharos_domain::ids::OrganizationId),
                 }))
             }
 
@@ -50,6 +52,19 @@ macro_rules! impl_sessions {
             ) -> $crate::error::StoreResult<()> {
                 sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
                     .bind($crate::rows::to_micros(now))
+                    .bind(token_hash)
+                    .execute(self.writer())
+                    .await?;
+                Ok(())
+            }
+
+            async fn set_session_organization(
+                &self,
+                token_hash: &[u8],
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<()> {
+                sqlx::query("UPDATE sessions SET organization_id = $1 WHERE token_hash = $2")
+                    .bind(org.0)
                     .bind(token_hash)
                     .execute(self.writer())
                     .await?;

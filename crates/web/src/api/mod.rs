@@ -7,16 +7,19 @@ pub mod channels;
 pub mod events;
 pub mod health;
 pub mod heartbeat;
+pub mod invitations;
 pub mod maintenance;
+pub mod members;
 pub mod models;
 pub mod openapi;
 pub mod organization;
+pub mod organizations;
 pub mod responses;
 pub mod schemas;
 pub mod targets;
 pub mod two_factor;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 
 use crate::state::AppState;
@@ -48,6 +51,26 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/organization",
             get(organization::get).patch(organization::rename),
         )
+        .route("/api/v1/organization/members", get(members::list))
+        .route(
+            "/api/v1/organization/members/{id}",
+            axum::routing::patch(members::change_role).delete(members::remove),
+        )
+        .route(
+            "/api/v1/organization/invitations",
+            get(invitations::list).post(invitations::create),
+        )
+        .route(
+            "/api/v1/organization/invitations/{id}",
+            delete(invitations::revoke),
+        )
+        .route(
+            "/api/v1/organization/invitations/{id}/resend",
+            post(invitations::resend),
+        )
+        .route("/api/v1/invitations/accept", post(invitations::accept))
+        .route("/api/v1/organizations", get(organizations::list))
+        .route("/api/v1/organizations/current", put(organizations::switch))
         .route(
             "/api/v1/organization/alerts",
             get(alerts::get_defaults).put(alerts::set_defaults),

@@ -164,6 +164,8 @@ impl From<&OrganizationOverview> for OrganizationDetailView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
+    /// Their user id, which `/organization/members/{user_id}` takes.
+    pub user_id: Uuid,
     pub email: String,
     #[schema(schema_with = member_role_schema)]
     pub role: String,
@@ -174,6 +176,7 @@ pub struct MemberView {
 impl From<&Member> for MemberView {
     fn from(m: &Member) -> Self {
         Self {
+            user_id: m.user.id.0,
             email: m.user.email.clone(),
             role: m.role.as_str().to_owned(),
             joined_at: m.joined_at,
@@ -524,11 +527,11 @@ fn target_state_schema() -> utoipa::openapi::Object {
     )
 }
 
-fn caller_role_schema() -> utoipa::openapi::Object {
+pub(crate) fn caller_role_schema() -> utoipa::openapi::Object {
     described_enum("The caller's role.", Role::ALL.map(Role::as_str))
 }
 
-fn member_role_schema() -> utoipa::openapi::Object {
+pub(crate) fn member_role_schema() -> utoipa::openapi::Object {
     described_enum(
         "Their role in the organization.",
         Role::ALL.map(Role::as_str),

@@ -4,11 +4,16 @@ use axum::Json;
 use utoipa::OpenApi;
 
 use super::alert_models::*;
+use super::invitations::{
+    AcceptInvitationRequest, CreateInvitationRequest, InvitationView, SentInvitationView,
+};
 use super::maintenance::{
     CreateMaintenanceRequest, MaintenanceView, OccurrenceView, ScheduleBody,
     UpdateMaintenanceRequest,
 };
+use super::members::ChangeRoleRequest;
 use super::models::*;
+use super::organizations::{MyOrganizationView, SwitchOrganizationRequest};
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
 use super::two_factor::{
     CodeRequest, DisableTwoFactorRequest, EnrolmentView, RecoveryCodesView, TwoFactorView,
@@ -35,6 +40,16 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::resend_verification,
         super::organization::get,
         super::organization::rename,
+        super::organizations::list,
+        super::organizations::switch,
+        super::members::list,
+        super::members::change_role,
+        super::members::remove,
+        super::invitations::list,
+        super::invitations::create,
+        super::invitations::resend,
+        super::invitations::revoke,
+        super::invitations::accept,
         super::events::feed,
         super::channels::list,
         super::channels::create,
@@ -83,7 +98,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         UpdateTargetRequest, EventView, EventFeed, ChannelView, CreatedChannelView, ChannelTestView,
         AlertSettingsView, TargetAlertsView, NotificationView, AttemptView, CreateChannelRequest,
         UpdateChannelRequest, AlertSettingsRequest, MaintenanceView, OccurrenceView, ScheduleBody,
-        CreateMaintenanceRequest, UpdateMaintenanceRequest)),
+        CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
+        ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest)),
     tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;

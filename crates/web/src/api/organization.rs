@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::Json;
 
 use super::models::*;
-use super::responses::{JsonBody, SignedIn};
+use super::responses::{JsonBody, Owner, SignedIn};
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use pharos_app::organization;
@@ -22,12 +22,11 @@ pub async fn get(
     Ok(Json((&overview).into()))
 }
 
-/// Rename the caller's organization (owners and admins).
+/// Rename the caller's organization (owners only).
 #[utoipa::path(patch, path = "/api/v1/organization", tag = "organization", operation_id = "rename_organization",
     request_body = RenameOrganizationRequest,
     responses((status = 200, body = OrganizationDetailView), SignedIn,
-              (status = 403, body = ErrorEnvelope,
-               description = "The caller is not an owner or admin, or a cross-site request carrying the session was refused."),
+              Owner,
               JsonBody))]
 pub async fn rename(
     State(state): State<AppState>,

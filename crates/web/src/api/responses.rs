@@ -81,6 +81,27 @@ error_responses! {
         403 => "The caller is a member or viewer (owners and admins only), or a \
                 cross-site request carrying the session was refused.",
     }
+    /// A route only owners may use.
+    Owner {
+        403 => "The caller is not an owner, or a cross-site request carrying the \
+                session was refused.",
+    }
+    /// A route that manages members or invitations.
+    MemberManager {
+        403 => "The caller may not do this: members and viewers manage no one, \
+                admins no owner (owners only); or a cross-site request carrying \
+                the session was refused.",
+    }
+    /// A route under `/organization/members/{user_id}`.
+    MemberNotFound {
+        404 => "No such member of the caller's organization (an id that is not a \
+                UUID included).",
+    }
+    /// A route under `/organization/invitations/{id}`.
+    InvitationNotFound {
+        404 => "No such pending invitation in the caller's organization (an id \
+                that is not a UUID included).",
+    }
     /// A route under `/channels/{id}`.
     ChannelNotFound {
         404 => "No such channel in the caller's organization (an id that is not a \

@@ -13,7 +13,9 @@ mod dashboard;
 mod events;
 mod format;
 mod incidents;
+mod invitations;
 pub(crate) mod maintenance;
+mod members;
 mod settings;
 mod targets;
 mod two_factor;
@@ -90,6 +92,21 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
         .route("/settings/alerts", post(alerts::set_defaults))
+        .route(
+            "/settings/members",
+            get(members::show).post(members::invite),
+        )
+        .route("/settings/members/{id}/role", post(members::change_role))
+        .route("/settings/members/{id}/remove", post(members::remove))
+        .route("/settings/invitations/{id}/resend", post(members::resend))
+        .route("/settings/invitations/{id}/revoke", post(members::revoke))
+        .route(
+            "/invitations/accept",
+            get(invitations::show).post(invitations::join),
+        )
+        .route("/invitations/accept/register", post(invitations::register))
+        .route("/invitations/accept/login", post(invitations::login))
+        .route("/organizations/switch", post(members::switch))
         .route("/targets/{id}/alerts", post(alerts::set_for_target))
         .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
@@ -209,10 +226,20 @@ fn unknown_visitor_chrome() -> Chrome {
     chrome
 }
 
+/// One organization in the header's switcher.
+pub struct OrganizationChoice {
+    pub id: String,
+    pub name: String,
+    pub current: bool,
+}
+
 /// What the layout around every page needs.
 pub struct Chrome {
     pub email: Option<String>,
     pub organization: Option<String>,
+    /// Every organization of the user, for the switcher (shown when there
+    /// are two or more).
+    pub organizations: Vec<OrganizationChoice>,
     /// Which navigation link is the current page.
     pub nav: &'static str,
     pub flash: Option<&'static str>,
@@ -231,9 +258,22 @@ impl Chrome {
                 .find(|m| m.organization.id == c.organization)
                 .map(|m| m.organization.name.clone())
         });
+        let organizations = current
+            .map(|c| {
+                c.memberships
+                    .iter()
+                    .map(|m| OrganizationChoice {
+                        id: m.organization.id.0.to_string(),
+                        name: m.organization.name.clone(),
+                        current: m.organization.id == c.organization,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         Self {
             email: current.map(|c| c.user.email.clone()),
             organization,
+            organizations,
             nav,
             flash: None,
             css: assets::url("app.css"),
@@ -389,6 +429,12 @@ impl FieldErrors {
                 message,
                 ..
             } => errors.add(&field, message),
+            // A form that signs in without a code field (the invitation
+            // page): the account must log in on the login page first.
+            ApiError::App(AppError::SecondFactorRequired { .. }) => errors.add(
+                "",
+                "This account uses two-factor sign-in: log in first (with your code), then open the link again.",
+            ),
             ApiError::App(AppError::InvalidCredentials)
             | ApiError::App(AppError::RateLimited { .. })
             | ApiError::App(AppError::Conflict(_))
@@ -438,6 +484,13 @@ pub mod flash {
             "resumed" => "Target resumed: a check runs at once.",
             "password" => "Password changed. Your other sessions were ended.",
             "organization" => "Organization renamed.",
+            "switched" => "Switched organization.",
+            "joined" => "You joined the organization.",
+            "role_changed" => "Role changed.",
+            "member_removed" => "Member removed.",
+            "left" => "You left the organization.",
+            "invitation_sent" => "Invitation sent.",
+            "invitation_revoked" => "Invitation revoked: its link no longer works.",
             "channel_deleted" => "Channel deleted.",
             "channel_saved" => "Channel saved.",
             "alerts_saved" => "Alert settings saved.",

@@ -1,4 +1,5 @@
-//! `/settings`: the organization, its members, and the user's password.
+//! `/settings`: the organization, its alert defaults, and the user's
+//! password (its members are `/settings/members`).
 
 use askama::Template;
 use axum::extract::State;
@@ -14,13 +15,6 @@ use crate::auth::CurrentUser;
 use crate::state::AppState;
 use pharos_app::{accounts, organization};
 
-pub struct MemberRow {
-    pub email: String,
-    pub role: &'static str,
-    /// When they joined the organization.
-    pub since: String,
-}
-
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
@@ -28,13 +22,15 @@ struct SettingsPage {
     organization: String,
     /// What the rename field shows: the name, or what was just refused.
     name_value: String,
-    /// Owners and admins get the rename form; others see the name only.
+    /// Owners and admins set the alert defaults.
     can_manage: bool,
+    /// Owners get the rename form; others see the name only.
+    is_owner: bool,
     role: &'static str,
     email: String,
     email_verified: bool,
     verification_required: bool,
-    members: Vec<MemberRow>,
+    member_count: usize,
     /// The organization's default alert settings.
     alerts: super::alerts::AlertFormView,
     errors: FieldErrors,
@@ -62,27 +58,19 @@ async fn page(
     name_value: Option<String>,
 ) -> Result<SettingsPage, PageError> {
     let overview = organization::overview(&state.app, current).await?;
-    let members = overview
-        .members
-        .into_iter()
-        .map(|m| MemberRow {
-            email: m.user.email,
-            role: m.role.as_str(),
-            since: m.joined_at.format("%Y-%m-%d").to_string(),
-        })
-        .collect();
     let defaults = pharos_app::alerts::defaults(&state.app, current).await?;
     let chrome = Chrome::new(Some(current), "settings").with_flash(flash);
     Ok(SettingsPage {
         name_value: name_value.unwrap_or_else(|| overview.organization.name.clone()),
         organization: overview.organization.name,
         can_manage: overview.role.can_manage_organization(),
+        is_owner: overview.role.is_owner(),
         role: overview.role.as_str(),
         email: current.user.email.clone(),
         email_verified: current.user.email_verified_at.is_some(),
         verification_required: state.app.settings.require_email_verification,
         chrome,
-        members,
+        member_count: overview.members.len(),
         alerts: super::alerts::AlertFormView::of(&defaults),
         errors,
     })
@@ -98,7 +86,7 @@ pub async fn show(
     Ok((jar, render(StatusCode::OK, &page)).into_response())
 }
 
-/// The rename form: owners and admins only.
+/// The rename form: owners only.
 pub async fn rename_org(
     State(state): State<AppState>,
     PageUser(current): PageUser,
