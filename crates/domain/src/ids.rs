@@ -39,3 +39,4 @@ id_type!(CheckId);
 id_type!(ChannelId);
 id_type!(NotificationId);
 id_type!(MaintenanceId);
+id_type!(ApiKeyId);

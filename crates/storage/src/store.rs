@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
-    ChannelId, MaintenanceId, NotificationId, OrganizationId, TargetId, UserId,
+    ApiKeyId, ChannelId, MaintenanceId, NotificationId, OrganizationId, TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
@@ -83,6 +83,44 @@ pub trait SessionStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         idle_before: DateTime<Utc>,
     ) -> StoreResult<u64>;
+}
+
+/// An organization's API keys: made, listed, revoked. (tenant-facing)
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync + 'static {
+    /// Stores a key unless the organization already has `limit`; `None`
+    /// then, and nothing written.
+    async fn create_api_key(
+        &self,
+        org: OrganizationId,
+        key: NewApiKey<'_>,
+        limit: u32,
+    ) -> StoreResult<Option<ApiKey>>;
+
+    /// The organization's keys, oldest first.
+    async fn api_keys(&self, org: OrganizationId) -> StoreResult<Vec<ApiKey>>;
+
+    async fn api_key(&self, org: OrganizationId, id: ApiKeyId) -> StoreResult<Option<ApiKey>>;
+
+    /// Deletes the key: the next request with it finds nothing. `false`
+    /// when the organization has no such key.
+    async fn delete_api_key(&self, org: OrganizationId, id: ApiKeyId) -> StoreResult<bool>;
+}
+
+/// API keys found by the keyed hash of the key, for authenticating a
+/// request. (system)
+#[async_trait]
+pub trait ApiKeyAuthStore: Send + Sync + 'static {
+    async fn api_key_holder(&self, token_hash: &[u8]) -> StoreResult<Option<ApiKeyHolder>>;
+
+    /// Records a use at `now` unless one after `since` is recorded
+    /// already (so a busy key is written at most once per interval).
+    async fn touch_api_key(
+        &self,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }
 
 /// An organization's own record and members. (tenant-facing)
@@ -564,6 +602,7 @@ pub trait MaintenanceCalendarStore: Send + Sync + 'static {
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
+    + ApiKeyStore
     + TargetStore
     + CheckStore
     + IncidentStore
@@ -577,6 +616,7 @@ pub trait TenantStore:
 }
 impl<
         T: OrganizationStore
+            + ApiKeyStore
             + TargetStore
             + CheckStore
             + IncidentStore
@@ -596,6 +636,7 @@ pub trait SystemStore:
     DatabaseStore
     + AccountStore
     + SessionStore
+    + ApiKeyAuthStore
     + HeartbeatStore
     + SchedulingStore
     + RetentionStore
@@ -609,6 +650,7 @@ impl<
         T: DatabaseStore
             + AccountStore
             + SessionStore
+            + ApiKeyAuthStore
             + HeartbeatStore
             + SchedulingStore
             + RetentionStore

@@ -108,6 +108,7 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             names(TargetState::ESTABLISHED.map(TargetState::as_str)),
         ),
         ("memberships", "role", names(Role::ALL.map(Role::as_str))),
+        ("api_keys", "role", names(Role::ALL.map(Role::as_str))),
         (
             "events",
             "event_type",
