@@ -4,6 +4,7 @@
 //! script only adds live updates, relative times and confirmations.
 
 mod alerts;
+mod api_keys;
 pub mod assets;
 mod auth;
 mod channels;
@@ -70,6 +71,11 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
         .route("/settings/alerts", post(alerts::set_defaults))
+        .route(
+            "/settings/api-keys",
+            get(api_keys::show).post(api_keys::create),
+        )
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/targets/{id}/alerts", post(alerts::set_for_target))
         .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
@@ -104,10 +110,8 @@ pub async fn not_found(
     if is_api_path(request.uri().path()) {
         return ApiError::App(AppError::NotFound).into_response();
     }
-    let (mut parts, _) = request.into_parts();
-    let current = CurrentUser::from_request_parts(&mut parts, &state)
-        .await
-        .ok();
+    let (parts, _) = request.into_parts();
+    let current = CurrentUser::from_session(&parts, &state).await.ok();
     error_page(
         Chrome::new(current.as_ref(), ""),
         StatusCode::NOT_FOUND,
@@ -299,15 +303,15 @@ impl IntoResponse for PageError {
 pub type PageResult = Result<Response, PageError>;
 
 /// The signed-in user of a page; without a session, a redirect to /login.
+/// Only the session cookie counts: a request with an API key and no
+/// session is a visitor here.
 pub struct PageUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
-        Ok(PageUser(
-            CurrentUser::from_request_parts(parts, state).await?,
-        ))
+        Ok(PageUser(CurrentUser::from_session(parts, state).await?))
     }
 }
 
@@ -423,6 +427,7 @@ pub mod flash {
             "alerts_saved" => "Alert settings saved.",
             "maintenance_saved" => "Maintenance window saved.",
             "maintenance_deleted" => "Maintenance window deleted.",
+            "api_key_revoked" => "API key revoked: it no longer works.",
             "alerts_reset" => "This target follows the organization's alert settings again.",
             "alerts_invalid" => {
                 "Alert settings not saved: repeated alerts need a period of 1 to 1440 minutes."
