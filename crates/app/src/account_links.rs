@@ -199,6 +199,7 @@ pub async fn mail_verification_link(app: &App, user: &User) -> AppResult<()> {
 /// Sends the signed-in user a new verification link (the last one stops
 /// working); nothing when the address is verified already.
 pub async fn resend_verification(app: &App, actor: &Actor) -> AppResult<bool> {
+    actor.require_session()?;
     if actor.user.email_verified_at.is_some() {
         return Ok(false);
     }

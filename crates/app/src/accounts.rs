@@ -144,13 +144,15 @@ async fn signed_in(app: &App, user: User) -> AppResult<SignedIn> {
     })
 }
 
-/// Changes the password and ends every other session of the user.
+/// Changes the password and ends every other session of the user. An
+/// API key is refused: it acts for its creator, but is not them.
 pub async fn change_password(
     app: &App,
     actor: &Actor,
     current_password: &str,
     new_password: &str,
 ) -> AppResult<()> {
+    actor.require_session()?;
     let new_password = Password::parse("new_password", new_password)?;
     let credentials = app
         .store

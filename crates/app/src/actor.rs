@@ -1,9 +1,9 @@
-//! Who is acting. Every use case takes an `Actor`: the person (or, later,
-//! the API key or agent) behind a request, the organization they act in,
-//! and their role there. Roles are enforced here, for the API and the
-//! pages alike.
+//! Who is acting. Every use case takes an `Actor`: the person (or the API
+//! key acting for them; later, an agent) behind a request, the
+//! organization they act in, and their role there. Roles are enforced
+//! here, for the API and the pages alike.
 
-use pharos_domain::ids::OrganizationId;
+use pharos_domain::ids::{ApiKeyId, OrganizationId};
 use pharos_domain::organization::Role;
 use pharos_storage::models::{Membership, User};
 
@@ -14,6 +14,11 @@ use crate::error::{AppError, AppResult};
 pub enum Credential {
     /// A browser or API session; the stored hash of its token.
     Session { token_hash: Vec<u8> },
+    /// An API key (`Authorization: Bearer phk_...`). The actor's `user`
+    /// is the key's creator, its organization and role the key's (never
+    /// above the creator's), and `memberships` holds that one
+    /// organization only.
+    ApiKey { id: ApiKeyId },
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +64,18 @@ impl Actor {
     pub fn session_hash(&self) -> Option<&[u8]> {
         match &self.credential {
             Credential::Session { token_hash } => Some(token_hash),
+            Credential::ApiKey { .. } => None,
+        }
+    }
+
+    /// Refuses API keys: for what only a person signed in with a session
+    /// may do to their own account (change the password, sign out).
+    pub fn require_session(&self) -> AppResult<()> {
+        match self.credential {
+            Credential::Session { .. } => Ok(()),
+            Credential::ApiKey { .. } => Err(AppError::Forbidden(
+                "an API key cannot do this: it needs a signed-in session",
+            )),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! What Pharos does for people and programs, independent of how they ask:
-//! the JSON API, the HTML pages, `pharos admin` and, later, API keys and
-//! agents all call these use cases, so they can never disagree.
+//! the JSON API (with a session or an API key), the HTML pages, `pharos
+//! admin` and, later, agents all call these use cases, so they can never
+//! disagree.
 //!
 //! Every use case takes an [`Actor`] (who acts, in which organization,
 //! with which role) and answers with an [`AppError`] when it refuses.
@@ -11,6 +12,7 @@ pub mod account_links;
 pub mod accounts;
 mod actor;
 pub mod alerts;
+pub mod api_keys;
 pub mod channels;
 pub mod dashboard;
 mod error;
@@ -82,7 +84,7 @@ pub struct App {
     pub store: Arc<dyn Store>,
     pub settings: Arc<AppSettings>,
     pub limits: Arc<RateLimits>,
-    /// Keys every stored token hash (sessions today; API keys,
+    /// Keys every stored token hash (sessions and API keys today;
     /// invitations, reset links and agent tokens later).
     pub tokens: Arc<TokenHasher>,
     /// Runs "check now"; `None` answers it as unavailable.

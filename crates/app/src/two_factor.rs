@@ -77,6 +77,7 @@ fn code_field_error() -> AppError {
 }
 
 pub async fn status(app: &App, actor: &Actor) -> AppResult<Status> {
+    actor.require_session()?;
     let stored = app.store.two_factor(actor.user.id).await?;
     Ok(Status {
         enabled: stored.as_ref().is_some_and(|f| f.enabled_at.is_some()),
@@ -88,6 +89,7 @@ pub async fn status(app: &App, actor: &Actor) -> AppResult<Status> {
 
 /// Starts enrolling (again): a new secret, replacing one not confirmed.
 pub async fn begin(app: &App, actor: &Actor) -> AppResult<Enrolment> {
+    actor.require_session()?;
     let mut secret = vec![0u8; SECRET_BYTES];
     rand::thread_rng().fill(&mut secret[..]);
     let sealed = app
@@ -161,6 +163,7 @@ fn as_totp_code(raw: &str) -> Option<String> {
 /// Confirms enrolment with a first code; answers the recovery codes, shown
 /// this once.
 pub async fn enable(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<String>> {
+    actor.require_session()?;
     app.limits
         .login(&format!("2fa:{}", actor.user.id.0), &actor.user.email)?;
     let stored = app
@@ -195,6 +198,7 @@ pub async fn enable(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<Strin
 
 /// Turns two-factor off; the password proves it is the owner asking.
 pub async fn disable(app: &App, actor: &Actor, current_password: &str) -> AppResult<()> {
+    actor.require_session()?;
     let credentials = app
         .store
         .user_credentials(&actor.user.email)

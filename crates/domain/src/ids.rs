@@ -40,3 +40,4 @@ id_type!(ChannelId);
 id_type!(NotificationId);
 id_type!(MaintenanceId);
 id_type!(InvitationId);
+id_type!(ApiKeyId);

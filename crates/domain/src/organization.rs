@@ -87,6 +87,31 @@ impl Role {
             Role::Member | Role::Viewer => false,
         }
     }
+
+    /// How much the role may do: owner 3, admin 2, member 1, viewer 0.
+    fn power(self) -> u8 {
+        match self {
+            Role::Owner => 3,
+            Role::Admin => 2,
+            Role::Member => 1,
+            Role::Viewer => 0,
+        }
+    }
+
+    /// `self` grants nothing `other` does not (an API key's role against
+    /// its creator's).
+    pub fn is_at_most(self, other: Role) -> bool {
+        self.power() <= other.power()
+    }
+
+    /// The less powerful of the two.
+    pub fn lesser(self, other: Role) -> Role {
+        if self.is_at_most(other) {
+            self
+        } else {
+            other
+        }
+    }
 }
 
 impl std::str::FromStr for Role {
@@ -134,6 +159,17 @@ mod tests {
             let refused = raw.parse::<Role>().expect_err(raw);
             assert_eq!(refused.field, "role");
         }
+    }
+
+    #[test]
+    fn roles_are_ordered_by_what_they_may_do() {
+        assert!(Role::Viewer.is_at_most(Role::Member));
+        assert!(Role::Admin.is_at_most(Role::Admin));
+        assert!(Role::Admin.is_at_most(Role::Owner));
+        assert!(!Role::Owner.is_at_most(Role::Admin));
+        assert!(!Role::Member.is_at_most(Role::Viewer));
+        assert_eq!(Role::Owner.lesser(Role::Member), Role::Member);
+        assert_eq!(Role::Viewer.lesser(Role::Admin), Role::Viewer);
     }
 
     #[test]

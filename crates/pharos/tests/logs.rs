@@ -1,7 +1,8 @@
 //! No secret ever reaches a log line: a full session against a real
 //! `pharos serve` with debug logging on (register, log in, a wrong
 //! password, targets including a heartbeat, its pings, alert channels with
-//! their secrets and a test delivery, a password change)
+//! their secrets and a test delivery, API keys made, used, mistyped and
+//! revoked, a password change)
 //! and then every line searched for every secret. Also: each answer
 //! carries a request id, and the log names it.
 
@@ -167,6 +168,63 @@ async fn whole_session_logs_no_secret(format: LogFormat) {
         .await
         .expect("send test");
     assert!(tested.status().is_success(), "{}", tested.status());
+    // API keys: one made and used to read and to write, a mistyped one, a
+    // revoked one.
+    let make_key = |name: &str| {
+        with_session(client.post(format!("{base}/api/v1/api-keys")))
+            .json(&json!({"name": name, "role": "admin"}))
+            .send()
+    };
+    let made: Value = make_key("ci")
+        .await
+        .expect("api key")
+        .json()
+        .await
+        .expect("json");
+    let api_key = made["key"]
+        .as_str()
+        .expect("the key, shown once")
+        .to_owned();
+    let with_key = |r: reqwest::RequestBuilder, key: &str| {
+        r.header(reqwest::header::AUTHORIZATION, format!("Bearer {key}"))
+    };
+    let read = with_key(client.get(format!("{base}/api/v1/targets")), &api_key)
+        .send()
+        .await
+        .expect("read with a key");
+    assert_eq!(read.status(), reqwest::StatusCode::OK);
+    let wrote = with_key(client.post(format!("{base}/api/v1/targets")), &api_key)
+        .json(&json!({"kind": "heartbeat", "name": "by key", "interval_seconds": 3600}))
+        .send()
+        .await
+        .expect("write with a key");
+    assert_eq!(wrote.status(), reqwest::StatusCode::CREATED);
+    let mut typo = api_key.clone().into_bytes();
+    typo[8] = if typo[8] == b'a' { b'b' } else { b'a' };
+    let mistyped_key = String::from_utf8(typo).expect("ascii");
+    let refused = with_key(client.get(format!("{base}/api/v1/targets")), &mistyped_key)
+        .send()
+        .await
+        .expect("mistyped key");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let doomed: Value = make_key("doomed")
+        .await
+        .expect("api key")
+        .json()
+        .await
+        .expect("json");
+    let revoked_key = doomed["key"].as_str().expect("key").to_owned();
+    let doomed_id = doomed["id"].as_str().expect("id").to_owned();
+    let revoked = with_session(client.delete(format!("{base}/api/v1/api-keys/{doomed_id}")))
+        .send()
+        .await
+        .expect("revoke");
+    assert_eq!(revoked.status(), reqwest::StatusCode::NO_CONTENT);
+    let refused = with_key(client.get(format!("{base}/api/v1/targets")), &revoked_key)
+        .send()
+        .await
+        .expect("revoked key");
+    assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
     let changed = with_session(client.post(format!("{base}/api/v1/auth/password")))
         .json(&json!({"current_password": PASSWORD, "new_password": NEW_PASSWORD}))
         .send()
@@ -230,6 +288,10 @@ async fn whole_session_logs_no_secret(format: LogFormat) {
         ("a webhook URL's token", hook_token.to_owned()),
         ("a webhook header's value", hook_header.to_owned()),
         ("a webhook's signing secret", signing_secret.clone()),
+        ("an API key", api_key.clone()),
+        ("an API key's random part", api_key[4..36].to_owned()),
+        ("a mistyped API key", mistyped_key.clone()),
+        ("a revoked API key", revoked_key.clone()),
     ];
     for (what, secret) in secrets {
         assert!(secret.len() >= 16, "{what} is a real secret");

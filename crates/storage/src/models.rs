@@ -138,6 +138,46 @@ pub enum MemberChange {
     LastOwner,
 }
 
+/// An API key as its organization's list shows it (never the key itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiKey {
+    pub id: pharos_domain::ids::ApiKeyId,
+    pub organization_id: OrganizationId,
+    pub name: String,
+    /// The key's first characters, enough to recognise it.
+    pub prefix: String,
+    pub role: Role,
+    /// Who made it: the key acts for them, never above their role.
+    pub created_by: UserId,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// A key to store: its keyed hash, never the key.
+pub struct NewApiKey<'a> {
+    pub id: pharos_domain::ids::ApiKeyId,
+    pub name: &'a str,
+    pub prefix: &'a str,
+    pub token_hash: &'a [u8],
+    pub role: Role,
+    pub created_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What authenticating with a key needs, read in one query: the key, its
+/// organization, its creator and the creator's role there now (`None`
+/// once they left it).
+#[derive(Debug, Clone)]
+pub struct ApiKeyHolder {
+    pub key: ApiKey,
+    pub organization: Organization,
+    pub creator: User,
+    pub creator_role: Option<Role>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Target {
     pub id: TargetId,

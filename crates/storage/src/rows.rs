@@ -873,3 +873,42 @@ impl MaintenanceRow {
         })
     }
 }
+
+/// An `api_keys` row joined with its creator's email (`API_KEY_COLUMNS`).
+#[derive(sqlx::FromRow)]
+pub(crate) struct ApiKeyRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub role: String,
+    pub created_by: Uuid,
+    pub created_by_email: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+/// The columns of an [`ApiKeyRow`], from `api_keys k JOIN users u ON
+/// u.id = k.created_by`.
+pub(crate) const API_KEY_COLUMNS: &str = "k.id, k.organization_id, k.name, k.prefix, k.role, \
+     k.created_by, u.email AS created_by_email, k.created_at, k.expires_at, k.last_used_at";
+
+impl TryFrom<ApiKeyRow> for crate::models::ApiKey {
+    type Error = StoreError;
+
+    fn try_from(row: ApiKeyRow) -> Result<Self, StoreError> {
+        Ok(crate::models::ApiKey {
+            id: pharos_domain::ids::ApiKeyId(row.id),
+            organization_id: OrganizationId(row.organization_id),
+            name: row.name,
+            prefix: row.prefix,
+            role: parse_role(&row.role)?,
+            created_by: UserId(row.created_by),
+            created_by_email: row.created_by_email,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            last_used_at: row.last_used_at,
+        })
+    }
+}

@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
-    ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId, TargetId, UserId,
+    ApiKeyId, ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId, TargetId,
+    UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
@@ -175,6 +176,44 @@ pub trait SessionStore: Send + Sync + 'static {
         now: DateTime<Utc>,
         idle_before: DateTime<Utc>,
     ) -> StoreResult<u64>;
+}
+
+/// An organization's API keys: made, listed, revoked. (tenant-facing)
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync + 'static {
+    /// Stores a key unless the organization already has `limit`; `None`
+    /// then, and nothing written.
+    async fn create_api_key(
+        &self,
+        org: OrganizationId,
+        key: NewApiKey<'_>,
+        limit: u32,
+    ) -> StoreResult<Option<ApiKey>>;
+
+    /// The organization's keys, oldest first.
+    async fn api_keys(&self, org: OrganizationId) -> StoreResult<Vec<ApiKey>>;
+
+    async fn api_key(&self, org: OrganizationId, id: ApiKeyId) -> StoreResult<Option<ApiKey>>;
+
+    /// Deletes the key: the next request with it finds nothing. `false`
+    /// when the organization has no such key.
+    async fn delete_api_key(&self, org: OrganizationId, id: ApiKeyId) -> StoreResult<bool>;
+}
+
+/// API keys found by the keyed hash of the key, for authenticating a
+/// request. (system)
+#[async_trait]
+pub trait ApiKeyAuthStore: Send + Sync + 'static {
+    async fn api_key_holder(&self, token_hash: &[u8]) -> StoreResult<Option<ApiKeyHolder>>;
+
+    /// Records a use at `now` unless one after `since` is recorded
+    /// already (so a busy key is written at most once per interval).
+    async fn touch_api_key(
+        &self,
+        id: ApiKeyId,
+        now: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> StoreResult<()>;
 }
 
 /// An organization's own record and members. (tenant-facing)
@@ -737,6 +776,7 @@ pub trait MaintenanceCalendarStore: Send + Sync + 'static {
 pub trait TenantStore:
     OrganizationStore
     + InvitationStore
+    + ApiKeyStore
     + TargetStore
     + CheckStore
     + IncidentStore
@@ -751,6 +791,7 @@ pub trait TenantStore:
 impl<
         T: OrganizationStore
             + InvitationStore
+            + ApiKeyStore
             + TargetStore
             + CheckStore
             + IncidentStore
@@ -773,6 +814,7 @@ pub trait SystemStore:
     + TwoFactorStore
     + InvitationAcceptStore
     + SessionStore
+    + ApiKeyAuthStore
     + HeartbeatStore
     + SchedulingStore
     + RetentionStore
@@ -789,6 +831,7 @@ impl<
             + TwoFactorStore
             + InvitationAcceptStore
             + SessionStore
+            + ApiKeyAuthStore
             + HeartbeatStore
             + SchedulingStore
             + RetentionStore

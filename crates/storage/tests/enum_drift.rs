@@ -110,6 +110,7 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
         ),
         ("memberships", "role", names(Role::ALL.map(Role::as_str))),
         ("invitations", "role", names(Role::ALL.map(Role::as_str))),
+        ("api_keys", "role", names(Role::ALL.map(Role::as_str))),
         (
             "events",
             "event_type",

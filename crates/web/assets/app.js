@@ -22,6 +22,21 @@
     c.textContent = window.location.origin + c.textContent;
   });
 
+  // A "Copy" button beside a secret shown once (the field is selectable
+  // without script too).
+  document.querySelectorAll("button[data-copy]").forEach(function (b) {
+    var field = document.getElementById(b.getAttribute("data-copy"));
+    if (!field || !navigator.clipboard) return;
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      navigator.clipboard.writeText(field.value).then(function () {
+        b.textContent = "Copied";
+      }, function () {
+        field.select();
+      });
+    });
+  });
+
   // Confirmation before destructive form posts.
   document.addEventListener("submit", function (e) {
     var msg = e.target.getAttribute && e.target.getAttribute("data-confirm");

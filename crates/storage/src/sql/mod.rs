@@ -10,6 +10,7 @@
 
 pub(crate) mod account_tokens;
 pub(crate) mod accounts;
+pub(crate) mod api_keys;
 pub(crate) mod channels;
 pub(crate) mod checks;
 pub(crate) mod database;
@@ -48,6 +49,7 @@ macro_rules! impl_store {
         $crate::sql::organizations::impl_organizations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::operators::impl_operators! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::sessions::impl_sessions! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::api_keys::impl_api_keys! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::targets::impl_targets! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::checks::impl_checks! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::incidents::impl_incidents! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }

@@ -2,18 +2,19 @@
 //! reset a forgotten one, prove an email address.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use axum_extra::extract::CookieJar;
 
 use super::models::*;
-use super::responses::{CrossSite, JsonBody, RateLimited, SignedIn};
+use super::responses::{CrossSite, JsonBody, RateLimited, SessionOnly, SignedIn};
 use crate::auth::{session, CurrentUser};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
 use crate::state::{AppState, ClientAddr};
 use pharos_app::account_links;
 use pharos_app::accounts::{self, NewAccountInput};
+use pharos_app::api_keys;
 
 /// Create an account and an organization owned by it.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
@@ -66,18 +67,27 @@ pub async fn login(
     Ok((jar.add(cookie), Json(view)))
 }
 
-/// End the current session on the server.
+/// End the current session on the server. An API key cannot sign out
+/// (revoke it instead): a request with one is refused.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204, description = "Signed out (also without a session)."), CrossSite))]
+    responses((status = 204, description = "Signed out (also without a session)."), SessionOnly))]
 pub async fn logout(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
 ) -> ApiResult<(CookieJar, StatusCode)> {
+    if let Some(key) = session::bearer_token(&headers) {
+        // A wrong key is the usual 401; a good one is told why not.
+        api_keys::authenticate(&state.app, key)
+            .await?
+            .require_session()?;
+    }
     let cleared = session::end(&state, &jar).await?;
     Ok((jar.add(cleared), StatusCode::NO_CONTENT))
 }
 
-/// The signed-in user and their organizations.
+/// The signed-in user and their organizations. With an API key: the
+/// key's creator, and only the key's organization, with the key's role.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "auth",
     responses((status = 200, body = AccountView), SignedIn))]
 pub async fn me(current: CurrentUser) -> Json<AccountView> {
@@ -87,9 +97,10 @@ pub async fn me(current: CurrentUser) -> Json<AccountView> {
     })
 }
 
-/// Change the password; every other session of the user ends.
+/// Change the password; every other session of the user ends. Needs a
+/// session: a request with an API key is refused (403).
 #[utoipa::path(post, path = "/api/v1/auth/password", tag = "auth", request_body = ChangePasswordRequest,
-    responses((status = 204, description = "Changed."), SignedIn, CrossSite, JsonBody))]
+    responses((status = 204, description = "Changed."), SessionOnly, JsonBody))]
 pub async fn change_password(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -167,7 +178,7 @@ pub async fn verify_email(
 /// Mail the signed-in user a new verification link (the last one stops
 /// working).
 #[utoipa::path(post, path = "/api/v1/auth/verify-email/resend", tag = "auth",
-    responses((status = 202, body = AcceptedView), SignedIn, CrossSite, RateLimited))]
+    responses((status = 202, body = AcceptedView), SessionOnly, RateLimited))]
 pub async fn resend_verification(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -6,8 +6,9 @@ use pharos_app::events;
 use pharos_domain::ValidationError;
 
 use super::models::{EventFeed, EventView, EventsQuery};
+use super::responses::{Query, SignedIn};
 use crate::auth::CurrentUser;
-use crate::error::{ApiResult, ErrorEnvelope};
+use crate::error::ApiResult;
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 
@@ -16,8 +17,7 @@ use crate::state::AppState;
 /// expiry), oldest first after `after`. Poll with the `next_cursor` of the
 /// previous answer.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventsQuery),
-    responses((status = 200, body = EventFeed), (status = 400, body = ErrorEnvelope),
-        (status = 401, body = ErrorEnvelope), (status = 422, body = ErrorEnvelope)))]
+    responses((status = 200, body = EventFeed), Query, SignedIn))]
 pub async fn feed(
     State(state): State<AppState>,
     current: CurrentUser,

@@ -2,6 +2,7 @@
 
 pub mod alert_models;
 pub mod alerts;
+pub mod api_keys;
 pub mod auth;
 pub mod channels;
 pub mod events;
@@ -71,6 +72,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/invitations/accept", post(invitations::accept))
         .route("/api/v1/organizations", get(organizations::list))
         .route("/api/v1/organizations/current", put(organizations::switch))
+        .route(
+            "/api/v1/api-keys",
+            get(api_keys::list).post(api_keys::create),
+        )
+        .route(
+            "/api/v1/api-keys/{id}",
+            axum::routing::delete(api_keys::revoke),
+        )
         .route(
             "/api/v1/organization/alerts",
             get(alerts::get_defaults).put(alerts::set_defaults),

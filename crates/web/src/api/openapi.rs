@@ -1,7 +1,12 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
 use axum::Json;
-use utoipa::OpenApi;
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+
+use super::api_keys::{ApiKeyCreatorView, ApiKeyView, CreateApiKeyRequest, CreatedApiKeyView};
 
 use super::alert_models::*;
 use super::invitations::{
@@ -14,6 +19,7 @@ use super::maintenance::{
 use super::members::ChangeRoleRequest;
 use super::models::*;
 use super::organizations::{MyOrganizationView, SwitchOrganizationRequest};
+use super::responses::{SESSION_ONLY_401, SIGNED_IN_401};
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
 use super::two_factor::{
     CodeRequest, DisableTwoFactorRequest, EnrolmentView, RecoveryCodesView, TwoFactorView,
@@ -22,7 +28,12 @@ use crate::error::{ErrorBody, ErrorEnvelope};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Pharos API", description = "Uptime monitoring: targets, checks, alerts and accounts."),
+    info(title = "Pharos API", description = "Uptime monitoring: targets, checks, alerts and accounts.\n\n\
+        Authenticate with the session cookie `POST /api/v1/auth/login` sets, or with an API key \
+        (`POST /api/v1/api-keys`) sent as `Authorization: Bearer phk_...`; a key acts in its \
+        organization with its role. A request with a key carries no cookie, so the cross-site \
+        refusal does not apply to it."),
+    modifiers(&Security),
     paths(
         super::auth::register,
         super::auth::login,
@@ -50,6 +61,9 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::invitations::resend,
         super::invitations::revoke,
         super::invitations::accept,
+        super::api_keys::list,
+        super::api_keys::create,
+        super::api_keys::revoke,
         super::events::feed,
         super::channels::list,
         super::channels::create,
@@ -99,10 +113,75 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         AlertSettingsView, TargetAlertsView, NotificationView, AttemptView, CreateChannelRequest,
         UpdateChannelRequest, AlertSettingsRequest, MaintenanceView, OccurrenceView, ScheduleBody,
         CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
-        ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest)),
-    tags((name = "auth"), (name = "organization"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
+        ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
+        CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView)),
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;
+
+/// The two ways to authenticate, and which operations take which. Read
+/// from the answers each operation documents, so it cannot drift from
+/// them: one answering `SignedIn`'s 401 takes a session or a key, one
+/// answering `SessionOnly`'s takes a session alone, the rest are public.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        const SESSION: &str = "session";
+        const API_KEY: &str = "api_key";
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            SESSION,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "pharos_session",
+                "The session cookie `POST /api/v1/auth/login` sets (named \
+                 `__Host-pharos_session` when Pharos is served over HTTPS).",
+            ))),
+        );
+        components.add_security_scheme(
+            API_KEY,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("phk_<random>_<checksum>")
+                    .description(Some(
+                        "An API key (`POST /api/v1/api-keys`): \
+                         `Authorization: Bearer phk_...`. Only for `/api/v1` routes, \
+                         never for the HTML pages.",
+                    ))
+                    .build(),
+            ),
+        );
+        let needs = |scheme: &str| SecurityRequirement::new(scheme, Vec::<String>::new());
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let unauthorized = operation
+                    .responses
+                    .responses
+                    .get("401")
+                    .and_then(|r| match r {
+                        utoipa::openapi::RefOr::T(response) => Some(response.description.clone()),
+                        utoipa::openapi::RefOr::Ref(_) => None,
+                    });
+                let Some(description) = unauthorized else {
+                    continue;
+                };
+                if description == SESSION_ONLY_401 {
+                    operation.security = Some(vec![needs(SESSION)]);
+                } else if description == SIGNED_IN_401 {
+                    operation.security = Some(vec![needs(SESSION), needs(API_KEY)]);
+                }
+            }
+        }
+    }
+}
 
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())

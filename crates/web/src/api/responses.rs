@@ -53,9 +53,15 @@ error_responses! {
                 of the wrong type.",
         422 => "A parameter is outside what this route takes; `field` names it.",
     }
-    /// A route that needs a signed-in session.
+    /// A route that needs a signed-in session or an API key.
     SignedIn {
-        401 => "No valid session: sign in first.",
+        401 => SIGNED_IN_401,
+    }
+    /// A route for a person's own session (sign out, change password).
+    SessionOnly {
+        401 => SESSION_ONLY_401,
+        403 => "The request came with an API key: this route needs a signed-in \
+                session; or a cross-site request carrying the session was refused.",
     }
     /// A route that changes the organization's targets.
     Editor {
@@ -107,6 +113,11 @@ error_responses! {
         404 => "No such channel in the caller's organization (an id that is not a \
                 UUID included).",
     }
+    /// A route under `/api-keys/{id}`.
+    ApiKeyNotFound {
+        404 => "No such API key in the caller's organization (an id that is not a \
+                UUID included).",
+    }
     /// A route under `/maintenance/{id}`.
     MaintenanceNotFound {
         404 => "No such maintenance window in the caller's organization (an id that \
@@ -118,6 +129,14 @@ error_responses! {
                 UUID included).",
     }
 }
+
+/// The 401 of routes that take a session or an API key (the document's
+/// security requirements are read from it, `openapi::Security`).
+pub const SIGNED_IN_401: &str = "No valid session or API key: sign in first, or send \
+    `Authorization: Bearer phk_...`. A wrong, revoked or expired key gets this same answer.";
+
+/// The 401 of routes that take a session only.
+pub const SESSION_ONLY_401: &str = "No valid session, or a wrong, revoked or expired API key.";
 
 /// 429, with the seconds to wait in `Retry-After`.
 pub struct RateLimited;

@@ -105,6 +105,15 @@ pub fn organization_name() -> Object {
         .build()
 }
 
+/// What an API key is called.
+pub fn api_key_name() -> Object {
+    text("1 to 100 characters after trimming; no control characters.")
+        .min_length(Some(1))
+        .max_length(Some(pharos_domain::api_key::ApiKeyName::MAX_LEN))
+        .pattern(Some(not_blank()))
+        .build()
+}
+
 impl utoipa::PartialSchema for RegisterRequest {
     fn schema() -> RefOr<Schema> {
         let organization = {

@@ -9,7 +9,7 @@ use pharos_app::two_factor;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::responses::{CrossSite, JsonBody, RateLimited, SignedIn};
+use super::responses::{JsonBody, RateLimited, SessionOnly};
 use crate::auth::CurrentUser;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
@@ -57,7 +57,7 @@ pub struct DisableTwoFactorRequest {
 
 /// Whether two-factor sign-in is on for the signed-in user.
 #[utoipa::path(get, path = "/api/v1/auth/two-factor", tag = "auth", operation_id = "two_factor_status",
-    responses((status = 200, body = TwoFactorView), SignedIn))]
+    responses((status = 200, body = TwoFactorView), SessionOnly))]
 pub async fn status(
     State(state): State<AppState>,
     current: CurrentUser,
@@ -72,7 +72,7 @@ pub async fn status(
 /// Start enrolling an authenticator app (again: an unconfirmed secret is
 /// replaced). Nothing changes at sign-in until a code confirms it.
 #[utoipa::path(post, path = "/api/v1/auth/two-factor/setup", tag = "auth", operation_id = "two_factor_setup",
-    responses((status = 200, body = EnrolmentView), SignedIn, CrossSite,
+    responses((status = 200, body = EnrolmentView), SessionOnly,
         (status = 409, body = ErrorEnvelope, description = "Two-factor sign-in is on already.")))]
 pub async fn setup(
     State(state): State<AppState>,
@@ -90,7 +90,7 @@ pub async fn setup(
 /// the answer holds ten recovery codes, once.
 #[utoipa::path(post, path = "/api/v1/auth/two-factor/enable", tag = "auth", operation_id = "two_factor_enable",
     request_body = CodeRequest,
-    responses((status = 200, body = RecoveryCodesView), SignedIn, CrossSite, JsonBody, RateLimited,
+    responses((status = 200, body = RecoveryCodesView), SessionOnly, JsonBody, RateLimited,
         (status = 409, body = ErrorEnvelope, description = "Not being set up (start with /setup), or on already.")))]
 pub async fn enable(
     State(state): State<AppState>,
@@ -104,7 +104,7 @@ pub async fn enable(
 /// Turn two-factor sign-in off (the password proves it is you).
 #[utoipa::path(post, path = "/api/v1/auth/two-factor/disable", tag = "auth", operation_id = "two_factor_disable",
     request_body = DisableTwoFactorRequest,
-    responses((status = 204, description = "Off; the secret and recovery codes are gone."), SignedIn, CrossSite, JsonBody))]
+    responses((status = 204, description = "Off; the secret and recovery codes are gone."), SessionOnly, JsonBody))]
 pub async fn disable(
     State(state): State<AppState>,
     current: CurrentUser,

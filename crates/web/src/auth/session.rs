@@ -1,13 +1,17 @@
 //! Sessions on the web: the cookie that carries the token, and the
 //! extractor that turns it into an `Actor` (the use cases in
-//! `pharos_app::sessions` keep the tokens' hashes).
+//! `pharos_app::sessions` keep the tokens' hashes). API routes also take
+//! an API key, `Authorization: Bearer phk_...` (`pharos_app::api_keys`);
+//! pages never do.
 
 use pharos_app::AppError;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use pharos_app::api_keys;
 use pharos_app::sessions::{self, StartedSession};
 use pharos_app::Actor;
 
@@ -75,10 +79,38 @@ pub async fn end(state: &AppState, jar: &CookieJar) -> Result<Cookie<'static>, A
     Ok(config.cookie(String::new(), Duration::ZERO))
 }
 
-/// The signed-in actor behind a request's session cookie. It derefs to
-/// the `Actor` every use case takes.
+/// The actor behind an API request: its API key when it carries
+/// `Authorization: Bearer`, else its session cookie. It derefs to the
+/// `Actor` every use case takes. Pages use [`CurrentUser::from_session`].
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub Actor);
+
+impl CurrentUser {
+    /// The actor behind the session cookie alone, whatever else the
+    /// request carries: what pages (and their event stream) accept, so an
+    /// API key never opens a page.
+    pub async fn from_session(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
+        let config = &state.config.session;
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar
+            .get(config.cookie_name())
+            .ok_or(ApiError::App(AppError::Unauthenticated))?;
+        Ok(CurrentUser(
+            sessions::authenticate(&state.app, token.value()).await?,
+        ))
+    }
+}
+
+/// The token of `Authorization: Bearer <token>`, when the request has
+/// that header (the scheme's case is free, as RFC 9110 says). Other
+/// schemes are not Pharos's and are left alone.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim_start())
+}
 
 impl std::ops::Deref for CurrentUser {
     type Target = Actor;
@@ -92,13 +124,11 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let config = &state.config.session;
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar
-            .get(config.cookie_name())
-            .ok_or(ApiError::App(AppError::Unauthenticated))?;
-        Ok(CurrentUser(
-            sessions::authenticate(&state.app, token.value()).await?,
-        ))
+        // A key, when one is given, decides alone: a wrong key is refused
+        // even if a session cookie came along.
+        if let Some(key) = bearer_token(&parts.headers) {
+            return Ok(CurrentUser(api_keys::authenticate(&state.app, key).await?));
+        }
+        Self::from_session(parts, state).await
     }
 }

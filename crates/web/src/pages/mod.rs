@@ -5,6 +5,7 @@
 
 mod account_links;
 mod alerts;
+mod api_keys;
 pub mod assets;
 mod auth;
 mod channels;
@@ -107,6 +108,11 @@ pub fn routes() -> Router<AppState> {
         .route("/invitations/accept/register", post(invitations::register))
         .route("/invitations/accept/login", post(invitations::login))
         .route("/organizations/switch", post(members::switch))
+        .route(
+            "/settings/api-keys",
+            get(api_keys::show).post(api_keys::create),
+        )
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/targets/{id}/alerts", post(alerts::set_for_target))
         .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
@@ -141,10 +147,8 @@ pub async fn not_found(
     if is_api_path(request.uri().path()) {
         return ApiError::App(AppError::NotFound).into_response();
     }
-    let (mut parts, _) = request.into_parts();
-    let current = CurrentUser::from_request_parts(&mut parts, &state)
-        .await
-        .ok();
+    let (parts, _) = request.into_parts();
+    let current = CurrentUser::from_session(&parts, &state).await.ok();
     error_page(
         Chrome::new(current.as_ref(), ""),
         StatusCode::NOT_FOUND,
@@ -359,15 +363,15 @@ impl IntoResponse for PageError {
 pub type PageResult = Result<Response, PageError>;
 
 /// The signed-in user of a page; without a session, a redirect to /login.
+/// Only the session cookie counts: a request with an API key and no
+/// session is a visitor here.
 pub struct PageUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
-        Ok(PageUser(
-            CurrentUser::from_request_parts(parts, state).await?,
-        ))
+        Ok(PageUser(CurrentUser::from_session(parts, state).await?))
     }
 }
 
@@ -499,6 +503,7 @@ pub mod flash {
             "email_verified" => "Your email address is confirmed.",
             "verification_sent" => "A new confirmation link is on its way.",
             "maintenance_deleted" => "Maintenance window deleted.",
+            "api_key_revoked" => "API key revoked: it no longer works.",
             "alerts_reset" => "This target follows the organization's alert settings again.",
             "alerts_invalid" => {
                 "Alert settings not saved: repeated alerts need a period of 1 to 1440 minutes."
