@@ -101,11 +101,15 @@ pub async fn login(
     let valid = password::verify(password.to_owned(), stored_hash).await?;
     let user = match credentials {
         Some(credentials) if valid => credentials.user,
-        _ => return Err(AppError::InvalidCredentials),
+        Some(credentials) => {
+            crate::audit::sign_in(app, &credentials.user, client, false).await;
+            return Err(AppError::InvalidCredentials);
+        }
+        None => return Err(AppError::InvalidCredentials),
     };
     if two_factor::required(app, &user).await? {
         match code {
-            Some(code) => two_factor::verify(app, &user, code).await?,
+            Some(code) => second_factor(app, &user, client, code).await?,
             None => {
                 return Err(AppError::SecondFactorRequired {
                     pending: two_factor::pending_token(app, user.id),
@@ -113,7 +117,7 @@ pub async fn login(
             }
         }
     }
-    signed_in(app, user).await
+    signed_in(app, user, client).await
 }
 
 /// The second step of a sign-in whose password was right: the code, with
@@ -130,11 +134,21 @@ pub async fn login_second_step(
     }
     .ok_or(AppError::Unauthenticated)?;
     app.limits.login(&client.to_string(), &user.email)?;
-    two_factor::verify(app, &user, code).await?;
-    signed_in(app, user).await
+    second_factor(app, &user, client, code).await?;
+    signed_in(app, user, client).await
 }
 
-async fn signed_in(app: &App, user: User) -> AppResult<SignedIn> {
+/// Checks a sign-in's second factor; a wrong one is a failed sign-in.
+async fn second_factor(app: &App, user: &User, client: IpAddr, code: &str) -> AppResult<()> {
+    let verified = two_factor::verify(app, user, code).await;
+    if verified.is_err() {
+        crate::audit::sign_in(app, user, client, false).await;
+    }
+    verified
+}
+
+async fn signed_in(app: &App, user: User, client: IpAddr) -> AppResult<SignedIn> {
+    crate::audit::sign_in(app, &user, client, true).await;
     let session = sessions::start(app, &user).await?;
     let memberships = app.store.memberships(user.id).await?;
     Ok(SignedIn {

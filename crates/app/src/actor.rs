@@ -30,6 +30,9 @@ pub struct Actor {
     /// Every organization the user belongs to.
     pub memberships: Vec<Membership>,
     pub credential: Credential,
+    /// The client address the request came from, when the caller knows
+    /// it (for the audit log).
+    pub client: Option<std::net::IpAddr>,
 }
 
 impl Actor {

@@ -5,6 +5,7 @@
 
 use chrono::Utc;
 use pharos_domain::alert::{AlertSettings, AlertType, AlertTypeName, RepeatMinutes};
+use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::TargetId;
 use pharos_domain::ValidationError;
 use pharos_storage::models::{Notification, NotificationAttempt};
@@ -92,7 +93,29 @@ pub async fn set_defaults(
     app.store
         .set_alert_defaults(actor.organization, &settings, Utc::now())
         .await?;
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::AlertSettingsChanged,
+        None,
+        settings_details(Some(&settings)),
+    )
+    .await;
     Ok(settings)
+}
+
+/// Alert settings as the audit log shows them (`null`: the defaults).
+fn settings_details(settings: Option<&AlertSettings>) -> serde_json::Value {
+    match settings {
+        None => serde_json::json!({ "settings": "organization defaults" }),
+        Some(s) => serde_json::json!({
+            "alert_type": s.alert_type.name().as_str(),
+            "repeat_minutes": s.alert_type.repeat_minutes().map(|m| m.get()),
+            "on_restored": s.on_restored,
+            "on_degraded": s.on_degraded,
+            "include_history": s.include_history,
+        }),
+    }
 }
 
 pub async fn of_target(app: &App, actor: &Actor, id: TargetId) -> AppResult<TargetAlerts> {
@@ -138,6 +161,14 @@ pub async fn set_for_target(
     if !found {
         return Err(AppError::NotFound);
     }
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::AlertSettingsChanged,
+        Some(id.to_string()),
+        settings_details(settings.as_ref()),
+    )
+    .await;
     of_target(app, actor, id).await
 }
 

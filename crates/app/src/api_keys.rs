@@ -12,6 +12,7 @@
 
 use chrono::{DateTime, Utc};
 use pharos_domain::api_key::ApiKeyName;
+use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::ApiKeyId;
 use pharos_domain::organization::Role;
 use pharos_domain::ValidationError;
@@ -88,6 +89,18 @@ pub async fn create(
         .ok_or(AppError::Conflict(
             "the organization has 100 API keys, the most it may hold: revoke one first",
         ))?;
+    let details = serde_json::json!({
+        "name": record.name, "prefix": record.prefix, "role": record.role.as_str(),
+        "expires_at": record.expires_at,
+    });
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::ApiKeyCreated,
+        Some(record.id.to_string()),
+        details,
+    )
+    .await;
     Ok(CreatedApiKey { key, record })
 }
 
@@ -115,6 +128,16 @@ pub async fn revoke(app: &App, actor: &Actor, id: ApiKeyId) -> AppResult<()> {
     if !app.store.delete_api_key(actor.organization, id).await? {
         return Err(AppError::NotFound);
     }
+    let details =
+        serde_json::json!({ "name": key.name, "prefix": key.prefix, "role": key.role.as_str() });
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::ApiKeyRevoked,
+        Some(id.to_string()),
+        details,
+    )
+    .await;
     Ok(())
 }
 
@@ -152,5 +175,6 @@ pub async fn authenticate(app: &App, raw: &str) -> AppResult<Actor> {
             role,
         }],
         credential: Credential::ApiKey { id: holder.key.id },
+        client: None,
     })
 }

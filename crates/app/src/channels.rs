@@ -6,6 +6,7 @@
 //! it never comes back in clear, only masked.
 
 use chrono::Utc;
+use pharos_domain::audit::AuditAction;
 use pharos_domain::channel::ChannelName;
 use pharos_domain::ids::ChannelId;
 use pharos_domain::{ChannelKind, ValidationError};
@@ -195,6 +196,14 @@ pub async fn create(
             },
         )
         .await?;
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::ChannelCreated,
+        Some(channel.id.to_string()),
+        serde_json::json!({ "name": channel.name, "kind": channel.kind.as_str(), "is_default": channel.is_default }),
+    )
+    .await;
     Ok(CreatedChannel {
         signing_secret: config.signing_secret().map(str::to_owned),
         details: ChannelDetails {
@@ -221,6 +230,8 @@ pub async fn update(
             );
         }
     }
+    // Which parts changed; the configuration's values may be secrets.
+    let sent = crate::audit::field_names(&fields);
     let name = take_name(&mut fields)?;
     let is_default = take_bool(&mut fields, "is_default")?;
     let patch = fields.remove("config");
@@ -256,16 +267,33 @@ pub async fn update(
         )
         .await?
         .ok_or(AppError::NotFound)?;
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::ChannelUpdated,
+        Some(id.to_string()),
+        sent,
+    )
+    .await;
     Ok(details(app, channel))
 }
 
 pub async fn delete(app: &App, actor: &Actor, id: ChannelId) -> AppResult<()> {
     actor.require_manager(REFUSAL)?;
-    if app.store.delete_channel(actor.organization, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    let channel = stored(app, actor, id).await?;
+    if !app.store.delete_channel(actor.organization, id).await? {
+        return Err(AppError::NotFound);
     }
+    let details = serde_json::json!({ "name": channel.name, "kind": channel.kind.as_str() });
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::ChannelDeleted,
+        Some(id.to_string()),
+        details,
+    )
+    .await;
+    Ok(())
 }
 
 /// Delivers a test message through the channel now (not through the

@@ -10,6 +10,7 @@
 //! person joins; someone new signs up through the invitation (and gets no
 //! organization of their own).
 
+use pharos_domain::audit::AuditAction;
 use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
@@ -114,7 +115,13 @@ pub async fn create(
             },
         )
         .await?;
+    invitation_audit(app, actor, AuditAction::InvitationCreated, &invitation).await;
     Ok(send(app, actor, invitation, &token).await)
+}
+
+async fn invitation_audit(app: &App, actor: &Actor, action: AuditAction, invitation: &Invitation) {
+    let details = serde_json::json!({ "role": invitation.role.as_str() });
+    crate::audit::record(app, actor, action, Some(invitation.email.clone()), details).await;
 }
 
 /// The organization's pending invitations (expired ones too), oldest
@@ -142,6 +149,7 @@ pub async fn resend(app: &App, actor: &Actor, id: InvitationId) -> AppResult<Sen
         )
         .await?
         .ok_or(AppError::NotFound)?;
+    invitation_audit(app, actor, AuditAction::InvitationResent, &renewed).await;
     Ok(send(app, actor, renewed, &token).await)
 }
 
@@ -155,6 +163,7 @@ pub async fn revoke(app: &App, actor: &Actor, id: InvitationId) -> AppResult<()>
     {
         return Err(AppError::NotFound);
     }
+    invitation_audit(app, actor, AuditAction::InvitationRevoked, &invitation).await;
     Ok(())
 }
 
@@ -364,6 +373,15 @@ async fn settle(
         }
     }
     let org = open.organization.id;
+    crate::audit::record_by(
+        app,
+        org,
+        None,
+        AuditAction::InvitationAccepted,
+        Some(open.invitation.email.clone()),
+        serde_json::json!({ "role": open.invitation.role.as_str() }),
+    )
+    .await;
     if let Some(session) = session {
         app.store.set_session_organization(&session, org).await?;
     }

@@ -13,6 +13,7 @@ pub mod accounts;
 mod actor;
 pub mod alerts;
 pub mod api_keys;
+pub mod audit;
 pub mod channels;
 pub mod dashboard;
 mod error;

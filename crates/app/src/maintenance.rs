@@ -3,6 +3,7 @@
 //! organization reads them; members, admins and owners manage them.
 
 use chrono::{DateTime, NaiveTime, Utc};
+use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::{MaintenanceId, TargetId};
 use pharos_domain::maintenance::{
     DurationMinutes, MaintenanceCalendar, MaintenanceKind, MaintenanceName, MaintenancePlan,
@@ -195,11 +196,22 @@ pub async fn create(
             "an organization may have at most 500 maintenance windows; delete old ones first",
         ));
     }
-    saved(
+    let window = saved(
         app.store
             .create_maintenance(actor.organization, MaintenanceId::new(), &plan, Utc::now())
             .await?,
-    )
+    )?;
+    audit(app, actor, AuditAction::MaintenanceCreated, &window).await;
+    Ok(window)
+}
+
+async fn audit(app: &App, actor: &Actor, action: AuditAction, window: &MaintenanceWindow) {
+    let details = serde_json::json!({
+        "name": window.name,
+        "kind": window.schedule.kind().as_str(),
+        "all_targets": window.scope == MaintenanceScope::Organization,
+    });
+    crate::audit::record(app, actor, action, Some(window.id.to_string()), details).await;
 }
 
 /// Changes a window; what the input leaves out stays.
@@ -237,20 +249,23 @@ pub async fn update(
         schedule,
         scope: parse_scope(all_targets, target_ids)?,
     };
-    saved(
+    let window = saved(
         app.store
             .replace_maintenance(actor.organization, id, &plan, Utc::now())
             .await?,
-    )
+    )?;
+    audit(app, actor, AuditAction::MaintenanceUpdated, &window).await;
+    Ok(window)
 }
 
 pub async fn delete(app: &App, actor: &Actor, id: MaintenanceId) -> AppResult<()> {
     actor.require_editor()?;
-    if app.store.delete_maintenance(actor.organization, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    let window = get(app, actor, id).await?;
+    if !app.store.delete_maintenance(actor.organization, id).await? {
+        return Err(AppError::NotFound);
     }
+    audit(app, actor, AuditAction::MaintenanceDeleted, &window).await;
+    Ok(())
 }
 
 #[cfg(test)]

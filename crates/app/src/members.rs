@@ -3,6 +3,7 @@
 //! admins manage members, admins every one but owners; the last owner can
 //! neither leave nor be demoted.
 
+use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::UserId;
 use pharos_domain::organization::Role;
 use pharos_storage::models::{Member, MemberChange};
@@ -36,7 +37,18 @@ pub async fn change_role(app: &App, actor: &Actor, user: UserId, role: Role) -> 
         .change_member_role(actor.organization, user, role)
         .await?
     {
-        MemberChange::Done => Ok(Member { role, ..member }),
+        MemberChange::Done => {
+            let details = serde_json::json!({ "from": member.role.as_str(), "to": role.as_str() });
+            crate::audit::record(
+                app,
+                actor,
+                AuditAction::MemberRoleChanged,
+                Some(member.user.email.clone()),
+                details,
+            )
+            .await;
+            Ok(Member { role, ..member })
+        }
         MemberChange::NotFound => Err(AppError::NotFound),
         MemberChange::LastOwner => Err(AppError::Conflict(
             "the last owner cannot be demoted: make someone else an owner first",
@@ -61,7 +73,18 @@ pub async fn remove(app: &App, actor: &Actor, user: UserId) -> AppResult<()> {
         return Err(AppError::Forbidden(OWNERS_ONLY));
     }
     match app.store.remove_member(actor.organization, user).await? {
-        MemberChange::Done => Ok(()),
+        MemberChange::Done => {
+            let details = serde_json::json!({ "role": member.role.as_str(), "left": leaving });
+            crate::audit::record(
+                app,
+                actor,
+                AuditAction::MemberRemoved,
+                Some(member.user.email),
+                details,
+            )
+            .await;
+            Ok(())
+        }
         MemberChange::NotFound => Err(AppError::NotFound),
         MemberChange::LastOwner => Err(AppError::Conflict(
             "the last owner cannot leave: make someone else an owner first",

@@ -2,6 +2,7 @@
 //! it, renaming it), every one they belong to, and switching between them.
 
 use chrono::Utc;
+use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::OrganizationId;
 use pharos_domain::organization::{OrganizationName, Role};
 use pharos_domain::ValidationError;
@@ -49,6 +50,14 @@ pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<Organizat
         return Err(AppError::NotFound);
     }
     let mut overview = overview(app, actor).await?;
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::OrganizationRenamed,
+        None,
+        serde_json::json!({ "from": overview.organization.name, "to": name.as_str() }),
+    )
+    .await;
     overview.organization.name = name.as_str().to_owned();
     Ok(overview)
 }

@@ -92,5 +92,6 @@ pub async fn authenticate(app: &App, token: &str) -> AppResult<Actor> {
         user,
         memberships,
         credential: Credential::Session { token_hash: hash },
+        client: None,
     })
 }

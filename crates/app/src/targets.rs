@@ -4,6 +4,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{Duration, Utc};
+use pharos_domain::audit::AuditAction;
 use pharos_domain::check::CheckOutcome;
 use pharos_domain::ids::TargetId;
 use pharos_domain::rollup::{bucket_start, Rollup, DAY, HOUR, QUARTER_HOUR};
@@ -236,6 +237,7 @@ fn new_heartbeat_token() -> String {
 
 pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppResult<Target> {
     actor.require_editor()?;
+    let sent = crate::audit::field_names(&fields);
     let name = take_string(&mut fields, "name")?
         .flatten()
         .map(|raw| TargetName::parse(&raw))
@@ -297,6 +299,14 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
             .into());
         }
     }
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::TargetCreated,
+        Some(target.id.to_string()),
+        sent,
+    )
+    .await;
     Ok(target)
 }
 
@@ -380,6 +390,7 @@ pub async fn update(
     mut fields: TargetFields,
 ) -> AppResult<Target> {
     actor.require_editor()?;
+    let sent = crate::audit::field_names(&fields);
     let existing = get(app, actor, id).await?;
     let name = take_string(&mut fields, "name")?
         .map(|value| value.map(|raw| TargetName::parse(&raw)).transpose())
@@ -439,10 +450,20 @@ pub async fn update(
             .into());
         }
     }
-    app.store
+    let target = app
+        .store
         .update_target(actor.organization, id, patch)
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::TargetUpdated,
+        Some(id.to_string()),
+        sent,
+    )
+    .await;
+    Ok(target)
 }
 
 /// The channels a target names (none: the organization's default
@@ -503,20 +524,44 @@ pub async fn list(app: &App, actor: &Actor) -> AppResult<Vec<Target>> {
 
 pub async fn delete(app: &App, actor: &Actor, id: TargetId) -> AppResult<()> {
     actor.require_editor()?;
-    if app.store.delete_target(actor.organization, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
+    let target = get(app, actor, id).await?;
+    if !app.store.delete_target(actor.organization, id).await? {
+        return Err(AppError::NotFound);
     }
+    let details = serde_json::json!({ "name": target.name, "kind": target.kind().as_str() });
+    crate::audit::record(
+        app,
+        actor,
+        AuditAction::TargetDeleted,
+        Some(id.to_string()),
+        details,
+    )
+    .await;
+    Ok(())
 }
 
 /// Pauses (no checks, state `paused`) or resumes (a check at once).
 pub async fn set_paused(app: &App, actor: &Actor, id: TargetId, paused: bool) -> AppResult<Target> {
     actor.require_editor()?;
-    app.store
+    let target = app
+        .store
         .set_paused(actor.organization, id, paused, Utc::now())
         .await?
-        .ok_or(AppError::NotFound)
+        .ok_or(AppError::NotFound)?;
+    let action = if paused {
+        AuditAction::TargetPaused
+    } else {
+        AuditAction::TargetResumed
+    };
+    crate::audit::record(
+        app,
+        actor,
+        action,
+        Some(id.to_string()),
+        Value::Object(Default::default()),
+    )
+    .await;
+    Ok(target)
 }
 
 pub async fn status(app: &App, actor: &Actor) -> AppResult<Vec<(Target, Option<Check>)>> {

@@ -5,6 +5,7 @@
 pub mod address_policy;
 pub mod alert;
 pub mod api_key;
+pub mod audit;
 pub mod channel;
 pub mod check;
 pub mod check_spec;

@@ -23,7 +23,7 @@ pub use store::*;
 /// Every store trait, so a `dyn Store`'s methods are in scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, AccountTokenStore, AlertSettingsStore, ChannelStore, CheckStore,
+        AccountStore, AccountTokenStore, AlertSettingsStore, AuditStore, ChannelStore, CheckStore,
         DatabaseStore, EventStore, HeartbeatStore, IncidentStore, InvitationAcceptStore,
         InvitationStore, JobStore, MaintenanceCalendarStore, MaintenanceStore, NotificationStore,
         OperatorStore, OrganizationStore, OutboxStore, RetentionStore, RollupStore,

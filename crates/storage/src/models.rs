@@ -308,6 +308,21 @@ pub struct TargetPatch<'a> {
     pub now: DateTime<Utc>,
 }
 
+/// One audit log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEntry {
+    pub id: pharos_domain::ids::AuditEntryId,
+    pub at: DateTime<Utc>,
+    pub actor_user_id: Option<UserId>,
+    pub actor_email: Option<String>,
+    pub api_key_id: Option<pharos_domain::ids::ApiKeyId>,
+    pub client_address: Option<String>,
+    pub action: pharos_domain::audit::AuditAction,
+    pub subject: Option<String>,
+    /// The changed fields (JSON), never a secret.
+    pub details: serde_json::Value,
+}
+
 /// A user's two-factor enrolment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TwoFactor {

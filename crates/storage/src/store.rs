@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
-    ApiKeyId, ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId, TargetId,
-    UserId,
+    ApiKeyId, AuditEntryId, ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId,
+    TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
@@ -699,6 +699,9 @@ pub trait RetentionStore: Send + Sync + 'static {
     /// folded) made before `before`, with their attempts; never one still
     /// to be sent.
     async fn prune_notifications(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
+
+    /// Deletes up to `limit` audit log entries older than `before`.
+    async fn prune_audit_log(&self, before: DateTime<Utc>, limit: u32) -> StoreResult<u64>;
 }
 
 /// Periodic jobs' cluster-wide locks and their recorded runs. (system)
@@ -772,6 +775,20 @@ pub trait MaintenanceCalendarStore: Send + Sync + 'static {
     async fn all_maintenance_windows(&self) -> StoreResult<Vec<MaintenanceWindow>>;
 }
 
+/// The organization's audit log. (tenant)
+#[async_trait]
+pub trait AuditStore: Send + Sync + 'static {
+    async fn record_audit(&self, org: OrganizationId, entry: &AuditEntry) -> StoreResult<()>;
+
+    /// Newest first, those older than `before` (an entry's id).
+    async fn audit_log(
+        &self,
+        org: OrganizationId,
+        before: Option<AuditEntryId>,
+        limit: u32,
+    ) -> StoreResult<Vec<AuditEntry>>;
+}
+
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
@@ -786,6 +803,7 @@ pub trait TenantStore:
     + AlertSettingsStore
     + NotificationStore
     + MaintenanceStore
+    + AuditStore
 {
 }
 impl<
@@ -801,6 +819,7 @@ impl<
             + AlertSettingsStore
             + NotificationStore
             + MaintenanceStore
+            + AuditStore
             + ?Sized,
     > TenantStore for T
 {

@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 
 use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, NotificationStatus};
+use pharos_domain::audit::AuditAction;
 use pharos_domain::event::EventType;
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::MaintenanceKind;
@@ -117,6 +118,11 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             names(EventType::ALL.map(EventType::as_str)),
         ),
         ("job_runs", "job", names(Job::ALL.map(Job::as_str))),
+        (
+            "audit_log",
+            "action",
+            names(AuditAction::ALL.map(AuditAction::as_str)),
+        ),
         (
             "account_tokens",
             "purpose",

@@ -211,6 +211,7 @@ async fn breakdown(
         credential: pharos_app::Credential::Session {
             token_hash: Vec::new(),
         },
+        client: None,
     };
     let overview_ms = median_ms(20, || async {
         pharos_app::dashboard::overview(&state.app, &current)

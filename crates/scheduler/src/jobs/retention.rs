@@ -66,8 +66,9 @@ pub async fn prune_once(
     Ok(total)
 }
 
-/// Deletes events older than the roll-ups' keep-time, and the finished
-/// notifications they made; returns how many rows.
+/// Deletes events older than the roll-ups' keep-time, the finished
+/// notifications they made, and audit entries past 400 days; returns how
+/// many rows.
 pub async fn prune_events(
     store: &dyn Store,
     config: &RetentionConfig,
@@ -85,6 +86,16 @@ pub async fn prune_events(
     }
     loop {
         let n = store.prune_notifications(before, BATCH).await?;
+        total += n;
+        if n < u64::from(BATCH) || shutdown.is_cancelled() {
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    // The audit log keeps its own 400 days, whatever the roll-ups keep.
+    let before = Utc::now() - chrono::Duration::days(pharos_domain::audit::AUDIT_RETENTION_DAYS);
+    loop {
+        let n = store.prune_audit_log(before, BATCH).await?;
         total += n;
         if n < u64::from(BATCH) || shutdown.is_cancelled() {
             return Ok(total);

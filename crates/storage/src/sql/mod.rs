@@ -11,6 +11,7 @@
 pub(crate) mod account_tokens;
 pub(crate) mod accounts;
 pub(crate) mod api_keys;
+pub(crate) mod audit;
 pub(crate) mod channels;
 pub(crate) mod checks;
 pub(crate) mod database;
@@ -62,6 +63,7 @@ macro_rules! impl_store {
         $crate::sql::channels::impl_channels! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::notifications::impl_notifications! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::maintenance::impl_maintenance! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::audit::impl_audit! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::invitations::impl_invitations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }

@@ -38,6 +38,22 @@ macro_rules! impl_retention {
                 Ok(done.rows_affected())
             }
 
+            async fn prune_audit_log(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<u64> {
+                let done = sqlx::query(
+                    "DELETE FROM audit_log WHERE id IN \
+                       (SELECT id FROM audit_log WHERE at < $1 LIMIT $2)",
+                )
+                .bind($crate::rows::to_micros(before))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn prune_checks(
                 &self,
                 before: chrono::DateTime<chrono::Utc>,

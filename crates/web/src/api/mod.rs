@@ -3,6 +3,7 @@
 pub mod alert_models;
 pub mod alerts;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod channels;
 pub mod events;
@@ -85,6 +86,7 @@ pub fn routes() -> Router<AppState> {
             get(alerts::get_defaults).put(alerts::set_defaults),
         )
         .route("/api/v1/events", get(events::feed))
+        .route("/api/v1/audit-log", get(audit::list))
         .route(
             "/api/v1/channels",
             get(channels::list).post(channels::create),

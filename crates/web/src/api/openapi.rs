@@ -9,6 +9,7 @@ use utoipa::{Modify, OpenApi};
 use super::api_keys::{ApiKeyCreatorView, ApiKeyView, CreateApiKeyRequest, CreatedApiKeyView};
 
 use super::alert_models::*;
+use super::audit::AuditEntryView;
 use super::invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationView, SentInvitationView,
 };
@@ -65,6 +66,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::api_keys::create,
         super::api_keys::revoke,
         super::events::feed,
+        super::audit::list,
         super::channels::list,
         super::channels::create,
         super::channels::get,
@@ -114,7 +116,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         UpdateChannelRequest, AlertSettingsRequest, MaintenanceView, OccurrenceView, ScheduleBody,
         CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
         ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
-        CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView)),
+        CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView)),
     tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;

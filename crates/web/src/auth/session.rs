@@ -126,9 +126,15 @@ impl FromRequestParts<AppState> for CurrentUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // A key, when one is given, decides alone: a wrong key is refused
         // even if a session cookie came along.
-        if let Some(key) = bearer_token(&parts.headers) {
-            return Ok(CurrentUser(api_keys::authenticate(&state.app, key).await?));
-        }
-        Self::from_session(parts, state).await
+        let mut current = match bearer_token(&parts.headers) {
+            Some(key) => CurrentUser(api_keys::authenticate(&state.app, key).await?),
+            None => Self::from_session(parts, state).await?,
+        };
+        // Where the request came from, for the audit log.
+        current.0.client = crate::state::ClientAddr::from_request_parts(parts, state)
+            .await
+            .ok()
+            .map(|c| c.0);
+        Ok(current)
     }
 }

@@ -7,6 +7,7 @@ mod account_links;
 mod alerts;
 mod api_keys;
 pub mod assets;
+mod audit;
 mod auth;
 mod channels;
 pub mod charts;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
             get(account_links::verify_form).post(account_links::verify),
         )
         .route("/settings/verify-email", post(account_links::resend))
+        .route("/settings/audit-log", get(audit::show))
         .route("/settings/two-factor", get(two_factor::show))
         .route("/settings/two-factor/setup", post(two_factor::setup))
         .route("/settings/two-factor/enable", post(two_factor::enable))
