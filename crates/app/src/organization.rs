@@ -62,6 +62,30 @@ pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<Organizat
     Ok(overview)
 }
 
+/// Deletes the organization and everything in it (owners only).
+/// `confirm` must repeat its name. An owner whose only organization this
+/// is cannot delete it (they would be left with none).
+pub async fn delete(app: &App, actor: &Actor, confirm: &str) -> AppResult<()> {
+    actor.require_owner("only owners can delete the organization")?;
+    actor.require_session()?;
+    let current = overview(app, actor).await?;
+    if confirm.trim() != current.organization.name {
+        return Err(
+            ValidationError::new("confirm", "type the organization's name to confirm").into(),
+        );
+    }
+    if actor.memberships.len() < 2 {
+        return Err(AppError::Conflict(
+            "this is your only organization: you would be left with none",
+        ));
+    }
+    if !app.store.delete_organization(actor.organization).await? {
+        return Err(AppError::NotFound);
+    }
+    tracing::info!(organization = %actor.organization, "organization deleted by an owner");
+    Ok(())
+}
+
 /// The name as the rename input calls it: errors name the field `name`
 /// (registration calls the same value `organization`).
 fn parse_name(raw: &str) -> Result<OrganizationName, ValidationError> {

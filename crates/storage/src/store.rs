@@ -248,6 +248,11 @@ pub trait OrganizationStore: Send + Sync + 'static {
         name: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
+
+    /// Deletes `org` and everything in it (targets and their history,
+    /// channels, alerts, members, invitations, keys, its audit log); its
+    /// members' accounts stay. `false` when there is no such organization.
+    async fn delete_organization(&self, org: OrganizationId) -> StoreResult<bool>;
 }
 
 /// An organization's invitations. (tenant-facing)

@@ -459,7 +459,83 @@ async fn settings_form_renames_and_shows_errors_by_the_field(backend: Backend) {
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
 }
 
+/// The ids of the signed-in user and of the organization they act in.
+async fn ids(app: &TestApp, client: &Client) -> (UserId, OrganizationId, String) {
+    let (_, me) = json_of(app.get(client, "/api/v1/auth/me").await).await;
+    let user = uuid::Uuid::parse_str(me["user"]["id"].as_str().expect("id")).expect("uuid");
+    let (_, org) = json_of(app.get(client, "/api/v1/organization").await).await;
+    let id = uuid::Uuid::parse_str(org["id"].as_str().expect("org id")).expect("uuid");
+    let name = org["name"].as_str().expect("name").to_owned();
+    (UserId(user), OrganizationId(id), name)
+}
+
+async fn owners_delete_an_organization_and_everything_in_it(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let owner = app.user("owner@example.com").await;
+    let (owner_id, doomed, name) = ids(&app, &owner).await;
+    let (status, target) =
+        common::create(&app, &owner, json!({"url": "https://example.com/"})).await;
+    assert_eq!(status, StatusCode::CREATED, "{target}");
+    let target = target["id"].as_str().expect("id").to_owned();
+    let delete = |client: &Client, confirm: &str| {
+        client
+            .delete(app.url("/api/v1/organization"))
+            .query(&[("confirm", confirm)])
+            .send()
+    };
+
+    // Their only organization: refused, nothing goes.
+    let answer = delete(&owner, &name).await.expect("delete");
+    assert_eq!(answer.status(), StatusCode::CONFLICT);
+
+    // With a second organization (a colleague's, as admin), it may go, but
+    // only when the name is repeated, and never by an admin.
+    let colleague = app.user("colleague@example.com").await;
+    let (colleague_id, other, _) = ids(&app, &colleague).await;
+    app.database()
+        .add_membership(owner_id, other, Role::Admin, Utc::now())
+        .await;
+    app.database()
+        .add_membership(colleague_id, doomed, Role::Admin, Utc::now())
+        .await;
+    let (status, error) = json_of(delete(&owner, "not its name").await.expect("delete")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert_eq!(error["error"]["field"], "confirm");
+    let switch = app
+        .client_put(
+            &colleague,
+            "/api/v1/organizations/current",
+            json!({"organization_id": doomed.0}),
+        )
+        .await;
+    assert_eq!(switch.status(), StatusCode::OK);
+    let answer = delete(&colleague, &name).await.expect("delete");
+    assert_eq!(answer.status(), StatusCode::FORBIDDEN, "an admin");
+    let answer = delete(&owner, &name).await.expect("delete");
+    assert_eq!(answer.status(), StatusCode::NO_CONTENT);
+
+    // Gone with its targets; both sessions now act in the remaining one.
+    for client in [&owner, &colleague] {
+        let (_, org, _) = ids(&app, client).await;
+        assert_eq!(org, other);
+        let (status, _) = json_of(app.get(client, format!("/api/v1/targets/{target}")).await).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    assert!(app
+        .store
+        .target(
+            doomed,
+            pharos_domain::ids::TargetId(uuid::Uuid::parse_str(&target).expect("uuid"))
+        )
+        .await
+        .expect("read")
+        .is_none());
+}
+
 pharos_storage::on_both_backends!(
+    owners_delete_an_organization_and_everything_in_it,
     shows_the_organization_and_its_members,
     renames_the_organization,
     bad_names_change_nothing,

@@ -141,6 +141,19 @@ macro_rules! impl_organizations {
                 .await?;
                 Ok(done.rows_affected() == 1)
             }
+
+            async fn delete_organization(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<bool> {
+                // Every table that belongs to an organization references it
+                // ON DELETE CASCADE (sessions acting in it: SET NULL).
+                let done = sqlx::query("DELETE FROM organizations WHERE id = $1")
+                    .bind(org.0)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() == 1)
+            }
         }
     };
 }

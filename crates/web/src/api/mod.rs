@@ -51,7 +51,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/organization",
-            get(organization::get).patch(organization::rename),
+            get(organization::get)
+                .patch(organization::rename)
+                .delete(organization::delete),
         )
         .route("/api/v1/organization/members", get(members::list))
         .route(

@@ -52,6 +52,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::resend_verification,
         super::organization::get,
         super::organization::rename,
+        super::organization::delete,
         super::organizations::list,
         super::organizations::switch,
         super::members::list,

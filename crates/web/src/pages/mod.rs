@@ -94,6 +94,7 @@ pub fn routes() -> Router<AppState> {
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
+        .route("/settings/organization/delete", post(settings::delete_org))
         .route("/settings/alerts", post(alerts::set_defaults))
         .route(
             "/settings/members",
@@ -501,6 +502,7 @@ pub mod flash {
             "channel_saved" => "Channel saved.",
             "alerts_saved" => "Alert settings saved.",
             "maintenance_saved" => "Maintenance window saved.",
+            "organization_deleted" => "The organization and everything in it were deleted.",
             "password_reset" => "Your new password is set and every session ended. Log in with it.",
             "email_verified" => "Your email address is confirmed.",
             "verification_sent" => "A new confirmation link is on its way.",

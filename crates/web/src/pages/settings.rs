@@ -105,6 +105,29 @@ pub async fn rename_org(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DeleteOrganizationForm {
+    confirm: String,
+}
+
+pub async fn delete_org(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    jar: CookieJar,
+    Form(form): Form<DeleteOrganizationForm>,
+) -> PageResult {
+    match organization::delete(&state.app, &current, &form.confirm).await {
+        Ok(()) => Ok((flash::set(jar, "organization_deleted"), see_other("/")).into_response()),
+        Err(e @ pharos_app::AppError::Forbidden(_)) => Err(PageError(e.into())),
+        Err(e) => {
+            let (status, errors) = FieldErrors::from_service(e)?;
+            let page = page(&state, &current, errors, None, None).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
 pub async fn change_password(
     State(state): State<AppState>,
     PageUser(current): PageUser,
