@@ -230,6 +230,27 @@ pub async fn open_store(
 }
 
 /// A user and the organization they own, straight through the store.
+/// An HTTP target of `org`, made by `user`, due now.
+pub async fn http_target(
+    store: &dyn crate::Store,
+    org: &crate::models::Organization,
+    user: &crate::models::User,
+) -> crate::models::Target {
+    store
+        .create_target(
+            org.id,
+            crate::models::NewTarget::due_now(
+                user.id,
+                pharos_domain::TargetCheck::http_get("https://example.com/".to_owned()),
+                60,
+                5,
+                Utc::now(),
+            ),
+        )
+        .await
+        .expect("create target")
+}
+
 pub async fn account(
     store: &dyn crate::Store,
     email: &str,

@@ -10,25 +10,12 @@ use pharos_domain::maintenance::{
     TimeZoneName, Weekdays,
 };
 use pharos_domain::status::{settle, CheckRules, ResultOrigin};
-use pharos_domain::TargetCheck;
 use pharos_storage::models::*;
 use pharos_storage::prelude::*;
 use pharos_storage::testing::{account, open_store as open, Backend};
 
 async fn target(store: &dyn Store, org: &Organization, user: &User) -> Target {
-    store
-        .create_target(
-            org.id,
-            NewTarget::due_now(
-                user.id,
-                TargetCheck::http_get("https://example.com/".to_owned()),
-                60,
-                5,
-                Utc::now(),
-            ),
-        )
-        .await
-        .expect("create target")
+    pharos_storage::testing::http_target(store, org, user).await
 }
 
 fn weekly() -> MaintenanceSchedule {

@@ -10,25 +10,13 @@ use pharos_domain::alert::{
     RepeatMinutes,
 };
 use pharos_domain::ids::{ChannelId, NotificationId};
-use pharos_domain::{ChannelKind, TargetCheck};
+use pharos_domain::ChannelKind;
 use pharos_storage::models::*;
 use pharos_storage::prelude::*;
 use pharos_storage::testing::{account, open_store as open, Backend};
 
 async fn target(store: &dyn Store, org: &Organization, user: &User) -> Target {
-    store
-        .create_target(
-            org.id,
-            NewTarget::due_now(
-                user.id,
-                TargetCheck::http_get("https://example.com/".to_owned()),
-                60,
-                5,
-                Utc::now(),
-            ),
-        )
-        .await
-        .expect("create target")
+    pharos_storage::testing::http_target(store, org, user).await
 }
 
 async fn channel(store: &dyn Store, org: &Organization, name: &str, default: bool) -> Channel {

@@ -54,6 +54,36 @@ macro_rules! impl_maintenance {
                     .collect()
             }
 
+            /// Windows with their targets: one organization's, one window
+            /// of it, or (both `None`) every organization's.
+            async fn load_windows(
+                &self,
+                org: Option<pharos_domain::ids::OrganizationId>,
+                id: Option<pharos_domain::ids::MaintenanceId>,
+            ) -> $crate::error::StoreResult<Vec<pharos_domain::maintenance::MaintenanceWindow>> {
+                let rows: Vec<$crate::rows::MaintenanceRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM maintenance_windows \
+                     WHERE ($1 IS NULL OR organization_id = $1) AND ($2 IS NULL OR id = $2) \
+                     ORDER BY organization_id, created_at, id",
+                    $crate::rows::MAINTENANCE_COLUMNS
+                ))
+                .bind(org.map(|o| o.0))
+                .bind(id.map(|i| i.0))
+                .fetch_all(self.reader())
+                .await?;
+                let links: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
+                    "SELECT mt.window_id, mt.target_id FROM maintenance_targets mt \
+                     JOIN maintenance_windows w ON w.id = mt.window_id \
+                     WHERE ($1 IS NULL OR w.organization_id = $1) AND ($2 IS NULL OR w.id = $2) \
+                     ORDER BY mt.window_id, mt.target_id",
+                )
+                .bind(org.map(|o| o.0))
+                .bind(id.map(|i| i.0))
+                .fetch_all(self.reader())
+                .await?;
+                Self::assemble_windows(rows, links)
+            }
+
             async fn save_maintenance(
                 &self,
                 org: pharos_domain::ids::OrganizationId,
@@ -133,22 +163,7 @@ macro_rules! impl_maintenance {
                 &self,
                 org: pharos_domain::ids::OrganizationId,
             ) -> $crate::error::StoreResult<Vec<pharos_domain::maintenance::MaintenanceWindow>> {
-                let rows: Vec<$crate::rows::MaintenanceRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM maintenance_windows WHERE organization_id = $1 ORDER BY created_at, id",
-                    $crate::rows::MAINTENANCE_COLUMNS
-                ))
-                .bind(org.0)
-                .fetch_all(self.reader())
-                .await?;
-                let links: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
-                    "SELECT mt.window_id, mt.target_id FROM maintenance_targets mt \
-                     JOIN maintenance_windows w ON w.id = mt.window_id \
-                     WHERE w.organization_id = $1 ORDER BY mt.window_id, mt.target_id",
-                )
-                .bind(org.0)
-                .fetch_all(self.reader())
-                .await?;
-                Self::assemble_windows(rows, links)
+                self.load_windows(Some(org), None).await
             }
 
             async fn maintenance_window(
@@ -156,30 +171,7 @@ macro_rules! impl_maintenance {
                 org: pharos_domain::ids::OrganizationId,
                 id: pharos_domain::ids::MaintenanceId,
             ) -> $crate::error::StoreResult<Option<pharos_domain::maintenance::MaintenanceWindow>> {
-                let row: Option<$crate::rows::MaintenanceRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM maintenance_windows WHERE organization_id = $1 AND id = $2",
-                    $crate::rows::MAINTENANCE_COLUMNS
-                ))
-                .bind(org.0)
-                .bind(id.0)
-                .fetch_optional(self.reader())
-                .await?;
-                let Some(row) = row else {
-                    return Ok(None);
-                };
-                let targets: Vec<(uuid::Uuid,)> = sqlx::query_as(
-                    "SELECT target_id FROM maintenance_targets WHERE window_id = $1 ORDER BY target_id",
-                )
-                .bind(id.0)
-                .fetch_all(self.reader())
-                .await?;
-                row.into_window(
-                    targets
-                        .into_iter()
-                        .map(|(t,)| pharos_domain::ids::TargetId(t))
-                        .collect(),
-                )
-                .map(Some)
+                Ok(self.load_windows(Some(org), Some(id)).await?.pop())
             }
 
             async fn replace_maintenance(
@@ -211,18 +203,7 @@ macro_rules! impl_maintenance {
             async fn all_maintenance_windows(
                 &self,
             ) -> $crate::error::StoreResult<Vec<pharos_domain::maintenance::MaintenanceWindow>> {
-                let rows: Vec<$crate::rows::MaintenanceRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM maintenance_windows ORDER BY organization_id, created_at, id",
-                    $crate::rows::MAINTENANCE_COLUMNS
-                ))
-                .fetch_all(self.reader())
-                .await?;
-                let links: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
-                    "SELECT window_id, target_id FROM maintenance_targets ORDER BY window_id, target_id",
-                )
-                .fetch_all(self.reader())
-                .await?;
-                Self::assemble_windows(rows, links)
+                self.load_windows(None, None).await
             }
         }
     };
