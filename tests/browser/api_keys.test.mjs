@@ -4,9 +4,8 @@
 // stop working. Every page passes an axe scan, light, dark and at 375 px.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { buildPharos, startPharos, launchBrowser, assertAccessible, checkEveryWay } from "./harness.mjs";
+import { buildPharos, startPharos, launchBrowser, assertAccessible, checkEveryWay, signUp } from "./harness.mjs";
 
-const PASSWORD = "correct horse battery";
 let pharos;
 let chrome;
 
@@ -32,17 +31,7 @@ async function useKey(key) {
 test("an API key is created, shown once, used and revoked", { timeout: 180_000 }, async () => {
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${pharos.base}/register`);
-  await page.getByLabel("Organization name").fill("Keyed Ltd");
-  await page.getByLabel("Email").fill("ops@example.com");
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${pharos.base}/login`);
-  await page.getByLabel("Email").fill("ops@example.com");
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
-  await page.waitForURL(`${pharos.base}/`);
+  await signUp(page, pharos.base, "ops@example.com", "Keyed Ltd");
 
   await page.getByRole("link", { name: "Settings" }).click();
   await page.getByRole("link", { name: "Manage API keys" }).click();

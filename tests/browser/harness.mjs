@@ -158,3 +158,32 @@ export async function checkEveryWay(page, name) {
     await page.setViewportSize(wide);
   }
 }
+
+/** The password every browser test's accounts use. */
+export const PASSWORD = "correct horse battery";
+
+/** Registers an account through the page and lands on the login page. */
+export async function register(page, base, email, organization) {
+  await page.goto(`${base}/register`);
+  await page.getByLabel("Organization name").fill(organization);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Confirm password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(`${base}/login`);
+}
+
+/** Logs in from the login page and lands on the dashboard. */
+export async function logIn(page, base, email) {
+  await page.goto(`${base}/login`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.waitForURL(`${base}/`);
+}
+
+/** A new account, signed in, on its dashboard. */
+export async function signUp(page, base, email, organization) {
+  await register(page, base, email, organization);
+  await logIn(page, base, email);
+}

@@ -6,9 +6,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
-import { buildPharos, startPharos, launchBrowser, assertAccessible, checkEveryWay } from "./harness.mjs";
+import { buildPharos, startPharos, launchBrowser, assertAccessible, checkEveryWay, register, PASSWORD } from "./harness.mjs";
 
-const PASSWORD = "correct horse battery";
 let pharos;
 let chrome;
 
@@ -56,13 +55,7 @@ async function logIn(page) {
 test("an authenticator app is enrolled and asked for at sign-in", { timeout: 180_000 }, async () => {
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
-  await page.goto(`${pharos.base}/register`);
-  await page.getByLabel("Organization name").fill("Careful Ltd");
-  await page.getByLabel("Email").fill("two@example.com");
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Confirm password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.waitForURL(`${pharos.base}/login`);
+  await register(page, pharos.base, "two@example.com", "Careful Ltd");
   await logIn(page);
   await page.waitForURL(`${pharos.base}/`);
 
