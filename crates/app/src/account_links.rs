@@ -47,7 +47,9 @@ fn link(app: &App, path: &str, token: &str) -> String {
 /// and in `pharos doctor`).
 fn send_later(app: &App, message: EmailMessage) {
     let Some(transport) = app.transport.clone().filter(|t| t.mailer().is_some()) else {
-        tracing::warn!(
+        // Usual on an instance without mail (`pharos doctor` says so); not
+        // a warning at every registration.
+        tracing::debug!(
             "an account email was not sent: no SMTP server is configured (PHAROS_SMTP_HOST)"
         );
         return;
