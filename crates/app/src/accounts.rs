@@ -11,7 +11,7 @@ use pharos_storage::prelude::*;
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::passwords as password;
-use crate::sessions::{self, StartedSession};
+use crate::sessions::{self, SignInFrom, StartedSession};
 use crate::two_factor;
 use crate::App;
 
@@ -85,14 +85,15 @@ pub struct SignedIn {
 /// token for [`login_second_step`].
 pub async fn login(
     app: &App,
-    client: IpAddr,
+    client: &SignInFrom,
     email: &str,
     password: &str,
     code: Option<&str>,
 ) -> AppResult<SignedIn> {
     // Malformed input is just a failed login: no hint which part was wrong.
     let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
-    app.limits.login(&client.to_string(), email.as_str())?;
+    app.limits
+        .login(&client.address.to_string(), email.as_str())?;
     if password.len() > Password::MAX_LEN * 4 {
         return Err(AppError::InvalidCredentials);
     }
@@ -113,14 +114,14 @@ pub async fn login(
             }
         }
     }
-    signed_in(app, user).await
+    signed_in(app, user, client).await
 }
 
 /// The second step of a sign-in whose password was right: the code, with
 /// the pending token the first step gave (valid five minutes).
 pub async fn login_second_step(
     app: &App,
-    client: IpAddr,
+    client: &SignInFrom,
     pending: &str,
     code: &str,
 ) -> AppResult<SignedIn> {
@@ -129,13 +130,13 @@ pub async fn login_second_step(
         None => None,
     }
     .ok_or(AppError::Unauthenticated)?;
-    app.limits.login(&client.to_string(), &user.email)?;
+    app.limits.login(&client.address.to_string(), &user.email)?;
     two_factor::verify(app, &user, code).await?;
-    signed_in(app, user).await
+    signed_in(app, user, client).await
 }
 
-async fn signed_in(app: &App, user: User) -> AppResult<SignedIn> {
-    let session = sessions::start(app, &user).await?;
+async fn signed_in(app: &App, user: User, client: &SignInFrom) -> AppResult<SignedIn> {
+    let session = sessions::start(app, &user, client).await?;
     let memberships = app.store.memberships(user.id).await?;
     Ok(SignedIn {
         user,

@@ -143,6 +143,9 @@ pub async fn authenticate(app: &App, raw: &str) -> AppResult<Actor> {
             .await?;
     }
     let role = holder.key.role.lesser(creator_role);
+    // A key acts for its creator: held as they would be.
+    let two_factor_hold =
+        crate::two_factor::holds(app, &holder.organization, &holder.creator).await?;
     Ok(Actor {
         user: holder.creator,
         organization: holder.organization.id,
@@ -152,5 +155,6 @@ pub async fn authenticate(app: &App, raw: &str) -> AppResult<Actor> {
             role,
         }],
         credential: Credential::ApiKey { id: holder.key.id },
+        two_factor_hold,
     })
 }

@@ -41,3 +41,4 @@ id_type!(NotificationId);
 id_type!(MaintenanceId);
 id_type!(InvitationId);
 id_type!(ApiKeyId);
+id_type!(SessionId);
