@@ -64,7 +64,11 @@ pub async fn update(
     actor: &Actor,
     change: OrganizationUpdate<'_>,
 ) -> AppResult<OrganizationOverview> {
-    actor.require_owner("only owners can change the organization's settings")?;
+    actor.require_owner(if change.require_two_factor.is_some() {
+        "only owners can require two-factor sign-in"
+    } else {
+        "only owners can rename the organization"
+    })?;
     let name = change.name.map(parse_name).transpose()?;
     if change.require_two_factor == Some(true)
         && !crate::two_factor::required(app, &actor.user).await?

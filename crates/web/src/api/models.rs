@@ -187,12 +187,18 @@ impl From<&Member> for MemberView {
     }
 }
 
+/// A field that may be left out but, when given, is a string (`null` is
+/// refused like any other non-string).
+fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
 /// What an owner changes about the organization; what is left out stays.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrganizationRequest {
-    /// A new name.
-    #[serde(default)]
+    /// A new name (never `null`).
+    #[serde(default, deserialize_with = "present_string")]
     #[schema(schema_with = super::schemas::organization_name, required = false)]
     pub name: Option<String>,
     /// Members must use two-factor sign-in: one who has not turned it on

@@ -188,8 +188,9 @@ impl Modify for Security {
 }
 
 /// The operations someone held to set up two-factor sign-in may still
-/// use (they take `auth::Enrolling`); sign-out needs no actor at all.
-pub const OPEN_WHILE_HELD: [&str; 5] = [
+/// use (they take `auth::Enrolling`; signing out reads no actor at all).
+pub const OPEN_WHILE_HELD: [&str; 6] = [
+    "logout",
     "two_factor_status",
     "two_factor_setup",
     "two_factor_enable",
