@@ -11,7 +11,7 @@ use pharos_storage::prelude::*;
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::passwords as password;
-use crate::sessions::{self, StartedSession};
+use crate::sessions::{self, SignInFrom, StartedSession};
 use crate::two_factor;
 use crate::App;
 
@@ -85,14 +85,15 @@ pub struct SignedIn {
 /// token for [`login_second_step`].
 pub async fn login(
     app: &App,
-    client: IpAddr,
+    client: &SignInFrom,
     email: &str,
     password: &str,
     code: Option<&str>,
 ) -> AppResult<SignedIn> {
     // Malformed input is just a failed login: no hint which part was wrong.
     let email = Email::parse(email).map_err(|_| AppError::InvalidCredentials)?;
-    app.limits.login(&client.to_string(), email.as_str())?;
+    app.limits
+        .login(&client.address.to_string(), email.as_str())?;
     if password.len() > Password::MAX_LEN * 4 {
         return Err(AppError::InvalidCredentials);
     }
@@ -102,7 +103,7 @@ pub async fn login(
     let user = match credentials {
         Some(credentials) if valid => credentials.user,
         Some(credentials) => {
-            crate::audit::sign_in(app, &credentials.user, client, false).await;
+            crate::audit::sign_in(app, &credentials.user, client.address, false).await;
             return Err(AppError::InvalidCredentials);
         }
         None => return Err(AppError::InvalidCredentials),
@@ -124,7 +125,7 @@ pub async fn login(
 /// the pending token the first step gave (valid five minutes).
 pub async fn login_second_step(
     app: &App,
-    client: IpAddr,
+    client: &SignInFrom,
     pending: &str,
     code: &str,
 ) -> AppResult<SignedIn> {
@@ -133,23 +134,23 @@ pub async fn login_second_step(
         None => None,
     }
     .ok_or(AppError::Unauthenticated)?;
-    app.limits.login(&client.to_string(), &user.email)?;
+    app.limits.login(&client.address.to_string(), &user.email)?;
     second_factor(app, &user, client, code).await?;
     signed_in(app, user, client).await
 }
 
 /// Checks a sign-in's second factor; a wrong one is a failed sign-in.
-async fn second_factor(app: &App, user: &User, client: IpAddr, code: &str) -> AppResult<()> {
+async fn second_factor(app: &App, user: &User, client: &SignInFrom, code: &str) -> AppResult<()> {
     let verified = two_factor::verify(app, user, code).await;
     if verified.is_err() {
-        crate::audit::sign_in(app, user, client, false).await;
+        crate::audit::sign_in(app, user, client.address, false).await;
     }
     verified
 }
 
-async fn signed_in(app: &App, user: User, client: IpAddr) -> AppResult<SignedIn> {
-    crate::audit::sign_in(app, &user, client, true).await;
-    let session = sessions::start(app, &user).await?;
+async fn signed_in(app: &App, user: User, client: &SignInFrom) -> AppResult<SignedIn> {
+    crate::audit::sign_in(app, &user, client.address, true).await;
+    let session = sessions::start(app, &user, client).await?;
     let memberships = app.store.memberships(user.id).await?;
     Ok(SignedIn {
         user,

@@ -166,6 +166,9 @@ pub async fn authenticate(app: &App, raw: &str) -> AppResult<Actor> {
             .await?;
     }
     let role = holder.key.role.lesser(creator_role);
+    // A key acts for its creator: held as they would be.
+    let two_factor_hold =
+        crate::two_factor::holds(app, &holder.organization, &holder.creator).await?;
     Ok(Actor {
         user: holder.creator,
         organization: holder.organization.id,
@@ -176,5 +179,6 @@ pub async fn authenticate(app: &App, raw: &str) -> AppResult<Actor> {
         }],
         credential: Credential::ApiKey { id: holder.key.id },
         client: None,
+        two_factor_hold,
     })
 }

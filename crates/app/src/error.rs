@@ -30,6 +30,11 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The organization the actor acts in requires two-factor sign-in,
+    /// and they have not turned it on: only setting it up (and switching
+    /// organization, signing out) is open to them.
+    #[error("your organization requires two-factor sign-in: set it up first (Settings > Two-factor sign-in, or POST /api/v1/auth/two-factor/setup)")]
+    TwoFactorSetupRequired,
     /// No such thing in the actor's organization (another tenant's ids get
     /// this too, exactly as ids that never existed).
     #[error("not found")]

@@ -10,10 +10,8 @@
 //! person joins; someone new signs up through the invitation (and gets no
 //! organization of their own).
 
-use pharos_domain::audit::AuditAction;
-use std::net::IpAddr;
-
 use chrono::{DateTime, Duration, Utc};
+use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::{InvitationId, UserId};
 use pharos_domain::organization::Role;
 use pharos_domain::user::{Email, Password};
@@ -25,7 +23,7 @@ use pharos_storage::models::{
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::passwords as password;
-use crate::sessions::{self, StartedSession};
+use crate::sessions::{self, SignInFrom, StartedSession};
 use crate::tokens::new_token;
 use crate::App;
 
@@ -330,13 +328,13 @@ pub async fn accept_as(app: &App, actor: &Actor, token: &str) -> AppResult<Membe
 /// organization. Rate limited like registration.
 pub async fn sign_up(
     app: &App,
-    client: IpAddr,
+    client: &SignInFrom,
     token: &str,
     new_password: &str,
 ) -> AppResult<(User, Membership, StartedSession)> {
     let open = open(app, token).await?;
     let new_password = Password::parse("password", new_password)?;
-    app.limits.registration(&client.to_string())?;
+    app.limits.registration(&client.address.to_string())?;
     let hash = password::hash(new_password.expose().to_owned()).await?;
     let id = UserId::new();
     let invitee = Invitee::New {
@@ -346,7 +344,7 @@ pub async fn sign_up(
     };
     let membership = settle(app, &open, invitee, None).await?;
     let user = app.store.user(id).await?.ok_or(AppError::NotFound)?;
-    let started = sessions::start(app, &user).await?;
+    let started = sessions::start(app, &user, client).await?;
     app.store
         .set_session_organization(&app.tokens.hash(&started.token), membership.organization.id)
         .await?;

@@ -1,12 +1,13 @@
 //! The caller's organizations: the one they act in (what it is, who is in
-//! it, renaming it), every one they belong to, and switching between them.
+//! it, renaming it, requiring two-factor sign-in of its members), every
+//! one they belong to, and switching between them.
 
 use chrono::Utc;
 use pharos_domain::audit::AuditAction;
 use pharos_domain::ids::OrganizationId;
 use pharos_domain::organization::{OrganizationName, Role};
 use pharos_domain::ValidationError;
-use pharos_storage::models::{Member, Membership, Organization};
+use pharos_storage::models::{Member, Membership, Organization, OrganizationChange};
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
@@ -40,25 +41,81 @@ pub async fn overview(app: &App, actor: &Actor) -> AppResult<OrganizationOvervie
 /// Renames the caller's organization; owners only (others are refused
 /// whatever name they send).
 pub async fn rename(app: &App, actor: &Actor, name: &str) -> AppResult<OrganizationOverview> {
-    actor.require_owner("only owners can rename the organization")?;
-    let name = parse_name(name)?;
-    let renamed = app
+    let change = OrganizationUpdate {
+        name: Some(name),
+        require_two_factor: None,
+    };
+    update(app, actor, change).await
+}
+
+/// What an owner changes about their organization; `None` keeps it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganizationUpdate<'a> {
+    pub name: Option<&'a str>,
+    /// Members without two-factor sign-in are held to setting it up.
+    pub require_two_factor: Option<bool>,
+}
+
+/// Changes the caller's organization: owners only, whatever they send
+/// (nothing included). Requiring two-factor sign-in needs the owner to
+/// use it themselves first (`require_two_factor` refused otherwise), so
+/// no owner locks themselves into the setup page.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    change: OrganizationUpdate<'_>,
+) -> AppResult<OrganizationOverview> {
+    actor.require_owner(if change.require_two_factor.is_some() {
+        "only owners can require two-factor sign-in"
+    } else {
+        "only owners can rename the organization"
+    })?;
+    let name = change.name.map(parse_name).transpose()?;
+    if change.require_two_factor == Some(true)
+        && !crate::two_factor::required(app, &actor.user).await?
+    {
+        return Err(ValidationError::new(
+            "require_two_factor",
+            "turn on two-factor sign-in for your own account first",
+        )
+        .into());
+    }
+    // The name before, for the audit log.
+    let before = overview(app, actor).await?.organization.name;
+    let stored = OrganizationChange {
+        name: name.as_ref().map(OrganizationName::as_str),
+        require_two_factor: change.require_two_factor,
+    };
+    if !app
         .store
-        .rename_organization(actor.organization, name.as_str(), Utc::now())
-        .await?;
-    if !renamed {
+        .update_organization(actor.organization, stored, Utc::now())
+        .await?
+    {
         return Err(AppError::NotFound);
     }
     let mut overview = overview(app, actor).await?;
-    crate::audit::record(
-        app,
-        actor,
-        AuditAction::OrganizationRenamed,
-        None,
-        serde_json::json!({ "from": overview.organization.name, "to": name.as_str() }),
-    )
-    .await;
-    overview.organization.name = name.as_str().to_owned();
+    if let Some(name) = &name {
+        crate::audit::record(
+            app,
+            actor,
+            AuditAction::OrganizationRenamed,
+            None,
+            serde_json::json!({ "from": before, "to": name.as_str() }),
+        )
+        .await;
+        overview.organization.name = name.as_str().to_owned();
+    }
+    if let Some(required) = change.require_two_factor {
+        crate::audit::record(
+            app,
+            actor,
+            AuditAction::TwoFactorRequirementChanged,
+            None,
+            serde_json::json!({ "require_two_factor": required }),
+        )
+        .await;
+        overview.organization.require_two_factor = required;
+    }
     Ok(overview)
 }
 

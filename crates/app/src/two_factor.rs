@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, Utc};
 use pharos_domain::ids::UserId;
-use pharos_storage::models::User;
+use pharos_storage::models::{Organization, User};
 use rand::Rng;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -196,9 +196,19 @@ pub async fn enable(app: &App, actor: &Actor, code: &str) -> AppResult<Vec<Strin
     Ok(codes)
 }
 
-/// Turns two-factor off; the password proves it is the owner asking.
+/// Turns two-factor off; the password proves it is the owner asking. It
+/// stays on while an organization of theirs requires it.
 pub async fn disable(app: &App, actor: &Actor, current_password: &str) -> AppResult<()> {
     actor.require_session()?;
+    if actor
+        .memberships
+        .iter()
+        .any(|m| m.organization.require_two_factor)
+    {
+        return Err(AppError::Conflict(
+            "an organization you belong to requires two-factor sign-in, so it stays on",
+        ));
+    }
     let credentials = app
         .store
         .user_credentials(&actor.user.email)
@@ -244,6 +254,16 @@ pub async fn required(app: &App, user: &User) -> AppResult<bool> {
         .two_factor(user.id)
         .await?
         .is_some_and(|f| f.enabled_at.is_some()))
+}
+
+/// Whether `user`, acting in `organization`, is held to set up two-factor
+/// sign-in first: the organization requires it and they have not turned
+/// it on. Reads nothing unless the organization requires it.
+pub async fn holds(app: &App, organization: &Organization, user: &User) -> AppResult<bool> {
+    if !organization.require_two_factor {
+        return Ok(false);
+    }
+    Ok(!required(app, user).await?)
 }
 
 /// Checks a sign-in's second factor: a current TOTP code (once), or an

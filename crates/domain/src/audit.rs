@@ -25,13 +25,14 @@ pub enum AuditAction {
     ApiKeyCreated,
     ApiKeyRevoked,
     OrganizationRenamed,
+    TwoFactorRequirementChanged,
     AlertSettingsChanged,
     SignedIn,
     SignInFailed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 23] = [
+    pub const ALL: [AuditAction; 24] = [
         AuditAction::TargetCreated,
         AuditAction::TargetUpdated,
         AuditAction::TargetDeleted,
@@ -52,6 +53,7 @@ impl AuditAction {
         AuditAction::ApiKeyCreated,
         AuditAction::ApiKeyRevoked,
         AuditAction::OrganizationRenamed,
+        AuditAction::TwoFactorRequirementChanged,
         AuditAction::AlertSettingsChanged,
         AuditAction::SignedIn,
         AuditAction::SignInFailed,
@@ -79,6 +81,9 @@ impl AuditAction {
             AuditAction::ApiKeyCreated => "api_key.created",
             AuditAction::ApiKeyRevoked => "api_key.revoked",
             AuditAction::OrganizationRenamed => "organization.renamed",
+            AuditAction::TwoFactorRequirementChanged => {
+                "organization.two_factor_requirement_changed"
+            }
             AuditAction::AlertSettingsChanged => "alert_settings.changed",
             AuditAction::SignedIn => "auth.signed_in",
             AuditAction::SignInFailed => "auth.sign_in_failed",

@@ -42,3 +42,4 @@ id_type!(MaintenanceId);
 id_type!(InvitationId);
 id_type!(ApiKeyId);
 id_type!(AuditEntryId);
+id_type!(SessionId);

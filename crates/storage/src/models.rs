@@ -5,7 +5,7 @@ use pharos_domain::alert::{AlertSettings, AttemptOutcome, NotificationKind, Noti
 use pharos_domain::check::{CheckOutcome, ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::event::EventType;
 use pharos_domain::ids::{
-    ChannelId, CheckId, InvitationId, NotificationId, OrganizationId, TargetId, UserId,
+    ChannelId, CheckId, InvitationId, NotificationId, OrganizationId, SessionId, TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::organization::Role;
@@ -35,6 +35,15 @@ pub struct Organization {
     pub id: OrganizationId,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    /// Members without two-factor sign-in are held to setting it up.
+    pub require_two_factor: bool,
+}
+
+/// What an organization's settings change: each `None` is kept as it is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrganizationChange<'a> {
+    pub name: Option<&'a str>,
+    pub require_two_factor: Option<bool>,
 }
 
 /// An organization the user belongs to, and their role in it.
@@ -70,6 +79,8 @@ pub struct NewAccount<'a> {
 
 #[derive(Debug, Clone)]
 pub struct Session {
+    /// The session's public id (never its token nor the token's hash).
+    pub id: SessionId,
     pub user_id: UserId,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
@@ -77,6 +88,11 @@ pub struct Session {
     /// The organization the session acts in, once one was chosen; `None`
     /// (or one the user has since left) means their first.
     pub organization_id: Option<OrganizationId>,
+    /// The address the sign-in came from (`None` for sessions older than
+    /// migration 0013).
+    pub client_address: Option<String>,
+    /// The sign-in's `User-Agent`, cut short by the caller.
+    pub user_agent: Option<String>,
 }
 
 /// An invitation to join an organization. Its token is known only to the

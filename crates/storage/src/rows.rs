@@ -63,6 +63,7 @@ pub(crate) struct OrganizationRow {
     pub id: Uuid,
     pub name: String,
     pub created_at: DateTime<Utc>,
+    pub require_two_factor: bool,
 }
 
 impl From<OrganizationRow> for Organization {
@@ -71,6 +72,7 @@ impl From<OrganizationRow> for Organization {
             id: OrganizationId(row.id),
             name: row.name,
             created_at: row.created_at,
+            require_two_factor: row.require_two_factor,
         }
     }
 }

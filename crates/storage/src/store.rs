@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
     ApiKeyId, AuditEntryId, ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId,
-    TargetId, UserId,
+    SessionId, TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
@@ -170,6 +170,19 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Ends every session of `user` except the one whose hash is `keep`.
     async fn delete_other_sessions(&self, user: UserId, keep: &[u8]) -> StoreResult<u64>;
 
+    /// `user`'s sessions still alive at `now` (not past their expiry, seen
+    /// since `idle_before`), the newest first.
+    async fn user_sessions(
+        &self,
+        user: UserId,
+        now: DateTime<Utc>,
+        idle_before: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>>;
+
+    /// Ends the session `id` if it is `user`'s; `false` when `user` has
+    /// no such session (another user's id included: nothing ends).
+    async fn delete_user_session(&self, user: UserId, id: SessionId) -> StoreResult<bool>;
+
     /// Removes sessions that expired (absolutely, or idle since `idle_before`).
     async fn delete_stale_sessions(
         &self,
@@ -240,12 +253,13 @@ pub trait OrganizationStore: Send + Sync + 'static {
     /// `LastOwner`), under the same lock.
     async fn remove_member(&self, org: OrganizationId, user: UserId) -> StoreResult<MemberChange>;
 
-    /// Renames `org` (the name is validated by the caller); `false` when
-    /// there is no such organization.
-    async fn rename_organization(
+    /// Changes `org`'s settings (validated by the caller): the name, and
+    /// whether members must use two-factor sign-in; what is `None` stays.
+    /// `false` when there is no such organization.
+    async fn update_organization(
         &self,
         org: OrganizationId,
-        name: &str,
+        change: OrganizationChange<'_>,
         now: DateTime<Utc>,
     ) -> StoreResult<bool>;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 use pharos_domain::alert::{FoldRule, NotificationKind};
 use pharos_domain::check::{ErrorClass, PhaseTimings, Verdict};
 use pharos_domain::event::EventType;
-use pharos_domain::ids::{ChannelId, CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::ids::{ChannelId, CheckId, OrganizationId, SessionId, TargetId, UserId};
 use pharos_domain::organization::Role;
 use pharos_domain::status::{apply, Confirmation, TargetState};
 use pharos_domain::ChannelKind;
@@ -65,21 +65,70 @@ async fn accounts_and_sessions(backend: Backend) {
 
     let now = Utc::now();
     let session = Session {
+        id: SessionId::new(),
         user_id: user.id,
         created_at: now,
         last_seen_at: now,
         expires_at: now + Duration::days(1),
         organization_id: None,
+        client_address: Some("192.0.2.7".to_owned()),
+        user_agent: Some("Firefox".to_owned()),
     };
     store
         .create_session(b"one", &session)
         .await
         .expect("session");
+    let second = Session {
+        id: SessionId::new(),
+        last_seen_at: now + Duration::seconds(5),
+        client_address: None,
+        user_agent: None,
+        ..session.clone()
+    };
     store
-        .create_session(b"two", &session)
+        .create_session(b"two", &second)
         .await
         .expect("session");
+    let found = store.session(b"one").await.expect("get").expect("found");
+    assert_eq!(found.id, session.id);
+    assert_eq!(found.client_address.as_deref(), Some("192.0.2.7"));
+    assert_eq!(found.user_agent.as_deref(), Some("Firefox"));
+
+    // The user's live sessions, the most recently used first; an idle one
+    // (seen before the cut-off) is left out.
+    let listed = |idle_before| {
+        let store = store.clone();
+        async move {
+            store
+                .user_sessions(user.id, now, idle_before)
+                .await
+                .expect("list")
+                .into_iter()
+                .map(|s| s.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        listed(now - Duration::hours(1)).await,
+        vec![second.id, session.id]
+    );
+    assert_eq!(listed(now + Duration::seconds(1)).await, vec![second.id]);
+    // Someone else's id ends nothing.
+    let (other, _) = account(&*store, "b@example.com").await;
+    assert!(!store
+        .delete_user_session(other.id, session.id)
+        .await
+        .expect("delete"));
     assert!(store.session(b"one").await.expect("get").is_some());
+    assert!(store
+        .delete_user_session(user.id, second.id)
+        .await
+        .expect("delete"));
+    assert!(store.session(b"two").await.expect("get").is_none());
+    store
+        .create_session(b"two", &second)
+        .await
+        .expect("session");
     assert_eq!(
         store
             .delete_other_sessions(user.id, b"one")
@@ -623,8 +672,12 @@ async fn members_and_renames(backend: Backend) {
     assert_ne!(members[1].joined_at, members[1].user.created_at);
     assert_eq!(members[0].user.id, owner.id);
 
+    let rename = OrganizationChange {
+        name: Some("Renamed"),
+        require_two_factor: None,
+    };
     assert!(store
-        .rename_organization(org.id, "Renamed", Utc::now())
+        .update_organization(org.id, rename, Utc::now())
         .await
         .expect("rename"));
     let names = |memberships: Vec<Membership>| {
@@ -648,9 +701,30 @@ async fn members_and_renames(backend: Backend) {
     let summaries = store.organization_summaries().await.expect("summaries");
     assert_eq!(summaries.len(), 2);
     assert_eq!(summaries[0].members, 2);
+    // Requiring two-factor keeps the name; the flag reads back wherever
+    // the organization is read.
+    assert!(!summaries[0].organization.require_two_factor);
+    let require = OrganizationChange {
+        name: None,
+        require_two_factor: Some(true),
+    };
+    assert!(store
+        .update_organization(org.id, require, Utc::now())
+        .await
+        .expect("require"));
+    let mine = store.memberships(owner.id).await.expect("memberships");
+    assert_eq!(mine[0].organization.name, "Renamed");
+    assert!(mine[0].organization.require_two_factor);
+    let theirs = store.memberships(other.id).await.expect("memberships");
+    assert!(!theirs[0].organization.require_two_factor);
+    assert!(theirs[1].organization.require_two_factor);
     // No such organization: nothing renamed.
+    let ghost = OrganizationChange {
+        name: Some("Ghost"),
+        require_two_factor: None,
+    };
     assert!(!store
-        .rename_organization(OrganizationId::new(), "Ghost", Utc::now())
+        .update_organization(OrganizationId::new(), ghost, Utc::now())
         .await
         .expect("rename"));
 }
@@ -924,6 +998,7 @@ pharos_storage::on_both_backends!(
     due_work_counts_waiting_and_claimed,
     states_incidents_and_rollups,
     rollup_counts_match_the_rollups,
+    sessions_from_before_0013_keep_working,
 );
 
 /// An account written as the 0002 schema knew it: the store's own SQL
@@ -940,6 +1015,7 @@ async fn account_in_0002_schema(pool: &sqlx::SqlitePool) -> (User, Organization)
         id: OrganizationId::new(),
         name: "Org".to_owned(),
         created_at: now,
+        require_two_factor: false,
     };
     sqlx::query(
         "INSERT INTO users (id, email, password_hash, created_at) \
@@ -1095,4 +1171,98 @@ async fn two_stores_migrate_one_new_sqlite_file_at_once() {
     a.expect("first migrates");
     b.expect("second migrates");
     assert!(first.ready().await.expect("ready"));
+}
+
+/// Sessions written before migration 0013 (no public id, no address, no
+/// user agent) keep working through it: each gets an id of its own, and
+/// is found by its token hash and listed as before.
+async fn sessions_from_before_0013_keep_working(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(match backend {
+        Backend::Sqlite => "migrations/sqlite",
+        Backend::Postgres => "migrations/postgres",
+    });
+    let mut before_0013 = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .expect("migrations");
+    before_0013.migrations = before_0013
+        .migrations
+        .iter()
+        .filter(|m| m.version < 13)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let user = UserId::new();
+    let now = Utc::now();
+    // The same statements for both backends, on their own pools.
+    macro_rules! seed {
+        ($pool:expr) => {{
+            let pool = $pool;
+            before_0013.run(&pool).await.expect("migrate to 0012");
+            sqlx::query(
+                "INSERT INTO users (id, email, password_hash, created_at) \
+                 VALUES ($1, 'old@example.com', 'hash', $2)",
+            )
+            .bind(user.0)
+            .bind(now)
+            .execute(&pool)
+            .await
+            .expect("user");
+            for hash in [b"old-one".as_slice(), b"old-two".as_slice()] {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at) \
+                     VALUES ($1, $2, $3, $3, $4)",
+                )
+                .bind(hash)
+                .bind(user.0)
+                .bind(now)
+                .bind(now + Duration::days(1))
+                .execute(&pool)
+                .await
+                .expect("session");
+            }
+            pool.close().await;
+        }};
+    }
+    match backend {
+        Backend::Sqlite => {
+            let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().expect("url");
+            seed!(
+                sqlx::SqlitePool::connect_with(options.create_if_missing(true))
+                    .await
+                    .expect("pool")
+            );
+        }
+        Backend::Postgres => {
+            seed!(sqlx::PgPool::connect(&db.url).await.expect("pool"));
+        }
+    }
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("migrate through 0013");
+    let one = store
+        .session(b"old-one")
+        .await
+        .expect("read")
+        .expect("still there");
+    let two = store
+        .session(b"old-two")
+        .await
+        .expect("read")
+        .expect("still there");
+    assert_ne!(one.id, two.id, "each has an id of its own");
+    assert_eq!(one.id.0.get_version_num(), 4);
+    assert_eq!(one.client_address, None);
+    assert_eq!(one.user_agent, None);
+    let listed = store
+        .user_sessions(user, now, now - Duration::hours(1))
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 2);
+    assert!(store
+        .delete_user_session(user, one.id)
+        .await
+        .expect("delete"));
+    assert!(store.session(b"old-one").await.expect("read").is_none());
 }

@@ -210,8 +210,10 @@ async fn breakdown(
         memberships: store.memberships(user.id).await.expect("memberships"),
         credential: pharos_app::Credential::Session {
             token_hash: Vec::new(),
+            id: pharos_domain::ids::SessionId::new(),
         },
         client: None,
+        two_factor_hold: false,
     };
     let overview_ms = median_ms(20, || async {
         pharos_app::dashboard::overview(&state.app, &current)

@@ -74,7 +74,7 @@ impl ApiError {
             | AppError::InvalidCredentials
             | AppError::SecondFactorRequired { .. }
             | AppError::InvalidSecondFactor => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::TwoFactorSetupRequired => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
@@ -97,6 +97,7 @@ impl ApiError {
             AppError::SecondFactorRequired { .. } => "second_factor_required",
             AppError::InvalidSecondFactor => "invalid_second_factor",
             AppError::Forbidden(_) => "forbidden",
+            AppError::TwoFactorSetupRequired => "two_factor_setup_required",
             AppError::NotFound => "not_found",
             AppError::Conflict(_) => "conflict",
             AppError::Gone(_) => "gone",

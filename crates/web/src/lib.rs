@@ -3,7 +3,7 @@
 
 pub mod api;
 pub mod auth;
-mod client_addr;
+pub mod client_addr;
 pub mod error;
 pub mod extract;
 pub mod http_metrics;

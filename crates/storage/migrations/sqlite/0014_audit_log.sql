@@ -11,7 +11,7 @@ CREATE TABLE audit_log (
     actor_email     TEXT,
     api_key_id      BLOB,
     client_address  TEXT,
-    action          TEXT NOT NULL CHECK (action IN ('target.created', 'target.updated', 'target.deleted', 'target.paused', 'target.resumed', 'channel.created', 'channel.updated', 'channel.deleted', 'maintenance.created', 'maintenance.updated', 'maintenance.deleted', 'member.role_changed', 'member.removed', 'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'api_key.created', 'api_key.revoked', 'organization.renamed', 'alert_settings.changed', 'auth.signed_in', 'auth.sign_in_failed')),
+    action          TEXT NOT NULL CHECK (action IN ('target.created', 'target.updated', 'target.deleted', 'target.paused', 'target.resumed', 'channel.created', 'channel.updated', 'channel.deleted', 'maintenance.created', 'maintenance.updated', 'maintenance.deleted', 'member.role_changed', 'member.removed', 'invitation.created', 'invitation.resent', 'invitation.revoked', 'invitation.accepted', 'api_key.created', 'api_key.revoked', 'organization.renamed', 'organization.two_factor_requirement_changed', 'alert_settings.changed', 'auth.signed_in', 'auth.sign_in_failed')),
     -- What it was done to (a target's or channel's id, a member's email).
     subject         TEXT,
     -- The changed fields, JSON, never a secret.

@@ -55,6 +55,7 @@ macro_rules! impl_accounts {
                         id: org_id,
                         name: account.organization_name.to_owned(),
                         created_at: now,
+                        require_two_factor: false,
                     },
                 ))
             }
@@ -105,8 +106,8 @@ macro_rules! impl_accounts {
                 &self,
                 user: pharos_domain::ids::UserId,
             ) -> $crate::error::StoreResult<Vec<$crate::models::Membership>> {
-                let rows: Vec<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>, String)> = sqlx::query_as(
-                    "SELECT o.id, o.name, o.created_at, m.role FROM memberships m \
+                let rows: Vec<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>, bool, String)> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.created_at, o.require_two_factor, m.role FROM memberships m \
                      JOIN organizations o ON o.id = m.organization_id \
                      WHERE m.user_id = $1 ORDER BY m.created_at, o.id",
                 )
@@ -114,9 +115,9 @@ macro_rules! impl_accounts {
                 .fetch_all(self.reader())
                 .await?;
                 rows.into_iter()
-                    .map(|(id, name, created_at, role)| {
+                    .map(|(id, name, created_at, require_two_factor, role)| {
                         Ok($crate::models::Membership {
-                            organization: $crate::rows::OrganizationRow { id, name, created_at }.into(),
+                            organization: $crate::rows::OrganizationRow { id, name, created_at, require_two_factor }.into(),
                             role: $crate::rows::parse_role(&role)?,
                         })
                     })

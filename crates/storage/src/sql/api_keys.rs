@@ -107,6 +107,7 @@ macro_rules! impl_api_keys {
                     key: $crate::rows::ApiKeyRow,
                     organization_name: String,
                     organization_created_at: chrono::DateTime<chrono::Utc>,
+                    organization_requires_two_factor: bool,
                     creator_created_at: chrono::DateTime<chrono::Utc>,
                     creator_email_verified_at: Option<chrono::DateTime<chrono::Utc>>,
                     creator_role: Option<String>,
@@ -115,6 +116,7 @@ macro_rules! impl_api_keys {
                 // moment ago is gone for every replica's next request.
                 let row: Option<Row> = sqlx::query_as(&format!(
                     "SELECT {}, o.name AS organization_name, o.created_at AS organization_created_at, \
+                     o.require_two_factor AS organization_requires_two_factor, \
                      u.created_at AS creator_created_at, u.email_verified_at AS creator_email_verified_at, \
                      m.role AS creator_role \
                      FROM api_keys k JOIN users u ON u.id = k.created_by \
@@ -145,6 +147,7 @@ macro_rules! impl_api_keys {
                     id: pharos_domain::ids::OrganizationId(row.key.organization_id),
                     name: row.organization_name,
                     created_at: row.organization_created_at,
+                    require_two_factor: row.organization_requires_two_factor,
                 };
                 Ok(Some($crate::models::ApiKeyHolder {
                     key: row.key.try_into()?,

@@ -174,17 +174,18 @@ macro_rules! impl_invitations {
                     Option<chrono::DateTime<chrono::Utc>>,
                     String,
                     chrono::DateTime<chrono::Utc>,
+                    bool,
                 );
                 let row: Option<Row> = sqlx::query_as(
                     "SELECT i.id, i.organization_id, i.email, i.role, i.invited_by, i.created_at, i.expires_at, \
-                       i.accepted_at, o.name, o.created_at \
+                       i.accepted_at, o.name, o.created_at, o.require_two_factor \
                      FROM invitations i JOIN organizations o ON o.id = i.organization_id \
                      WHERE i.token_hash = $1",
                 )
                 .bind(token_hash)
                 .fetch_optional(self.reader())
                 .await?;
-                let Some((id, org, email, role, by, created, expires, accepted, name, org_created)) = row
+                let Some((id, org, email, role, by, created, expires, accepted, name, org_created, require_two_factor)) = row
                 else {
                     return Ok(None);
                 };
@@ -194,6 +195,7 @@ macro_rules! impl_invitations {
                     id: org,
                     name,
                     created_at: org_created,
+                    require_two_factor,
                 }
                 .into();
                 Ok(Some((invitation, organization)))

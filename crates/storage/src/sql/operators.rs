@@ -8,8 +8,8 @@ macro_rules! impl_operators {
             async fn organization_summaries(
                 &self,
             ) -> $crate::error::StoreResult<Vec<$crate::models::OrganizationSummary>> {
-                let rows: Vec<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>, i64, i64)> = sqlx::query_as(
-                    "SELECT o.id, o.name, o.created_at, \
+                let rows: Vec<(uuid::Uuid, String, chrono::DateTime<chrono::Utc>, bool, i64, i64)> = sqlx::query_as(
+                    "SELECT o.id, o.name, o.created_at, o.require_two_factor, \
                        (SELECT COUNT(*) FROM memberships m WHERE m.organization_id = o.id), \
                        (SELECT COUNT(*) FROM targets t WHERE t.organization_id = o.id) \
                      FROM organizations o ORDER BY o.created_at, o.id",
@@ -18,8 +18,8 @@ macro_rules! impl_operators {
                 .await?;
                 Ok(rows
                     .into_iter()
-                    .map(|(id, name, created_at, members, targets)| $crate::models::OrganizationSummary {
-                        organization: $crate::rows::OrganizationRow { id, name, created_at }.into(),
+                    .map(|(id, name, created_at, require_two_factor, members, targets)| $crate::models::OrganizationSummary {
+                        organization: $crate::rows::OrganizationRow { id, name, created_at, require_two_factor }.into(),
                         members,
                         targets,
                     })

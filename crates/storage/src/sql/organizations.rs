@@ -125,16 +125,19 @@ macro_rules! impl_organizations {
                 Ok($crate::models::MemberChange::Done)
             }
 
-            async fn rename_organization(
+            async fn update_organization(
                 &self,
                 org: pharos_domain::ids::OrganizationId,
-                name: &str,
+                change: $crate::models::OrganizationChange<'_>,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<bool> {
                 let done = sqlx::query(
-                    "UPDATE organizations SET name = $1, updated_at = $2 WHERE id = $3",
+                    "UPDATE organizations SET name = COALESCE($1, name), \
+                     require_two_factor = COALESCE($2, require_two_factor), updated_at = $3 \
+                     WHERE id = $4",
                 )
-                .bind(name)
+                .bind(change.name)
+                .bind(change.require_two_factor)
                 .bind($crate::rows::to_micros(now))
                 .bind(org.0)
                 .execute(self.writer())

@@ -9,6 +9,7 @@ use axum_extra::extract::CookieJar;
 use super::models::*;
 use super::responses::{CrossSite, JsonBody, RateLimited, SessionOnly, SignedIn};
 use crate::auth::{session, CurrentUser};
+use crate::client_addr::SignInClient;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
 use crate::state::{AppState, ClientAddr};
@@ -47,13 +48,13 @@ pub async fn register(
               JsonBody, CrossSite, RateLimited))]
 pub async fn login(
     State(state): State<AppState>,
-    client: ClientAddr,
+    SignInClient(client): SignInClient,
     jar: CookieJar,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> ApiResult<(CookieJar, Json<AccountView>)> {
     let signed_in = accounts::login(
         &state.app,
-        client.0,
+        &client,
         &body.email,
         &body.password,
         body.code.as_deref(),

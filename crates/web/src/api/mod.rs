@@ -18,6 +18,7 @@ pub mod organization;
 pub mod organizations;
 pub mod responses;
 pub mod schemas;
+pub mod sessions;
 pub mod targets;
 pub mod two_factor;
 
@@ -34,6 +35,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/auth/logout", post(auth::logout))
         .route("/api/v1/auth/me", get(auth::me))
         .route("/api/v1/auth/password", post(auth::change_password))
+        .route("/api/v1/auth/sessions", get(sessions::list))
+        .route(
+            "/api/v1/auth/sessions/revoke-others",
+            post(sessions::revoke_others),
+        )
+        .route("/api/v1/auth/sessions/{id}", delete(sessions::revoke))
         .route("/api/v1/auth/two-factor", get(two_factor::status))
         .route("/api/v1/auth/two-factor/setup", post(two_factor::setup))
         .route("/api/v1/auth/two-factor/enable", post(two_factor::enable))
@@ -51,10 +58,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/organization",
-            get(organization::get)
-                .patch(organization::rename)
-                .delete(organization::delete),
+            get(organization::get).patch(organization::update),
         )
+        .route("/api/v1/organization/delete", post(organization::delete))
         .route("/api/v1/organization/members", get(members::list))
         .route(
             "/api/v1/organization/members/{id}",

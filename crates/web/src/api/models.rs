@@ -146,6 +146,8 @@ pub struct OrganizationDetailView {
     pub created_at: DateTime<Utc>,
     #[schema(schema_with = caller_role_schema)]
     pub role: String,
+    /// Members without two-factor sign-in are held to setting it up.
+    pub require_two_factor: bool,
     /// Everyone in the organization, in the order they joined.
     pub members: Vec<MemberView>,
 }
@@ -157,6 +159,7 @@ impl From<&OrganizationOverview> for OrganizationDetailView {
             name: o.organization.name.clone(),
             created_at: o.organization.created_at,
             role: o.role.as_str().to_owned(),
+            require_two_factor: o.organization.require_two_factor,
             members: o.members.iter().map(Into::into).collect(),
         }
     }
@@ -184,11 +187,26 @@ impl From<&Member> for MemberView {
     }
 }
 
+/// A field that may be left out but, when given, is a string (`null` is
+/// refused like any other non-string).
+fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
+}
+
+/// What an owner changes about the organization; what is left out stays.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RenameOrganizationRequest {
-    #[schema(schema_with = super::schemas::organization_name)]
-    pub name: String,
+pub struct UpdateOrganizationRequest {
+    /// A new name (never `null`).
+    #[serde(default, deserialize_with = "present_string")]
+    #[schema(schema_with = super::schemas::organization_name, required = false)]
+    pub name: Option<String>,
+    /// Members must use two-factor sign-in: one who has not turned it on
+    /// can sign in but only set it up (the API answers everything else
+    /// 403 `two_factor_setup_required`). Turning it on needs two-factor
+    /// sign-in on the caller's own account first.
+    #[serde(default)]
+    pub require_two_factor: Option<bool>,
 }
 
 pub use super::schemas::{

@@ -19,9 +19,11 @@ use super::maintenance::{
 };
 use super::members::ChangeRoleRequest;
 use super::models::*;
+use super::organization::DeleteOrganizationRequest;
 use super::organizations::{MyOrganizationView, SwitchOrganizationRequest};
 use super::responses::{SESSION_ONLY_401, SIGNED_IN_401};
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
+use super::sessions::{RevokedSessionsView, SessionView};
 use super::two_factor::{
     CodeRequest, DisableTwoFactorRequest, EnrolmentView, RecoveryCodesView, TwoFactorView,
 };
@@ -34,13 +36,16 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         (`POST /api/v1/api-keys`) sent as `Authorization: Bearer phk_...`; a key acts in its \
         organization with its role. A request with a key carries no cookie, so the cross-site \
         refusal does not apply to it."),
-    modifiers(&Security),
+    modifiers(&Security, &TwoFactorHold),
     paths(
         super::auth::register,
         super::auth::login,
         super::auth::logout,
         super::auth::me,
         super::auth::change_password,
+        super::sessions::list,
+        super::sessions::revoke,
+        super::sessions::revoke_others,
         super::two_factor::status,
         super::two_factor::setup,
         super::two_factor::enable,
@@ -51,7 +56,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::auth::verify_email,
         super::auth::resend_verification,
         super::organization::get,
-        super::organization::rename,
+        super::organization::update,
         super::organization::delete,
         super::organizations::list,
         super::organizations::switch,
@@ -111,13 +116,14 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
         TwoFactorView, EnrolmentView, CodeRequest, RecoveryCodesView, DisableTwoFactorRequest,
         ForgotPasswordRequest, TokenRequest, ResetPasswordRequest, TokenValidityView, AcceptedView,
-        OrganizationDetailView, MemberView, RenameOrganizationRequest, CreateTargetRequest, CheckNowRequest,
+        OrganizationDetailView, MemberView, UpdateOrganizationRequest, CreateTargetRequest, CheckNowRequest,
         UpdateTargetRequest, EventView, EventFeed, ChannelView, CreatedChannelView, ChannelTestView,
         AlertSettingsView, TargetAlertsView, NotificationView, AttemptView, CreateChannelRequest,
         UpdateChannelRequest, AlertSettingsRequest, MaintenanceView, OccurrenceView, ScheduleBody,
         CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
         ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
-        CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView)),
+        CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView, SessionView, DeleteOrganizationRequest,
+        RevokedSessionsView)),
     tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;
@@ -180,6 +186,67 @@ impl Modify for Security {
                     operation.security = Some(vec![needs(SESSION)]);
                 } else if description == SIGNED_IN_401 {
                     operation.security = Some(vec![needs(SESSION), needs(API_KEY)]);
+                }
+            }
+        }
+    }
+}
+
+/// The operations someone held to set up two-factor sign-in may still
+/// use (they take `auth::Enrolling`; signing out reads no actor at all).
+pub const OPEN_WHILE_HELD: [&str; 6] = [
+    "logout",
+    "two_factor_status",
+    "two_factor_setup",
+    "two_factor_enable",
+    "list_my_organizations",
+    "switch_organization",
+];
+
+/// What every other authenticated operation may answer when the
+/// organization requires two-factor sign-in of a caller without it.
+pub const HELD_403: &str = "The organization the caller acts in requires two-factor sign-in \
+    and they have not turned it on (`two_factor_setup_required`): until they do, only setting \
+    it up, switching organization and signing out are open.";
+
+/// Documents the two-factor hold's 403 on every operation that takes a
+/// session or a key, but those open while held: appended to the 403 an
+/// operation documents already, or added as its 403.
+struct TwoFactorHold;
+
+impl Modify for TwoFactorHold {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::RefOr;
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let authenticated = matches!(
+                    operation.responses.responses.get("401"),
+                    Some(RefOr::T(r)) if r.description == SESSION_ONLY_401 || r.description == SIGNED_IN_401
+                );
+                let open = operation
+                    .operation_id
+                    .as_deref()
+                    .is_some_and(|id| OPEN_WHILE_HELD.contains(&id));
+                if !authenticated || open {
+                    continue;
+                }
+                match operation.responses.responses.get_mut("403") {
+                    Some(RefOr::T(response)) => {
+                        response.description = format!("{} Or: {HELD_403}", response.description);
+                    }
+                    _ => {
+                        operation.responses.responses.insert(
+                            "403".to_owned(),
+                            RefOr::T(super::responses::envelope(HELD_403).build()),
+                        );
+                    }
                 }
             }
         }

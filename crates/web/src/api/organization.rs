@@ -1,15 +1,16 @@
-//! `/api/v1/organization`: the caller's organization and its members.
+//! `/api/v1/organization`: the caller's organization and its members;
+//! owners rename it and require two-factor sign-in of its members.
 
 use axum::extract::State;
 use axum::Json;
 
 use super::models::*;
-use super::responses::{JsonBody, Owner, Query, SignedIn};
+use super::responses::{JsonBody, Owner, SignedIn};
 use crate::auth::CurrentUser;
 use crate::error::ApiResult;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use pharos_app::organization;
+use pharos_app::organization::{self, OrganizationUpdate};
 
 /// The caller's organization, their role in it, and its members.
 #[utoipa::path(get, path = "/api/v1/organization", tag = "organization", operation_id = "get_organization",
@@ -22,26 +23,32 @@ pub async fn get(
     Ok(Json((&overview).into()))
 }
 
-/// Rename the caller's organization (owners only).
-#[utoipa::path(patch, path = "/api/v1/organization", tag = "organization", operation_id = "rename_organization",
-    request_body = RenameOrganizationRequest,
+/// Change the caller's organization (owners only): rename it, or require
+/// two-factor sign-in of its members (refused, 422 on
+/// `require_two_factor`, until the owner uses it themselves).
+#[utoipa::path(patch, path = "/api/v1/organization", tag = "organization", operation_id = "update_organization",
+    request_body = UpdateOrganizationRequest,
     responses((status = 200, body = OrganizationDetailView), SignedIn,
               Owner,
               JsonBody))]
-pub async fn rename(
+pub async fn update(
     State(state): State<AppState>,
     current: CurrentUser,
-    ApiJson(body): ApiJson<RenameOrganizationRequest>,
+    ApiJson(body): ApiJson<UpdateOrganizationRequest>,
 ) -> ApiResult<Json<OrganizationDetailView>> {
-    let overview = organization::rename(&state.app, &current, &body.name).await?;
+    let change = OrganizationUpdate {
+        name: body.name.as_deref(),
+        require_two_factor: body.require_two_factor,
+    };
+    let overview = organization::update(&state.app, &current, change).await?;
     Ok(Json((&overview).into()))
 }
 
-#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
+/// Deleting the organization: its name, repeated to confirm.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DeleteOrganizationQuery {
-    /// The organization's name, repeated to confirm.
+pub struct DeleteOrganizationRequest {
+    #[schema(max_length = 100)]
     pub confirm: String,
 }
 
@@ -49,15 +56,15 @@ pub struct DeleteOrganizationQuery {
 /// with a session; `confirm` repeats its name). The members' accounts
 /// stay; an owner cannot delete their only organization (409). The
 /// session then acts in another of the caller's organizations.
-#[utoipa::path(delete, path = "/api/v1/organization", tag = "organization", operation_id = "delete_organization",
-    params(DeleteOrganizationQuery),
-    responses((status = 204, description = "Deleted."), SignedIn, Owner, Query,
+#[utoipa::path(post, path = "/api/v1/organization/delete", tag = "organization", operation_id = "delete_organization",
+    request_body = DeleteOrganizationRequest,
+    responses((status = 204, description = "Deleted."), SignedIn, Owner, JsonBody,
         (status = 409, body = crate::error::ErrorEnvelope, description = "It is the caller's only organization.")))]
 pub async fn delete(
     State(state): State<AppState>,
     current: CurrentUser,
-    crate::extract::ApiQuery(query): crate::extract::ApiQuery<DeleteOrganizationQuery>,
+    ApiJson(body): ApiJson<DeleteOrganizationRequest>,
 ) -> ApiResult<axum::http::StatusCode> {
-    organization::delete(&state.app, &current, &query.confirm).await?;
+    organization::delete(&state.app, &current, &body.confirm).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)
 }

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::responses::{JsonBody, SignedIn};
-use crate::auth::CurrentUser;
+use crate::auth::Enrolling;
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -49,7 +49,7 @@ pub struct SwitchOrganizationRequest {
 /// which one the session acts in, in the order they joined.
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "organization", operation_id = "list_my_organizations",
     responses((status = 200, body = Vec<MyOrganizationView>), SignedIn))]
-pub async fn list(current: CurrentUser) -> Json<Vec<MyOrganizationView>> {
+pub async fn list(Enrolling(current): Enrolling) -> Json<Vec<MyOrganizationView>> {
     let mine = organization::mine(&current);
     Json(
         mine.memberships
@@ -68,7 +68,7 @@ pub async fn list(current: CurrentUser) -> Json<Vec<MyOrganizationView>> {
               (status = 404, body = ErrorEnvelope, description = "The caller is not a member of that organization (or it does not exist).")))]
 pub async fn switch(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Enrolling(current): Enrolling,
     ApiJson(body): ApiJson<SwitchOrganizationRequest>,
 ) -> ApiResult<Json<MyOrganizationView>> {
     let chosen =

@@ -11,7 +11,7 @@ use utoipa::openapi::schema::{ObjectBuilder, Ref, Type};
 use utoipa::openapi::{ContentBuilder, RefOr, Response, ResponseBuilder};
 
 /// An answer carrying the error envelope (`crate::error::ErrorEnvelope`).
-fn envelope(description: &str) -> ResponseBuilder {
+pub(crate) fn envelope(description: &str) -> ResponseBuilder {
     ResponseBuilder::new().description(description).content(
         "application/json",
         ContentBuilder::new()
@@ -112,6 +112,11 @@ error_responses! {
     ChannelNotFound {
         404 => "No such channel in the caller's organization (an id that is not a \
                 UUID included).",
+    }
+    /// A route under `/auth/sessions/{id}`.
+    SessionNotFound {
+        404 => "The caller has no such session (another user's session included, \
+                which is left alone; an id that is not a UUID included).",
     }
     /// A route under `/api-keys/{id}`.
     ApiKeyNotFound {

@@ -1,6 +1,8 @@
 //! `/api/v1/auth/two-factor*`: two-factor sign-in for the signed-in user:
 //! its state, enrolling an authenticator app, confirming it with a first
 //! code (which answers the recovery codes, once), and turning it off.
+//! Setting it up stays open to someone their organization holds to it
+//! (`Enrolling`).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::responses::{JsonBody, RateLimited, SessionOnly};
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Enrolling};
 use crate::error::{ApiResult, ErrorEnvelope};
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -60,7 +62,7 @@ pub struct DisableTwoFactorRequest {
     responses((status = 200, body = TwoFactorView), SessionOnly))]
 pub async fn status(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Enrolling(current): Enrolling,
 ) -> ApiResult<Json<TwoFactorView>> {
     let status = two_factor::status(&state.app, &current).await?;
     Ok(Json(TwoFactorView {
@@ -76,7 +78,7 @@ pub async fn status(
         (status = 409, body = ErrorEnvelope, description = "Two-factor sign-in is on already.")))]
 pub async fn setup(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Enrolling(current): Enrolling,
 ) -> ApiResult<Json<EnrolmentView>> {
     let enrolment = two_factor::begin(&state.app, &current).await?;
     Ok(Json(EnrolmentView {
@@ -94,7 +96,7 @@ pub async fn setup(
         (status = 409, body = ErrorEnvelope, description = "Not being set up (start with /setup), or on already.")))]
 pub async fn enable(
     State(state): State<AppState>,
-    current: CurrentUser,
+    Enrolling(current): Enrolling,
     ApiJson(body): ApiJson<CodeRequest>,
 ) -> ApiResult<Json<RecoveryCodesView>> {
     let recovery_codes = two_factor::enable(&state.app, &current, &body.code).await?;

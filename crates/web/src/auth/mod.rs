@@ -3,4 +3,4 @@
 pub mod csrf;
 pub mod session;
 
-pub use session::{CurrentUser, SessionConfig};
+pub use session::{CurrentUser, Enrolling, SessionConfig};

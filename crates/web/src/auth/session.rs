@@ -76,28 +76,87 @@ pub async fn end(state: &AppState, jar: &CookieJar) -> Result<Cookie<'static>, A
     if let Some(cookie) = jar.get(config.cookie_name()) {
         sessions::end(&state.app, cookie.value()).await?;
     }
-    Ok(config.cookie(String::new(), Duration::ZERO))
+    Ok(cleared_cookie(state))
+}
+
+/// A cookie that clears the session cookie in the browser.
+pub fn cleared_cookie(state: &AppState) -> Cookie<'static> {
+    state.config.session.cookie(String::new(), Duration::ZERO)
 }
 
 /// The actor behind an API request: its API key when it carries
 /// `Authorization: Bearer`, else its session cookie. It derefs to the
 /// `Actor` every use case takes. Pages use [`CurrentUser::from_session`].
+///
+/// An actor held to set up two-factor sign-in first (their organization
+/// requires it) is refused here with `two_factor_setup_required`; only
+/// the routes that set it up, switch organization or sign out take
+/// [`Enrolling`] instead, which lets them through.
 #[derive(Debug, Clone)]
 pub struct CurrentUser(pub Actor);
 
 impl CurrentUser {
     /// The actor behind the session cookie alone, whatever else the
     /// request carries: what pages (and their event stream) accept, so an
-    /// API key never opens a page.
+    /// API key never opens a page. A held actor is refused.
     pub async fn from_session(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
-        let config = &state.config.session;
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar
-            .get(config.cookie_name())
-            .ok_or(ApiError::App(AppError::Unauthenticated))?;
-        Ok(CurrentUser(
-            sessions::authenticate(&state.app, token.value()).await?,
-        ))
+        let actor = session_actor(parts, state).await?;
+        actor.require_not_held()?;
+        Ok(CurrentUser(actor))
+    }
+
+    /// The actor behind the request (key, else cookie), held or not.
+    async fn any(parts: &Parts, state: &AppState) -> Result<Actor, ApiError> {
+        // A key, when one is given, decides alone: a wrong key is refused
+        // even if a session cookie came along.
+        match bearer_token(&parts.headers) {
+            Some(key) => Ok(with_client(
+                api_keys::authenticate(&state.app, key).await?,
+                parts,
+                state,
+            )),
+            None => session_actor(parts, state).await,
+        }
+    }
+}
+
+/// The actor behind the session cookie, held or not.
+async fn session_actor(parts: &Parts, state: &AppState) -> Result<Actor, ApiError> {
+    let config = &state.config.session;
+    let jar = CookieJar::from_headers(&parts.headers);
+    let token = jar
+        .get(config.cookie_name())
+        .ok_or(ApiError::App(AppError::Unauthenticated))?;
+    let actor = sessions::authenticate(&state.app, token.value()).await?;
+    Ok(with_client(actor, parts, state))
+}
+
+/// The actor with the request's client address, for the audit log.
+fn with_client(mut actor: Actor, parts: &Parts, state: &AppState) -> Actor {
+    actor.client = crate::state::ClientAddr::of(parts, state).ok().map(|c| c.0);
+    actor
+}
+
+/// The actor of a route that stays open to someone held to set up
+/// two-factor sign-in (`Actor::two_factor_hold`): setting it up, and
+/// choosing another organization. Everything else takes [`CurrentUser`].
+#[derive(Debug, Clone)]
+pub struct Enrolling(pub CurrentUser);
+
+impl Enrolling {
+    /// The session cookie's actor alone (pages), held or not.
+    pub async fn from_session(parts: &Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Enrolling(CurrentUser(session_actor(parts, state).await?)))
+    }
+}
+
+impl FromRequestParts<AppState> for Enrolling {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Enrolling(CurrentUser(
+            CurrentUser::any(parts, state).await?,
+        )))
     }
 }
 
@@ -124,17 +183,8 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        // A key, when one is given, decides alone: a wrong key is refused
-        // even if a session cookie came along.
-        let mut current = match bearer_token(&parts.headers) {
-            Some(key) => CurrentUser(api_keys::authenticate(&state.app, key).await?),
-            None => Self::from_session(parts, state).await?,
-        };
-        // Where the request came from, for the audit log.
-        current.0.client = crate::state::ClientAddr::from_request_parts(parts, state)
-            .await
-            .ok()
-            .map(|c| c.0);
-        Ok(current)
+        let actor = CurrentUser::any(parts, state).await?;
+        actor.require_not_held()?;
+        Ok(CurrentUser(actor))
     }
 }

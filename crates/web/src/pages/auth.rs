@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{flash, render, see_other, Chrome, FieldErrors, PageResult};
 use crate::auth::session;
+use crate::client_addr::SignInClient;
 use crate::state::{AppState, ClientAddr};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use pharos_app::accounts::{self, NewAccountInput};
@@ -110,19 +111,11 @@ pub async fn login_form(jar: CookieJar) -> PageResult {
 
 pub async fn login(
     State(state): State<AppState>,
-    client: ClientAddr,
+    SignInClient(client): SignInClient,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
-    match accounts::login(
-        &state.app,
-        client.0,
-        form.email.trim(),
-        &form.password,
-        None,
-    )
-    .await
-    {
+    match accounts::login(&state.app, &client, form.email.trim(), &form.password, None).await {
         Ok(signed_in) => Ok((
             jar.add(session::cookie_for(&state, signed_in.session)),
             see_other("/"),
@@ -193,14 +186,14 @@ pub async fn code_form(jar: CookieJar) -> PageResult {
 
 pub async fn code(
     State(state): State<AppState>,
-    client: ClientAddr,
+    SignInClient(client): SignInClient,
     jar: CookieJar,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     let Some(pending) = jar.get(PENDING_COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(see_other("/login"));
     };
-    match accounts::login_second_step(&state.app, client.0, &pending, &form.code).await {
+    match accounts::login_second_step(&state.app, &client, &pending, &form.code).await {
         Ok(signed_in) => Ok((
             jar.add(cleared_pending_cookie())
                 .add(session::cookie_for(&state, signed_in.session)),

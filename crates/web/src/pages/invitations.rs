@@ -16,7 +16,8 @@ use serde::Deserialize;
 
 use super::{flash, render, see_other, Chrome, FieldErrors, PageError, PageResult, PageUser};
 use crate::auth::{session, CurrentUser};
-use crate::state::{AppState, ClientAddr};
+use crate::client_addr::SignInClient;
+use crate::state::AppState;
 
 #[derive(Template)]
 #[template(path = "invitation.html")]
@@ -160,7 +161,7 @@ pub async fn join(
 /// Someone new signs up with the invited address and joins.
 pub async fn register(
     State(state): State<AppState>,
-    client: ClientAddr,
+    SignInClient(client): SignInClient,
     jar: CookieJar,
     Form(form): Form<RegisterForm>,
 ) -> PageResult {
@@ -176,7 +177,7 @@ pub async fn register(
         errors.add("confirm", "does not match the password");
         return Ok(refused(errors, StatusCode::UNPROCESSABLE_ENTITY));
     }
-    match invitations::sign_up(&state.app, client.0, &form.token, &form.password).await {
+    match invitations::sign_up(&state.app, &client, &form.token, &form.password).await {
         Ok((_, _, started)) => Ok((
             flash::set(jar.add(session::cookie_for(&state, started)), "joined"),
             see_other("/"),
@@ -193,7 +194,7 @@ pub async fn register(
 /// Someone with an account logs in with the invited address and joins.
 pub async fn login(
     State(state): State<AppState>,
-    client: ClientAddr,
+    SignInClient(client): SignInClient,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> PageResult {
@@ -203,7 +204,7 @@ pub async fn login(
     };
     let signed_in = match accounts::login(
         &state.app,
-        client.0,
+        &client,
         &open.invitation.email,
         &form.login_password,
         None,

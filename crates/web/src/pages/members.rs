@@ -16,7 +16,10 @@ use pharos_domain::ids::{InvitationId, OrganizationId, UserId};
 use pharos_domain::organization::Role;
 use serde::Deserialize;
 
-use super::{flash, render, see_other, Chrome, FieldErrors, PageError, PageResult, PageUser};
+use super::{
+    flash, render, see_other, Chrome, EnrollingPageUser, FieldErrors, PageError, PageResult,
+    PageUser,
+};
 use crate::auth::CurrentUser;
 use crate::extract::PathId;
 use crate::state::AppState;
@@ -335,9 +338,11 @@ pub async fn revoke(
 
 /// The header's switcher: the session acts in the chosen organization
 /// from now on; its dashboard is shown.
+/// Open to someone held to set up two-factor sign-in: another
+/// organization of theirs may not require it.
 pub async fn switch(
     State(state): State<AppState>,
-    PageUser(current): PageUser,
+    EnrollingPageUser(current): EnrollingPageUser,
     jar: CookieJar,
     Form(form): Form<SwitchForm>,
 ) -> PageResult {

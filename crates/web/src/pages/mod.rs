@@ -18,6 +18,7 @@ mod incidents;
 mod invitations;
 pub(crate) mod maintenance;
 mod members;
+mod sessions;
 mod settings;
 mod targets;
 mod two_factor;
@@ -33,7 +34,7 @@ use axum::Router;
 use pharos_app::AppError;
 use tower_http::compression::CompressionLayer;
 
-use crate::auth::CurrentUser;
+use crate::auth::{CurrentUser, Enrolling};
 use crate::error::{ApiError, ErrorMessage};
 use crate::state::AppState;
 
@@ -95,6 +96,16 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
         .route("/settings/organization/delete", post(settings::delete_org))
+        .route(
+            "/settings/organization/two-factor",
+            post(settings::require_two_factor),
+        )
+        .route("/settings/sessions", get(sessions::show))
+        .route(
+            "/settings/sessions/revoke-others",
+            post(sessions::revoke_others),
+        )
+        .route("/settings/sessions/{id}/revoke", post(sessions::revoke))
         .route("/settings/alerts", post(alerts::set_defaults))
         .route(
             "/settings/members",
@@ -343,6 +354,10 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let message = match &self.0 {
             ApiError::App(AppError::Unauthenticated) => return see_other("/login"),
+            // Their organization requires two-factor sign-in: set it up first.
+            ApiError::App(AppError::TwoFactorSetupRequired) => {
+                return see_other("/settings/two-factor")
+            }
             ApiError::App(AppError::NotFound) => {
                 "This page does not exist, or is not yours to see.".to_owned()
             }
@@ -367,7 +382,8 @@ pub type PageResult = Result<Response, PageError>;
 
 /// The signed-in user of a page; without a session, a redirect to /login.
 /// Only the session cookie counts: a request with an API key and no
-/// session is a visitor here.
+/// session is a visitor here. Someone held to set up two-factor sign-in
+/// (their organization requires it) goes to /settings/two-factor.
 pub struct PageUser(pub CurrentUser);
 
 impl FromRequestParts<AppState> for PageUser {
@@ -375,6 +391,19 @@ impl FromRequestParts<AppState> for PageUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         Ok(PageUser(CurrentUser::from_session(parts, state).await?))
+    }
+}
+
+/// The signed-in user of the few pages open to someone held to set up
+/// two-factor sign-in: setting it up, and switching organization.
+pub struct EnrollingPageUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for EnrollingPageUser {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let Enrolling(current) = Enrolling::from_session(parts, state).await?;
+        Ok(EnrollingPageUser(current))
     }
 }
 
@@ -508,6 +537,12 @@ pub mod flash {
             "verification_sent" => "A new confirmation link is on its way.",
             "maintenance_deleted" => "Maintenance window deleted.",
             "api_key_revoked" => "API key revoked: it no longer works.",
+            "session_revoked" => "Session ended: it is signed out.",
+            "sessions_revoked" => "Every other session of yours is signed out.",
+            "two_factor_required" => {
+                "Members must now use two-factor sign-in; those without it are asked to set it up."
+            }
+            "two_factor_optional" => "Two-factor sign-in is no longer required.",
             "alerts_reset" => "This target follows the organization's alert settings again.",
             "alerts_invalid" => {
                 "Alert settings not saved: repeated alerts need a period of 1 to 1440 minutes."

@@ -1,5 +1,7 @@
-//! `/settings`: the organization, its alert defaults, and the user's
-//! password (its members are `/settings/members`).
+//! `/settings`: the organization (its name, and whether its members must
+//! use two-factor sign-in), its alert defaults, and the user's password
+//! (its members are `/settings/members`, the user's sessions
+//! `/settings/sessions`).
 
 use askama::Template;
 use axum::extract::State;
@@ -13,7 +15,8 @@ use super::{flash, render, see_other, Chrome, FieldErrors, PageError, PageResult
 use crate::auth::CurrentUser;
 
 use crate::state::AppState;
-use pharos_app::{accounts, organization};
+use pharos_app::organization::OrganizationUpdate;
+use pharos_app::{accounts, organization, two_factor};
 
 #[derive(Template)]
 #[template(path = "settings.html")]
@@ -31,6 +34,12 @@ struct SettingsPage {
     email_verified: bool,
     verification_required: bool,
     member_count: usize,
+    /// Members must use two-factor sign-in.
+    require_two_factor: bool,
+    /// The owner's hint on that control.
+    owner_hint: &'static str,
+    /// Two-factor sign-in is on for this user.
+    own_two_factor: bool,
     /// The organization's default alert settings.
     alerts: super::alerts::AlertFormView,
     errors: FieldErrors,
@@ -50,6 +59,13 @@ pub struct OrganizationForm {
     name: String,
 }
 
+/// A checkbox: present (`on`) when ticked, absent when not.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RequireTwoFactorForm {
+    require_two_factor: Option<String>,
+}
+
 async fn page(
     state: &AppState,
     current: &CurrentUser,
@@ -59,6 +75,7 @@ async fn page(
 ) -> Result<SettingsPage, PageError> {
     let overview = organization::overview(&state.app, current).await?;
     let defaults = pharos_app::alerts::defaults(&state.app, current).await?;
+    let own_two_factor = two_factor::status(&state.app, current).await?.enabled;
     let chrome = Chrome::new(Some(current), "settings").with_flash(flash);
     Ok(SettingsPage {
         name_value: name_value.unwrap_or_else(|| overview.organization.name.clone()),
@@ -71,6 +88,13 @@ async fn page(
         verification_required: state.app.settings.require_email_verification,
         chrome,
         member_count: overview.members.len(),
+        require_two_factor: overview.organization.require_two_factor,
+        owner_hint: if own_two_factor {
+            "Members without it can log in, but only to set it up."
+        } else {
+            "Turn on two-factor sign-in for your own account first."
+        },
+        own_two_factor,
         alerts: super::alerts::AlertFormView::of(&defaults),
         errors,
     })
@@ -119,6 +143,38 @@ pub async fn delete_org(
 ) -> PageResult {
     match organization::delete(&state.app, &current, &form.confirm).await {
         Ok(()) => Ok((flash::set(jar, "organization_deleted"), see_other("/")).into_response()),
+        Err(e @ pharos_app::AppError::Forbidden(_)) => Err(PageError(e.into())),
+        Err(e) => {
+            let (status, errors) = FieldErrors::from_service(e)?;
+            let page = page(&state, &current, errors, None, None).await?;
+            Ok(render(status, &page))
+        }
+    }
+}
+
+/// Requiring two-factor sign-in of members: owners only, once they use it
+/// themselves (refused by the field otherwise).
+pub async fn require_two_factor(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    jar: CookieJar,
+    Form(form): Form<RequireTwoFactorForm>,
+) -> PageResult {
+    let required = form.require_two_factor.is_some();
+    let change = OrganizationUpdate {
+        name: None,
+        require_two_factor: Some(required),
+    };
+    match organization::update(&state.app, &current, change).await {
+        Ok(_) => {
+            let message = if required {
+                "two_factor_required"
+            } else {
+                "two_factor_optional"
+            };
+            Ok((flash::set(jar, message), see_other("/settings")).into_response())
+        }
+        // The form is not offered to them: the error page says why.
         Err(e @ pharos_app::AppError::Forbidden(_)) => Err(PageError(e.into())),
         Err(e) => {
             let (status, errors) = FieldErrors::from_service(e)?;

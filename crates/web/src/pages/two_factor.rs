@@ -1,7 +1,9 @@
 //! `/settings/two-factor`: turn two-factor sign-in on (scan a QR code
 //! drawn on the server, confirm with a code, keep the recovery codes shown
 //! once) or off (with the password). The same use cases as the API
-//! (`pharos_app::two_factor`).
+//! (`pharos_app::two_factor`). Someone whose organization requires
+//! two-factor sign-in and who has not set it up is sent here from every
+//! other page, and told why.
 
 use askama::Template;
 use axum::extract::State;
@@ -11,7 +13,7 @@ use pharos_app::two_factor::{self, Enrolment};
 use pharos_app::AppError;
 use serde::Deserialize;
 
-use super::{render, Chrome, FieldErrors, PageResult, PageUser};
+use super::{render, Chrome, EnrollingPageUser, FieldErrors, PageResult, PageUser};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -24,6 +26,8 @@ struct TwoFactorPage {
     enrolment: Option<Enrolment>,
     /// Just turned on: shown this once.
     recovery_codes: Vec<String>,
+    /// The organization that holds them here until it is on.
+    held_by: Option<String>,
     errors: FieldErrors,
 }
 
@@ -51,7 +55,17 @@ async fn page(
     } else {
         two_factor::pending_enrolment(&state.app, current).await?
     };
+    let held_by = if current.two_factor_hold && !status.enabled {
+        current
+            .memberships
+            .iter()
+            .find(|m| m.organization.id == current.organization)
+            .map(|m| m.organization.name.clone())
+    } else {
+        None
+    };
     Ok(TwoFactorPage {
+        held_by,
         chrome: Chrome::new(Some(current), "settings"),
         enabled: status.enabled,
         recovery_codes_left: status.recovery_codes_left,
@@ -61,12 +75,18 @@ async fn page(
     })
 }
 
-pub async fn show(State(state): State<AppState>, PageUser(current): PageUser) -> PageResult {
+pub async fn show(
+    State(state): State<AppState>,
+    EnrollingPageUser(current): EnrollingPageUser,
+) -> PageResult {
     let page = page(&state, &current, Vec::new(), FieldErrors::default()).await?;
     Ok(render(StatusCode::OK, &page))
 }
 
-pub async fn setup(State(state): State<AppState>, PageUser(current): PageUser) -> PageResult {
+pub async fn setup(
+    State(state): State<AppState>,
+    EnrollingPageUser(current): EnrollingPageUser,
+) -> PageResult {
     two_factor::begin(&state.app, &current).await?;
     let page = page(&state, &current, Vec::new(), FieldErrors::default()).await?;
     Ok(render(StatusCode::OK, &page))
@@ -74,7 +94,7 @@ pub async fn setup(State(state): State<AppState>, PageUser(current): PageUser) -
 
 pub async fn enable(
     State(state): State<AppState>,
-    PageUser(current): PageUser,
+    EnrollingPageUser(current): EnrollingPageUser,
     Form(form): Form<CodeForm>,
 ) -> PageResult {
     match two_factor::enable(&state.app, &current, &form.code).await {

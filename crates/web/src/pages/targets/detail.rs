@@ -494,7 +494,10 @@ mod tests {
         let (user, _) = accounts::create_account(&*state.app.store, input)
             .await
             .expect("account");
-        let started = sessions::start(&state.app, &user).await.expect("session");
+        let from = sessions::SignInFrom::new(std::net::Ipv4Addr::LOCALHOST.into(), None);
+        let started = sessions::start(&state.app, &user, &from)
+            .await
+            .expect("session");
         sessions::authenticate(&state.app, &started.token)
             .await
             .expect("actor")
