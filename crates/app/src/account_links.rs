@@ -13,6 +13,7 @@ use std::net::IpAddr;
 
 use chrono::{Duration, Utc};
 use pharos_domain::user::{AccountTokenPurpose, Email, Password};
+use pharos_domain::ValidationError;
 use pharos_notify::delivery::{Delivery, EmailMessage};
 use pharos_storage::models::User;
 
@@ -138,6 +139,14 @@ fn plausible(token: &str) -> bool {
 /// Whether a reset link still works (unknown, used and expired alike:
 /// no).
 pub async fn reset_link_is_valid(app: &App, token: &str) -> AppResult<bool> {
+    // Longer than any token Pharos makes: refused as the field it is.
+    if token.chars().count() > MAX_TOKEN_LEN {
+        return Err(ValidationError::new(
+            "token",
+            format!("must be at most {MAX_TOKEN_LEN} characters"),
+        )
+        .into());
+    }
     if !plausible(token) {
         return Ok(false);
     }
