@@ -19,26 +19,7 @@ const PASSWORD: &str = "correct horse battery";
 /// A browser-like client (its own cookies; redirects are shown, not
 /// followed), registered with `organization` and logged in.
 async fn sign_up(app: &TestApp, email: &str, organization: &str) -> Client {
-    let client = app.browser();
-    let (status, body) = json_of(
-        app.post_json(
-            &client,
-            "/api/v1/auth/register",
-            json!({"email": email, "password": PASSWORD, "organization": organization}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let response = app
-        .post_json(
-            &client,
-            "/api/v1/auth/login",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    client
+    app.sign_up(app.browser(), email, Some(organization)).await
 }
 
 /// The signed-in user's id and the organization they work in.

@@ -26,26 +26,7 @@ async fn spawn(backend: Backend) -> Option<TestApp> {
 
 /// A browser-like client (redirects shown, not followed), signed in.
 async fn sign_up(app: &TestApp, email: &str) -> Client {
-    let client = app.browser();
-    let (status, body) = json_of(
-        app.post_json(
-            &client,
-            "/api/v1/auth/register",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let answer = app
-        .post_json(
-            &client,
-            "/api/v1/auth/login",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(answer.status(), StatusCode::OK);
-    client
+    app.sign_up(app.browser(), email, None).await
 }
 
 async fn send(

@@ -50,26 +50,7 @@ async fn spawn(backend: Backend, smtp: Option<&SmtpServer>) -> Option<TestApp> {
 /// Registers (with an organization of their own) and logs in; a client
 /// that shows redirects rather than following them.
 async fn sign_up(app: &TestApp, email: &str, organization: &str) -> Client {
-    let client = app.browser();
-    let (status, body) = json_of(
-        app.post_json(
-            &client,
-            "/api/v1/auth/register",
-            json!({"email": email, "password": PASSWORD, "organization": organization}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    let response = app
-        .post_json(
-            &client,
-            "/api/v1/auth/login",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    client
+    app.sign_up(app.browser(), email, Some(organization)).await
 }
 
 /// The caller's user id and the organization they act in now.

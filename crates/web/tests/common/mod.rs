@@ -168,13 +168,18 @@ impl TestApp {
 
     /// Registers and logs in a new user; returns their client.
     pub async fn user(&self, email: &str) -> Client {
-        let client = self.client();
+        self.sign_up(self.client(), email, None).await
+    }
+
+    /// Registers `email` (with an organization named `organization`, else
+    /// after the address) and logs `client` in as them.
+    pub async fn sign_up(&self, client: Client, email: &str, organization: Option<&str>) -> Client {
+        let mut account = json!({"email": email, "password": "correct horse battery"});
+        if let Some(organization) = organization {
+            account["organization"] = json!(organization);
+        }
         let response = self
-            .post_json(
-                &client,
-                "/api/v1/auth/register",
-                json!({"email": email, "password": "correct horse battery"}),
-            )
+            .post_json(&client, "/api/v1/auth/register", account)
             .await;
         assert_eq!(
             response.status(),
