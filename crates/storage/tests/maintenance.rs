@@ -1,6 +1,7 @@
 //! Maintenance windows on both backends: saved and read back exactly,
 //! scoped to their organization (another tenant's target or window is
-//! never touched), and a check taken in a window keeps its mark.
+//! never touched), and a check taken in a window keeps its mark and does
+//! not count as downtime.
 
 use chrono::{Duration, NaiveTime, Utc};
 use pharos_domain::check::{CheckOutcome, PhaseTimings, Verdict};
@@ -254,6 +255,18 @@ async fn a_check_in_maintenance_keeps_its_mark_and_moves_no_state(backend: Backe
     assert_eq!(after.state, t.state);
     assert_eq!(after.consecutive_failures, 0);
     assert!(store.events(a.id, 0, 10).await.expect("events").is_empty());
+    // A planned outage is not downtime: the held failure counts as up in
+    // every roll-up (uptime, status pages' bars), with no latency.
+    for width in pharos_domain::rollup::BUCKET_WIDTHS {
+        let buckets = store
+            .rollups(a.id, t.id, width, now - Duration::days(2))
+            .await
+            .expect("rollups");
+        assert_eq!(buckets.len(), 1, "width {width}");
+        assert_eq!(buckets[0].rollup.checks, 1);
+        assert_eq!(buckets[0].rollup.up, 1, "width {width}");
+        assert_eq!(buckets[0].rollup.latency_count, 0);
+    }
 }
 
 pharos_storage::on_both_backends!(

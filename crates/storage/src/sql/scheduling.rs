@@ -85,13 +85,16 @@ macro_rules! impl_scheduling {
                 // Latency counts only for answers that arrived: a timeout's
                 // "latency" is the timeout, not the service's speed.
                 let latency = check.latency_ms.filter(|_| check.is_up);
+                // A failure during a maintenance window is planned, not
+                // downtime: it counts as up in uptime and status pages.
+                let counts_up = check.is_up || check.in_maintenance;
                 let bin = latency.map_or(-1, |ms| pharos_domain::rollup::bin_of(ms) as i64);
                 for width in pharos_domain::rollup::BUCKET_WIDTHS {
                     sqlx::query($crate::rows::rollup_upsert_sql())
                         .bind(check.target_id.0)
                         .bind(i64::from(width))
                         .bind($crate::rows::bucket_start(checked_at, width))
-                        .bind(i64::from(check.is_up))
+                        .bind(i64::from(counts_up))
                         .bind(i64::from(check.degraded))
                         .bind(i64::from(latency.is_some()))
                         .bind(latency.map_or(0, i64::from))
