@@ -929,7 +929,7 @@ async fn switching_organizations_changes_where_everything_acts(backend: Backend)
 
 /// Every write route, as (who may: the least role), prepared afresh by the
 /// owner before each attempt.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Write {
     CreateTarget,
     UpdateTarget,
@@ -953,10 +953,12 @@ enum Write {
     ChangeRole(Role, Role),
     Remove(Role),
     Rename,
+    CreateApiKey,
+    RevokeApiKey,
 }
 
 impl Write {
-    const ALL: [Write; 30] = [
+    const ALL: [Write; 32] = [
         Write::CreateTarget,
         Write::UpdateTarget,
         Write::PauseTarget,
@@ -987,6 +989,8 @@ impl Write {
         Write::Remove(Role::Admin),
         Write::Remove(Role::Owner),
         Write::Rename,
+        Write::CreateApiKey,
+        Write::RevokeApiKey,
     ];
 
     /// The least role that may.
@@ -1007,7 +1011,9 @@ impl Write {
             | Write::UpdateChannel
             | Write::TestChannel
             | Write::DeleteChannel
-            | Write::SetAlertDefaults => Role::Admin,
+            | Write::SetAlertDefaults
+            | Write::CreateApiKey
+            | Write::RevokeApiKey => Role::Admin,
             Write::Invite(r) | Write::Resend(r) | Write::Revoke(r) | Write::Remove(r) => {
                 if r == Role::Owner {
                     Role::Owner
@@ -1043,6 +1049,15 @@ struct Fixture {
     channel: String,
     invitation: String,
     subject: String,
+    /// Made only for the write that revokes it (an organization holds at
+    /// most 100 keys).
+    api_key: Option<String>,
+}
+
+impl Fixture {
+    fn api_key(&self) -> &str {
+        self.api_key.as_deref().expect("a key made for this write")
+    }
 }
 
 static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -1099,7 +1114,22 @@ async fn fixture(app: &TestApp, owner: &Client, org: OrganizationId, write: Writ
     app.database()
         .add_membership(user.id, org, subject_role, Utc::now())
         .await;
+    let api_key = if write == Write::RevokeApiKey {
+        let (status, key) = send(
+            app,
+            owner,
+            Method::POST,
+            "/api/v1/api-keys",
+            Some(json!({"name": format!("k{n}"), "role": "viewer"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{key}");
+        Some(id(&key))
+    } else {
+        None
+    };
     Fixture {
+        api_key,
         target: id(&target),
         maintenance: id(&window),
         channel: id(&channel),
@@ -1228,6 +1258,16 @@ fn api_request(write: Write, f: &Fixture) -> (Method, String, Option<Value>) {
             "/api/v1/organization".into(),
             Some(json!({"name": format!("Acme {n}")})),
         ),
+        Write::CreateApiKey => (
+            Method::POST,
+            "/api/v1/api-keys".into(),
+            Some(json!({"name": format!("key {n}"), "role": "viewer"})),
+        ),
+        Write::RevokeApiKey => (
+            Method::DELETE,
+            format!("/api/v1/api-keys/{}", f.api_key()),
+            None,
+        ),
     }
 }
 
@@ -1342,6 +1382,15 @@ fn page_request(write: Write, f: &Fixture) -> (String, Vec<(&'static str, String
             "/settings/organization".into(),
             vec![("name", format!("Acme page {n}"))],
         ),
+        Write::CreateApiKey => (
+            "/settings/api-keys".into(),
+            vec![
+                ("name", format!("page key {n}")),
+                ("role", "viewer".into()),
+                ("expires_at", String::new()),
+            ],
+        ),
+        Write::RevokeApiKey => (format!("/settings/api-keys/{}/revoke", f.api_key()), vec![]),
     }
 }
 
