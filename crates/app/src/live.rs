@@ -48,11 +48,14 @@ pub struct LiveSnapshot {
 }
 
 type Feed = watch::Receiver<Option<Arc<LiveSnapshot>>>;
+/// Where a poller publishes (shared by the hub, to subscribe listeners).
+type Publisher = Arc<watch::Sender<Option<Arc<LiveSnapshot>>>>;
+type Pollers = HashMap<OrganizationId, Publisher>;
 
 /// The running pollers, one per organization with listeners.
 pub struct LiveHub {
     interval: Duration,
-    pollers: Mutex<HashMap<OrganizationId, Arc<watch::Sender<Option<Arc<LiveSnapshot>>>>>>,
+    pollers: Mutex<Pollers>,
     reads: AtomicU64,
 }
 
@@ -76,12 +79,7 @@ impl LiveHub {
         self.lock().len()
     }
 
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<
-        '_,
-        HashMap<OrganizationId, Arc<watch::Sender<Option<Arc<LiveSnapshot>>>>>,
-    > {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pollers> {
         // A panic while holding this lock leaves the map itself intact.
         self.pollers.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -115,11 +113,7 @@ pub fn subscribe(app: &App, actor: &Actor) -> Feed {
     feed
 }
 
-async fn poll(
-    app: App,
-    org: OrganizationId,
-    sender: Arc<watch::Sender<Option<Arc<LiveSnapshot>>>>,
-) {
+async fn poll(app: App, org: OrganizationId, sender: Publisher) {
     let hub = app.live.clone();
     let mut seq = 0u64;
     let mut previous: HashMap<TargetId, TargetSummary> = HashMap::new();

@@ -302,6 +302,7 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
             .into());
         }
     }
+    let mut target = target;
     if !placement.is_empty() {
         if let Err(e) = placement.apply(app, actor, target.id).await {
             // A tag or the group was deleted in between: make nothing.
@@ -309,6 +310,9 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
                 .delete_target(actor.organization, target.id)
                 .await?;
             return Err(e);
+        }
+        if let Some(group) = placement.group {
+            target.group_id = group;
         }
     }
     crate::audit::record(

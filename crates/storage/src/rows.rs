@@ -338,10 +338,10 @@ pub(crate) fn like_pattern(needle: &str) -> String {
 }
 
 /// The shown state a [`SEVERITY_SQL`] rank stands for.
-pub(crate) fn state_of_rank(rank: i64) -> Result<TargetState, StoreError> {
+pub(crate) fn state_of_rank(rank: i32) -> Result<TargetState, StoreError> {
     TargetState::ALL
         .into_iter()
-        .find(|s| i64::from(pharos_domain::labels::severity(*s)) == rank)
+        .find(|s| i32::from(pharos_domain::labels::severity(*s)) == rank)
         .ok_or_else(|| StoreError::Corrupt(format!("unknown severity rank {rank}")))
 }
 
@@ -1003,5 +1003,51 @@ impl From<GroupRow> for crate::models::Group {
             name: row.name,
             created_at: row.created_at,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The dashboard's ORDER BY walks migration 0018's indexes only while
+    /// its expressions are theirs word for word.
+    #[test]
+    fn the_rank_and_the_sort_name_are_the_indexes_own() {
+        for migration in [
+            include_str!("../migrations/sqlite/0018_tags_groups.sql"),
+            include_str!("../migrations/postgres/0018_tags_groups.sql"),
+        ] {
+            let migration = words(migration);
+            for index in [
+                "targets_dashboard ON targets (",
+                "targets_group ON targets (",
+            ] {
+                let at = migration.find(index).expect("index");
+                let body = &migration[at..];
+                assert!(body.contains(&words(SEVERITY_SQL)), "{index}");
+                assert!(body.contains(SORT_NAME_SQL), "{index}");
+            }
+        }
+    }
+
+    /// Each rank stands for the state the domain ranks there.
+    #[test]
+    fn ranks_are_the_domains_severity() {
+        for state in TargetState::ALL {
+            let rank = i32::from(pharos_domain::labels::severity(state));
+            assert_eq!(state_of_rank(rank).ok(), Some(state));
+        }
+        assert!(state_of_rank(9).is_err());
+    }
+
+    #[test]
+    fn search_patterns_escape_like_wildcards() {
+        assert_eq!(like_pattern("Ab"), "%ab%");
+        assert_eq!(like_pattern("100%_\\"), "%100\\%\\_\\\\%");
     }
 }

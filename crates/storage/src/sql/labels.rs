@@ -261,7 +261,7 @@ macro_rules! impl_labels {
                 &self,
                 org: pharos_domain::ids::OrganizationId,
             ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::GroupId, pharos_domain::status::TargetState, u64)>> {
-                let rows: Vec<(uuid::Uuid, i64, i64)> = sqlx::query_as(&format!(
+                let rows: Vec<(uuid::Uuid, i32, i64)> = sqlx::query_as(&format!(
                     "SELECT group_id, {} AS rank, COUNT(*) FROM targets \
                      WHERE organization_id = $1 AND group_id IS NOT NULL GROUP BY group_id, rank",
                     $crate::rows::SEVERITY_SQL

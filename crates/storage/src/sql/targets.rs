@@ -56,7 +56,7 @@ macro_rules! impl_targets {
                     qb.push(" AND ")
                         .push($crate::rows::SEVERITY_SQL)
                         .push(" = ")
-                        .push_bind(i64::from(pharos_domain::labels::severity(state)));
+                        .push_bind(i32::from(pharos_domain::labels::severity(state)));
                 }
                 if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
                     let pattern = $crate::rows::like_pattern(search);
@@ -320,7 +320,8 @@ macro_rules! impl_targets {
                 ));
                 Self::push_target_filter(&mut qb, org, filter, false);
                 qb.push(" GROUP BY 1");
-                let rows: Vec<(i64, i64)> = qb.build_query_as().fetch_all(self.reader()).await?;
+                // The rank is an INTEGER (int4 on PostgreSQL), the count a BIGINT.
+                let rows: Vec<(i32, i64)> = qb.build_query_as().fetch_all(self.reader()).await?;
                 rows.into_iter()
                     .map(|(rank, n)| Ok(($crate::rows::state_of_rank(rank)?, u64::try_from(n).unwrap_or(0))))
                     .collect()

@@ -14,7 +14,7 @@ use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
 use pharos_domain::ids::TagId;
 use pharos_domain::status::TargetState;
-use pharos_storage::models::{DashboardSort, TargetSummary};
+use pharos_storage::models::{DashboardSort, TargetFilter, TargetSummary};
 use serde::Deserialize;
 
 use super::format::{badge, Badge, STATES};
@@ -22,7 +22,6 @@ use super::{charts, flash, format, render, Chrome, PageResult, PageUser};
 use crate::extract::ApiQuery;
 use crate::state::AppState;
 use pharos_app::dashboard::{self, uptime_of, Bucket, OverviewRow};
-use pharos_app::targets::ListQuery;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -226,19 +225,33 @@ fn count_words(counts: &[(TargetState, u64)], total: u64) -> String {
     }
 }
 
+/// The filter the query asks for. Unlike the API, the page ignores what
+/// it cannot read (an old bookmark's deleted tag, a hand-typed state)
+/// rather than refusing: the controls show what is applied.
+fn lenient_filter(query: &DashboardQuery) -> TargetFilter {
+    let id = |raw: &str| uuid::Uuid::parse_str(raw.trim()).ok();
+    let search: String = query
+        .q
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(pharos_app::targets::MAX_SEARCH_LEN)
+        .collect();
+    let search = search.trim();
+    TargetFilter {
+        tag: id(&query.tag).map(pharos_domain::ids::TagId),
+        group: id(&query.group).map(pharos_domain::ids::GroupId),
+        state: TargetState::parse(query.state.trim()),
+        search: (!search.is_empty()).then(|| search.to_owned()),
+    }
+}
+
 pub async fn show(
     State(state): State<AppState>,
     PageUser(current): PageUser,
     jar: CookieJar,
     ApiQuery(query): ApiQuery<DashboardQuery>,
 ) -> PageResult {
-    let filter = ListQuery {
-        tag: Some(query.tag.clone()),
-        group: Some(query.group.clone()),
-        state: Some(query.state.clone()),
-        q: Some(query.q.clone()),
-    }
-    .filter()?;
+    let filter = lenient_filter(&query);
     let (sort_value, _, sort) = SORTS
         .iter()
         .find(|(v, _, _)| *v == query.sort)
