@@ -139,7 +139,13 @@ async fn seed(
             .expect("under the limit");
         tags.push(tag.id);
     }
-    for (i, target) in store.targets(org.id).await.expect("targets").iter().enumerate() {
+    for (i, target) in store
+        .targets(org.id)
+        .await
+        .expect("targets")
+        .iter()
+        .enumerate()
+    {
         store
             .set_target_group(org.id, target.id, Some(groups[i % GROUPS]))
             .await
@@ -288,7 +294,10 @@ async fn breakdown(
     })
     .await;
     let groups_ms = median_ms(20, || async {
-        store.group_state_counts(org.id).await.expect("group counts");
+        store
+            .group_state_counts(org.id)
+            .await
+            .expect("group counts");
         store.group_heads(org.id, 5).await.expect("group heads");
     })
     .await;
