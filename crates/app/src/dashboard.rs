@@ -6,10 +6,14 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use pharos_domain::ids::TargetId;
+use pharos_domain::ids::TagId;
+use pharos_domain::ids::{OrganizationId, TargetId};
+use pharos_domain::labels::{severity, worst_state};
 use pharos_domain::rollup::{bucket_start, uptime_percent, Rollup, HOUR};
 use pharos_domain::status::TargetState;
-use pharos_storage::models::{RollupBucket, TargetSummary};
+use pharos_storage::models::{
+    DashboardSort, Group, RollupBucket, Tag, TargetFilter, TargetSummary,
+};
 
 use crate::actor::Actor;
 use crate::error::AppResult;
@@ -154,6 +158,160 @@ pub async fn overview(app: &App, actor: &Actor) -> AppResult<Overview> {
     Ok(Overview { rows, now })
 }
 
+/// Rows a dashboard window shows.
+pub const WINDOW_ROWS: u32 = 50;
+/// Targets a folded-open group shows (the rest: its own filtered view).
+pub const GROUP_HEAD_ROWS: u32 = 5;
+
+/// One screenful of the dashboard: a window of the targets that pass the
+/// filter, in the asked order, with everything around it, read in a
+/// fixed number of queries whatever the organization's size (the window,
+/// its strips and tags, one aggregate of counts per state, the groups
+/// with their counts and first rows, the tags).
+pub struct Window {
+    pub rows: Vec<OverviewRow>,
+    pub now: DateTime<Utc>,
+    /// Targets passing the filter, by shown state (its `state` ignored).
+    pub counts: Vec<(TargetState, u64)>,
+    /// Targets passing the whole filter: what the pages are cut from.
+    pub matching: u64,
+    /// Page number (1-based) and rows a page.
+    pub page: u32,
+    pub per_page: u32,
+    pub tags: Vec<Tag>,
+    /// Each window row's and group head's tags.
+    pub row_tags: HashMap<TargetId, Vec<TagId>>,
+    /// Every group with its counts by state and first rows, worst group
+    /// first; empty when the view is one group already.
+    pub groups: Vec<GroupSummary>,
+    /// Every group's name, for filters and rows.
+    pub group_names: Vec<Group>,
+}
+
+pub struct GroupSummary {
+    pub group: Group,
+    pub counts: Vec<(TargetState, u64)>,
+    pub worst: Option<TargetState>,
+    pub total: u64,
+    pub heads: Vec<TargetSummary>,
+}
+
+/// Reads a window of the dashboard. `page` past the end shows the last.
+pub async fn window(
+    app: &App,
+    actor: &Actor,
+    filter: &TargetFilter,
+    sort: DashboardSort,
+    page: u32,
+) -> AppResult<Window> {
+    let now = Utc::now();
+    let org = actor.organization;
+    let per_page = WINDOW_ROWS;
+    let with_groups = filter.group.is_none();
+    let (counts, tags, group_names) = tokio::try_join!(
+        app.store.state_counts(org, filter),
+        app.store.tags(org),
+        app.store.groups(org),
+    )?;
+    let matching: u64 = counts
+        .iter()
+        .filter(|(s, _)| filter.state.is_none_or(|want| want == *s))
+        .map(|(_, n)| n)
+        .sum();
+    let pages = u32::try_from(matching.div_ceil(u64::from(per_page)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let page = page.clamp(1, pages);
+    let offset = (page - 1).saturating_mul(per_page);
+    let (targets, (group_counts, heads)) = tokio::try_join!(
+        app.store
+            .dashboard_window(org, filter, sort, offset, per_page),
+        async {
+            if with_groups && !group_names.is_empty() {
+                tokio::try_join!(
+                    app.store.group_state_counts(org),
+                    app.store.group_heads(org, GROUP_HEAD_ROWS),
+                )
+            } else {
+                Ok((Vec::new(), Vec::new()))
+            }
+        },
+    )?;
+    let ids: Vec<TargetId> = targets.iter().chain(heads.iter()).map(|t| t.id).collect();
+    let window_ids: Vec<TargetId> = targets.iter().map(|t| t.id).collect();
+    let since = first_slot(now, DAY_HOURS);
+    let (strips, tag_pairs) = tokio::try_join!(
+        app.store
+            .rollup_counts_of_targets(org, &window_ids, HOUR, since),
+        app.store.tags_of_targets(org, &ids),
+    )?;
+    let mut by_target: HashMap<TargetId, Vec<RollupBucket>> = HashMap::new();
+    for (id, bucket) in strips {
+        by_target.entry(id).or_default().push(bucket);
+    }
+    let rows = targets
+        .into_iter()
+        .map(|target| OverviewRow {
+            day: hourly_slots(
+                &by_target.remove(&target.id).unwrap_or_default(),
+                now,
+                DAY_HOURS,
+            ),
+            target,
+        })
+        .collect();
+    let mut row_tags: HashMap<TargetId, Vec<TagId>> = HashMap::new();
+    for (target, tag) in tag_pairs {
+        row_tags.entry(target).or_default().push(tag);
+    }
+    let mut groups: Vec<GroupSummary> = group_names
+        .iter()
+        .filter(|_| with_groups)
+        .map(|group| {
+            let counts: Vec<(TargetState, u64)> = group_counts
+                .iter()
+                .filter(|(g, _, _)| *g == group.id)
+                .map(|(_, s, n)| (*s, *n))
+                .collect();
+            GroupSummary {
+                worst: worst_state(counts.iter().map(|(s, _)| *s)),
+                total: counts.iter().map(|(_, n)| n).sum(),
+                counts,
+                heads: heads
+                    .iter()
+                    .filter(|t| t.group_id == Some(group.id))
+                    .cloned()
+                    .collect(),
+                group: group.clone(),
+            }
+        })
+        .collect();
+    // Worst group first, then by name (already the store's order); empty
+    // groups last.
+    groups.sort_by_key(|g| g.worst.map_or(u8::MAX, severity));
+    Ok(Window {
+        rows,
+        now,
+        counts,
+        matching,
+        page,
+        per_page,
+        tags,
+        row_tags,
+        groups,
+        group_names,
+    })
+}
+
+/// How many of the organization's targets show each state (one
+/// aggregate query; the dashboard's summary).
+pub async fn state_counts(app: &App, actor: &Actor) -> AppResult<Vec<(TargetState, u64)>> {
+    Ok(app
+        .store
+        .state_counts(actor.organization, &TargetFilter::default())
+        .await?)
+}
+
 /// Every target of the actor's organization as a dashboard row shows it
 /// (the live updates read this every tick).
 pub async fn summaries(app: &App, actor: &Actor) -> AppResult<Vec<TargetSummary>> {
@@ -163,12 +321,18 @@ pub async fn summaries(app: &App, actor: &Actor) -> AppResult<Vec<TargetSummary>
 /// One target's last 24 h in the dashboard's hourly slots, for a row
 /// refreshed live after its state changed.
 pub async fn day_of(app: &App, actor: &Actor, target: TargetId) -> AppResult<Vec<Bucket>> {
+    day_of_target(app, actor.organization, target).await
+}
+
+/// `day_of` for the live poller, which serves a whole organization.
+pub(crate) async fn day_of_target(
+    app: &App,
+    org: OrganizationId,
+    target: TargetId,
+) -> AppResult<Vec<Bucket>> {
     let now = Utc::now();
     let since = first_slot(now, DAY_HOURS);
-    let stored = app
-        .store
-        .rollups(actor.organization, target, HOUR, since)
-        .await?;
+    let stored = app.store.rollups(org, target, HOUR, since).await?;
     Ok(hourly_slots(&stored, now, DAY_HOURS))
 }
 

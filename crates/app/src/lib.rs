@@ -21,6 +21,8 @@ pub mod events;
 pub mod heartbeat;
 pub mod incidents;
 pub mod invitations;
+pub mod labels;
+pub mod live;
 pub mod maintenance;
 pub mod members;
 pub mod organization;
@@ -95,6 +97,8 @@ pub struct App {
     pub sealer: Arc<Sealer>,
     /// Delivers "Send test"; `None` answers it as unavailable.
     pub transport: Option<Arc<Transport>>,
+    /// The shared pollers behind live dashboards (`live`).
+    pub live: Arc<live::LiveHub>,
 }
 
 impl App {
@@ -108,7 +112,14 @@ impl App {
             prober: None,
             sealer: Arc::new(Sealer::new(secret)),
             transport: None,
+            live: Arc::new(live::LiveHub::default()),
         }
+    }
+
+    /// Live dashboards poll every `interval` (tests make it short).
+    pub fn with_live_interval(mut self, interval: Duration) -> Self {
+        self.live = Arc::new(live::LiveHub::new(interval));
+        self
     }
 
     /// The transport "Send test" delivers with (the sender's settings).

@@ -8,11 +8,13 @@ use pharos_domain::audit::AuditAction;
 use pharos_domain::check::CheckOutcome;
 use pharos_domain::ids::TargetId;
 use pharos_domain::rollup::{bucket_start, Rollup, DAY, HOUR, QUARTER_HOUR};
+use pharos_domain::status::TargetState;
 use pharos_domain::target::{check_host, IntervalSeconds, TargetName, TargetUrl, TimeoutSeconds};
 use pharos_domain::ValidationError;
 use pharos_domain::{CheckSpec, TargetCheck, TargetKind};
 use pharos_storage::models::{
-    Check, CheckCursor, Incident, NewTarget, RollupBucket, Target, TargetPatch,
+    Check, CheckCursor, Incident, NewTarget, RollupBucket, Target, TargetCursor, TargetFilter,
+    TargetPatch,
 };
 use rand::RngCore;
 use serde_json::{Map, Value};
@@ -255,6 +257,7 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         None | Some(Value::Null) => Vec::new(),
         Some(raw) => crate::channels::parse_channel_ids(app, actor, raw).await?,
     };
+    let placement = crate::labels::Placement::take(app, actor, &mut fields).await?;
     let check = parse_check(fields, app.settings.allow_private_targets)?;
     let heartbeat = check.is_heartbeat();
     if !heartbeat {
@@ -297,6 +300,19 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
                 "a channel was deleted meanwhile; try again",
             )
             .into());
+        }
+    }
+    let mut target = target;
+    if !placement.is_empty() {
+        if let Err(e) = placement.apply(app, actor, target.id).await {
+            // A tag or the group was deleted in between: make nothing.
+            app.store
+                .delete_target(actor.organization, target.id)
+                .await?;
+            return Err(e);
+        }
+        if let Some(group) = placement.group {
+            target.group_id = group;
         }
     }
     crate::audit::record(
@@ -362,6 +378,9 @@ async fn run_once(
     if let Some(raw) = fields.remove("channel_ids").filter(|v| !v.is_null()) {
         crate::channels::channel_ids_of_json(raw)?;
     }
+    // Nor do its tags and group.
+    fields.remove("tag_ids");
+    fields.remove("group_id");
     let fields = match existing {
         Some(target) => merged_check(target, fields),
         None => fields,
@@ -407,6 +426,7 @@ pub async fn update(
         Some(Value::Null) => Some(Vec::new()),
         Some(raw) => Some(crate::channels::parse_channel_ids(app, actor, raw).await?),
     };
+    let placement = crate::labels::Placement::take(app, actor, &mut fields).await?;
     let check = if fields.is_empty() {
         None
     } else {
@@ -450,6 +470,7 @@ pub async fn update(
             .into());
         }
     }
+    placement.apply(app, actor, id).await?;
     let target = app
         .store
         .update_target(actor.organization, id, patch)
@@ -486,6 +507,23 @@ pub async fn channel_map(
     for (target, channel) in app
         .store
         .organization_target_channels(actor.organization)
+        .await?
+    {
+        map.entry(target).or_default().push(channel);
+    }
+    Ok(map)
+}
+
+/// The channels of the given targets only (a page of a list).
+pub async fn channel_map_of(
+    app: &App,
+    actor: &Actor,
+    targets: &[TargetId],
+) -> AppResult<std::collections::HashMap<TargetId, Vec<pharos_domain::ids::ChannelId>>> {
+    let mut map: std::collections::HashMap<TargetId, Vec<_>> = std::collections::HashMap::new();
+    for (target, channel) in app
+        .store
+        .channels_of_targets(actor.organization, targets)
         .await?
     {
         map.entry(target).or_default().push(channel);
@@ -569,6 +607,113 @@ pub async fn status(app: &App, actor: &Actor) -> AppResult<Vec<(Target, Option<C
         .store
         .targets_with_latest_check(actor.organization)
         .await?)
+}
+
+/// Which targets a list shows, as submitted (`?tag=&group=&state=&q=`).
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub tag: Option<String>,
+    pub group: Option<String>,
+    pub state: Option<String>,
+    pub q: Option<String>,
+}
+
+/// The longest search accepted, in characters.
+pub const MAX_SEARCH_LEN: usize = 200;
+
+impl ListQuery {
+    /// The typed filter; an id or state that does not parse is refused by
+    /// its field. Ids of other organizations are not refused: they match
+    /// nothing, exactly as ids that never existed.
+    pub fn filter(&self) -> AppResult<TargetFilter> {
+        let id = |field: &'static str, raw: &Option<String>| {
+            raw.as_deref()
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    uuid::Uuid::parse_str(s)
+                        .map_err(|_| ValidationError::new(field, format!("must be a {field} id")))
+                })
+                .transpose()
+        };
+        let state = match self.state.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => Some(TargetState::parse(raw).ok_or_else(|| {
+                let names: Vec<&str> = TargetState::ALL.iter().map(|s| s.as_str()).collect();
+                ValidationError::new("state", format!("must be one of {}", names.join(", ")))
+            })?),
+        };
+        let search = self
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                pharos_domain::validation::reject_control_chars("q", s)?;
+                pharos_domain::validation::reject_longer_than("q", s, MAX_SEARCH_LEN)?;
+                Ok::<_, ValidationError>(s.to_owned())
+            })
+            .transpose()?;
+        Ok(TargetFilter {
+            tag: id("tag", &self.tag)?.map(pharos_domain::ids::TagId),
+            group: id("group", &self.group)?.map(pharos_domain::ids::GroupId),
+            state,
+            search,
+        })
+    }
+}
+
+/// A page of the targets that pass `filter`, in creation order, and the
+/// cursor of the next page.
+pub async fn list_page(
+    app: &App,
+    actor: &Actor,
+    filter: &TargetFilter,
+    after: Option<TargetCursor>,
+    limit: u32,
+) -> AppResult<(Vec<Target>, Option<TargetCursor>)> {
+    let mut page = app
+        .store
+        .targets_page(actor.organization, filter, after, limit.saturating_add(1))
+        .await?;
+    let next = next_cursor(&mut page, limit, |t| t);
+    Ok((page, next))
+}
+
+/// `list_page` with each target's newest check (the status API).
+pub async fn status_page(
+    app: &App,
+    actor: &Actor,
+    filter: &TargetFilter,
+    after: Option<TargetCursor>,
+    limit: u32,
+) -> AppResult<(Vec<(Target, Option<Check>)>, Option<TargetCursor>)> {
+    let mut page = app
+        .store
+        .targets_with_latest_check_page(actor.organization, filter, after, limit.saturating_add(1))
+        .await?;
+    let next = next_cursor(&mut page, limit, |(t, _)| t);
+    Ok((page, next))
+}
+
+/// Cuts a page read one longer than `limit`; the extra row says a next
+/// page exists, which starts after the page's last target.
+fn next_cursor<T>(
+    page: &mut Vec<T>,
+    limit: u32,
+    target: impl Fn(&T) -> &Target,
+) -> Option<TargetCursor> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if page.len() <= limit {
+        return None;
+    }
+    page.truncate(limit);
+    page.last().map(|item| {
+        let t = target(item);
+        TargetCursor {
+            created_at: t.created_at,
+            id: t.id,
+        }
+    })
 }
 
 /// A page of checks, newest first, and the cursor of the next (older) page.

@@ -14,6 +14,7 @@ pub mod hostname;
 pub mod ids;
 pub mod job;
 pub mod json_path;
+pub mod labels;
 pub mod maintenance;
 pub mod organization;
 pub mod rollup;

@@ -219,6 +219,8 @@ pub struct Target {
     pub run_started_at: Option<DateTime<Utc>>,
     /// The certificate warning window (days) last reported, if any.
     pub certificate_window: Option<u32>,
+    /// The group it is in, if any.
+    pub group_id: Option<pharos_domain::ids::GroupId>,
 }
 
 impl Target {
@@ -262,6 +264,7 @@ pub struct TargetSummary {
     pub paused: bool,
     pub last_checked_at: Option<DateTime<Utc>>,
     pub last_latency_ms: Option<u32>,
+    pub group_id: Option<pharos_domain::ids::GroupId>,
 }
 
 impl TargetSummary {
@@ -833,4 +836,79 @@ pub struct NotificationAttempt {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub duration_ms: u32,
+}
+
+/// A tag of an organization's targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tag {
+    pub id: pharos_domain::ids::TagId,
+    pub name: String,
+    pub color: pharos_domain::labels::TagColor,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A group of an organization's targets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub id: pharos_domain::ids::GroupId,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Which of an organization's targets a list shows; `None` is no filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TargetFilter {
+    pub tag: Option<pharos_domain::ids::TagId>,
+    pub group: Option<pharos_domain::ids::GroupId>,
+    /// The shown state (`Paused` for a paused target).
+    pub state: Option<TargetState>,
+    /// Part of the name or the URL, any letter case.
+    pub search: Option<String>,
+}
+
+/// How the dashboard orders its window of targets; each ends by name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DashboardSort {
+    /// Down, degraded, pending, up, paused (walks an index).
+    #[default]
+    Severity,
+    Name,
+    /// Slowest newest check first.
+    Latency,
+    /// Most recently checked first.
+    Checked,
+}
+
+/// Where a page of the API's target lists ends: the next page starts
+/// after this (creation time, id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TargetCursor {
+    pub created_at: DateTime<Utc>,
+    pub id: TargetId,
+}
+
+impl TargetCursor {
+    /// Opaque to clients: base64 of `"<micros>.<target id>"`.
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!(
+            "{}.{}",
+            self.created_at.timestamp_micros(),
+            self.id
+        ))
+    }
+
+    /// A cursor `encode` made, or `None` for anything else.
+    pub fn decode(raw: &str) -> Option<Self> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(raw)
+            .ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        let (micros, id) = text.split_once('.')?;
+        Some(Self {
+            created_at: DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+            id: TargetId(uuid::Uuid::parse_str(id).ok()?),
+        })
+    }
 }

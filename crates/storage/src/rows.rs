@@ -19,13 +19,13 @@ use crate::models::{
 pub(crate) const TARGET_COLUMNS: &str = "id, organization_id, created_by, url, name, \
      interval_seconds, timeout_seconds, created_at, updated_at, next_due_at, kind, spec, state, \
      state_changed_at, consecutive_failures, paused, heartbeat_token, grace_seconds, run_started_at, \
-     certificate_window";
+     certificate_window, group_id";
 
 /// The same columns, qualified by the alias `t` for joins.
 pub(crate) const TARGET_COLUMNS_T: &str = "t.id, t.organization_id, t.created_by, t.url, t.name, \
      t.interval_seconds, t.timeout_seconds, t.created_at, t.updated_at, t.next_due_at, t.kind, t.spec, \
      t.state, t.state_changed_at, t.consecutive_failures, t.paused, t.heartbeat_token, t.grace_seconds, \
-     t.run_started_at, t.certificate_window";
+     t.run_started_at, t.certificate_window, t.group_id";
 
 pub(crate) const CHECK_COLUMNS: &str = "c.id, c.target_id, c.checked_at, c.status_code, \
      c.latency_ms, c.is_up, c.degraded, c.error_class, c.error, c.dns_ms, c.connect_ms, \
@@ -127,6 +127,7 @@ pub(crate) struct TargetRow {
     pub grace_seconds: Option<i32>,
     pub run_started_at: Option<DateTime<Utc>>,
     pub certificate_window: Option<i32>,
+    pub group_id: Option<Uuid>,
 }
 
 impl TryFrom<TargetRow> for Target {
@@ -155,6 +156,7 @@ impl TryFrom<TargetRow> for Target {
             grace_seconds: optional_u32(row.grace_seconds),
             run_started_at: row.run_started_at,
             certificate_window: optional_u32(row.certificate_window),
+            group_id: row.group_id.map(pharos_domain::ids::GroupId),
         })
     }
 }
@@ -298,11 +300,50 @@ impl TargetWithCheckRow {
     }
 }
 
-/// The columns of [`TargetSummary`]: a target and its newest check.
+/// The columns of [`TargetSummary`], a target and its newest check, for
+/// `FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id`.
+pub(crate) const TARGET_SUMMARY_COLUMNS: &str = "t.id, t.name, t.url, t.state, t.paused, \
+       c.checked_at AS last_checked_at, c.latency_ms AS last_latency_ms, t.group_id";
+
+/// Every target of an organization as [`TargetSummary`]s.
 pub(crate) const TARGET_SUMMARY_SQL: &str = "SELECT t.id, t.name, t.url, t.state, t.paused, \
-       c.checked_at AS last_checked_at, c.latency_ms AS last_latency_ms \
+       c.checked_at AS last_checked_at, c.latency_ms AS last_latency_ms, t.group_id \
      FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id \
      WHERE t.organization_id = $1 ORDER BY t.created_at, t.id";
+
+/// A target's rank in "worst first" (`domain::labels::severity`), word for
+/// word the expression of migration 0018's `targets_dashboard` and
+/// `targets_group` indexes, so ordering and counting by it walk them.
+/// Written over the unqualified columns, which every query here can use
+/// as `targets` is the only table in them that has `paused` and `state`.
+pub(crate) const SEVERITY_SQL: &str = "(CASE WHEN paused THEN 4 WHEN state = 'down' THEN 0 \
+     WHEN state = 'degraded' THEN 1 WHEN state = 'pending' THEN 2 ELSE 3 END)";
+
+/// The name a target is listed by, as the same indexes hold it.
+pub(crate) const SORT_NAME_SQL: &str = "lower(COALESCE(name, url))";
+
+/// A `LIKE` pattern (escaped by `\\`) that finds `needle` anywhere, in
+/// lower case like the columns it is compared with.
+pub(crate) fn like_pattern(needle: &str) -> String {
+    let mut pattern = String::with_capacity(needle.len() + 2);
+    pattern.push('%');
+    for ch in needle.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// The shown state a [`SEVERITY_SQL`] rank stands for.
+pub(crate) fn state_of_rank(rank: i32) -> Result<TargetState, StoreError> {
+    TargetState::ALL
+        .into_iter()
+        .find(|s| i32::from(pharos_domain::labels::severity(*s)) == rank)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown severity rank {rank}")))
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct TargetSummaryRow {
@@ -313,6 +354,7 @@ pub(crate) struct TargetSummaryRow {
     pub paused: bool,
     pub last_checked_at: Option<DateTime<Utc>>,
     pub last_latency_ms: Option<i32>,
+    pub group_id: Option<Uuid>,
 }
 
 impl TryFrom<TargetSummaryRow> for TargetSummary {
@@ -328,6 +370,7 @@ impl TryFrom<TargetSummaryRow> for TargetSummary {
             paused: row.paused,
             last_checked_at: row.last_checked_at,
             last_latency_ms: optional_u32(row.last_latency_ms),
+            group_id: row.group_id.map(pharos_domain::ids::GroupId),
         })
     }
 }
@@ -455,6 +498,14 @@ pub(crate) const ROLLUP_COUNTS_SQL: &str = "SELECT r.target_id, \
      WHERE r.target_id IN (SELECT id FROM targets WHERE organization_id = $1) \
        AND r.bucket_seconds = $2 AND r.bucket_start >= $3 \
      GROUP BY r.target_id";
+
+/// `ROLLUP_COUNTS_SQL` for chosen targets (a dashboard window): the
+/// caller appends the organization, the ids, the width and the start.
+pub(crate) const ROLLUP_COUNTS_OF_TARGETS_SQL: &str = "SELECT r.target_id, \
+       string_agg(CAST(r.bucket_start AS TEXT) || '|' || r.checks || '|' || r.up || '|' || r.degraded, ',') \
+         AS buckets \
+     FROM check_rollups r \
+     WHERE r.target_id IN (SELECT id FROM targets WHERE organization_id = ";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct RollupCountsRow {
@@ -912,5 +963,91 @@ impl TryFrom<ApiKeyRow> for crate::models::ApiKey {
             expires_at: row.expires_at,
             last_used_at: row.last_used_at,
         })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct TagRow {
+    pub id: Uuid,
+    pub name: String,
+    pub color: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<TagRow> for crate::models::Tag {
+    type Error = StoreError;
+
+    fn try_from(row: TagRow) -> Result<Self, StoreError> {
+        Ok(crate::models::Tag {
+            id: pharos_domain::ids::TagId(row.id),
+            color: pharos_domain::labels::TagColor::from_name(&row.color).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown tag colour {:?}", row.color))
+            })?,
+            name: row.name,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct GroupRow {
+    pub id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<GroupRow> for crate::models::Group {
+    fn from(row: GroupRow) -> Self {
+        crate::models::Group {
+            id: pharos_domain::ids::GroupId(row.id),
+            name: row.name,
+            created_at: row.created_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(sql: &str) -> String {
+        sql.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    /// The dashboard's ORDER BY walks migration 0018's indexes only while
+    /// its expressions are theirs word for word.
+    #[test]
+    fn the_rank_and_the_sort_name_are_the_indexes_own() {
+        for migration in [
+            include_str!("../migrations/sqlite/0018_tags_groups.sql"),
+            include_str!("../migrations/postgres/0018_tags_groups.sql"),
+        ] {
+            let migration = words(migration);
+            for index in [
+                "targets_dashboard ON targets (",
+                "targets_group ON targets (",
+            ] {
+                let at = migration.find(index).expect("index");
+                let body = &migration[at..];
+                assert!(body.contains(&words(SEVERITY_SQL)), "{index}");
+                assert!(body.contains(SORT_NAME_SQL), "{index}");
+            }
+        }
+    }
+
+    /// Each rank stands for the state the domain ranks there.
+    #[test]
+    fn ranks_are_the_domains_severity() {
+        for state in TargetState::ALL {
+            let rank = i32::from(pharos_domain::labels::severity(state));
+            assert_eq!(state_of_rank(rank).ok(), Some(state));
+        }
+        assert!(state_of_rank(9).is_err());
+    }
+
+    #[test]
+    fn search_patterns_escape_like_wildcards() {
+        assert_eq!(like_pattern("Ab"), "%ab%");
+        assert_eq!(like_pattern("100%_\\"), "%100\\%\\_\\\\%");
     }
 }

@@ -12,8 +12,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
-    ApiKeyId, AuditEntryId, ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId,
-    SessionId, TargetId, UserId,
+    ApiKeyId, AuditEntryId, ChannelId, GroupId, InvitationId, MaintenanceId, NotificationId,
+    OrganizationId, SessionId, TagId, TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
@@ -370,6 +370,44 @@ pub trait TargetStore: Send + Sync + 'static {
         org: OrganizationId,
     ) -> StoreResult<Vec<(Target, Option<Check>)>>;
 
+    /// A page of the targets of `org` that pass `filter`, in creation
+    /// order, after `after` (the API's list; walks `targets_organization`).
+    async fn targets_page(
+        &self,
+        org: OrganizationId,
+        filter: &TargetFilter,
+        after: Option<TargetCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<Target>>;
+
+    /// `targets_page` with each target's newest check (the status API).
+    async fn targets_with_latest_check_page(
+        &self,
+        org: OrganizationId,
+        filter: &TargetFilter,
+        after: Option<TargetCursor>,
+        limit: u32,
+    ) -> StoreResult<Vec<(Target, Option<Check>)>>;
+
+    /// One window of the dashboard: the targets that pass `filter` in
+    /// `sort` order, `limit` of them from `offset`.
+    async fn dashboard_window(
+        &self,
+        org: OrganizationId,
+        filter: &TargetFilter,
+        sort: DashboardSort,
+        offset: u32,
+        limit: u32,
+    ) -> StoreResult<Vec<TargetSummary>>;
+
+    /// How many targets that pass `filter` (its `state` ignored) show each
+    /// state, in one aggregate query; states with none are left out.
+    async fn state_counts(
+        &self,
+        org: OrganizationId,
+        filter: &TargetFilter,
+    ) -> StoreResult<Vec<(pharos_domain::status::TargetState, u64)>>;
+
     /// Pauses or resumes a target. Resuming makes a check due at once.
     async fn set_paused(
         &self,
@@ -378,6 +416,101 @@ pub trait TargetStore: Send + Sync + 'static {
         paused: bool,
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Target>>;
+}
+
+/// An organization's tags and groups, and which targets carry them.
+/// (tenant-facing)
+#[async_trait]
+pub trait LabelStore: Send + Sync + 'static {
+    /// The organization's tags by name.
+    async fn tags(&self, org: OrganizationId) -> StoreResult<Vec<Tag>>;
+
+    /// Makes a tag unless the organization has `limit` already (`None`);
+    /// `Conflict` when the name is taken in any letter case.
+    async fn create_tag(
+        &self,
+        org: OrganizationId,
+        name: &str,
+        color: pharos_domain::labels::TagColor,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Option<Tag>>;
+
+    /// Renames or recolours a tag (`None` keeps a field); `None` when it
+    /// is not the organization's.
+    async fn update_tag(
+        &self,
+        org: OrganizationId,
+        id: TagId,
+        name: Option<&str>,
+        color: Option<pharos_domain::labels::TagColor>,
+    ) -> StoreResult<Option<Tag>>;
+
+    /// Deletes a tag; its targets lose it.
+    async fn delete_tag(&self, org: OrganizationId, id: TagId) -> StoreResult<bool>;
+
+    /// The organization's groups by name.
+    async fn groups(&self, org: OrganizationId) -> StoreResult<Vec<Group>>;
+
+    /// Makes a group unless the organization has `limit` already (`None`);
+    /// `Conflict` when the name is taken in any letter case.
+    async fn create_group(
+        &self,
+        org: OrganizationId,
+        name: &str,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Option<Group>>;
+
+    async fn rename_group(
+        &self,
+        org: OrganizationId,
+        id: GroupId,
+        name: &str,
+    ) -> StoreResult<Option<Group>>;
+
+    /// Deletes a group; its targets become ungrouped.
+    async fn delete_group(&self, org: OrganizationId, id: GroupId) -> StoreResult<bool>;
+
+    /// Replaces a target's tags. `false`, and nothing changed, when the
+    /// target or a tag is not the organization's.
+    async fn set_target_tags(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        tags: &[TagId],
+    ) -> StoreResult<bool>;
+
+    /// Puts a target in a group, or in none. `false`, and nothing
+    /// changed, when the target or the group is not the organization's.
+    async fn set_target_group(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        group: Option<GroupId>,
+    ) -> StoreResult<bool>;
+
+    /// The tags of the given targets, as (target, tag) pairs.
+    async fn tags_of_targets(
+        &self,
+        org: OrganizationId,
+        targets: &[TargetId],
+    ) -> StoreResult<Vec<(TargetId, TagId)>>;
+
+    /// How many targets of each group show each state, in one aggregate
+    /// query (a group's worst state and its counts).
+    async fn group_state_counts(
+        &self,
+        org: OrganizationId,
+    ) -> StoreResult<Vec<(GroupId, pharos_domain::status::TargetState, u64)>>;
+
+    /// Up to `per_group` targets of every group, each group's worst first
+    /// (what a folded-open group shows), in one query.
+    async fn group_heads(
+        &self,
+        org: OrganizationId,
+        per_group: u32,
+    ) -> StoreResult<Vec<TargetSummary>>;
 }
 
 /// A target's stored checks, newest first. (tenant-facing)
@@ -446,6 +579,16 @@ pub trait RollupStore: Send + Sync + 'static {
         width: u32,
         since: DateTime<Utc>,
     ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
+
+    /// `organization_rollup_counts` of the given targets only (a window
+    /// of the dashboard).
+    async fn rollup_counts_of_targets(
+        &self,
+        org: OrganizationId,
+        targets: &[TargetId],
+        width: u32,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
 }
 
 /// The organization's event log. (tenant-facing)
@@ -502,6 +645,14 @@ pub trait ChannelStore: Send + Sync + 'static {
     async fn organization_target_channels(
         &self,
         org: OrganizationId,
+    ) -> StoreResult<Vec<(TargetId, ChannelId)>>;
+
+    /// The (target, channel) pairs of the given targets only (a page of a
+    /// list, which need not read the whole organization's).
+    async fn channels_of_targets(
+        &self,
+        org: OrganizationId,
+        targets: &[TargetId],
     ) -> StoreResult<Vec<(TargetId, ChannelId)>>;
 }
 
@@ -814,6 +965,7 @@ pub trait TenantStore:
     + InvitationStore
     + ApiKeyStore
     + TargetStore
+    + LabelStore
     + CheckStore
     + IncidentStore
     + RollupStore
@@ -830,6 +982,7 @@ impl<
             + InvitationStore
             + ApiKeyStore
             + TargetStore
+            + LabelStore
             + CheckStore
             + IncidentStore
             + RollupStore

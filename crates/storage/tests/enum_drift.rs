@@ -1,6 +1,6 @@
 //! The database's CHECK lists and the Rust enums they mirror must name the
 //! same values, on both backends: a kind, state, role, event type, job,
-//! channel kind, alert type, notification kind, status or attempt outcome
+//! channel kind, alert type, notification kind, status, attempt outcome or tag colour
 //! added on one side only fails here, not in production.
 
 use std::collections::BTreeSet;
@@ -9,6 +9,7 @@ use pharos_domain::alert::{AlertTypeName, AttemptOutcome, NotificationKind, Noti
 use pharos_domain::audit::AuditAction;
 use pharos_domain::event::EventType;
 use pharos_domain::job::Job;
+use pharos_domain::labels::TagColor;
 use pharos_domain::maintenance::MaintenanceKind;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
@@ -158,6 +159,7 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             "outcome",
             names(AttemptOutcome::ALL.map(AttemptOutcome::as_str)),
         ),
+        ("tags", "color", names(TagColor::ALL.map(TagColor::as_str))),
     ];
     for (table, column, expected) in cases {
         let stored = allowed(&db, backend, table, column).await;

@@ -72,7 +72,7 @@
   var live = document.getElementById("live");
   var detail = document.getElementById("detail-state");
   if (!window.EventSource || (!live && !detail)) return;
-  var source = new EventSource("/events");
+  var source = new EventSource((live && live.getAttribute("data-live")) || "/events");
   source.addEventListener("status", function (e) {
     var s;
     try { s = JSON.parse(e.data); } catch (_) { return; }
@@ -80,8 +80,12 @@
       if (!detail.classList.contains("st-" + s.state)) setState(detail, s);
       return;
     }
-    var row = document.getElementById("t-" + s.id);
-    if (!row) return;
+    // The target's row in the table, and in a group's list.
+    document.querySelectorAll('[data-target="' + s.id + '"]').forEach(function (row) {
+      patchRow(row, s);
+    });
+  });
+  function patchRow(row, s) {
     var changed = row.getAttribute("data-state") !== s.state;
     row.setAttribute("data-state", s.state);
     var badge = row.querySelector(".c-state .state");
@@ -103,14 +107,14 @@
     if (up && typeof s.uptime === "string") up.textContent = s.uptime;
     var strip = row.querySelector(".c-strip");
     if (strip && typeof s.strip === "string") strip.innerHTML = s.strip;
-    if (changed) {
+    if (changed && row.tagName === "TR") {
       row.classList.remove("flash-change");
       void row.offsetWidth;
       row.classList.add("flash-change");
       var name = row.querySelector(".c-name a");
       if (live && name) live.textContent = name.textContent + " is now " + s.label.toLowerCase() + ".";
     }
-  });
+  }
   source.addEventListener("targets", function () {
     if (live) live.textContent = "Targets were added or removed. Reload to see them.";
   });

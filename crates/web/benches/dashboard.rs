@@ -3,6 +3,14 @@
 //! `PHAROS_BENCH_BACKEND=postgres`), and how much it weighs.
 //! `cargo bench -p pharos-web --bench dashboard`
 //!
+//! `PHAROS_BENCH_TARGETS=10000` (and `PHAROS_BENCH_ROUNDS`, checks per
+//! target) sizes the organization; its targets sit in 20 groups and carry
+//! one of 10 tags. It then also times `GET /api/v1/targets/status?limit=100`
+//! (p50 and p95) and counts the live updates' database reads a second
+//! with 1 and with 100 open `/events` streams. `PHAROS_BENCH_HOLD_SECONDS`
+//! keeps the server up that long after, for the browser's first
+//! contentful paint (`node tests/browser/fcp.mjs <url>`).
+//!
 //! The real server runs on 127.0.0.1:0; times are request to last byte over
 //! loopback, so they include the database reads and the HTTP round trip.
 //! Each round fetches the page plain and gzip-compressed (as browsers do);
@@ -24,8 +32,17 @@ use pharos_storage::testing::{Backend, TestDatabase};
 use pharos_web::auth::SessionConfig;
 use pharos_web::{AppState, WebConfig};
 
-const TARGETS: usize = 500;
-const ROUNDS: i32 = 48;
+const DEFAULT_TARGETS: usize = 500;
+const DEFAULT_ROUNDS: i32 = 48;
+const GROUPS: usize = 20;
+const TAGS: usize = 10;
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 const SAMPLES: usize = 40;
 const PASSWORD: &str = "correct horse battery";
 
@@ -76,32 +93,73 @@ async fn seed(
         .await
         .expect("account");
     let start = now - chrono::Duration::hours(24);
-    for i in 0..TARGETS {
-        let url = format!("https://site-{i}.example.com/health");
-        let name = format!("Service {i:03}");
-        store
-            .create_target(
-                org.id,
-                NewTarget {
-                    created_by: user.id,
-                    name: Some(&name),
-                    interval_seconds: 1800,
-                    timeout_seconds: 10,
-                    check: TargetCheck::http_get(url.to_owned()),
-                    heartbeat_token: None,
-                    grace_seconds: None,
-                    first_due_at: start,
-                    now,
-                },
+    let targets = env_or("PHAROS_BENCH_TARGETS", DEFAULT_TARGETS);
+    let names: Vec<(String, String)> = (0..targets)
+        .map(|i| {
+            (
+                format!("https://site-{i}.example.com/health"),
+                format!("Service {i:05}"),
             )
+        })
+        .collect();
+    for chunk in names.chunks(1000) {
+        let batch: Vec<NewTarget<'_>> = chunk
+            .iter()
+            .map(|(url, name)| NewTarget {
+                created_by: user.id,
+                name: Some(name),
+                interval_seconds: 1800,
+                timeout_seconds: 10,
+                check: TargetCheck::http_get(url.to_owned()),
+                heartbeat_token: None,
+                grace_seconds: None,
+                first_due_at: start,
+                now,
+            })
+            .collect();
+        store.create_targets(org.id, &batch).await.expect("targets");
+    }
+    // Groups and tags, as a large organization sorts its targets.
+    let mut groups = Vec::new();
+    for g in 0..GROUPS {
+        let group = store
+            .create_group(org.id, &format!("Group {g:02}"), now, 100)
             .await
-            .expect("target");
+            .expect("group")
+            .expect("under the limit");
+        groups.push(group.id);
+    }
+    let mut tags = Vec::new();
+    for t in 0..TAGS {
+        let color = pharos_domain::labels::TagColor::ALL[t % 9];
+        let tag = store
+            .create_tag(org.id, &format!("tag-{t}"), color, now, 200)
+            .await
+            .expect("tag")
+            .expect("under the limit");
+        tags.push(tag.id);
+    }
+    for (i, target) in store
+        .targets(org.id)
+        .await
+        .expect("targets")
+        .iter()
+        .enumerate()
+    {
+        store
+            .set_target_group(org.id, target.id, Some(groups[i % GROUPS]))
+            .await
+            .expect("group");
+        store
+            .set_target_tags(org.id, target.id, &[tags[i % TAGS]])
+            .await
+            .expect("tags");
     }
     // A day of checks, written the way workers write them: claim, record.
-    for round in 0..ROUNDS {
+    for round in 0..env_or("PHAROS_BENCH_ROUNDS", DEFAULT_ROUNDS) {
         let at = start + chrono::Duration::minutes(30) * round;
         let claims = store
-            .claim_due_targets("bench", at, chrono::Duration::seconds(30), TARGETS as u32)
+            .claim_due_targets("bench", at, chrono::Duration::seconds(30), targets as u32)
             .await
             .expect("claim");
         let records: Vec<CheckRecord> = claims
@@ -143,7 +201,9 @@ async fn seed(
                 }
             })
             .collect();
-        store.record_checks(&records).await.expect("record");
+        for batch in records.chunks(1000) {
+            store.record_checks(batch).await.expect("record");
+        }
     }
     (user, org)
 }
@@ -215,28 +275,123 @@ async fn breakdown(
         client: None,
         two_factor_hold: false,
     };
-    let overview_ms = median_ms(20, || async {
-        pharos_app::dashboard::overview(&state.app, &current)
-            .await
-            .expect("overview");
+    let all = pharos_storage::models::TargetFilter::default();
+    let counts_agg_ms = median_ms(20, || async {
+        store.state_counts(org.id, &all).await.expect("counts");
     })
     .await;
-    let overview = pharos_app::dashboard::overview(&state.app, &current)
+    let window_ms = median_ms(20, || async {
+        store
+            .dashboard_window(
+                org.id,
+                &all,
+                pharos_storage::models::DashboardSort::Severity,
+                0,
+                50,
+            )
+            .await
+            .expect("window");
+    })
+    .await;
+    let groups_ms = median_ms(20, || async {
+        store
+            .group_state_counts(org.id)
+            .await
+            .expect("group counts");
+        store.group_heads(org.id, 5).await.expect("group heads");
+    })
+    .await;
+    let window_service_ms = median_ms(20, || async {
+        pharos_app::dashboard::window(
+            &state.app,
+            &current,
+            &all,
+            pharos_storage::models::DashboardSort::Severity,
+            1,
+        )
         .await
-        .expect("overview");
+        .expect("window");
+    })
+    .await;
+    let window = pharos_app::dashboard::window(
+        &state.app,
+        &current,
+        &all,
+        pharos_storage::models::DashboardSort::Severity,
+        1,
+    )
+    .await
+    .expect("window");
     let strips_ms = median_ms(20, || async {
-        for row in &overview.rows {
+        for row in &window.rows {
             std::hint::black_box(pharos_web::pages::charts::status_strip(&row.day, "x"));
         }
     })
     .await;
     println!(
         "breakdown (median of 20): user+memberships {user_ms:.1} ms, \
-         targets_with_latest_check {latest_ms:.1} ms, target_summaries {summaries_ms:.1} ms, \
-         organization_rollups {rollups_ms:.1} ms, \
-         organization_rollup_counts {counts_ms:.1} ms, \
-         overview service {overview_ms:.1} ms, {TARGETS} strips {strips_ms:.1} ms"
+         targets_with_latest_check (all) {latest_ms:.1} ms, target_summaries (all, the live poll) \
+         {summaries_ms:.1} ms, organization_rollups (all) {rollups_ms:.1} ms, \
+         organization_rollup_counts (all) {counts_ms:.1} ms; the window: state_counts \
+         {counts_agg_ms:.1} ms, dashboard_window {window_ms:.1} ms, group counts+heads \
+         {groups_ms:.1} ms, window service {window_service_ms:.1} ms, {} strips {strips_ms:.1} ms",
+        window.rows.len()
     );
+}
+
+/// p50 and p95 of `GET /api/v1/targets/status?limit=100`, in ms.
+async fn status_api(client: &reqwest::Client, base: &str, samples: usize) -> (f64, f64) {
+    let mut times = Vec::with_capacity(samples);
+    for i in 0..samples + 5 {
+        let started = Instant::now();
+        let body = client
+            .get(format!("{base}/api/v1/targets/status?limit=100"))
+            .send()
+            .await
+            .expect("status")
+            .bytes()
+            .await
+            .expect("body");
+        assert!(body.len() > 1000);
+        if i >= 5 {
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], times[times.len() * 95 / 100])
+}
+
+/// Database reads a second behind the live updates with `streams` open
+/// `/events` streams, over `seconds`.
+async fn live_reads(
+    state: &AppState,
+    client: &reqwest::Client,
+    base: &str,
+    streams: usize,
+    seconds: u64,
+) -> f64 {
+    let hub = state.app.live.clone();
+    let mut open = Vec::new();
+    for _ in 0..streams {
+        let since = Utc::now().timestamp_millis();
+        let response = client
+            .get(format!("{base}/events?since={since}"))
+            .send()
+            .await
+            .expect("events");
+        assert!(response.status().is_success());
+        open.push(response);
+    }
+    // Let every stream start, then count.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = hub.reads();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let reads = hub.reads() - before;
+    drop(open);
+    while hub.pollers() > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    reads as f64 / seconds as f64
 }
 
 fn main() {
@@ -258,8 +413,10 @@ fn main() {
         store.migrate().await.expect("migrate");
         let seeding = Instant::now();
         let (user, org) = seed(&store).await;
+        let targets = env_or("PHAROS_BENCH_TARGETS", DEFAULT_TARGETS);
         println!(
-            "seeded {TARGETS} targets x {ROUNDS} checks in {:.1} s",
+            "seeded {targets} targets x {} checks in {:.1} s",
+            env_or("PHAROS_BENCH_ROUNDS", DEFAULT_ROUNDS),
             seeding.elapsed().as_secs_f64()
         );
 
@@ -318,7 +475,7 @@ fn main() {
             }
             times.sort();
             println!(
-                "dashboard, {TARGETS} targets, {what}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {samples} requests",
+                "dashboard, {targets} targets, {what}: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms over {samples} requests",
                 ms(times[times.len() / 2]),
                 ms(times[times.len() * 95 / 100]),
                 ms(times[times.len() - 1]),
@@ -331,6 +488,25 @@ fn main() {
         );
         if std::env::var_os("PHAROS_BENCH_NO_BREAKDOWN").is_none() {
             breakdown(&state, &user, &org).await;
+        }
+        if samples > 0 {
+            let (p50, p95) = status_api(&client, &base, 200).await;
+            println!(
+                "GET /api/v1/targets/status?limit=100, {targets} targets: p50 {p50:.2} ms, p95 {p95:.2} ms over 200 requests"
+            );
+            let seconds = env_or("PHAROS_BENCH_LIVE_SECONDS", 10u64);
+            let one = live_reads(&state, &client, &base, 1, seconds).await;
+            let hundred = live_reads(&state, &client, &base, 100, seconds).await;
+            println!(
+                "live updates: {one:.2} database reads/s with 1 open dashboard, {hundred:.2} with 100 ({seconds} s each)"
+            );
+        }
+        if let Some(hold) = std::env::var("PHAROS_BENCH_HOLD_SECONDS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+        {
+            println!("serving at {base}/ for {hold} s (bench@example.com / {PASSWORD})");
+            tokio::time::sleep(Duration::from_secs(hold)).await;
         }
         // A copy of the database, to try queries on (sqlite3, apsw).
         if let Ok(keep) = std::env::var("PHAROS_BENCH_KEEP_DB") {

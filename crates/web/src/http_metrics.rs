@@ -26,7 +26,16 @@ pub async fn record(request: Request, next: Next) -> Response {
 
 /// Registers the help text of the web layer's metrics.
 pub fn describe_metrics() {
-    use metrics::{describe_counter, describe_histogram, Unit};
+    use metrics::{describe_counter, describe_gauge, describe_histogram, Unit};
+    describe_counter!(
+        "pharos_live_reads_total",
+        "Database reads behind live dashboards: one a tick per organization with open \
+         dashboards, however many are open, and one per redrawn strip."
+    );
+    describe_gauge!(
+        "pharos_live_pollers",
+        "Organizations with open live dashboards (one shared poller each)."
+    );
     describe_counter!(
         "pharos_http_requests_total",
         "HTTP requests answered, by method, route template and status."

@@ -231,6 +231,32 @@ macro_rules! impl_channels {
                     .map(|(t, c)| (pharos_domain::ids::TargetId(t), pharos_domain::ids::ChannelId(c)))
                     .collect())
             }
+
+            async fn channels_of_targets(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                targets: &[pharos_domain::ids::TargetId],
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, pharos_domain::ids::ChannelId)>> {
+                if targets.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(
+                    "SELECT tc.target_id, tc.channel_id FROM target_channels tc \
+                     JOIN channels c ON c.id = tc.channel_id WHERE c.organization_id = ",
+                );
+                qb.push_bind(org.0).push(" AND tc.target_id IN (");
+                let mut ids = qb.separated(", ");
+                for target in targets {
+                    ids.push_bind(target.0);
+                }
+                qb.push(") ORDER BY tc.target_id, c.created_at, c.id");
+                let rows: Vec<(uuid::Uuid, uuid::Uuid)> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(t, c)| (pharos_domain::ids::TargetId(t), pharos_domain::ids::ChannelId(c)))
+                    .collect())
+            }
         }
 
         #[async_trait::async_trait]

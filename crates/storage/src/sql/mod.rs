@@ -20,6 +20,7 @@ pub(crate) mod heartbeats;
 pub(crate) mod incidents;
 pub(crate) mod invitations;
 pub(crate) mod jobs;
+pub(crate) mod labels;
 pub(crate) mod maintenance;
 pub(crate) mod notifications;
 pub(crate) mod operators;
@@ -52,6 +53,7 @@ macro_rules! impl_store {
         $crate::sql::sessions::impl_sessions! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::api_keys::impl_api_keys! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::targets::impl_targets! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::labels::impl_labels! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::checks::impl_checks! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::incidents::impl_incidents! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::rollups::impl_rollups! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }

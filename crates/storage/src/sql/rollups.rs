@@ -79,6 +79,38 @@ macro_rules! impl_rollups {
                 }
                 Ok(out)
             }
+
+            async fn rollup_counts_of_targets(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                targets: &[pharos_domain::ids::TargetId],
+                width: u32,
+                since: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, $crate::models::RollupBucket)>> {
+                if targets.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb: sqlx::QueryBuilder<'_, $db> =
+                    sqlx::QueryBuilder::new($crate::rows::ROLLUP_COUNTS_OF_TARGETS_SQL);
+                qb.push_bind(org.0).push(" AND id IN (");
+                let mut ids = qb.separated(", ");
+                for target in targets {
+                    ids.push_bind(target.0);
+                }
+                qb.push(")) AND r.bucket_seconds = ")
+                    .push_bind(i64::from(width))
+                    .push(" AND r.bucket_start >= ")
+                    .push_bind($crate::rows::bucket_start(since, width))
+                    .push(" GROUP BY r.target_id");
+                let rows: Vec<$crate::rows::RollupCountsRow> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                let mut times = Vec::new();
+                let mut out = Vec::new();
+                for row in rows {
+                    row.unpack(&mut times, &mut out)?;
+                }
+                Ok(out)
+            }
         }
     };
 }

@@ -34,6 +34,59 @@ macro_rules! impl_targets {
                 .await?;
                 Ok(())
             }
+
+            /// `WHERE` conditions for `filter` on `targets t` of `org`
+            /// (its state too unless `with_state` is false).
+            fn push_target_filter<'a>(
+                qb: &mut sqlx::QueryBuilder<'a, $db>,
+                org: pharos_domain::ids::OrganizationId,
+                filter: &'a $crate::models::TargetFilter,
+                with_state: bool,
+            ) {
+                qb.push(" WHERE t.organization_id = ").push_bind(org.0);
+                if let Some(group) = filter.group {
+                    qb.push(" AND t.group_id = ").push_bind(group.0);
+                }
+                if let Some(tag) = filter.tag {
+                    qb.push(" AND t.id IN (SELECT target_id FROM target_tags WHERE tag_id = ")
+                        .push_bind(tag.0)
+                        .push(")");
+                }
+                if let Some(state) = filter.state.filter(|_| with_state) {
+                    qb.push(" AND ")
+                        .push($crate::rows::SEVERITY_SQL)
+                        .push(" = ")
+                        .push_bind(i32::from(pharos_domain::labels::severity(state)));
+                }
+                if let Some(search) = filter.search.as_deref().filter(|s| !s.is_empty()) {
+                    let pattern = $crate::rows::like_pattern(search);
+                    qb.push(" AND (lower(COALESCE(t.name, '')) LIKE ")
+                        .push_bind(pattern.clone())
+                        .push(" ESCAPE '\\' OR lower(t.url) LIKE ")
+                        .push_bind(pattern)
+                        .push(" ESCAPE '\\')");
+                }
+            }
+
+            /// Keyset paging in creation order, and the page's size.
+            fn push_target_page(
+                qb: &mut sqlx::QueryBuilder<'_, $db>,
+                after: Option<$crate::models::TargetCursor>,
+                limit: u32,
+            ) {
+                if let Some(after) = after {
+                    let at = $crate::rows::to_micros(after.created_at);
+                    qb.push(" AND (t.created_at > ")
+                        .push_bind(at)
+                        .push(" OR (t.created_at = ")
+                        .push_bind(at)
+                        .push(" AND t.id > ")
+                        .push_bind(after.id.0)
+                        .push("))");
+                }
+                qb.push(" ORDER BY t.created_at, t.id LIMIT ")
+                    .push_bind(i64::from(limit));
+            }
         }
 
         #[async_trait::async_trait]
@@ -177,6 +230,101 @@ macro_rules! impl_targets {
                 let rows: Vec<$crate::rows::TargetWithCheckRow> =
                     sqlx::query_as(&sql).bind(org.0).fetch_all(self.reader()).await?;
                 rows.into_iter().map(|row| row.into_pair()).collect()
+            }
+
+
+            async fn targets_page(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                filter: &$crate::models::TargetFilter,
+                after: Option<$crate::models::TargetCursor>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Target>> {
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(format!(
+                    "SELECT {} FROM targets t",
+                    $crate::rows::TARGET_COLUMNS_T
+                ));
+                Self::push_target_filter(&mut qb, org, filter, true);
+                Self::push_target_page(&mut qb, after, limit);
+                let rows: Vec<$crate::rows::TargetRow> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn targets_with_latest_check_page(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                filter: &$crate::models::TargetFilter,
+                after: Option<$crate::models::TargetCursor>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<($crate::models::Target, Option<$crate::models::Check>)>> {
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(format!(
+                    "SELECT {}, {} FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id",
+                    $crate::rows::TARGET_COLUMNS_T,
+                    $crate::rows::LATEST_CHECK_COLUMNS
+                ));
+                Self::push_target_filter(&mut qb, org, filter, true);
+                Self::push_target_page(&mut qb, after, limit);
+                let rows: Vec<$crate::rows::TargetWithCheckRow> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                rows.into_iter().map(|row| row.into_pair()).collect()
+            }
+
+            async fn dashboard_window(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                filter: &$crate::models::TargetFilter,
+                sort: $crate::models::DashboardSort,
+                offset: u32,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::TargetSummary>> {
+                use $crate::models::DashboardSort;
+                use $crate::rows::{SEVERITY_SQL, SORT_NAME_SQL};
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(format!(
+                    "SELECT {} FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id",
+                    $crate::rows::TARGET_SUMMARY_COLUMNS
+                ));
+                Self::push_target_filter(&mut qb, org, filter, true);
+                // The first two walk `targets_dashboard` (or `targets_group`
+                // with a group); the others need every matching row's
+                // newest check, so they sort (a few ms at 10,000).
+                let order = match sort {
+                    DashboardSort::Severity => format!("{SEVERITY_SQL}, {SORT_NAME_SQL}, t.id"),
+                    DashboardSort::Name => format!("{SORT_NAME_SQL}, t.id"),
+                    DashboardSort::Latency => format!(
+                        "CASE WHEN c.latency_ms IS NULL THEN 1 ELSE 0 END, c.latency_ms DESC, {SORT_NAME_SQL}, t.id"
+                    ),
+                    DashboardSort::Checked => format!(
+                        "CASE WHEN c.checked_at IS NULL THEN 1 ELSE 0 END, c.checked_at DESC, {SORT_NAME_SQL}, t.id"
+                    ),
+                };
+                qb.push(" ORDER BY ")
+                    .push(order)
+                    .push(" LIMIT ")
+                    .push_bind(i64::from(limit))
+                    .push(" OFFSET ")
+                    .push_bind(i64::from(offset));
+                let rows: Vec<$crate::rows::TargetSummaryRow> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn state_counts(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                filter: &$crate::models::TargetFilter,
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::status::TargetState, u64)>> {
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(format!(
+                    "SELECT {} AS rank, COUNT(*) AS n FROM targets t",
+                    $crate::rows::SEVERITY_SQL
+                ));
+                Self::push_target_filter(&mut qb, org, filter, false);
+                qb.push(" GROUP BY 1");
+                // The rank is an INTEGER (int4 on PostgreSQL), the count a BIGINT.
+                let rows: Vec<(i32, i64)> = qb.build_query_as().fetch_all(self.reader()).await?;
+                rows.into_iter()
+                    .map(|(rank, n)| Ok(($crate::rows::state_of_rank(rank)?, u64::try_from(n).unwrap_or(0))))
+                    .collect()
             }
 
             async fn set_paused(

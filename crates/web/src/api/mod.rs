@@ -10,6 +10,7 @@ pub mod events;
 pub mod health;
 pub mod heartbeat;
 pub mod invitations;
+pub mod labels;
 pub mod maintenance;
 pub mod members;
 pub mod models;
@@ -106,6 +107,22 @@ pub fn routes() -> Router<AppState> {
                 .delete(channels::delete),
         )
         .route("/api/v1/channels/{id}/test", post(channels::test))
+        .route(
+            "/api/v1/tags",
+            get(labels::list_tags).post(labels::create_tag),
+        )
+        .route(
+            "/api/v1/tags/{id}",
+            axum::routing::patch(labels::update_tag).delete(labels::delete_tag),
+        )
+        .route(
+            "/api/v1/groups",
+            get(labels::list_groups).post(labels::create_group),
+        )
+        .route(
+            "/api/v1/groups/{id}",
+            axum::routing::patch(labels::update_group).delete(labels::delete_group),
+        )
         .route(
             "/api/v1/maintenance",
             get(maintenance::list).post(maintenance::create),

@@ -241,6 +241,10 @@ pub struct TargetView {
     /// The channels its alerts go to; empty: the organization's default
     /// channels.
     pub channel_ids: Vec<Uuid>,
+    /// Its tags (`/api/v1/tags`).
+    pub tag_ids: Vec<Uuid>,
+    /// Its group (`/api/v1/groups`), if any.
+    pub group_id: Option<Uuid>,
 }
 
 impl From<&Target> for TargetView {
@@ -267,6 +271,8 @@ impl From<&Target> for TargetView {
             created_at: t.created_at,
             updated_at: t.updated_at,
             channel_ids: Vec::new(),
+            tag_ids: Vec::new(),
+            group_id: t.group_id.map(|g| g.0),
         }
     }
 }
@@ -275,6 +281,12 @@ impl TargetView {
     /// The view with the target's channels.
     pub fn with_channels(mut self, channels: &[pharos_domain::ids::ChannelId]) -> Self {
         self.channel_ids = channels.iter().map(|c| c.0).collect();
+        self
+    }
+
+    /// The view with the target's tags.
+    pub fn with_tags(mut self, tags: &[pharos_domain::ids::TagId]) -> Self {
+        self.tag_ids = tags.iter().map(|t| t.0).collect();
         self
     }
 }
@@ -505,6 +517,47 @@ pub struct ChecksQuery {
     /// The `next_cursor` of the previous page; opaque, and any other value
     /// is refused with 422.
     pub cursor: Option<String>,
+}
+
+/// `GET /api/v1/targets` and `/api/v1/targets/status`: a page, and which
+/// targets.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TargetListQuery {
+    /// How many targets per page.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page; opaque, and any other value
+    /// is refused with 422.
+    pub cursor: Option<String>,
+    /// Only targets with this tag (an id of `/api/v1/tags`).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub tag: Option<String>,
+    /// Only targets in this group (an id of `/api/v1/groups`).
+    #[param(value_type = Option<uuid::Uuid>)]
+    pub group: Option<String>,
+    /// Only targets showing this state.
+    #[param(schema_with = target_state_param_schema)]
+    pub state: Option<String>,
+    /// Only targets whose name or URL contains this, any letter case.
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+}
+
+fn target_state_param_schema() -> utoipa::openapi::Object {
+    string_enum(pharos_domain::status::TargetState::ALL.map(|s| s.as_str()))
+}
+
+impl TargetListQuery {
+    pub fn list_query(&self) -> pharos_app::targets::ListQuery {
+        pharos_app::targets::ListQuery {
+            tag: self.tag.clone(),
+            group: self.group.clone(),
+            state: self.state.clone(),
+            q: self.q.clone(),
+        }
+    }
 }
 
 /// A string schema whose values are exactly `values`: the document's

@@ -13,6 +13,7 @@ use super::audit::AuditEntryView;
 use super::invitations::{
     AcceptInvitationRequest, CreateInvitationRequest, InvitationView, SentInvitationView,
 };
+use super::labels::{CreateTagRequest, GroupRequest, GroupView, TagView, UpdateTagRequest};
 use super::maintenance::{
     CreateMaintenanceRequest, MaintenanceView, OccurrenceView, ScheduleBody,
     UpdateMaintenanceRequest,
@@ -79,6 +80,14 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::channels::update,
         super::channels::delete,
         super::channels::test,
+        super::labels::list_tags,
+        super::labels::create_tag,
+        super::labels::update_tag,
+        super::labels::delete_tag,
+        super::labels::list_groups,
+        super::labels::create_group,
+        super::labels::update_group,
+        super::labels::delete_group,
         super::maintenance::list,
         super::maintenance::create,
         super::maintenance::get,
@@ -123,8 +132,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
         ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
         CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView, SessionView, DeleteOrganizationRequest,
-        RevokedSessionsView)),
-    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
+        RevokedSessionsView, TagView, CreateTagRequest, UpdateTagRequest, GroupView, GroupRequest)),
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "tags"), (name = "groups"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;
 

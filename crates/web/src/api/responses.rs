@@ -128,6 +128,16 @@ error_responses! {
         404 => "No such maintenance window in the caller's organization (an id that \
                 is not a UUID included).",
     }
+    /// A route under `/tags/{id}`.
+    TagNotFound {
+        404 => "No such tag in the caller's organization (an id that is not a \
+                UUID included).",
+    }
+    /// A route under `/groups/{id}`.
+    GroupNotFound {
+        404 => "No such group in the caller's organization (an id that is not a \
+                UUID included).",
+    }
     /// A route under `/targets/{id}`.
     TargetNotFound {
         404 => "No such target in the caller's organization (an id that is not a \

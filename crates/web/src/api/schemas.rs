@@ -214,6 +214,37 @@ fn common(object: ObjectBuilder) -> ObjectBuilder {
             ),
         )
         .property("channel_ids", channel_ids())
+        .property("tag_ids", tag_ids())
+        .property("group_id", group_id())
+}
+
+fn uuid_string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String).format(Some(
+        utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid),
+    ))
+}
+
+/// A target's tags.
+fn tag_ids() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array))
+        .items(uuid_string())
+        .max_items(Some(pharos_app::labels::MAX_TAGS_PER_TARGET))
+        .description(Some(
+            "The target's tags, each one of the organization's own (another id is refused \
+             with 422 on `tag_ids`); on update, a list replaces the old one, `[]` or `null` \
+             removes them all.",
+        ))
+}
+
+/// A target's group.
+fn group_id() -> ObjectBuilder {
+    uuid_string()
+        .schema_type(nullable(Type::String))
+        .description(Some(
+            "The group the target is in, one of the organization's own (another id is \
+             refused with 422 on `group_id`); `null`: none.",
+        ))
 }
 
 /// A target's notification channels.

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use pharos_domain::ids::TargetId;
 use pharos_domain::ValidationError;
-use pharos_storage::models::CheckCursor;
+use pharos_storage::models::{CheckCursor, TargetCursor};
 
 use super::models::*;
 use super::responses::{Editor, JsonBody, Query, RateLimited, SignedIn, TargetNotFound};
@@ -22,27 +22,70 @@ async fn view(
     target: &pharos_storage::models::Target,
 ) -> ApiResult<TargetView> {
     let channels = targets::channel_ids_of(&state.app, current, target).await?;
-    Ok(TargetView::from(target).with_channels(&channels))
+    let tags = pharos_app::labels::tags_of(&state.app, current, &[target.id]).await?;
+    Ok(TargetView::from(target)
+        .with_channels(&channels)
+        .with_tags(tags.get(&target.id).map_or(&[][..], Vec::as_slice)))
 }
 
-/// The organization's targets.
-#[utoipa::path(get, path = "/api/v1/targets", tag = "targets",
-    responses((status = 200, body = Page<TargetView>), SignedIn))]
+/// The page size a list query asks for.
+fn list_limit(query: &TargetListQuery) -> ApiResult<u32> {
+    match query.limit {
+        None => Ok(100),
+        Some(n @ 1..=1000) => Ok(n as u32),
+        Some(_) => Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
+    }
+}
+
+fn target_cursor(query: &TargetListQuery) -> ApiResult<Option<TargetCursor>> {
+    query
+        .cursor
+        .as_deref()
+        .map(|raw| {
+            TargetCursor::decode(raw).ok_or_else(|| {
+                ValidationError::new("cursor", "is not a cursor this API returned").into()
+            })
+        })
+        .transpose()
+}
+
+/// Views of a page of targets, with their channels and tags read for the
+/// page alone (two queries whatever the organization's size).
+async fn page_views<'a>(
+    state: &AppState,
+    current: &CurrentUser,
+    page: impl Iterator<Item = &'a pharos_storage::models::Target> + Clone,
+) -> ApiResult<Vec<TargetView>> {
+    let ids: Vec<TargetId> = page.clone().map(|t| t.id).collect();
+    let (channels, tags) = tokio::try_join!(
+        targets::channel_map_of(&state.app, current, &ids),
+        pharos_app::labels::tags_of(&state.app, current, &ids),
+    )?;
+    Ok(page
+        .map(|t| {
+            TargetView::from(t)
+                .with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
+                .with_tags(tags.get(&t.id).map_or(&[][..], Vec::as_slice))
+        })
+        .collect())
+}
+
+/// The organization's targets in creation order, a page at a time;
+/// `tag`, `group`, `state` and `q` choose which.
+#[utoipa::path(get, path = "/api/v1/targets", tag = "targets", params(TargetListQuery),
+    responses((status = 200, body = Page<TargetView>), SignedIn, Query))]
 pub async fn list(
     State(state): State<AppState>,
     current: CurrentUser,
+    ApiQuery(query): ApiQuery<TargetListQuery>,
 ) -> ApiResult<Json<Page<TargetView>>> {
-    let channels = targets::channel_map(&state.app, &current).await?;
-    let items = targets::list(&state.app, &current)
-        .await?
-        .iter()
-        .map(|t| {
-            TargetView::from(t).with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
-        })
-        .collect();
+    let limit = list_limit(&query)?;
+    let after = target_cursor(&query)?;
+    let filter = query.list_query().filter()?;
+    let (page, next) = targets::list_page(&state.app, &current, &filter, after, limit).await?;
     Ok(Json(Page {
-        items,
-        next_cursor: None,
+        items: page_views(&state, &current, page.iter()).await?,
+        next_cursor: next.map(|c| c.encode()),
     }))
 }
 
@@ -114,26 +157,32 @@ pub async fn delete(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Every target with its latest check (`null` before the first).
-#[utoipa::path(get, path = "/api/v1/targets/status", tag = "targets",
-    responses((status = 200, body = Page<TargetStatusView>), SignedIn))]
+/// The organization's targets with their latest check (`null` before the
+/// first), in creation order, a page at a time; the same filters as the
+/// list.
+#[utoipa::path(get, path = "/api/v1/targets/status", tag = "targets", params(TargetListQuery),
+    responses((status = 200, body = Page<TargetStatusView>), SignedIn, Query))]
 pub async fn status(
     State(state): State<AppState>,
     current: CurrentUser,
+    ApiQuery(query): ApiQuery<TargetListQuery>,
 ) -> ApiResult<Json<Page<TargetStatusView>>> {
-    let channels = targets::channel_map(&state.app, &current).await?;
-    let items = targets::status(&state.app, &current)
-        .await?
-        .iter()
-        .map(|(target, check)| TargetStatusView {
-            target: TargetView::from(target)
-                .with_channels(channels.get(&target.id).map_or(&[][..], Vec::as_slice)),
+    let limit = list_limit(&query)?;
+    let after = target_cursor(&query)?;
+    let filter = query.list_query().filter()?;
+    let (page, next) = targets::status_page(&state.app, &current, &filter, after, limit).await?;
+    let views = page_views(&state, &current, page.iter().map(|(t, _)| t)).await?;
+    let items = views
+        .into_iter()
+        .zip(&page)
+        .map(|(target, (_, check))| TargetStatusView {
+            target,
             latest_check: check.as_ref().map(Into::into),
         })
         .collect();
     Ok(Json(Page {
         items,
-        next_cursor: None,
+        next_cursor: next.map(|c| c.encode()),
     }))
 }
 

@@ -1,21 +1,25 @@
-//! `/`: every target of the organization, its state, last check, latency,
-//! 24 h uptime and bar strip; search, state filter and sort are query
-//! parameters, so they work without JavaScript.
+//! `/`: a window of the organization's targets, worst first, with their
+//! state, last check, latency, 24 h uptime and bar strip; the groups,
+//! folded (`<details>`), each with its worst state and first rows; search,
+//! filters by state, tag and group, sort and pages are query parameters,
+//! so everything works without JavaScript. The server sends one screenful
+//! whatever the organization's size (`app::dashboard::window`).
 
-use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
+use pharos_domain::ids::TagId;
+use pharos_domain::status::TargetState;
+use pharos_storage::models::{DashboardSort, TargetFilter, TargetSummary};
 use serde::Deserialize;
 
+use super::format::{badge, Badge, STATES};
 use super::{charts, flash, format, render, Chrome, PageResult, PageUser};
 use crate::extract::ApiQuery;
-use pharos_domain::status::TargetState;
-
-use super::format::{badge, severity, Badge, STATES};
 use crate::state::AppState;
 use pharos_app::dashboard::{self, uptime_of, Bucket, OverviewRow};
 
@@ -24,7 +28,16 @@ use pharos_app::dashboard::{self, uptime_of, Bucket, OverviewRow};
 pub struct DashboardQuery {
     q: String,
     state: String,
+    tag: String,
+    group: String,
     sort: String,
+    page: Option<u32>,
+}
+
+/// A tag as a chip: its name and its palette colour's class.
+pub struct TagChip {
+    pub name: String,
+    pub color: &'static str,
 }
 
 pub struct RowView {
@@ -32,7 +45,6 @@ pub struct RowView {
     pub name: String,
     pub url: String,
     pub state: Badge,
-    state_value: TargetState,
     pub checked_iso: String,
     pub checked_text: String,
     pub checked_full: String,
@@ -41,21 +53,46 @@ pub struct RowView {
     pub strip: String,
     /// A maintenance window holds the target now.
     pub in_maintenance: bool,
-    latency_ms: Option<u32>,
-    uptime_value: Option<f64>,
-    checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub tags: Vec<TagChip>,
+    pub group: Option<String>,
 }
 
-pub struct StateOption {
-    pub value: &'static str,
+/// A row of a folded group: name, state and last check only.
+pub struct HeadView {
+    pub id: String,
+    pub name: String,
+    pub state: Badge,
+    pub checked_iso: String,
+    pub checked_text: String,
+    pub checked_full: String,
+    pub tags: Vec<TagChip>,
+}
+
+pub struct GroupView {
+    pub id: String,
+    pub name: String,
+    /// The worst state of its targets; `None` when empty.
+    pub worst: Option<Badge>,
+    /// "12 targets: 1 down, 11 up".
+    pub counts: String,
+    pub total: u64,
+    /// Open at first when something in it is down or degraded.
+    pub open: bool,
+    pub heads: Vec<HeadView>,
+    pub more: bool,
+}
+
+pub struct Choice {
+    pub value: String,
     pub label: String,
     pub selected: bool,
 }
 
-pub struct SortOption {
-    pub value: &'static str,
-    pub label: &'static str,
-    pub selected: bool,
+/// A count by state in the summary, linking to that filter.
+pub struct StateCount {
+    pub badge: Badge,
+    pub count: u64,
+    pub href: String,
 }
 
 /// A maintenance window the dashboard mentions: open now, or opening
@@ -72,52 +109,33 @@ struct DashboardPage {
     maintenance_open: Vec<MaintenanceNote>,
     maintenance_soon: Vec<MaintenanceNote>,
     rows: Vec<RowView>,
-    total: usize,
+    groups: Vec<GroupView>,
+    /// Targets in the organization (no filter).
+    total: u64,
+    matching: u64,
+    first_shown: u64,
+    last_shown: u64,
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    summary: Vec<StateCount>,
     q: String,
-    states: Vec<StateOption>,
-    sorts: Vec<SortOption>,
+    states: Vec<Choice>,
+    tags: Vec<Choice>,
+    group_choices: Vec<Choice>,
+    sorts: Vec<Choice>,
     filtered: bool,
     can_edit: bool,
+    live_url: String,
 }
 
-const SORTS: [(&str, &str); 5] = [
-    ("state", "Worst state first"),
-    ("name", "Name"),
-    ("latency", "Slowest first"),
-    ("uptime", "Lowest uptime first"),
-    ("checked", "Last checked"),
+const SORTS: [(&str, &str, DashboardSort); 4] = [
+    ("state", "Worst state first", DashboardSort::Severity),
+    ("name", "Name", DashboardSort::Name),
+    ("latency", "Slowest first", DashboardSort::Latency),
+    ("checked", "Last checked", DashboardSort::Checked),
 ];
-
-fn row_view(row: OverviewRow, now: chrono::DateTime<chrono::Utc>) -> RowView {
-    let checked_at = row.target.last_checked_at;
-    let latency_ms = row.target.last_latency_ms;
-    let uptime_value = uptime_of(&row.day);
-    let name = row
-        .target
-        .name
-        .clone()
-        .unwrap_or_else(|| row.target.url.clone());
-    let (uptime, strip) = day_cells(&row.day, &name);
-    RowView {
-        id: row.target.id.0.to_string(),
-        strip,
-        uptime,
-        in_maintenance: false,
-        name,
-        state: badge(row.target.shown_state()),
-        state_value: row.target.shown_state(),
-        url: row.target.url,
-        checked_iso: checked_at.map(format::iso).unwrap_or_default(),
-        checked_text: checked_at
-            .map(|t| format::ago(now, t))
-            .unwrap_or_else(|| "not yet".to_owned()),
-        checked_full: checked_at.map(format::full).unwrap_or_default(),
-        latency: format::latency(latency_ms),
-        latency_ms,
-        uptime_value,
-        checked_at,
-    }
-}
 
 /// A row's last 24 h as its cells show it: the uptime text and the strip.
 /// Live updates redraw them with this too.
@@ -131,34 +149,100 @@ pub(super) fn day_cells(day: &[Bucket], name: &str) -> (String, String) {
     )
 }
 
-fn sort_rows(rows: &mut [RowView], sort: &str) {
-    let by_name = |a: &RowView, b: &RowView| a.name.to_lowercase().cmp(&b.name.to_lowercase());
-    // Missing values sort last whichever way the column goes.
-    fn last_if_none<T: PartialOrd>(a: Option<T>, b: Option<T>, desc: bool) -> Ordering {
-        match (a, b) {
-            (Some(a), Some(b)) => {
-                let o = a.partial_cmp(&b).unwrap_or(Ordering::Equal);
-                if desc {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => Ordering::Equal,
+fn chips(ids: Option<&Vec<TagId>>, tags: &HashMap<TagId, TagChip>) -> Vec<TagChip> {
+    ids.into_iter()
+        .flatten()
+        .filter_map(|id| tags.get(id))
+        .map(|t| TagChip {
+            name: t.name.clone(),
+            color: t.color,
+        })
+        .collect()
+}
+
+fn checked(target: &TargetSummary, now: chrono::DateTime<chrono::Utc>) -> (String, String, String) {
+    let at = target.last_checked_at;
+    (
+        at.map(format::iso).unwrap_or_default(),
+        at.map(|t| format::ago(now, t))
+            .unwrap_or_else(|| "not yet".to_owned()),
+        at.map(format::full).unwrap_or_default(),
+    )
+}
+
+/// The dashboard's own URL with `changes` laid over the current query, so
+/// links keep the search, filters and sort.
+fn href(query: &DashboardQuery, changes: &[(&str, String)]) -> String {
+    let page = query.page.map(|p| p.to_string()).unwrap_or_default();
+    let current = [
+        ("q", query.q.clone()),
+        ("state", query.state.clone()),
+        ("tag", query.tag.clone()),
+        ("group", query.group.clone()),
+        ("sort", query.sort.clone()),
+        ("page", page),
+    ];
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in current {
+        let value = changes
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(value, |(_, v)| v.clone());
+        if !value.is_empty() {
+            out.append_pair(key, &value);
         }
     }
-    rows.sort_by(|a, b| {
-        let primary = match sort {
-            "name" => Ordering::Equal,
-            "latency" => last_if_none(a.latency_ms, b.latency_ms, true),
-            "uptime" => last_if_none(a.uptime_value, b.uptime_value, false),
-            "checked" => last_if_none(a.checked_at, b.checked_at, true),
-            _ => severity(a.state_value).cmp(&severity(b.state_value)),
-        };
-        primary.then_with(|| by_name(a, b))
+    let query = out.finish();
+    if query.is_empty() {
+        "/".to_owned()
+    } else {
+        format!("/?{query}")
+    }
+}
+
+fn count_words(counts: &[(TargetState, u64)], total: u64) -> String {
+    let mut parts: Vec<String> = STATES
+        .iter()
+        .filter_map(|s| {
+            counts
+                .iter()
+                .find(|(c, _)| c == s)
+                .map(|(_, n)| format!("{n} {}", badge(*s).label.to_lowercase()))
+        })
+        .collect();
+    parts.sort_by_key(|p| {
+        // Worst first, as the rows.
+        STATES
+            .iter()
+            .position(|s| p.ends_with(&badge(*s).label.to_lowercase()))
+            .map(|i| pharos_domain::labels::severity(STATES[i]))
     });
+    let noun = if total == 1 { "target" } else { "targets" };
+    if parts.is_empty() {
+        format!("{total} {noun}")
+    } else {
+        format!("{total} {noun}: {}", parts.join(", "))
+    }
+}
+
+/// The filter the query asks for. Unlike the API, the page ignores what
+/// it cannot read (an old bookmark's deleted tag, a hand-typed state)
+/// rather than refusing: the controls show what is applied.
+fn lenient_filter(query: &DashboardQuery) -> TargetFilter {
+    let id = |raw: &str| uuid::Uuid::parse_str(raw.trim()).ok();
+    let search: String = query
+        .q
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(pharos_app::targets::MAX_SEARCH_LEN)
+        .collect();
+    let search = search.trim();
+    TargetFilter {
+        tag: id(&query.tag).map(pharos_domain::ids::TagId),
+        group: id(&query.group).map(pharos_domain::ids::GroupId),
+        state: TargetState::parse(query.state.trim()),
+        search: (!search.is_empty()).then(|| search.to_owned()),
+    }
 }
 
 pub async fn show(
@@ -167,46 +251,117 @@ pub async fn show(
     jar: CookieJar,
     ApiQuery(query): ApiQuery<DashboardQuery>,
 ) -> PageResult {
-    let overview = dashboard::overview(&state.app, &current).await?;
-    let windows = pharos_app::maintenance::list(&state.app, &current).await?;
-    let total = overview.rows.len();
-    let mut counts = [0usize; STATES.len()];
-    for row in &overview.rows {
-        if let Some(i) = STATES.iter().position(|s| *s == row.target.shown_state()) {
-            counts[i] += 1;
-        }
-    }
-    let wanted_state = TargetState::parse(&query.state);
-    let needle = query.q.trim().to_lowercase();
-    let now = overview.now;
-    let mut rows: Vec<RowView> = overview
+    let filter = lenient_filter(&query);
+    let (sort_value, _, sort) = SORTS
+        .iter()
+        .find(|(v, _, _)| *v == query.sort)
+        .copied()
+        .unwrap_or(SORTS[0]);
+    let unfiltered = filter == Default::default();
+    let (window, windows, all_counts) = tokio::try_join!(
+        dashboard::window(&state.app, &current, &filter, sort, query.page.unwrap_or(1)),
+        pharos_app::maintenance::list(&state.app, &current),
+        async {
+            // The summary counts the whole organization; with no filter
+            // the window's own aggregate is that already.
+            if unfiltered {
+                Ok(None)
+            } else {
+                dashboard::state_counts(&state.app, &current)
+                    .await
+                    .map(Some)
+            }
+        },
+    )?;
+    let now = window.now;
+    let all_counts = all_counts.unwrap_or_else(|| window.counts.clone());
+    let total: u64 = all_counts.iter().map(|(_, n)| n).sum();
+
+    let tag_chips: HashMap<TagId, TagChip> = window
+        .tags
+        .iter()
+        .map(|t| {
+            (
+                t.id,
+                TagChip {
+                    name: t.name.clone(),
+                    color: t.color.as_str(),
+                },
+            )
+        })
+        .collect();
+    let group_names: HashMap<_, _> = window
+        .group_names
+        .iter()
+        .map(|g| (g.id, g.name.clone()))
+        .collect();
+
+    let rows: Vec<RowView> = window
         .rows
         .into_iter()
-        .filter(|r| wanted_state.is_none_or(|s| r.target.shown_state() == s))
-        .filter(|r| {
-            needle.is_empty()
-                || r.target.url.to_lowercase().contains(&needle)
-                || r.target
-                    .name
-                    .as_ref()
-                    .is_some_and(|n| n.to_lowercase().contains(&needle))
-        })
-        .map(|r| {
-            let id = r.target.id;
+        .map(|OverviewRow { target, day }| {
+            let name = target.name.clone().unwrap_or_else(|| target.url.clone());
+            let (uptime, strip) = day_cells(&day, &name);
+            let (checked_iso, checked_text, checked_full) = checked(&target, now);
             RowView {
-                in_maintenance: windows.iter().any(|w| w.covers(id, now)),
-                ..row_view(r, now)
+                id: target.id.0.to_string(),
+                in_maintenance: windows.iter().any(|w| w.covers(target.id, now)),
+                tags: chips(window.row_tags.get(&target.id), &tag_chips),
+                group: target.group_id.and_then(|g| group_names.get(&g).cloned()),
+                state: badge(target.shown_state()),
+                url: target.url,
+                name,
+                uptime,
+                strip,
+                checked_iso,
+                checked_text,
+                checked_full,
+                latency: format::latency(target.last_latency_ms),
             }
         })
         .collect();
+
+    let groups = window
+        .groups
+        .iter()
+        .map(|g| {
+            let worst = g.worst;
+            GroupView {
+                id: g.group.id.0.to_string(),
+                name: g.group.name.clone(),
+                worst: worst.map(badge),
+                counts: count_words(&g.counts, g.total),
+                total: g.total,
+                open: worst.is_some_and(|s| matches!(s, TargetState::Down | TargetState::Degraded)),
+                more: g.total > g.heads.len() as u64,
+                heads: g
+                    .heads
+                    .iter()
+                    .map(|t| {
+                        let (checked_iso, checked_text, checked_full) = checked(t, now);
+                        HeadView {
+                            id: t.id.0.to_string(),
+                            name: t.name.clone().unwrap_or_else(|| t.url.clone()),
+                            state: badge(t.shown_state()),
+                            checked_iso,
+                            checked_text,
+                            checked_full,
+                            tags: chips(window.row_tags.get(&t.id), &tag_chips),
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
     let (mut maintenance_open, mut maintenance_soon) = (Vec::new(), Vec::new());
-    for window in &windows {
-        let Some(next) = window.schedule.current_or_next(now) else {
+    for w in &windows {
+        let Some(next) = w.schedule.current_or_next(now) else {
             continue;
         };
-        let (open, status) = super::maintenance::status_of(window, now);
+        let (open, status) = super::maintenance::status_of(w, now);
         let note = MaintenanceNote {
-            name: window.name.clone(),
+            name: w.name.clone(),
             status,
         };
         if open {
@@ -215,42 +370,123 @@ pub async fn show(
             maintenance_soon.push(note);
         }
     }
-    let sort = SORTS
-        .iter()
-        .find(|(v, _)| *v == query.sort)
-        .map_or("state", |(v, _)| v);
-    sort_rows(&mut rows, sort);
 
-    let mut states = vec![StateOption {
-        value: "",
-        label: format!("All states ({total})"),
-        selected: wanted_state.is_none(),
+    let pages = u32::try_from(window.matching.div_ceil(u64::from(window.per_page)))
+        .unwrap_or(u32::MAX)
+        .max(1);
+    let page = window.page;
+    let first_shown = u64::from(page - 1) * u64::from(window.per_page) + 1;
+    let last_shown = first_shown + rows.len() as u64 - 1;
+    let page_href = |p: u32| href(&query, &[("page", p.to_string())]);
+    let counted = |s: TargetState| {
+        window
+            .counts
+            .iter()
+            .find(|(c, _)| *c == s)
+            .map_or(0, |(_, n)| *n)
+    };
+    let filtered_total: u64 = window.counts.iter().map(|(_, n)| n).sum();
+    let mut states = vec![Choice {
+        value: String::new(),
+        label: format!("All states ({filtered_total})"),
+        selected: filter.state.is_none(),
     }];
-    states.extend(STATES.iter().zip(counts).map(|(s, n)| StateOption {
-        value: s.as_str(),
-        label: format!("{} ({n})", badge(*s).label),
-        selected: wanted_state == Some(*s),
+    states.extend(STATES.iter().map(|s| Choice {
+        value: s.as_str().to_owned(),
+        label: format!("{} ({})", badge(*s).label, counted(*s)),
+        selected: filter.state == Some(*s),
+    }));
+    let mut tags = vec![Choice {
+        value: String::new(),
+        label: "Any tag".to_owned(),
+        selected: filter.tag.is_none(),
+    }];
+    tags.extend(window.tags.iter().map(|t| Choice {
+        value: t.id.0.to_string(),
+        label: t.name.clone(),
+        selected: filter.tag == Some(t.id),
+    }));
+    let mut group_choices = vec![Choice {
+        value: String::new(),
+        label: "Any group".to_owned(),
+        selected: filter.group.is_none(),
+    }];
+    group_choices.extend(window.group_names.iter().map(|g| Choice {
+        value: g.id.0.to_string(),
+        label: g.name.clone(),
+        selected: filter.group == Some(g.id),
     }));
     let sorts = SORTS
         .iter()
-        .map(|(value, label)| SortOption {
-            value,
-            label,
-            selected: *value == sort,
+        .map(|(value, label, _)| Choice {
+            value: (*value).to_owned(),
+            label: (*label).to_owned(),
+            selected: *value == sort_value,
         })
+        .collect();
+    let summary = STATES
+        .iter()
+        .map(|s| StateCount {
+            badge: badge(*s),
+            count: all_counts
+                .iter()
+                .find(|(c, _)| c == s)
+                .map_or(0, |(_, n)| *n),
+            href: format!("/?state={}", s.as_str()),
+        })
+        .filter(|c| c.count > 0)
         .collect();
     let (jar, message) = flash::take(jar);
     let page = DashboardPage {
         chrome: Chrome::new(Some(&current), "dashboard").with_flash(message),
         maintenance_open,
         maintenance_soon,
-        rows,
+        groups,
         total,
-        q: query.q,
+        matching: window.matching,
+        first_shown,
+        last_shown,
+        page,
+        pages,
+        prev_href: (page > 1).then(|| page_href(page - 1)),
+        next_href: (page < pages).then(|| page_href(page + 1)),
+        summary,
+        q: query.q.clone(),
         states,
+        tags,
+        group_choices,
         sorts,
-        filtered: wanted_state.is_some() || !needle.is_empty(),
+        filtered: !unfiltered,
         can_edit: current.role.can_edit_targets(),
+        live_url: format!("/events?since={}", now.timestamp_millis()),
+        rows,
     };
     Ok((jar, render(StatusCode::OK, &page)).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_keep_the_query_and_change_one_thing() {
+        let query = DashboardQuery {
+            q: "a b&c".to_owned(),
+            state: "down".to_owned(),
+            page: Some(3),
+            ..DashboardQuery::default()
+        };
+        assert_eq!(
+            href(&query, &[("page", "4".to_owned())]),
+            "/?q=a+b%26c&state=down&page=4"
+        );
+        assert_eq!(href(&DashboardQuery::default(), &[]), "/");
+    }
+
+    #[test]
+    fn group_counts_read_worst_first() {
+        let counts = [(TargetState::Up, 11), (TargetState::Down, 1)];
+        assert_eq!(count_words(&counts, 12), "12 targets: 1 down, 11 up");
+        assert_eq!(count_words(&[], 0), "0 targets");
+    }
 }

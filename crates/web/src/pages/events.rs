@@ -1,33 +1,42 @@
 //! `/events`: Server-Sent Events with the state of the caller's targets.
-//! The server reads the organization's latest checks once a second and
-//! sends what changed; the page's script patches the rows in place. A
-//! stream lives a few minutes, then the browser reconnects, which checks
-//! the session again (a logged-out session stops receiving).
+//! Every stream of an organization listens to one shared poller
+//! (`app::live`), which reads the organization's targets once a second;
+//! each stream works out from memory what changed since it last sent and
+//! sends that, so a hundred open dashboards cost the database what one
+//! does. The page's script patches the rows in place. A stream lives a
+//! few minutes, then the browser reconnects, which checks the session
+//! again (a logged-out session stops receiving).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
 use futures_util::stream::{self, Stream};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use pharos_app::live::{self, LiveSnapshot};
 use pharos_domain::ids::TargetId;
+use pharos_storage::models::TargetSummary;
 
 use super::format::{self, badge};
 use super::PageUser;
-use crate::auth::CurrentUser;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
-use pharos_app::dashboard;
 
-const POLL: Duration = Duration::from_secs(1);
 const STREAM_LIFETIME: Duration = Duration::from_secs(300);
-/// At most this many rows get their strip redrawn in one tick: when many
-/// targets change state at once (a network outage), all get their new
-/// state at once and their strips over the next few ticks.
-const ROW_REFRESHES_PER_TICK: usize = 25;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct EventsQuery {
+    /// When the page was drawn (Unix milliseconds): the first message
+    /// then carries only rows checked since, instead of every row.
+    since: Option<i64>,
+}
 
 /// What a dashboard row shows that can change between checks.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,167 +48,133 @@ pub struct LiveStatus {
     pub checked_iso: String,
     pub checked_full: String,
     pub latency: String,
-    /// What the strip's text alternative names: the target's name or URL.
-    #[serde(skip)]
-    pub name: String,
 }
 
-/// A row's new 24 h uptime and strip, sent with a status whose state
-/// changed (reading roll-ups on every check of every target would cost
-/// the poll far more than the rare state change does).
+impl From<&TargetSummary> for LiveStatus {
+    fn from(target: &TargetSummary) -> Self {
+        let b = badge(target.shown_state());
+        Self {
+            id: target.id.0.to_string(),
+            state: b.value,
+            label: b.label,
+            icon: b.icon,
+            checked_iso: target.last_checked_at.map(format::iso).unwrap_or_default(),
+            checked_full: target.last_checked_at.map(format::full).unwrap_or_default(),
+            latency: format::latency(target.last_latency_ms),
+        }
+    }
+}
+
+/// A row's new 24 h uptime and strip, sent with a status once the poller
+/// has redrawn it after a state change.
 #[derive(Debug, Serialize)]
-struct RowRefresh<'a> {
+struct RowRefresh {
     #[serde(flatten)]
-    status: &'a LiveStatus,
+    status: LiveStatus,
     uptime: String,
     strip: String,
 }
 
-async fn snapshot(state: &AppState, current: &CurrentUser) -> Option<HashMap<String, LiveStatus>> {
-    let targets = match pharos_app::dashboard::summaries(&state.app, current).await {
-        Ok(targets) => targets,
-        Err(e) => {
-            tracing::debug!(error = %e, "live status read failed; retrying next tick");
-            return None;
-        }
-    };
-    Some(
-        targets
-            .into_iter()
-            .map(|target| {
-                let b = badge(target.shown_state());
-                let status = LiveStatus {
-                    id: target.id.0.to_string(),
-                    state: b.value,
-                    label: b.label,
-                    icon: b.icon,
-                    checked_iso: target.last_checked_at.map(format::iso).unwrap_or_default(),
-                    checked_full: target.last_checked_at.map(format::full).unwrap_or_default(),
-                    latency: format::latency(target.last_latency_ms),
-                    name: target.name.unwrap_or(target.url),
-                };
-                (status.id.clone(), status)
-            })
-            .collect(),
-    )
-}
-
-struct Poller {
-    state: AppState,
-    current: CurrentUser,
-    seen: HashMap<String, LiveStatus>,
-    /// Rows whose state changed but whose strip is not redrawn yet (past
-    /// the per-tick bound, or the roll-up read failed).
-    stale: HashSet<String>,
+/// One stream's memory of what it sent.
+struct Listener {
+    feed: tokio::sync::watch::Receiver<Option<Arc<LiveSnapshot>>>,
+    /// The snapshot the last message was made from.
+    sent: Option<Arc<LiveSnapshot>>,
+    /// The `seq` of each strip sent.
+    strips_sent: HashMap<TargetId, u64>,
+    since: Option<DateTime<Utc>>,
     started: tokio::time::Instant,
-    first: bool,
 }
 
-/// Events since the last tick: one `status` per changed target, and a
-/// `targets` event when targets were added or removed. A row whose state
-/// changed also gets its uptime and strip, up to a bound per tick; the
-/// rest wait in `stale` for the next ticks.
-async fn changes(
-    state: &AppState,
-    current: &CurrentUser,
-    seen: &HashMap<String, LiveStatus>,
-    now: &HashMap<String, LiveStatus>,
-    stale: &mut HashSet<String>,
-) -> Vec<Event> {
-    let mut events = Vec::new();
-    for status in now.values() {
-        let before = seen.get(&status.id);
-        if before.is_some_and(|b| b.state != status.state) {
-            stale.insert(status.id.clone());
+impl Listener {
+    /// Events from `now` that this stream has not sent yet.
+    fn changes(&mut self, now: &LiveSnapshot) -> Vec<Event> {
+        let mut events = Vec::new();
+        for (id, target) in &now.targets {
+            let changed = match &self.sent {
+                Some(before) => before.targets.get(id) != Some(target),
+                // The page was drawn at `since`: rows checked after it.
+                None => self
+                    .since
+                    .is_none_or(|since| target.last_checked_at.is_some_and(|at| at >= since)),
+            };
+            let strip = now
+                .days
+                .get(id)
+                .filter(|(seq, _)| self.strips_sent.get(id).is_none_or(|sent| seq > sent));
+            let event = match strip {
+                Some((seq, day)) if self.sent.is_some() => {
+                    self.strips_sent.insert(*id, *seq);
+                    let name = target.name.clone().unwrap_or_else(|| target.url.clone());
+                    let (uptime, strip) = super::dashboard::day_cells(day, &name);
+                    Event::default().event("status").json_data(RowRefresh {
+                        status: target.into(),
+                        uptime,
+                        strip,
+                    })
+                }
+                Some((seq, _)) => {
+                    // Drawn before this page was: the page has it.
+                    self.strips_sent.insert(*id, *seq);
+                    if !changed {
+                        continue;
+                    }
+                    Event::default()
+                        .event("status")
+                        .json_data(LiveStatus::from(target))
+                }
+                None if changed => Event::default()
+                    .event("status")
+                    .json_data(LiveStatus::from(target)),
+                None => continue,
+            };
+            events.extend(event.ok());
         }
-    }
-    stale.retain(|id| now.contains_key(id));
-    let redraw: Vec<String> = stale.iter().take(ROW_REFRESHES_PER_TICK).cloned().collect();
-    for status in now.values() {
-        let changed = seen.get(&status.id) != Some(status);
-        let refreshed = match redraw.contains(&status.id) {
-            true => row_refresh(state, current, status).await,
-            false => None,
-        };
-        let event = match &refreshed {
-            Some(row) => {
-                stale.remove(&status.id);
-                Event::default().event("status").json_data(row)
+        if let Some(before) = &self.sent {
+            let same = before.targets.len() == now.targets.len()
+                && before.targets.keys().all(|k| now.targets.contains_key(k));
+            if !same {
+                events.push(
+                    Event::default()
+                        .event("targets")
+                        .data(now.targets.len().to_string()),
+                );
             }
-            None if changed => Event::default().event("status").json_data(status),
-            None => continue,
-        };
-        events.extend(event.ok());
-    }
-    if seen.len() != now.len() || seen.keys().any(|k| !now.contains_key(k)) {
-        events.push(
-            Event::default()
-                .event("targets")
-                .data(now.len().to_string()),
-        );
-    }
-    events
-}
-
-/// The row's uptime and strip drawn as the dashboard draws them; `None`
-/// when the roll-ups cannot be read (the next change tries again).
-async fn row_refresh<'a>(
-    state: &AppState,
-    current: &CurrentUser,
-    status: &'a LiveStatus,
-) -> Option<RowRefresh<'a>> {
-    let id = uuid::Uuid::parse_str(&status.id).ok()?;
-    let day = match dashboard::day_of(&state.app, current, TargetId(id)).await {
-        Ok(day) => day,
-        Err(e) => {
-            tracing::debug!(error = %e, "live strip read failed");
-            return None;
         }
-    };
-    let (uptime, strip) = super::dashboard::day_cells(&day, &status.name);
-    Some(RowRefresh {
-        status,
-        uptime,
-        strip,
-    })
+        events
+    }
 }
 
 pub async fn stream(
     State(state): State<AppState>,
     PageUser(current): PageUser,
+    ApiQuery(query): ApiQuery<EventsQuery>,
 ) -> impl IntoResponse {
-    let poller = Poller {
-        state,
-        current,
-        seen: HashMap::new(),
-        stale: HashSet::new(),
+    let listener = Listener {
+        feed: live::subscribe(&state.app, &current),
+        sent: None,
+        strips_sent: HashMap::new(),
+        since: query.since.and_then(DateTime::from_timestamp_millis),
         started: tokio::time::Instant::now(),
-        first: true,
     };
-    let events = stream::unfold(poller, |mut p| async move {
+    let events = stream::unfold(listener, |mut l| async move {
         loop {
-            if p.started.elapsed() > STREAM_LIFETIME {
-                return None;
+            let left = STREAM_LIFETIME.checked_sub(l.started.elapsed())?;
+            // The first snapshot may be there already; later ones are
+            // waited for. A poller that is gone ends the stream.
+            if l.sent.is_some() || l.feed.borrow().is_none() {
+                tokio::time::timeout(left, l.feed.changed())
+                    .await
+                    .ok()?
+                    .ok()?;
             }
-            if !p.first {
-                tokio::time::sleep(POLL).await;
-            }
-            let Some(now) = snapshot(&p.state, &p.current).await else {
+            let Some(now) = l.feed.borrow_and_update().clone() else {
                 continue;
             };
-            // The page was rendered moments ago and what changed since is
-            // unknown here, so the first tick sends every row.
-            let batch = if p.first {
-                now.values()
-                    .filter_map(|s| Event::default().event("status").json_data(s).ok())
-                    .collect()
-            } else {
-                changes(&p.state, &p.current, &p.seen, &now, &mut p.stale).await
-            };
-            p.first = false;
-            p.seen = now;
+            let batch = l.changes(&now);
+            l.sent = Some(now);
             if !batch.is_empty() {
-                return Some((stream::iter(batch.into_iter().map(Ok::<_, Infallible>)), p));
+                return Some((stream::iter(batch.into_iter().map(Ok::<_, Infallible>)), l));
             }
         }
     });

@@ -96,17 +96,6 @@ pub fn badge(state: TargetState) -> Badge {
     }
 }
 
-/// Order for "worst first".
-pub fn severity(state: TargetState) -> u8 {
-    match state {
-        TargetState::Down => 0,
-        TargetState::Degraded => 1,
-        TargetState::Pending => 2,
-        TargetState::Up => 3,
-        TargetState::Paused => 4,
-    }
-}
-
 /// The state of one check, for the checks table.
 pub fn check_state(check: &pharos_storage::models::Check) -> TargetState {
     match (check.is_up, check.degraded) {

@@ -16,6 +16,7 @@ mod events;
 mod format;
 mod incidents;
 mod invitations;
+mod labels;
 pub(crate) mod maintenance;
 mod members;
 mod sessions;
@@ -127,6 +128,11 @@ pub fn routes() -> Router<AppState> {
             get(api_keys::show).post(api_keys::create),
         )
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/tags", get(labels::show).post(labels::create_tag))
+        .route("/settings/tags/{id}/color", post(labels::recolor_tag))
+        .route("/settings/tags/{id}/delete", post(labels::delete_tag))
+        .route("/settings/groups", post(labels::create_group))
+        .route("/settings/groups/{id}/delete", post(labels::delete_group))
         .route("/targets/{id}/alerts", post(alerts::set_for_target))
         .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
@@ -537,6 +543,11 @@ pub mod flash {
             "verification_sent" => "A new confirmation link is on its way.",
             "maintenance_deleted" => "Maintenance window deleted.",
             "api_key_revoked" => "API key revoked: it no longer works.",
+            "tag_created" => "Tag added.",
+            "tag_saved" => "Tag saved.",
+            "tag_deleted" => "Tag deleted: its targets no longer carry it.",
+            "group_created" => "Group added.",
+            "group_deleted" => "Group deleted: its targets are ungrouped.",
             "session_revoked" => "Session ended: it is signed out.",
             "sessions_revoked" => "Every other session of yours is signed out.",
             "two_factor_required" => {

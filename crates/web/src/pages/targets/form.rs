@@ -66,12 +66,14 @@ const FORM_NAMES: &[(TargetKind, &str, &str)] = &[
 ];
 
 /// Fields every kind has, under the same name on the form and in the API.
-const COMMON_FIELDS: [&str; 7] = [
+const COMMON_FIELDS: [&str; 9] = [
     "kind",
     "name",
     "interval_seconds",
     "timeout_seconds",
     "channel_ids",
+    "tag_ids",
+    "group_id",
     "alert_type",
     "repeat_minutes",
 ];
@@ -146,6 +148,14 @@ pub struct TargetForm {
     /// see `from_pairs`).
     #[serde(skip)]
     channel_ids: Vec<String>,
+    /// Present when the form drew its tags and group: a form posted
+    /// without it leaves both as they are.
+    labels_part: String,
+    /// The ticked tags (`tag_ids`, once per tag, read like `channel_ids`).
+    #[serde(skip)]
+    tag_ids: Vec<String>,
+    /// The chosen group's id; empty: none.
+    group_id: String,
     /// `check` from the "Check now" button: run the check, save nothing.
     action: String,
 }
@@ -173,6 +183,8 @@ impl TargetForm {
     /// The form as posted. A browser sends `channel_ids` once per ticked
     /// channel, which a struct cannot hold, so the pairs are read here.
     fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, PageError> {
+        let (tag_ids, pairs): (Vec<_>, Vec<_>) =
+            pairs.into_iter().partition(|(name, _)| name == "tag_ids");
         let (ids, rest): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(name, _)| name == "channel_ids");
@@ -191,6 +203,7 @@ impl TargetForm {
         let mut form: TargetForm =
             serde_urlencoded::from_str(&encoded).map_err(|e| unreadable(&e))?;
         form.channel_ids = ids.into_iter().map(|(_, id)| id).collect();
+        form.tag_ids = tag_ids.into_iter().map(|(_, id)| id).collect();
         Ok(form)
     }
 
@@ -511,6 +524,26 @@ impl TargetForm {
                 ),
             );
         }
+        if !self.labels_part.is_empty() {
+            fields.insert(
+                "tag_ids".into(),
+                Value::Array(
+                    self.tag_ids
+                        .iter()
+                        .map(|id| Value::from(id.as_str()))
+                        .collect(),
+                ),
+            );
+            let group = self.group_id.trim();
+            fields.insert(
+                "group_id".into(),
+                if group.is_empty() {
+                    Value::Null
+                } else {
+                    Value::from(group)
+                },
+            );
+        }
         fields
     }
 }
@@ -592,6 +625,23 @@ struct TargetFormPage {
     channels: Vec<ChannelChoice>,
     /// The organization's default channels by name ("none" when none).
     default_channels: String,
+    tags: Vec<TagChoice>,
+    groups: Vec<GroupChoice>,
+}
+
+/// A tag the target may carry.
+pub struct TagChoice {
+    pub id: String,
+    pub name: String,
+    pub color: &'static str,
+    pub checked: bool,
+}
+
+/// A group the target may be in.
+pub struct GroupChoice {
+    pub id: String,
+    pub name: String,
+    pub selected: bool,
 }
 
 /// A channel the target may send its alerts to.
@@ -605,17 +655,27 @@ pub struct ChannelChoice {
 
 /// What the form's alert part shows besides the form's own values: the
 /// organization's channels and its alert settings. Read once per page.
+/// (And its tags and groups, read alongside.)
 pub struct AlertContext {
     channels: Vec<pharos_app::channels::ChannelDetails>,
     defaults: AlertSettings,
+    tags: Vec<pharos_storage::models::Tag>,
+    groups: Vec<pharos_storage::models::Group>,
 }
 
 async fn alert_context(state: &AppState, current: &CurrentUser) -> Result<AlertContext, PageError> {
-    let (channels, defaults) = tokio::try_join!(
+    let (channels, defaults, tags, groups) = tokio::try_join!(
         pharos_app::channels::list(&state.app, current),
         pharos_app::alerts::defaults(&state.app, current),
+        pharos_app::labels::tags(&state.app, current),
+        pharos_app::labels::groups(&state.app, current),
     )?;
-    Ok(AlertContext { channels, defaults })
+    Ok(AlertContext {
+        channels,
+        defaults,
+        tags,
+        groups,
+    })
 }
 
 /// Moves the service's errors onto the form's fields: settings shared by
@@ -747,9 +807,36 @@ fn result_page(
     } else {
         defaults.join(", ")
     };
+    let tags = context
+        .tags
+        .iter()
+        .map(|t| {
+            let id = t.id.0.to_string();
+            TagChoice {
+                checked: form.tag_ids.contains(&id),
+                id,
+                name: t.name.clone(),
+                color: t.color.as_str(),
+            }
+        })
+        .collect();
+    let groups = context
+        .groups
+        .iter()
+        .map(|g| {
+            let id = g.id.0.to_string();
+            GroupChoice {
+                selected: form.group_id == id,
+                id,
+                name: g.name.clone(),
+            }
+        })
+        .collect();
     render(
         status,
         &TargetFormPage {
+            tags,
+            groups,
             alerts_default: form.alerts_default.is_some(),
             organization_alerts: AlertFormView::summary(&context.defaults),
             alerts,
@@ -888,18 +975,31 @@ pub async fn edit_form(
 ) -> PageResult {
     current.require_editor()?;
     let target = targets::get(&state.app, &current, TargetId(id)).await?;
-    let (context, target_alerts, channel_ids) = tokio::try_join!(
+    let (context, target_alerts, channel_ids, tag_ids) = tokio::try_join!(
         alert_context(&state, &current),
         async {
             Ok::<_, PageError>(pharos_app::alerts::alerts_of(&state.app, &current, &target).await?)
         },
         async { Ok::<_, PageError>(targets::channel_ids_of(&state.app, &current, &target).await?) },
+        async {
+            Ok::<_, PageError>(
+                pharos_app::labels::tags_of(&state.app, &current, &[target.id]).await?,
+            )
+        },
     )?;
     let mut form = TargetForm::of(&target);
     form.alerts_part = "on".to_owned();
     form.alerts_default = target_alerts.own.is_none().then(|| "on".to_owned());
     form.alerts = AlertForm::of(&target_alerts.effective);
     form.channel_ids = channel_ids.iter().map(|c| c.0.to_string()).collect();
+    form.labels_part = "on".to_owned();
+    form.tag_ids = tag_ids
+        .get(&target.id)
+        .into_iter()
+        .flatten()
+        .map(|t| t.0.to_string())
+        .collect();
+    form.group_id = target.group_id.map(|g| g.0.to_string()).unwrap_or_default();
     Ok(form_page(
         &current,
         &context,

@@ -1,0 +1,311 @@
+//! Tags and groups of an organization's targets. The SQL both backends
+//! run, stamped out per backend by `sql::impl_store!`.
+
+macro_rules! impl_labels {
+    ($store:ty, $db:ty, $backend:literal, $migrator:expr, $claim_lock:literal, $row_lock:literal, $job_lock:ident, $size_sql:literal) => {
+        #[async_trait::async_trait]
+        impl $crate::store::LabelStore for $store {
+            async fn tags(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Tag>> {
+                let rows: Vec<$crate::rows::TagRow> = sqlx::query_as(
+                    "SELECT id, name, color, created_at FROM tags WHERE organization_id = $1 \
+                     ORDER BY lower(name), id",
+                )
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn create_tag(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                name: &str,
+                color: pharos_domain::labels::TagColor,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Tag>> {
+                let id = pharos_domain::ids::TagId::new();
+                // Counted and inserted in one statement, like API keys.
+                let done = sqlx::query(
+                    "INSERT INTO tags (id, organization_id, name, color, created_at) \
+                     SELECT $1, $2, $3, $4, $5 \
+                     WHERE (SELECT COUNT(*) FROM tags WHERE organization_id = $2) < $6",
+                )
+                .bind(id.0)
+                .bind(org.0)
+                .bind(name)
+                .bind(color.as_str())
+                .bind($crate::rows::to_micros(now))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await
+                .map_err(|e| $crate::error::unique_as_conflict(e, "a tag has this name already"))?;
+                if done.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                Ok(Some($crate::models::Tag {
+                    id,
+                    name: name.to_owned(),
+                    color,
+                    created_at: $crate::rows::to_micros(now),
+                }))
+            }
+
+            async fn update_tag(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::TagId,
+                name: Option<&str>,
+                color: Option<pharos_domain::labels::TagColor>,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Tag>> {
+                let row: Option<$crate::rows::TagRow> = sqlx::query_as(
+                    "UPDATE tags SET name = COALESCE($3, name), color = COALESCE($4, color) \
+                     WHERE organization_id = $1 AND id = $2 RETURNING id, name, color, created_at",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .bind(name)
+                .bind(color.map(|c| c.as_str()))
+                .fetch_optional(self.writer())
+                .await
+                .map_err(|e| $crate::error::unique_as_conflict(e, "a tag has this name already"))?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn delete_tag(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::TagId,
+            ) -> $crate::error::StoreResult<bool> {
+                let done = sqlx::query("DELETE FROM tags WHERE organization_id = $1 AND id = $2")
+                    .bind(org.0)
+                    .bind(id.0)
+                    .execute(self.writer())
+                    .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn groups(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Group>> {
+                let rows: Vec<$crate::rows::GroupRow> = sqlx::query_as(
+                    "SELECT id, name, created_at FROM target_groups WHERE organization_id = $1 \
+                     ORDER BY lower(name), id",
+                )
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows.into_iter().map(Into::into).collect())
+            }
+
+            async fn create_group(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                name: &str,
+                now: chrono::DateTime<chrono::Utc>,
+                limit: u32,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Group>> {
+                let id = pharos_domain::ids::GroupId::new();
+                let done = sqlx::query(
+                    "INSERT INTO target_groups (id, organization_id, name, created_at) \
+                     SELECT $1, $2, $3, $4 \
+                     WHERE (SELECT COUNT(*) FROM target_groups WHERE organization_id = $2) < $5",
+                )
+                .bind(id.0)
+                .bind(org.0)
+                .bind(name)
+                .bind($crate::rows::to_micros(now))
+                .bind(i64::from(limit))
+                .execute(self.writer())
+                .await
+                .map_err(|e| $crate::error::unique_as_conflict(e, "a group has this name already"))?;
+                if done.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                Ok(Some($crate::models::Group {
+                    id,
+                    name: name.to_owned(),
+                    created_at: $crate::rows::to_micros(now),
+                }))
+            }
+
+            async fn rename_group(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::GroupId,
+                name: &str,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Group>> {
+                let row: Option<$crate::rows::GroupRow> = sqlx::query_as(
+                    "UPDATE target_groups SET name = $3 WHERE organization_id = $1 AND id = $2 \
+                     RETURNING id, name, created_at",
+                )
+                .bind(org.0)
+                .bind(id.0)
+                .bind(name)
+                .fetch_optional(self.writer())
+                .await
+                .map_err(|e| $crate::error::unique_as_conflict(e, "a group has this name already"))?;
+                Ok(row.map(Into::into))
+            }
+
+            async fn delete_group(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::GroupId,
+            ) -> $crate::error::StoreResult<bool> {
+                let done =
+                    sqlx::query("DELETE FROM target_groups WHERE organization_id = $1 AND id = $2")
+                        .bind(org.0)
+                        .bind(id.0)
+                        .execute(self.writer())
+                        .await?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn set_target_tags(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+                tags: &[pharos_domain::ids::TagId],
+            ) -> $crate::error::StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let owned: Option<(uuid::Uuid,)> = sqlx::query_as(&format!(
+                    "SELECT id FROM targets WHERE organization_id = $1 AND id = $2 {}",
+                    $row_lock
+                ))
+                .bind(org.0)
+                .bind(target.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if owned.is_none() {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM target_tags WHERE target_id = $1")
+                    .bind(target.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let mut seen = std::collections::HashSet::new();
+                for tag in tags.iter().filter(|t| seen.insert(**t)) {
+                    // Only the organization's own tags: another tenant's
+                    // id inserts nothing and undoes the change.
+                    let added = sqlx::query(
+                        "INSERT INTO target_tags (target_id, tag_id) \
+                         SELECT $1, id FROM tags WHERE organization_id = $2 AND id = $3",
+                    )
+                    .bind(target.0)
+                    .bind(org.0)
+                    .bind(tag.0)
+                    .execute(&mut *tx)
+                    .await?;
+                    if added.rows_affected() != 1 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn set_target_group(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+                group: Option<pharos_domain::ids::GroupId>,
+            ) -> $crate::error::StoreResult<bool> {
+                // The group must be the organization's own: another
+                // tenant's id updates nothing.
+                let done = sqlx::query(
+                    "UPDATE targets SET group_id = $3 WHERE organization_id = $1 AND id = $2 \
+                       AND ($3 IS NULL OR EXISTS \
+                         (SELECT 1 FROM target_groups g WHERE g.organization_id = $1 AND g.id = $3))",
+                )
+                .bind(org.0)
+                .bind(target.0)
+                .bind(group.map(|g| g.0))
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn tags_of_targets(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                targets: &[pharos_domain::ids::TargetId],
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, pharos_domain::ids::TagId)>> {
+                if targets.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(
+                    "SELECT tt.target_id, tt.tag_id FROM target_tags tt \
+                     JOIN tags g ON g.id = tt.tag_id WHERE g.organization_id = ",
+                );
+                qb.push_bind(org.0).push(" AND tt.target_id IN (");
+                let mut ids = qb.separated(", ");
+                for target in targets {
+                    ids.push_bind(target.0);
+                }
+                qb.push(") ORDER BY tt.target_id, lower(g.name)");
+                let rows: Vec<(uuid::Uuid, uuid::Uuid)> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(t, g)| (pharos_domain::ids::TargetId(t), pharos_domain::ids::TagId(g)))
+                    .collect())
+            }
+
+            async fn group_state_counts(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::GroupId, pharos_domain::status::TargetState, u64)>> {
+                let rows: Vec<(uuid::Uuid, i32, i64)> = sqlx::query_as(&format!(
+                    "SELECT group_id, {} AS rank, COUNT(*) FROM targets \
+                     WHERE organization_id = $1 AND group_id IS NOT NULL GROUP BY group_id, rank",
+                    $crate::rows::SEVERITY_SQL
+                ))
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter()
+                    .map(|(group, rank, n)| {
+                        Ok((
+                            pharos_domain::ids::GroupId(group),
+                            $crate::rows::state_of_rank(rank)?,
+                            u64::try_from(n).unwrap_or(0),
+                        ))
+                    })
+                    .collect()
+            }
+
+            async fn group_heads(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                per_group: u32,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::TargetSummary>> {
+                let sql = format!(
+                    "SELECT id, name, url, state, paused, last_checked_at, last_latency_ms, group_id FROM ( \
+                       SELECT {columns}, ROW_NUMBER() OVER ( \
+                         PARTITION BY t.group_id ORDER BY {severity}, {name}, t.id) AS place, \
+                         {severity} AS rank, {name} AS sort_name \
+                       FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id \
+                       WHERE t.organization_id = $1 AND t.group_id IS NOT NULL) heads \
+                     WHERE place <= $2 ORDER BY group_id, rank, sort_name, id",
+                    columns = $crate::rows::TARGET_SUMMARY_COLUMNS,
+                    severity = $crate::rows::SEVERITY_SQL,
+                    name = $crate::rows::SORT_NAME_SQL,
+                );
+                let rows: Vec<$crate::rows::TargetSummaryRow> = sqlx::query_as(&sql)
+                    .bind(org.0)
+                    .bind(i64::from(per_group))
+                    .fetch_all(self.reader())
+                    .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+        }
+    };
+}
+
+pub(crate) use impl_labels;
