@@ -373,6 +373,23 @@ pub fn check_sections(sections: &[PageSection]) -> Result<(), (String, String)> 
     Ok(())
 }
 
+/// The name a page shows a target under: its public name on the page, else
+/// the target's own name, else a neutral label. Never its address: that is
+/// shown beside the name only when the page opts in.
+pub fn shown_name(public_name: Option<&str>, target_name: Option<&str>) -> String {
+    public_name
+        .or(target_name)
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or("Unnamed service")
+        .to_owned()
+}
+
+/// The title of the draft incident a confirmed outage opens.
+pub fn auto_draft_title(shown_name: &str) -> String {
+    format!("{shown_name}: outage")
+}
+
 /// Everything an owner sets on a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusPagePlan {

@@ -907,7 +907,8 @@ pub trait StatusPageStore: Send + Sync + 'static {
         id: PageIncidentId,
     ) -> StoreResult<bool>;
 
-    /// Opens a draft incident titled `title`, affecting `target`, on every
+    /// Opens a draft incident affecting `target` (titled with the name
+    /// each page shows it under: `status_page::auto_draft_title`) on every
     /// page of the organization that shows the target and has automatic
     /// drafts on, once per page and monitoring incident (`source`): a
     /// second call for the same incident writes nothing. Returns the pages
@@ -917,7 +918,6 @@ pub trait StatusPageStore: Send + Sync + 'static {
         org: OrganizationId,
         target: TargetId,
         source: uuid::Uuid,
-        title: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<StatusPageId>>;
 }

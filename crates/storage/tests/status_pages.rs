@@ -504,13 +504,13 @@ async fn auto_drafts_open_once_per_incident_on_pages_that_want_them(backend: Bac
 
     let source = uuid::Uuid::now_v7();
     let opened = store
-        .open_auto_drafts(a.id, t.id, source, "Example is down", now)
+        .open_auto_drafts(a.id, t.id, source, now)
         .await
         .expect("drafts");
     assert_eq!(opened, vec![wants.id]);
     // The same monitoring incident again: nothing more.
     assert!(store
-        .open_auto_drafts(a.id, t.id, source, "Example is down", now)
+        .open_auto_drafts(a.id, t.id, source, now)
         .await
         .expect("drafts")
         .is_empty());
@@ -523,6 +523,8 @@ async fn auto_drafts_open_once_per_incident_on_pages_that_want_them(backend: Bac
     assert_eq!(drafts[0].status, IncidentStatus::Investigating);
     assert_eq!(drafts[0].target_ids, vec![t.id]);
     assert_eq!(drafts[0].source_incident_id, Some(source));
+    // Named as the page shows the target: here its own (unnamed) label.
+    assert_eq!(drafts[0].title, "Unnamed service: outage");
     assert!(store
         .page_incidents(a.id, declines.id, now - Duration::days(1))
         .await

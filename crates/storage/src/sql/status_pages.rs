@@ -714,13 +714,14 @@ macro_rules! impl_status_pages {
                 org: pharos_domain::ids::OrganizationId,
                 target: pharos_domain::ids::TargetId,
                 source: uuid::Uuid,
-                title: &str,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<Vec<pharos_domain::ids::StatusPageId>> {
                 let now = $crate::rows::to_micros(now);
                 let mut tx = self.writer().begin().await?;
-                let pages: Vec<(uuid::Uuid,)> = sqlx::query_as(
-                    "SELECT p.id FROM status_pages p JOIN status_page_targets e ON e.page_id = p.id \
+                let pages: Vec<(uuid::Uuid, Option<String>, Option<String>)> = sqlx::query_as(
+                    "SELECT p.id, e.public_name, t.name FROM status_pages p \
+                     JOIN status_page_targets e ON e.page_id = p.id \
+                     JOIN targets t ON t.id = e.target_id \
                      WHERE p.organization_id = $1 AND e.target_id = $2 AND p.auto_draft_incidents \
                      ORDER BY p.id",
                 )
@@ -729,8 +730,12 @@ macro_rules! impl_status_pages {
                 .fetch_all(&mut *tx)
                 .await?;
                 let mut opened = Vec::new();
-                for (page,) in pages {
+                for (page, public_name, name) in pages {
                     let id = uuid::Uuid::now_v7();
+                    // Titled with the name the page shows, never the address.
+                    let title = pharos_domain::status_page::auto_draft_title(
+                        &pharos_domain::status_page::shown_name(public_name.as_deref(), name.as_deref()),
+                    );
                     let added = sqlx::query(
                         "INSERT INTO status_page_incidents (id, page_id, kind, title, status, draft, \
                            source_incident_id, created_at, updated_at) \
@@ -739,7 +744,7 @@ macro_rules! impl_status_pages {
                     )
                     .bind(id)
                     .bind(page)
-                    .bind(title)
+                    .bind(&title)
                     .bind(source)
                     .bind(now)
                     .execute(&mut *tx)
