@@ -37,7 +37,9 @@ const MAX_PAGES: u64 = 10_000;
 pub struct Rendered {
     content_type: &'static str,
     body: Bytes,
-    gzip: Bytes,
+    /// Compressed at the first request that takes gzip, then kept: a
+    /// snapshot nobody asks compressed costs no compression.
+    gzip: std::sync::OnceLock<Bytes>,
     etag: HeaderValue,
     /// Extra headers (the HTML's content security policy).
     csp: Option<HeaderValue>,
@@ -49,20 +51,26 @@ impl Rendered {
         let tag: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
         let etag = HeaderValue::from_str(&format!("\"{tag}\""))
             .unwrap_or(HeaderValue::from_static("\"0\""));
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        // Writing to a Vec cannot fail; an error would only leave gzip empty,
-        // and then the plain body is sent.
-        let gzip = gz
-            .write_all(&body)
-            .and_then(|()| gz.finish())
-            .unwrap_or_default();
         Self {
             content_type,
             body: Bytes::from(body),
-            gzip: Bytes::from(gzip),
+            gzip: std::sync::OnceLock::new(),
             etag,
             csp,
         }
+    }
+
+    /// The body gzipped (empty if compression failed: then it goes plain).
+    fn gzipped(&self) -> &Bytes {
+        self.gzip.get_or_init(|| {
+            // The fast level: a status page is repetitive markup that
+            // shrinks about as well, at a third of the time.
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&self.body)
+                .and_then(|()| gz.finish())
+                .map(Bytes::from)
+                .unwrap_or_default()
+        })
     }
 
     pub fn body(&self) -> &Bytes {
@@ -96,13 +104,13 @@ impl Rendered {
             )
                 .into_response();
         }
-        let gzip = !self.gzip.is_empty()
-            && request
-                .get(header::ACCEPT_ENCODING)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(accepts_gzip);
-        let mut response = if gzip {
-            let mut r = self.gzip.clone().into_response();
+        let wants_gzip = request
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(accepts_gzip);
+        let gzip = wants_gzip.then(|| self.gzipped()).filter(|g| !g.is_empty());
+        let mut response = if let Some(gzip) = gzip {
+            let mut r = gzip.clone().into_response();
             r.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             r

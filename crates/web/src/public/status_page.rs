@@ -78,7 +78,8 @@ pub struct PublicDayView {
     pub date: NaiveDate,
     /// Percent of checks up that day; null without checks.
     pub uptime: Option<f64>,
-    /// Titles of the incidents that touched it that day.
+    /// Titles of the incidents that touched it that day (left out when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incidents: Vec<String>,
 }
 
