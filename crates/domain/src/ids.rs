@@ -45,3 +45,5 @@ id_type!(AuditEntryId);
 id_type!(SessionId);
 id_type!(TagId);
 id_type!(GroupId);
+id_type!(StatusPageId);
+id_type!(PageIncidentId);

@@ -26,9 +26,9 @@ pub mod prelude {
         AccountStore, AccountTokenStore, AlertSettingsStore, AuditStore, ChannelStore, CheckStore,
         DatabaseStore, EventStore, HeartbeatStore, IncidentStore, InvitationAcceptStore,
         InvitationStore, JobStore, MaintenanceCalendarStore, MaintenanceStore, NotificationStore,
-        OperatorStore, OrganizationStore, OutboxStore, RetentionStore, RollupStore,
-        SchedulingStore, SessionStore, Store, SystemStore, TargetStore, TenantStore,
-        TwoFactorStore,
+        OperatorStore, OrganizationStore, OutboxStore, PublicStatusPageStore, RetentionStore,
+        RollupStore, SchedulingStore, SessionStore, StatusPageStore, Store, SystemStore,
+        TargetStore, TenantStore, TwoFactorStore,
     };
 }
 

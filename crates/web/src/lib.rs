@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod http_metrics;
 pub mod pages;
+pub mod public;
 pub mod request_log;
 pub mod state;
 
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     api::routes()
         .merge(pages::routes())
+        .merge(public::routes())
         .fallback(pages::not_found)
         .layer(middleware::from_fn(http_metrics::record))
         .layer(DefaultBodyLimit::max(max_body))

@@ -21,6 +21,7 @@ pub(crate) mod maintenance;
 mod members;
 mod sessions;
 mod settings;
+mod status_pages;
 mod targets;
 mod two_factor;
 
@@ -93,6 +94,27 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/maintenance/{id}/delete", post(maintenance::delete))
         .route("/incidents", get(incidents::show))
+        .route(
+            "/status-pages",
+            get(status_pages::show).post(status_pages::create),
+        )
+        .route(
+            "/status-pages/{id}",
+            get(status_pages::edit_form).post(status_pages::update),
+        )
+        .route("/status-pages/{id}/delete", post(status_pages::delete))
+        .route(
+            "/status-pages/{id}/incidents",
+            post(status_pages::post_incident),
+        )
+        .route(
+            "/status-pages/{id}/incidents/{incident_id}",
+            post(status_pages::update_incident),
+        )
+        .route(
+            "/status-pages/{id}/incidents/{incident_id}/delete",
+            post(status_pages::delete_incident),
+        )
         .route("/settings", get(settings::show))
         .route("/settings/password", post(settings::change_password))
         .route("/settings/organization", post(settings::rename_org))
@@ -433,6 +455,11 @@ impl FieldErrors {
         self.0.is_empty()
     }
 
+    /// Every (field, message), in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(f, m)| (f.as_str(), m.as_str()))
+    }
+
     /// Shows errors of `prefix.*` fields (`config.url`) by the one form
     /// field that holds them all (`config`); their messages name the path.
     pub fn fold_into(mut self, prefix: &str) -> Self {
@@ -542,6 +569,11 @@ pub mod flash {
             "email_verified" => "Your email address is confirmed.",
             "verification_sent" => "A new confirmation link is on its way.",
             "maintenance_deleted" => "Maintenance window deleted.",
+            "status_page_saved" => "Status page saved.",
+            "status_page_deleted" => "Status page deleted: its address no longer answers.",
+            "incident_posted" => "Posted.",
+            "incident_updated" => "Update posted.",
+            "incident_deleted" => "Deleted.",
             "api_key_revoked" => "API key revoked: it no longer works.",
             "tag_created" => "Tag added.",
             "tag_saved" => "Tag saved.",
