@@ -14,12 +14,14 @@ mod actor;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod badges;
 pub mod channels;
 pub mod dashboard;
 mod error;
 pub mod events;
 pub mod heartbeat;
 pub mod incidents;
+pub mod instance;
 pub mod invitations;
 pub mod maintenance;
 pub mod members;
@@ -95,6 +97,10 @@ pub struct App {
     pub sealer: Arc<Sealer>,
     /// Delivers "Send test"; `None` answers it as unavailable.
     pub transport: Option<Arc<Transport>>,
+    /// What public badges show, briefly reused (see `badges`).
+    pub badges: Arc<badges::BadgeCache>,
+    /// The instance's public status, briefly reused (see `instance`).
+    pub instance_status: Arc<instance::StatusCache>,
 }
 
 impl App {
@@ -108,6 +114,8 @@ impl App {
             prober: None,
             sealer: Arc::new(Sealer::new(secret)),
             transport: None,
+            badges: Arc::default(),
+            instance_status: Arc::default(),
         }
     }
 

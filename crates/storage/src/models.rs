@@ -219,6 +219,8 @@ pub struct Target {
     pub run_started_at: Option<DateTime<Utc>>,
     /// The certificate warning window (days) last reported, if any.
     pub certificate_window: Option<u32>,
+    /// The token of its public badge (`/badge/<token>/...`); `None`: off.
+    pub badge_token: Option<String>,
 }
 
 impl Target {
@@ -833,4 +835,15 @@ pub struct NotificationAttempt {
     pub status_code: Option<u16>,
     pub error: Option<String>,
     pub duration_ms: u32,
+}
+
+/// A worker process as the instance's status shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerPresence {
+    pub worker_id: String,
+    pub started_at: DateTime<Utc>,
+    /// The last time it asked for due targets.
+    pub last_seen_at: DateTime<Utc>,
+    /// The last time a claim brought it work (`None`: not yet).
+    pub last_claim_at: Option<DateTime<Utc>>,
 }

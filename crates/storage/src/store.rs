@@ -370,6 +370,16 @@ pub trait TargetStore: Send + Sync + 'static {
         org: OrganizationId,
     ) -> StoreResult<Vec<(Target, Option<Check>)>>;
 
+    /// Sets (a new token) or clears (`None`) the token of the target's
+    /// public badge.
+    async fn set_badge_token(
+        &self,
+        org: OrganizationId,
+        id: TargetId,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Target>>;
+
     /// Pauses or resumes a target. Resuming makes a check due at once.
     async fn set_paused(
         &self,
@@ -737,6 +747,27 @@ pub trait JobStore: Send + Sync + 'static {
     async fn record_job_run(&self, run: &JobRun) -> StoreResult<()>;
 }
 
+/// Badges are public: a target is found by its badge token alone. (system)
+#[async_trait]
+pub trait BadgeStore: Send + Sync + 'static {
+    async fn target_by_badge_token(&self, token: &str) -> StoreResult<Option<Target>>;
+}
+
+/// Worker processes' presence, for the instance's public status. (system)
+#[async_trait]
+pub trait WorkerPresenceStore: Send + Sync + 'static {
+    /// Writes (or refreshes) one worker's row, and forgets workers unseen
+    /// since `forget_before`.
+    async fn record_worker_presence(
+        &self,
+        presence: &WorkerPresence,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Workers seen since `since`, most recently seen first.
+    async fn worker_presence(&self, since: DateTime<Utc>) -> StoreResult<Vec<WorkerPresence>>;
+}
+
 /// Cross-tenant listings for operators and benchmarks. (system)
 #[async_trait]
 pub trait OperatorStore: Send + Sync + 'static {
@@ -854,6 +885,8 @@ pub trait SystemStore:
     + SessionStore
     + ApiKeyAuthStore
     + HeartbeatStore
+    + BadgeStore
+    + WorkerPresenceStore
     + SchedulingStore
     + RetentionStore
     + JobStore
@@ -871,6 +904,8 @@ impl<
             + SessionStore
             + ApiKeyAuthStore
             + HeartbeatStore
+            + BadgeStore
+            + WorkerPresenceStore
             + SchedulingStore
             + RetentionStore
             + JobStore

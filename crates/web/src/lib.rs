@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod http_metrics;
 pub mod pages;
+pub mod public;
 pub mod request_log;
 pub mod state;
 
@@ -34,7 +35,14 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body_bytes;
     api::routes()
         .merge(pages::routes())
+        .merge(public::routes())
         .fallback(pages::not_found)
+        // Before the routes (and their extractors) do any work; inside
+        // the metrics, so its 429s are counted.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            public::rate_limit::limit,
+        ))
         .layer(middleware::from_fn(http_metrics::record))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(

@@ -142,6 +142,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/targets/{id}/pause", post(targets::pause))
         .route("/api/v1/targets/{id}/resume", post(targets::resume))
         .route(
+            "/api/v1/targets/{id}/badge/rotate",
+            post(targets::rotate_badge),
+        )
+        .route(
             "/ping/{token}",
             get(heartbeat::success_get).post(heartbeat::success),
         )

@@ -103,6 +103,11 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::targets::history,
         super::targets::pause,
         super::targets::resume,
+        super::targets::rotate_badge,
+        crate::public::badge::status,
+        crate::public::badge::uptime,
+        crate::public::badge::latency,
+        crate::public::instance::status,
         super::heartbeat::success,
         super::heartbeat::success_get,
         super::heartbeat::fail,
@@ -112,7 +117,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::health::healthz,
         super::health::readyz,
     ),
-    components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckSettings, CheckView,
+    components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, BadgeUrls, crate::public::badge::BadgeWindow, crate::public::instance::InstanceStatusView, crate::public::instance::WebHealthView, crate::public::instance::DatabaseHealthView, crate::public::instance::WorkerHealthView, CheckSettings, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
         TwoFactorView, EnrolmentView, CodeRequest, RecoveryCodesView, DisableTwoFactorRequest,
         ForgotPasswordRequest, TokenRequest, ResetPasswordRequest, TokenValidityView, AcceptedView,
@@ -124,7 +129,7 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
         CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView, SessionView, DeleteOrganizationRequest,
         RevokedSessionsView)),
-    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"), (name = "public", description = "Open to anyone: target badges and the instance's health, under their own per-client rate limit."))
 )]
 pub struct ApiDoc;
 

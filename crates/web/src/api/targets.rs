@@ -22,7 +22,9 @@ async fn view(
     target: &pharos_storage::models::Target,
 ) -> ApiResult<TargetView> {
     let channels = targets::channel_ids_of(&state.app, current, target).await?;
-    Ok(TargetView::from(target).with_channels(&channels))
+    Ok(TargetView::from(target)
+        .with_channels(&channels)
+        .with_badge(target, &state.app.settings.public_url))
 }
 
 /// The organization's targets.
@@ -37,7 +39,9 @@ pub async fn list(
         .await?
         .iter()
         .map(|t| {
-            TargetView::from(t).with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
+            TargetView::from(t)
+                .with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
+                .with_badge(t, &state.app.settings.public_url)
         })
         .collect();
     Ok(Json(Page {
@@ -127,7 +131,8 @@ pub async fn status(
         .iter()
         .map(|(target, check)| TargetStatusView {
             target: TargetView::from(target)
-                .with_channels(channels.get(&target.id).map_or(&[][..], Vec::as_slice)),
+                .with_channels(channels.get(&target.id).map_or(&[][..], Vec::as_slice))
+                .with_badge(target, &state.app.settings.public_url),
             latest_check: check.as_ref().map(Into::into),
         })
         .collect();
@@ -181,6 +186,20 @@ pub async fn resume(
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
     let target = targets::set_paused(&state.app, &current, TargetId(id), false).await?;
+    Ok(Json(view(&state, &current, &target).await?))
+}
+
+/// A new token for the target's badge: its old badge URLs answer 404 from
+/// now on. 409 while its badge is off.
+#[utoipa::path(post, path = "/api/v1/targets/{id}/badge/rotate", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound,
+        (status = 409, body = ErrorEnvelope, description = "The target's badge is off.")))]
+pub async fn rotate_badge(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<TargetView>> {
+    let target = pharos_app::badges::rotate(&state.app, &current, TargetId(id)).await?;
     Ok(Json(view(&state, &current, &target).await?))
 }
 
