@@ -30,6 +30,7 @@ pub mod passwords;
 pub mod rate_limit;
 pub mod sealing;
 pub mod sessions;
+pub mod status_pages;
 pub mod targets;
 pub mod tokens;
 pub mod two_factor;

@@ -43,3 +43,5 @@ id_type!(InvitationId);
 id_type!(ApiKeyId);
 id_type!(AuditEntryId);
 id_type!(SessionId);
+id_type!(StatusPageId);
+id_type!(PageIncidentId);

@@ -19,6 +19,7 @@ pub mod organization;
 pub mod rollup;
 pub mod schedule;
 pub mod status;
+pub mod status_page;
 pub mod target;
 pub mod target_kind;
 pub mod user;

@@ -27,8 +27,9 @@ pub mod prelude {
         CheckStore, DatabaseStore, EventStore, HeartbeatStore, IncidentStore,
         InvitationAcceptStore, InvitationStore, JobStore, MaintenanceCalendarStore,
         MaintenanceStore, NotificationStore, OperatorStore, OrganizationStore, OutboxStore,
-        RetentionStore, RollupStore, SchedulingStore, SessionStore, Store, SystemStore,
-        TargetStore, TenantStore, TwoFactorStore, WorkerPresenceStore,
+        PublicStatusPageStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
+        StatusPageStore, Store, SystemStore, TargetStore, TenantStore, TwoFactorStore,
+        WorkerPresenceStore,
     };
 }
 

@@ -847,3 +847,101 @@ pub struct WorkerPresence {
     /// The last time a claim brought it work (`None`: not yet).
     pub last_claim_at: Option<DateTime<Utc>>,
 }
+
+/// A public status page with its sections, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPage {
+    pub id: pharos_domain::ids::StatusPageId,
+    pub organization_id: OrganizationId,
+    pub title: String,
+    pub slug: String,
+    pub description: String,
+    pub logo_url: Option<String>,
+    pub theme: pharos_domain::status_page::PageTheme,
+    pub show_target_urls: bool,
+    pub auto_draft_incidents: bool,
+    /// The page's own host name, lowercase, once set.
+    pub custom_domain: Option<String>,
+    pub custom_domain_verified_at: Option<DateTime<Utc>>,
+    /// The value the custom domain's TXT record must hold.
+    pub custom_domain_token: Option<String>,
+    /// Visitors' password (a PHC string), when the page has one.
+    pub password_hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// In their order on the page.
+    pub sections: Vec<StatusPageSection>,
+}
+
+impl StatusPage {
+    /// Every target on the page, in page order.
+    pub fn target_ids(&self) -> impl Iterator<Item = TargetId> + '_ {
+        self.sections
+            .iter()
+            .flat_map(|s| s.entries.iter().map(|e| e.target_id))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusPageSection {
+    pub name: String,
+    /// In their order in the section.
+    pub entries: Vec<StatusPageEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusPageEntry {
+    pub target_id: TargetId,
+    /// Shown instead of the target's own name.
+    pub public_name: Option<String>,
+}
+
+/// What saving a status page came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusPageWrite {
+    Saved(Box<StatusPage>),
+    /// Another page (of any organization) has this slug; nothing written.
+    SlugTaken,
+    /// This target is not the organization's; nothing was written.
+    UnknownTarget(TargetId),
+    /// No such page in the organization.
+    NotFound,
+}
+
+/// An incident or announcement posted on a page, with its timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageIncident {
+    pub id: pharos_domain::ids::PageIncidentId,
+    pub page_id: pharos_domain::ids::StatusPageId,
+    pub kind: pharos_domain::status_page::PageIncidentKind,
+    pub title: String,
+    pub status: pharos_domain::status_page::IncidentStatus,
+    pub draft: bool,
+    /// The monitoring incident an automatic draft was opened for.
+    pub source_incident_id: Option<uuid::Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Affected targets, all on the page.
+    pub target_ids: Vec<TargetId>,
+    /// Oldest first.
+    pub updates: Vec<PageIncidentUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageIncidentUpdate {
+    pub id: uuid::Uuid,
+    pub status: pharos_domain::status_page::IncidentStatus,
+    pub message: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What posting or changing a page incident came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageIncidentWrite {
+    Saved(PageIncident),
+    /// This target is not on the page; nothing was written.
+    NotOnPage(TargetId),
+    /// No such page or incident in the organization.
+    NotFound,
+}

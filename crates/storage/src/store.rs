@@ -13,11 +13,12 @@ use chrono::{DateTime, Utc};
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
     ApiKeyId, AuditEntryId, ChannelId, InvitationId, MaintenanceId, NotificationId, OrganizationId,
-    SessionId, TargetId, UserId,
+    PageIncidentId, SessionId, StatusPageId, TargetId, UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
 use pharos_domain::organization::Role;
+use pharos_domain::status_page::{NewPageIncident, PageIncidentChange, StatusPagePlan};
 use pharos_domain::user::AccountTokenPurpose;
 
 use crate::error::StoreResult;
@@ -839,6 +840,128 @@ pub trait AuditStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// An organization's public status pages and the incidents posted on
+/// them. (tenant)
+#[async_trait]
+pub trait StatusPageStore: Send + Sync + 'static {
+    /// Saves a new page with its sections; a slug another page has, or a
+    /// target that is not the organization's, writes nothing.
+    async fn create_status_page(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+        plan: &StatusPagePlan,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StatusPageWrite>;
+
+    /// The organization's pages, oldest first.
+    async fn status_pages(&self, org: OrganizationId) -> StoreResult<Vec<StatusPage>>;
+
+    async fn status_page(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+    ) -> StoreResult<Option<StatusPage>>;
+
+    /// Replaces what the owner sets on a page (its sections too); the
+    /// custom domain and password columns are kept.
+    async fn replace_status_page(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+        plan: &StatusPagePlan,
+        now: DateTime<Utc>,
+    ) -> StoreResult<StatusPageWrite>;
+
+    async fn delete_status_page(&self, org: OrganizationId, id: StatusPageId) -> StoreResult<bool>;
+
+    /// The page's targets as a dashboard row shows them (state, paused,
+    /// latest check), in no particular order; another organization's page
+    /// yields none.
+    async fn status_page_targets(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+    ) -> StoreResult<Vec<TargetSummary>>;
+
+    /// Roll-up counts of the page's targets (as `organization_rollup_counts`).
+    async fn status_page_rollup_counts(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+        width: u32,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
+
+    /// Posts an incident or announcement (with its first update when it
+    /// has a message); a target not on the page writes nothing.
+    async fn create_page_incident(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+        id: PageIncidentId,
+        incident: &NewPageIncident,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PageIncidentWrite>;
+
+    /// The page's incidents created at or after `since`, and older ones
+    /// not resolved yet, drafts included, newest first.
+    async fn page_incidents(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+        since: DateTime<Utc>,
+    ) -> StoreResult<Vec<PageIncident>>;
+
+    async fn page_incident(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+        id: PageIncidentId,
+    ) -> StoreResult<Option<PageIncident>>;
+
+    /// Changes an incident; a new status or a message adds an update. A
+    /// status of resolved sets `resolved_at` (once); another clears it.
+    async fn change_page_incident(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+        id: PageIncidentId,
+        change: &PageIncidentChange,
+        now: DateTime<Utc>,
+    ) -> StoreResult<PageIncidentWrite>;
+
+    async fn delete_page_incident(
+        &self,
+        org: OrganizationId,
+        page: StatusPageId,
+        id: PageIncidentId,
+    ) -> StoreResult<bool>;
+
+    /// Opens a draft incident affecting `target` (titled with the name
+    /// each page shows it under: `status_page::auto_draft_title`) on every
+    /// page of the organization that shows the target and has automatic
+    /// drafts on, once per page and monitoring incident (`source`): a
+    /// second call for the same incident writes nothing. Returns the pages
+    /// that got one.
+    async fn open_auto_drafts(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        source: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<StatusPageId>>;
+}
+
+/// Status pages found by their public address, for visitors. (system)
+#[async_trait]
+pub trait PublicStatusPageStore: Send + Sync + 'static {
+    async fn status_page_by_slug(&self, slug: &str) -> StoreResult<Option<StatusPage>>;
+
+    /// The page whose custom domain is `host` (lowercase), verified or not.
+    async fn status_page_by_domain(&self, host: &str) -> StoreResult<Option<StatusPage>>;
+}
+
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
@@ -854,6 +977,7 @@ pub trait TenantStore:
     + NotificationStore
     + MaintenanceStore
     + AuditStore
+    + StatusPageStore
 {
 }
 impl<
@@ -870,6 +994,7 @@ impl<
             + NotificationStore
             + MaintenanceStore
             + AuditStore
+            + StatusPageStore
             + ?Sized,
     > TenantStore for T
 {
@@ -893,6 +1018,7 @@ pub trait SystemStore:
     + OperatorStore
     + OutboxStore
     + MaintenanceCalendarStore
+    + PublicStatusPageStore
 {
 }
 impl<
@@ -912,6 +1038,7 @@ impl<
             + OperatorStore
             + OutboxStore
             + MaintenanceCalendarStore
+            + PublicStatusPageStore
             + ?Sized,
     > SystemStore for T
 {

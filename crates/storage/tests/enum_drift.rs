@@ -1,6 +1,7 @@
 //! The database's CHECK lists and the Rust enums they mirror must name the
 //! same values, on both backends: a kind, state, role, event type, job,
-//! channel kind, alert type, notification kind, status or attempt outcome
+//! channel kind, alert type, notification kind, status, attempt outcome,
+//! status page theme or page incident kind and status
 //! added on one side only fails here, not in production.
 
 use std::collections::BTreeSet;
@@ -12,6 +13,7 @@ use pharos_domain::job::Job;
 use pharos_domain::maintenance::MaintenanceKind;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
+use pharos_domain::status_page::{IncidentStatus, PageIncidentKind, PageTheme};
 use pharos_domain::user::AccountTokenPurpose;
 use pharos_domain::{ChannelKind, TargetKind};
 use pharos_storage::testing::{Backend, TestDatabase};
@@ -157,6 +159,26 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             "notification_attempts",
             "outcome",
             names(AttemptOutcome::ALL.map(AttemptOutcome::as_str)),
+        ),
+        (
+            "status_pages",
+            "theme",
+            names(PageTheme::ALL.iter().map(|v| v.as_str())),
+        ),
+        (
+            "status_page_incidents",
+            "kind",
+            names(PageIncidentKind::ALL.iter().map(|v| v.as_str())),
+        ),
+        (
+            "status_page_incidents",
+            "status",
+            names(IncidentStatus::ALL.iter().map(|v| v.as_str())),
+        ),
+        (
+            "status_page_incident_updates",
+            "status",
+            names(IncidentStatus::ALL.iter().map(|v| v.as_str())),
         ),
     ];
     for (table, column, expected) in cases {

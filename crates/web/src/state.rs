@@ -68,6 +68,8 @@ pub struct AppState {
     /// Set when the process is told to stop: /readyz answers 503 so load
     /// balancers send new requests elsewhere while this one still serves.
     pub draining: Draining,
+    /// The public status pages' shared snapshots (`public::snapshot`).
+    pub public: crate::public::snapshot::Snapshots,
 }
 
 /// Whether this replica is on its way out (shared with the binary, which
@@ -106,6 +108,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: None,
             draining: Draining::default(),
+            public: crate::public::snapshot::Snapshots::default(),
         }
     }
 

@@ -37,6 +37,8 @@ fn operations(doc: &Value) -> Vec<(String, String, Value)> {
 fn concrete(path: &str, id: &str) -> String {
     path.replace("{id}", id)
         .replace("{user_id}", id)
+        .replace("{incident_id}", id)
+        .replace("{slug}", "no-such-page")
         .replace("{token}", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
 }
 

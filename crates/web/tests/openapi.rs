@@ -17,6 +17,7 @@ use pharos_domain::check_spec::{
 use pharos_domain::event::EventType;
 use pharos_domain::organization::Role;
 use pharos_domain::status::TargetState;
+use pharos_domain::status_page::{ComponentState, OverallState, PageIncidentKind};
 use pharos_domain::{ChannelKind, TargetCheck, TargetKind};
 use serde_json::Value;
 use utoipa::OpenApi;
@@ -179,9 +180,28 @@ fn the_documents_enums_are_the_domains_lists() {
         );
     }
 
+    // A `state` is a target's, or on public status pages a component's or
+    // the whole page's.
+    let component_states: Vec<String> = ComponentState::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let overall_states: Vec<String> = OverallState::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    let mut found = Vec::new();
+    properties_named(&doc, "state", &mut found);
+    assert!(!found.is_empty(), "no field state");
+    for schema in found {
+        let values = enum_of(schema);
+        assert!(
+            values == states || values == component_states || values == overall_states,
+            "a state field: {schema}"
+        );
+    }
     // Every field of these names, wherever it appears, states the list.
     for (property, expected) in [
-        ("state", &states),
         ("verdict", &verdicts),
         ("role", &roles),
         ("method", &methods),
@@ -199,6 +219,10 @@ fn the_documents_enums_are_the_domains_lists() {
     // A `kind` is one of the target kinds (all of them, or the one a
     // kind's own schema is for), the channel kinds, the notification kinds
     // or the maintenance window kinds.
+    let page_incident_kinds: Vec<String> = PageIncidentKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect();
     let mut found = Vec::new();
     properties_named(&doc, "kind", &mut found);
     for schema in found {
@@ -208,7 +232,8 @@ fn the_documents_enums_are_the_domains_lists() {
                 || (values.len() == 1 && kinds.contains(&values[0]))
                 || values == channel_kinds
                 || values == notification_kinds
-                || values == maintenance_kinds,
+                || values == maintenance_kinds
+                || values == page_incident_kinds,
             "a kind field: {schema}"
         );
     }

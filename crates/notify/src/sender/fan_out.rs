@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use pharos_domain::alert::{notification_for, FoldRule};
+use pharos_domain::event::EventType;
 use pharos_domain::status::TargetState;
 use pharos_storage::models::{FanOutBatch, NewNotification};
 use pharos_storage::{Store, StoreResult};
@@ -37,6 +38,7 @@ pub async fn fan_out(
         let Some(up_to) = batch.events.last().map(|e| e.event.seq) else {
             continue;
         };
+        open_auto_drafts(store, &batch, now).await?;
         let notifications = notifications_of(&batch, now);
         let written = store
             .enqueue_notifications(
@@ -56,6 +58,34 @@ pub async fn fan_out(
         }
     }
     Ok(done)
+}
+
+/// A confirmed outage (an incident opened) opens a draft incident on each
+/// status page that shows the target and wants drafts. Done before the
+/// cursor moves and idempotent (one draft per page and incident), so a
+/// failed round, or two senders reading the same batch, open each once.
+async fn open_auto_drafts(
+    store: &dyn Store,
+    batch: &FanOutBatch,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    for item in &batch.events {
+        let event = &item.event;
+        if event.event_type != EventType::IncidentOpened {
+            continue;
+        }
+        let Some(incident) = event.incident_id else {
+            continue;
+        };
+        let opened = store
+            .open_auto_drafts(batch.organization_id, event.target_id, incident, now)
+            .await?;
+        if !opened.is_empty() {
+            metrics::counter!("pharos_status_page_auto_drafts_total")
+                .increment(opened.len() as u64);
+        }
+    }
+    Ok(())
 }
 
 /// The notifications a batch of events yields.

@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod responses;
 pub mod schemas;
 pub mod sessions;
+pub mod status_pages;
 pub mod targets;
 pub mod two_factor;
 
@@ -115,6 +116,26 @@ pub fn routes() -> Router<AppState> {
             get(maintenance::get)
                 .patch(maintenance::update)
                 .delete(maintenance::delete),
+        )
+        .route(
+            "/api/v1/status-pages",
+            get(status_pages::list).post(status_pages::create),
+        )
+        .route(
+            "/api/v1/status-pages/{id}",
+            get(status_pages::get)
+                .patch(status_pages::update)
+                .delete(status_pages::delete),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/incidents",
+            get(status_pages::incidents).post(status_pages::create_incident),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/incidents/{incident_id}",
+            get(status_pages::get_incident)
+                .patch(status_pages::update_incident)
+                .delete(status_pages::delete_incident),
         )
         .route(
             "/api/v1/targets/{id}/alerts",

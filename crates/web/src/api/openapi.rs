@@ -24,10 +24,15 @@ use super::organizations::{MyOrganizationView, SwitchOrganizationRequest};
 use super::responses::{SESSION_ONLY_401, SIGNED_IN_401};
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
 use super::sessions::{RevokedSessionsView, SessionView};
+use super::status_pages::{
+    CreatePageIncidentRequest, CreateStatusPageRequest, IncidentUpdateView, PageIncidentView,
+    SectionBody, StatusPageView, UpdatePageIncidentRequest, UpdateStatusPageRequest,
+};
 use super::two_factor::{
     CodeRequest, DisableTwoFactorRequest, EnrolmentView, RecoveryCodesView, TwoFactorView,
 };
 use crate::error::{ErrorBody, ErrorEnvelope};
+use crate::public::status_page::{self as public_page, PublicStatusPageView};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -116,6 +121,17 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::heartbeat::start_get,
         super::health::healthz,
         super::health::readyz,
+        super::status_pages::list,
+        super::status_pages::create,
+        super::status_pages::get,
+        super::status_pages::update,
+        super::status_pages::delete,
+        super::status_pages::incidents,
+        super::status_pages::create_incident,
+        super::status_pages::get_incident,
+        super::status_pages::update_incident,
+        super::status_pages::delete_incident,
+        crate::public::status_page::json,
     ),
     components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, BadgeUrls, crate::public::badge::BadgeWindow, crate::public::instance::InstanceStatusView, crate::public::instance::WebHealthView, crate::public::instance::DatabaseHealthView, crate::public::instance::WorkerHealthView, CheckSettings, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
@@ -128,8 +144,11 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
         ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
         CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView, SessionView, DeleteOrganizationRequest,
-        RevokedSessionsView)),
-    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"), (name = "public", description = "Open to anyone: target badges and the instance's health, under their own per-client rate limit."))
+        RevokedSessionsView, StatusPageView, SectionBody, CreateStatusPageRequest, UpdateStatusPageRequest,
+        PageIncidentView, IncidentUpdateView, CreatePageIncidentRequest, UpdatePageIncidentRequest,
+        PublicStatusPageView, public_page::PublicOverallView, public_page::PublicSectionView, public_page::PublicComponentView,
+        public_page::PublicDayView, public_page::PublicIncidentView, public_page::PublicUpdateView, public_page::PublicMaintenanceView)),
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "status-pages"), (name = "public", description = "Open to anyone: status pages, target badges and the instance's health, under their own per-client rate limit."), (name = "health"))
 )]
 pub struct ApiDoc;
 

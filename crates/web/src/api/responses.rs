@@ -128,6 +128,20 @@ error_responses! {
         404 => "No such maintenance window in the caller's organization (an id that \
                 is not a UUID included).",
     }
+    /// A route under `/status-pages/{id}`.
+    StatusPageNotFound {
+        404 => "No such status page in the caller's organization (an id that is not \
+                a UUID included).",
+    }
+    /// A route under `/status-pages/{id}/incidents/{incident_id}`.
+    PageIncidentNotFound {
+        404 => "No such status page in the caller's organization, or no such \
+                incident on it (an id that is not a UUID included).",
+    }
+    /// A public status page route.
+    PublicPageNotFound {
+        404 => "No status page has this slug.",
+    }
     /// A route under `/targets/{id}`.
     TargetNotFound {
         404 => "No such target in the caller's organization (an id that is not a \

@@ -1,22 +1,29 @@
-//! What Pharos shows to anyone, signed in or not: target badges and the
-//! instance's own health (status pages join them). Every answer here is
-//! built from a short-lived shared cache and carries an `ETag`, and all of
-//! it sits under its own per-client rate limit (`rate_limit`).
+//! What Pharos serves to anyone, without an account: public status pages
+//! (`status_page`), built from a per-page snapshot shared by every visitor
+//! (`snapshot`), target badges (`badge`, drawn by `badge_svg`) and the
+//! instance's own health (`instance`). Answers carry an `ETag`, no route
+//! here reads a session or sets a cookie, and all of it sits under its own
+//! per-client rate limit (`rate_limit`).
 
 pub mod badge;
 pub mod badge_svg;
 pub mod http_cache;
 pub mod instance;
 pub mod rate_limit;
+pub mod snapshot;
+pub mod status_page;
 
 use axum::routing::get;
 use axum::Router;
 
 use crate::state::AppState;
 
-/// Every public route.
+/// Every public route, in one place.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/status/{slug}", get(status_page::page))
+        .route("/status/{slug}/history", get(status_page::history))
+        .route("/api/public/status-pages/{slug}", get(status_page::json))
         .route("/badge/{token}/status.svg", get(badge::status))
         .route("/badge/{token}/uptime.svg", get(badge::uptime))
         .route("/badge/{token}/latency.svg", get(badge::latency))
