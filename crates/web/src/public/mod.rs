@@ -7,6 +7,7 @@
 
 pub mod badge;
 pub mod badge_svg;
+pub mod feeds;
 pub mod http_cache;
 pub mod instance;
 pub mod rate_limit;
@@ -23,6 +24,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/status/{slug}", get(status_page::page))
         .route("/status/{slug}/history", get(status_page::history))
+        .route("/status/{slug}/feed.rss", get(status_page::feed_rss))
+        .route("/status/{slug}/feed.atom", get(status_page::feed_atom))
         .route("/api/public/status-pages/{slug}", get(status_page::json))
         .route("/badge/{token}/status.svg", get(badge::status))
         .route("/badge/{token}/uptime.svg", get(badge::uptime))
