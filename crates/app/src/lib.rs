@@ -16,6 +16,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod badges;
 pub mod channels;
+pub mod custom_domains;
 pub mod dashboard;
 mod error;
 pub mod events;
@@ -102,6 +103,9 @@ pub struct App {
     pub badges: Arc<badges::BadgeCache>,
     /// The instance's public status, briefly reused (see `instance`).
     pub instance_status: Arc<instance::StatusCache>,
+    /// Reads TXT records to verify custom domains (the system's DNS
+    /// servers; tests give their own).
+    pub txt: Arc<dyn pharos_probes::txt::TxtLookup>,
 }
 
 impl App {
@@ -117,12 +121,19 @@ impl App {
             transport: None,
             badges: Arc::default(),
             instance_status: Arc::default(),
+            txt: Arc::new(pharos_probes::txt::DnsTxt::system()),
         }
     }
 
     /// The transport "Send test" delivers with (the sender's settings).
     pub fn with_transport(mut self, transport: Option<Arc<Transport>>) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Where custom domains' TXT records are read.
+    pub fn with_txt_lookup(mut self, txt: Arc<dyn pharos_probes::txt::TxtLookup>) -> Self {
+        self.txt = txt;
         self
     }
 

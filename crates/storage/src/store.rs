@@ -748,6 +748,29 @@ pub trait JobStore: Send + Sync + 'static {
     async fn record_job_run(&self, run: &JobRun) -> StoreResult<()>;
 }
 
+/// A status page's custom domain. (tenant)
+#[async_trait]
+pub trait CustomDomainStore: Send + Sync + 'static {
+    /// Sets `(host, token)` (lowercase host) or clears it, unverified
+    /// either way; `Conflict` when another page has the host.
+    async fn set_custom_domain(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+        domain: Option<(&str, &str)>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<StatusPage>>;
+
+    /// Marks the domain verified, if the page still has `host`.
+    async fn mark_custom_domain_verified(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+        host: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
 /// Badges are public: a target is found by its badge token alone. (system)
 #[async_trait]
 pub trait BadgeStore: Send + Sync + 'static {
@@ -977,6 +1000,7 @@ pub trait TenantStore:
     + NotificationStore
     + MaintenanceStore
     + AuditStore
+    + CustomDomainStore
     + StatusPageStore
 {
 }
@@ -994,6 +1018,7 @@ impl<
             + NotificationStore
             + MaintenanceStore
             + AuditStore
+            + CustomDomainStore
             + StatusPageStore
             + ?Sized,
     > TenantStore for T

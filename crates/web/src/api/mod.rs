@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod channels;
+pub mod custom_domains;
 pub mod events;
 pub mod health;
 pub mod heartbeat;
@@ -177,6 +178,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/ping/{token}/start",
             get(heartbeat::start_get).post(heartbeat::start),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/custom-domain",
+            get(custom_domains::get)
+                .put(custom_domains::set)
+                .delete(custom_domains::delete),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/custom-domain/verify",
+            post(custom_domains::verify),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

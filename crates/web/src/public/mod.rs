@@ -7,6 +7,7 @@
 
 pub mod badge;
 pub mod badge_svg;
+pub mod custom_domain;
 pub mod feeds;
 pub mod http_cache;
 pub mod instance;

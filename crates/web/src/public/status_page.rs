@@ -423,7 +423,7 @@ struct NotFoundHtml {
 
 /// A visitor's HTML answer to an error: its own small page (never the
 /// dashboard's error page, whose chrome reads the session).
-fn html_error(e: ApiError) -> Response {
+pub(crate) fn html_error(e: ApiError) -> Response {
     let status = e.status();
     if status != axum::http::StatusCode::NOT_FOUND {
         return e.into_response();
