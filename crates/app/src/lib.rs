@@ -14,12 +14,15 @@ mod actor;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
+pub mod badges;
 pub mod channels;
+pub mod custom_domains;
 pub mod dashboard;
 mod error;
 pub mod events;
 pub mod heartbeat;
 pub mod incidents;
+pub mod instance;
 pub mod invitations;
 pub mod labels;
 pub mod live;
@@ -100,6 +103,13 @@ pub struct App {
     pub transport: Option<Arc<Transport>>,
     /// The shared pollers behind live dashboards (`live`).
     pub live: Arc<live::LiveHub>,
+    /// What public badges show, briefly reused (see `badges`).
+    pub badges: Arc<badges::BadgeCache>,
+    /// The instance's public status, briefly reused (see `instance`).
+    pub instance_status: Arc<instance::StatusCache>,
+    /// Reads TXT records to verify custom domains (the system's DNS
+    /// servers; tests give their own).
+    pub txt: Arc<dyn pharos_probes::txt::TxtLookup>,
 }
 
 impl App {
@@ -114,6 +124,9 @@ impl App {
             sealer: Arc::new(Sealer::new(secret)),
             transport: None,
             live: Arc::new(live::LiveHub::default()),
+            badges: Arc::default(),
+            instance_status: Arc::default(),
+            txt: Arc::new(pharos_probes::txt::DnsTxt::system()),
         }
     }
 
@@ -126,6 +139,12 @@ impl App {
     /// The transport "Send test" delivers with (the sender's settings).
     pub fn with_transport(mut self, transport: Option<Arc<Transport>>) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// Where custom domains' TXT records are read.
+    pub fn with_txt_lookup(mut self, txt: Arc<dyn pharos_probes::txt::TxtLookup>) -> Self {
+        self.txt = txt;
         self
     }
 

@@ -2,6 +2,7 @@
 //! `Retry-After`. They slow guessing and floods; they are not a lockout.
 
 use std::hash::Hash;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ pub struct RateLimitSettings {
     pub password_reset_uses_per_hour_per_client: u32,
     /// Verification mails asked for again, per account.
     pub verification_mails_per_hour_per_account: u32,
+    /// Requests to the public routes (`/status/*`, `/badge/*`,
+    /// `/api/public/*`) per client address (IPv6: per /64), apart from
+    /// every dashboard limit.
+    pub public_requests_per_minute_per_client: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -41,6 +46,7 @@ impl Default for RateLimitSettings {
             password_resets_per_hour_per_account: 3,
             password_reset_uses_per_hour_per_client: 20,
             verification_mails_per_hour_per_account: 3,
+            public_requests_per_minute_per_client: 600,
         }
     }
 }
@@ -57,6 +63,7 @@ pub struct RateLimits {
     password_resets_by_account: Keyed<String>,
     password_reset_uses_by_client: Keyed<String>,
     verification_mails_by_account: Keyed<uuid::Uuid>,
+    public_by_client: Keyed<IpAddr>,
 }
 
 fn per(count: u32, period: Duration) -> Quota {
@@ -107,6 +114,10 @@ impl RateLimits {
                 settings.verification_mails_per_hour_per_account,
                 hour,
             )),
+            public_by_client: RateLimiter::keyed(per(
+                settings.public_requests_per_minute_per_client,
+                minute,
+            )),
         }
     }
 
@@ -142,6 +153,24 @@ impl RateLimits {
         take(&self.verification_mails_by_account, user)
     }
 
+    /// One request to a public route from `client`. An IPv6 client is
+    /// counted by its /64, the block one subscriber usually holds, so
+    /// walking through its addresses gains nothing.
+    pub fn public_request(&self, client: IpAddr) -> AppResult<()> {
+        let key = match client {
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpAddr::V4(v4),
+                None => {
+                    let mut segments = v6.segments();
+                    segments[4..].fill(0);
+                    IpAddr::V6(Ipv6Addr::from(segments))
+                }
+            },
+            v4 => v4,
+        };
+        take(&self.public_by_client, key)
+    }
+
     /// Forgets keys that are back to full allowance, bounding memory.
     pub fn forget_idle_keys(&self) {
         self.logins_by_client.retain_recent();
@@ -153,6 +182,7 @@ impl RateLimits {
         self.password_resets_by_account.retain_recent();
         self.password_reset_uses_by_client.retain_recent();
         self.verification_mails_by_account.retain_recent();
+        self.public_by_client.retain_recent();
     }
 }
 
@@ -163,4 +193,27 @@ fn take<K: Hash + Eq + Clone>(limiter: &Keyed<K>, key: K) -> AppResult<()> {
             retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_requests_are_counted_per_ipv6_block() {
+        let limits = RateLimits::new(&RateLimitSettings {
+            public_requests_per_minute_per_client: 2,
+            ..RateLimitSettings::default()
+        });
+        let a: IpAddr = "2001:db8:1:2::1".parse().expect("ip");
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().expect("ip");
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().expect("ip");
+        assert!(limits.public_request(a).is_ok());
+        assert!(limits.public_request(b).is_ok());
+        assert!(matches!(
+            limits.public_request(a),
+            Err(AppError::RateLimited { .. })
+        ));
+        assert!(limits.public_request(elsewhere).is_ok());
+    }
 }

@@ -55,6 +55,14 @@ fn take_string(
     }
 }
 
+fn take_bool(fields: &mut TargetFields, field: &'static str) -> AppResult<Option<bool>> {
+    match fields.remove(field) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        Some(_) => Err(ValidationError::new(field, "must be true or false").into()),
+    }
+}
+
 fn grace(raw: Option<i64>) -> AppResult<Option<u32>> {
     match raw {
         None => Ok(None),
@@ -421,6 +429,7 @@ pub async fn update(
         .map(TimeoutSeconds::parse)
         .transpose()?;
     let grace_seconds = grace(take_i64(&mut fields, "grace_seconds")?)?;
+    let badge = take_bool(&mut fields, "badge")?;
     let channel_ids = match fields.remove("channel_ids") {
         None => None,
         Some(Value::Null) => Some(Vec::new()),
@@ -476,6 +485,10 @@ pub async fn update(
         .update_target(actor.organization, id, patch)
         .await?
         .ok_or(AppError::NotFound)?;
+    let target = match badge {
+        Some(on) => crate::badges::set_enabled(app, actor, target, on).await?,
+        None => target,
+    };
     crate::audit::record(
         app,
         actor,
@@ -566,6 +579,7 @@ pub async fn delete(app: &App, actor: &Actor, id: TargetId) -> AppResult<()> {
     if !app.store.delete_target(actor.organization, id).await? {
         return Err(AppError::NotFound);
     }
+    crate::badges::forget(app, &target).await;
     let details = serde_json::json!({ "name": target.name, "kind": target.kind().as_str() });
     crate::audit::record(
         app,

@@ -179,6 +179,11 @@ pub struct WebArgs {
     /// Target creations allowed per minute per organization.
     #[arg(long, env = "PHAROS_TARGET_CREATION_LIMIT", default_value_t = 60)]
     pub target_creation_limit: u32,
+    /// Requests to the public routes (status pages, badges, public JSON)
+    /// allowed per minute per client address, apart from the dashboard's
+    /// limits.
+    #[arg(long, env = "PHAROS_PUBLIC_LIMIT_PER_CLIENT", default_value_t = 600, value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_limit_per_client: u32,
     /// Hours a session may sit unused before it ends.
     #[arg(long, env = "PHAROS_SESSION_IDLE_HOURS", default_value_t = 168, value_parser = clap::value_parser!(u64).range(1..=8760))]
     pub session_idle_hours: u64,

@@ -19,6 +19,7 @@ pub mod resolver;
 mod settings;
 mod tcp;
 mod tls;
+pub mod txt;
 
 pub use outcome::{PingStats, ProbeDetails, ProbeReport};
 /// The check settings live in `pharos_domain::check_spec`; probes run them.

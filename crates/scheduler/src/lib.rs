@@ -6,6 +6,7 @@
 
 pub mod jobs;
 mod maintenance;
+mod presence;
 mod worker;
 mod writer;
 

@@ -19,6 +19,7 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::maintenance::SharedCalendar;
+use crate::presence::Presence;
 use crate::writer::run_writer;
 
 #[derive(Debug, Clone)]
@@ -46,6 +47,9 @@ pub struct WorkerConfig {
     /// How often the maintenance windows are read again (a window made
     /// or ended takes effect within this).
     pub maintenance_refresh: Duration,
+    /// How often this worker's presence (last poll, last claim) is written
+    /// for the instance's public status.
+    pub presence_interval: Duration,
 }
 
 impl Default for WorkerConfig {
@@ -62,6 +66,7 @@ impl Default for WorkerConfig {
             retry_after: Duration::from_secs(20),
             result_buffer: 100_000,
             maintenance_refresh: Duration::from_secs(2),
+            presence_interval: Duration::from_secs(5),
         }
     }
 }
@@ -139,6 +144,14 @@ pub async fn run_worker(
         config.maintenance_refresh,
         shutdown.clone(),
     ));
+    let presence = Arc::new(Presence::default());
+    tokio::spawn(crate::presence::keep_writing(
+        store.clone(),
+        presence.clone(),
+        config.worker_id.clone(),
+        config.presence_interval,
+        shutdown.clone(),
+    ));
     let lease = chrono::Duration::from_std(config.lease).unwrap_or(chrono::Duration::seconds(30));
     let config = Arc::new(config);
     tracing::info!(worker = %config.worker_id, concurrency = config.concurrency, "worker started");
@@ -153,11 +166,15 @@ pub async fn run_worker(
             continue;
         }
         let limit = u32::try_from(permits.available_permits()).unwrap_or(u32::MAX);
+        let polled_at = Utc::now();
         let claimed = match store
-            .claim_due_targets(&config.worker_id, Utc::now(), lease, limit)
+            .claim_due_targets(&config.worker_id, polled_at, lease, limit)
             .await
         {
-            Ok(claimed) => claimed,
+            Ok(claimed) => {
+                presence.polled(polled_at, !claimed.is_empty());
+                claimed
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "could not claim due targets");
                 Vec::new()

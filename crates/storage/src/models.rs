@@ -221,6 +221,8 @@ pub struct Target {
     pub certificate_window: Option<u32>,
     /// The group it is in, if any.
     pub group_id: Option<pharos_domain::ids::GroupId>,
+    /// The token of its public badge (`/badge/<token>/...`); `None`: off.
+    pub badge_token: Option<String>,
 }
 
 impl Target {
@@ -912,6 +914,17 @@ impl TargetCursor {
         })
     }
 }
+/// A worker process as the instance's status shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerPresence {
+    pub worker_id: String,
+    pub started_at: DateTime<Utc>,
+    /// The last time it asked for due targets.
+    pub last_seen_at: DateTime<Utc>,
+    /// The last time a claim brought it work (`None`: not yet).
+    pub last_claim_at: Option<DateTime<Utc>>,
+}
+
 /// A public status page with its sections, as stored.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusPage {

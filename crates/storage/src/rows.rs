@@ -19,13 +19,13 @@ use crate::models::{
 pub(crate) const TARGET_COLUMNS: &str = "id, organization_id, created_by, url, name, \
      interval_seconds, timeout_seconds, created_at, updated_at, next_due_at, kind, spec, state, \
      state_changed_at, consecutive_failures, paused, heartbeat_token, grace_seconds, run_started_at, \
-     certificate_window, group_id";
+     certificate_window, group_id, badge_token";
 
 /// The same columns, qualified by the alias `t` for joins.
 pub(crate) const TARGET_COLUMNS_T: &str = "t.id, t.organization_id, t.created_by, t.url, t.name, \
      t.interval_seconds, t.timeout_seconds, t.created_at, t.updated_at, t.next_due_at, t.kind, t.spec, \
      t.state, t.state_changed_at, t.consecutive_failures, t.paused, t.heartbeat_token, t.grace_seconds, \
-     t.run_started_at, t.certificate_window, t.group_id";
+     t.run_started_at, t.certificate_window, t.group_id, t.badge_token";
 
 pub(crate) const CHECK_COLUMNS: &str = "c.id, c.target_id, c.checked_at, c.status_code, \
      c.latency_ms, c.is_up, c.degraded, c.error_class, c.error, c.dns_ms, c.connect_ms, \
@@ -128,6 +128,7 @@ pub(crate) struct TargetRow {
     pub run_started_at: Option<DateTime<Utc>>,
     pub certificate_window: Option<i32>,
     pub group_id: Option<Uuid>,
+    pub badge_token: Option<String>,
 }
 
 impl TryFrom<TargetRow> for Target {
@@ -157,6 +158,7 @@ impl TryFrom<TargetRow> for Target {
             run_started_at: row.run_started_at,
             certificate_window: optional_u32(row.certificate_window),
             group_id: row.group_id.map(pharos_domain::ids::GroupId),
+            badge_token: row.badge_token,
         })
     }
 }

@@ -408,6 +408,15 @@ pub trait TargetStore: Send + Sync + 'static {
         org: OrganizationId,
         filter: &TargetFilter,
     ) -> StoreResult<Vec<(pharos_domain::status::TargetState, u64)>>;
+    /// Sets (a new token) or clears (`None`) the token of the target's
+    /// public badge.
+    async fn set_badge_token(
+        &self,
+        org: OrganizationId,
+        id: TargetId,
+        token: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Target>>;
 
     /// Pauses or resumes a target. Resuming makes a check due at once.
     async fn set_paused(
@@ -889,6 +898,50 @@ pub trait JobStore: Send + Sync + 'static {
     async fn record_job_run(&self, run: &JobRun) -> StoreResult<()>;
 }
 
+/// A status page's custom domain. (tenant)
+#[async_trait]
+pub trait CustomDomainStore: Send + Sync + 'static {
+    /// Sets `(host, token)` (lowercase host) or clears it, unverified
+    /// either way; `Conflict` when another page has the host.
+    async fn set_custom_domain(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+        domain: Option<(&str, &str)>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<StatusPage>>;
+
+    /// Marks the domain verified, if the page still has `host`.
+    async fn mark_custom_domain_verified(
+        &self,
+        org: OrganizationId,
+        id: StatusPageId,
+        host: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+}
+
+/// Badges are public: a target is found by its badge token alone. (system)
+#[async_trait]
+pub trait BadgeStore: Send + Sync + 'static {
+    async fn target_by_badge_token(&self, token: &str) -> StoreResult<Option<Target>>;
+}
+
+/// Worker processes' presence, for the instance's public status. (system)
+#[async_trait]
+pub trait WorkerPresenceStore: Send + Sync + 'static {
+    /// Writes (or refreshes) one worker's row, and forgets workers unseen
+    /// since `forget_before`.
+    async fn record_worker_presence(
+        &self,
+        presence: &WorkerPresence,
+        forget_before: DateTime<Utc>,
+    ) -> StoreResult<()>;
+
+    /// Workers seen since `since`, most recently seen first.
+    async fn worker_presence(&self, since: DateTime<Utc>) -> StoreResult<Vec<WorkerPresence>>;
+}
+
 /// Cross-tenant listings for operators and benchmarks. (system)
 #[async_trait]
 pub trait OperatorStore: Send + Sync + 'static {
@@ -1098,6 +1151,7 @@ pub trait TenantStore:
     + NotificationStore
     + MaintenanceStore
     + AuditStore
+    + CustomDomainStore
     + StatusPageStore
 {
 }
@@ -1116,6 +1170,7 @@ impl<
             + NotificationStore
             + MaintenanceStore
             + AuditStore
+            + CustomDomainStore
             + StatusPageStore
             + ?Sized,
     > TenantStore for T
@@ -1132,6 +1187,8 @@ pub trait SystemStore:
     + SessionStore
     + ApiKeyAuthStore
     + HeartbeatStore
+    + BadgeStore
+    + WorkerPresenceStore
     + SchedulingStore
     + RetentionStore
     + JobStore
@@ -1150,6 +1207,8 @@ impl<
             + SessionStore
             + ApiKeyAuthStore
             + HeartbeatStore
+            + BadgeStore
+            + WorkerPresenceStore
             + SchedulingStore
             + RetentionStore
             + JobStore

@@ -273,7 +273,7 @@ async fn main() {
         .expect("read")
         .expect("page");
     let (render_p50, _) = time_ms(SAMPLES, || async {
-        pharos_web::public::status_page::render(&page).expect("render");
+        pharos_web::public::status_page::render(&page, "http://127.0.0.1:8080").expect("render");
     })
     .await;
     println!(

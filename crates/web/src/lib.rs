@@ -37,6 +37,18 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(public::routes())
         .fallback(pages::not_found)
+        // Before the routes (and their extractors) do any work; inside
+        // the metrics, so its 429s are counted.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            public::rate_limit::limit,
+        ))
+        // A verified custom domain's requests leave here for the public
+        // routes alone (with their own rate limit).
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            public::custom_domain::route,
+        ))
         .layer(middleware::from_fn(http_metrics::record))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(middleware::from_fn_with_state(

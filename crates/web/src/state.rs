@@ -70,6 +70,8 @@ pub struct AppState {
     pub draining: Draining,
     /// The public status pages' shared snapshots (`public::snapshot`).
     pub public: crate::public::snapshot::Snapshots,
+    /// Which custom domain is which page (`public::custom_domain`).
+    pub custom_domains: crate::public::custom_domain::CustomDomains,
 }
 
 /// Whether this replica is on its way out (shared with the binary, which
@@ -109,6 +111,7 @@ impl AppState {
             metrics: None,
             draining: Draining::default(),
             public: crate::public::snapshot::Snapshots::default(),
+            custom_domains: Default::default(),
         }
     }
 

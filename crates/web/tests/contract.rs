@@ -186,8 +186,24 @@ async fn query_bounds_in_the_document_are_the_servers() {
     let doc = document(&app).await;
     let client = app.user("bounds@example.com").await;
     let id = a_target(&app, &client).await;
+    // Badge routes are probed with the target's real badge token.
+    let (_, badged) = json_of(
+        app.client_patch(
+            &client,
+            &format!("/api/v1/targets/{id}"),
+            json!({"badge": true}),
+        )
+        .await,
+    )
+    .await;
+    let badge_token = badged["badge_urls"]["status"]
+        .as_str()
+        .and_then(|url| url.split('/').rev().nth(1))
+        .expect("a badge token")
+        .to_owned();
     let mut probed = 0;
     for (path, method, operation) in operations(&doc) {
+        let path = path.replace("{token}", &badge_token);
         let Some(parameters) = operation["parameters"].as_array() else {
             continue;
         };

@@ -299,6 +299,7 @@ fn web_config(
             logins_per_minute_per_account: web.login_limit_per_account,
             registrations_per_hour_per_client: web.registration_limit_per_client,
             target_creations_per_minute_per_organization: web.target_creation_limit,
+            public_requests_per_minute_per_client: web.public_limit_per_client,
             ..RateLimitSettings::default()
         },
         allow_private_targets: probes.allow_private_targets,

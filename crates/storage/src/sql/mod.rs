@@ -12,8 +12,10 @@ pub(crate) mod account_tokens;
 pub(crate) mod accounts;
 pub(crate) mod api_keys;
 pub(crate) mod audit;
+pub(crate) mod badges;
 pub(crate) mod channels;
 pub(crate) mod checks;
+pub(crate) mod custom_domains;
 pub(crate) mod database;
 pub(crate) mod events;
 pub(crate) mod heartbeats;
@@ -32,6 +34,7 @@ pub(crate) mod sessions;
 pub(crate) mod status_pages;
 pub(crate) mod targets;
 pub(crate) mod two_factor;
+pub(crate) mod workers;
 
 /// Implements every store trait for a backend.
 macro_rules! impl_store {
@@ -60,6 +63,9 @@ macro_rules! impl_store {
         $crate::sql::rollups::impl_rollups! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::events::impl_events! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::heartbeats::impl_heartbeats! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::custom_domains::impl_custom_domains! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::badges::impl_badges! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::workers::impl_workers! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::scheduling::impl_scheduling! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::retention::impl_retention! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::jobs::impl_jobs! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }

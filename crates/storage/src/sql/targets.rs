@@ -327,6 +327,28 @@ macro_rules! impl_targets {
                     .collect()
             }
 
+            async fn set_badge_token(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::TargetId,
+                token: Option<&str>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Target>> {
+                let sql = format!(
+                    "UPDATE targets SET badge_token = $3, updated_at = $4 \
+                     WHERE organization_id = $1 AND id = $2 RETURNING {}",
+                    $crate::rows::TARGET_COLUMNS
+                );
+                let row: Option<$crate::rows::TargetRow> = sqlx::query_as(&sql)
+                    .bind(org.0)
+                    .bind(id.0)
+                    .bind(token)
+                    .bind($crate::rows::to_micros(now))
+                    .fetch_optional(self.writer())
+                    .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
             async fn set_paused(
                 &self,
                 org: pharos_domain::ids::OrganizationId,

@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod channels;
+pub mod custom_domains;
 pub mod events;
 pub mod health;
 pub mod heartbeat;
@@ -180,6 +181,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/targets/{id}/pause", post(targets::pause))
         .route("/api/v1/targets/{id}/resume", post(targets::resume))
         .route(
+            "/api/v1/targets/{id}/badge/rotate",
+            post(targets::rotate_badge),
+        )
+        .route(
             "/ping/{token}",
             get(heartbeat::success_get).post(heartbeat::success),
         )
@@ -190,6 +195,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/ping/{token}/start",
             get(heartbeat::start_get).post(heartbeat::start),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/custom-domain",
+            get(custom_domains::get)
+                .put(custom_domains::set)
+                .delete(custom_domains::delete),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/custom-domain/verify",
+            post(custom_domains::verify),
         )
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(health::healthz))

@@ -245,6 +245,18 @@ pub struct TargetView {
     pub tag_ids: Vec<Uuid>,
     /// Its group (`/api/v1/groups`), if any.
     pub group_id: Option<Uuid>,
+    /// Its public badges' URLs; `null` while its badge is off (`PATCH`
+    /// with `{"badge": true}` turns it on).
+    pub badge_urls: Option<BadgeUrls>,
+}
+
+/// The absolute URLs of a target's public SVG badges.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BadgeUrls {
+    pub status: String,
+    /// Over 30 days; `window` may be 24h, 7d, 30d or 90d.
+    pub uptime: String,
+    pub latency: String,
 }
 
 impl From<&Target> for TargetView {
@@ -273,11 +285,25 @@ impl From<&Target> for TargetView {
             channel_ids: Vec::new(),
             tag_ids: Vec::new(),
             group_id: t.group_id.map(|g| g.0),
+            badge_urls: None,
         }
     }
 }
 
 impl TargetView {
+    /// The view with its badges' URLs under `public_url`, if it has any.
+    pub fn with_badge(mut self, target: &Target, public_url: &str) -> Self {
+        self.badge_urls = target.badge_token.as_deref().map(|token| {
+            let [status, uptime, latency] = crate::public::badge::urls(public_url, token);
+            BadgeUrls {
+                status,
+                uptime,
+                latency,
+            }
+        });
+        self
+    }
+
     /// The view with the target's channels.
     pub fn with_channels(mut self, channels: &[pharos_domain::ids::ChannelId]) -> Self {
         self.channel_ids = channels.iter().map(|c| c.0).collect();

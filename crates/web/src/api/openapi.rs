@@ -117,6 +117,11 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         super::targets::history,
         super::targets::pause,
         super::targets::resume,
+        super::targets::rotate_badge,
+        crate::public::badge::status,
+        crate::public::badge::uptime,
+        crate::public::badge::latency,
+        crate::public::instance::status,
         super::heartbeat::success,
         super::heartbeat::success_get,
         super::heartbeat::fail,
@@ -136,8 +141,12 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         super::status_pages::update_incident,
         super::status_pages::delete_incident,
         crate::public::status_page::json,
+        super::custom_domains::get,
+        super::custom_domains::set,
+        super::custom_domains::delete,
+        super::custom_domains::verify,
     ),
-    components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, CheckSettings, CheckView,
+    components(schemas(ErrorEnvelope, ErrorBody, AccountView, UserView, OrganizationView, TargetView, BadgeUrls, super::custom_domains::SetCustomDomainRequest, super::custom_domains::CustomDomainView, super::custom_domains::TxtRecordView, crate::public::badge::BadgeWindow, crate::public::instance::InstanceStatusView, crate::public::instance::WebHealthView, crate::public::instance::DatabaseHealthView, crate::public::instance::WorkerHealthView, CheckSettings, CheckView,
         TimingsView, CheckNowView, TargetStatusView, IncidentView, UptimeView, HistoryView, HistoryWindow, HistoryBucketView, RegisterRequest, LoginRequest, ChangePasswordRequest,
         TwoFactorView, EnrolmentView, CodeRequest, RecoveryCodesView, DisableTwoFactorRequest,
         ForgotPasswordRequest, TokenRequest, ResetPasswordRequest, TokenValidityView, AcceptedView,
@@ -153,7 +162,7 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         PageIncidentView, IncidentUpdateView, CreatePageIncidentRequest, UpdatePageIncidentRequest,
         PublicStatusPageView, public_page::PublicOverallView, public_page::PublicSectionView, public_page::PublicComponentView,
         public_page::PublicDayView, public_page::PublicIncidentView, public_page::PublicUpdateView, public_page::PublicMaintenanceView)),
-    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "tags"), (name = "groups"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "status-pages"), (name = "public"), (name = "health"))
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "tags"), (name = "groups"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "status-pages"), (name = "public", description = "Open to anyone: status pages, target badges and the instance's health, under their own per-client rate limit."), (name = "health"))
 )]
 pub struct ApiDoc;
 

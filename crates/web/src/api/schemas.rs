@@ -667,6 +667,14 @@ impl utoipa::PartialSchema for UpdateTargetRequest {
                     .max_length(Some(253))
                     .pattern(Some(r"^\S+$")),
             )
+            .property(
+                "badge",
+                ObjectBuilder::new().schema_type(Type::Boolean).description(Some(
+                    "Public SVG badges: `true` makes an unguessable token (kept if it has \
+                     one) and the answer's `badge_urls` holds their URLs; `false` drops \
+                     the token, so every badge URL of it answers 404.",
+                )),
+            )
             .build()
             .into()
     }

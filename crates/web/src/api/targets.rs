@@ -25,7 +25,8 @@ async fn view(
     let tags = pharos_app::labels::tags_of(&state.app, current, &[target.id]).await?;
     Ok(TargetView::from(target)
         .with_channels(&channels)
-        .with_tags(tags.get(&target.id).map_or(&[][..], Vec::as_slice)))
+        .with_tags(tags.get(&target.id).map_or(&[][..], Vec::as_slice))
+        .with_badge(target, &state.app.settings.public_url))
 }
 
 /// The page size a list query asks for.
@@ -66,6 +67,7 @@ async fn page_views<'a>(
             TargetView::from(t)
                 .with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
                 .with_tags(tags.get(&t.id).map_or(&[][..], Vec::as_slice))
+                .with_badge(t, &state.app.settings.public_url)
         })
         .collect())
 }
@@ -230,6 +232,20 @@ pub async fn resume(
     PathId(id): PathId,
 ) -> ApiResult<Json<TargetView>> {
     let target = targets::set_paused(&state.app, &current, TargetId(id), false).await?;
+    Ok(Json(view(&state, &current, &target).await?))
+}
+
+/// A new token for the target's badge: its old badge URLs answer 404 from
+/// now on. 409 while its badge is off.
+#[utoipa::path(post, path = "/api/v1/targets/{id}/badge/rotate", tag = "targets", params(("id" = uuid::Uuid, Path)),
+    responses((status = 200, body = TargetView), SignedIn, Editor, TargetNotFound,
+        (status = 409, body = ErrorEnvelope, description = "The target's badge is off.")))]
+pub async fn rotate_badge(
+    State(state): State<AppState>,
+    current: CurrentUser,
+    PathId(id): PathId,
+) -> ApiResult<Json<TargetView>> {
+    let target = pharos_app::badges::rotate(&state.app, &current, TargetId(id)).await?;
     Ok(Json(view(&state, &current, &target).await?))
 }
 

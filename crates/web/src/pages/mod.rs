@@ -76,6 +76,9 @@ pub fn routes() -> Router<AppState> {
         .route("/targets/{id}/delete", post(targets::delete))
         .route("/targets/{id}/pause", post(targets::pause))
         .route("/targets/{id}/resume", post(targets::resume))
+        .route("/targets/{id}/badge/on", post(targets::badge_on))
+        .route("/targets/{id}/badge/off", post(targets::badge_off))
+        .route("/targets/{id}/badge/rotate", post(targets::badge_rotate))
         .route("/channels", get(channels::show).post(channels::create))
         .route("/channels/new", get(channels::new_form))
         .route(
@@ -551,6 +554,9 @@ pub mod flash {
             "deleted" => "Target deleted.",
             "paused" => "Target paused: no checks run until you resume it.",
             "resumed" => "Target resumed: a check runs at once.",
+            "badge_on" => "Badges turned on: embed the URLs below.",
+            "badge_off" => "Badges turned off: their URLs answer 404 now.",
+            "badge_rotated" => "Badge URLs replaced: the old ones answer 404 now.",
             "password" => "Password changed. Your other sessions were ended.",
             "organization" => "Organization renamed.",
             "switched" => "Switched organization.",

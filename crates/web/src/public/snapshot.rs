@@ -153,6 +153,9 @@ pub struct Snapshot {
     pub html: Rendered,
     pub history: Rendered,
     pub json: Rendered,
+    /// RSS 2.0 and Atom feeds of its posts (`feeds`).
+    pub rss: Rendered,
+    pub atom: Rendered,
 }
 
 /// The shared snapshots of this replica.
@@ -209,5 +212,8 @@ pub async fn build(app: &App, slug: &str) -> Result<Option<Snapshot>, ApiError> 
     let Some(page) = pharos_app::status_pages::public_page(app, slug, Utc::now()).await? else {
         return Ok(None);
     };
-    Ok(Some(super::status_page::render(&page)?))
+    Ok(Some(super::status_page::render(
+        &page,
+        &app.settings.public_url,
+    )?))
 }

@@ -379,7 +379,7 @@ fn rendered_html<T: Template>(template: &T) -> Result<Rendered, ApiError> {
 }
 
 /// The three bodies of a page's snapshot.
-pub fn render(page: &PublicPage) -> Result<Snapshot, ApiError> {
+pub fn render(page: &PublicPage, public_url: &str) -> Result<Snapshot, ApiError> {
     let v = PublicStatusPageView::of(page);
     let json = serde_json::to_vec(&v)
         .map_err(|e| ApiError::internal(anyhow::anyhow!("status page JSON: {e}")))?;
@@ -391,6 +391,16 @@ pub fn render(page: &PublicPage) -> Result<Snapshot, ApiError> {
         })?,
         history: rendered_html(&HistoryHtml { v: &v, css: CSS })?,
         json: Rendered::new("application/json", json, None),
+        rss: Rendered::new(
+            "application/rss+xml; charset=utf-8",
+            super::feeds::rss(page, public_url),
+            None,
+        ),
+        atom: Rendered::new(
+            "application/atom+xml; charset=utf-8",
+            super::feeds::atom(page, public_url),
+            None,
+        ),
     })
 }
 
@@ -414,7 +424,7 @@ struct NotFoundHtml {
 
 /// A visitor's HTML answer to an error: its own small page (never the
 /// dashboard's error page, whose chrome reads the session).
-fn html_error(e: ApiError) -> Response {
+pub(crate) fn html_error(e: ApiError) -> Response {
     let status = e.status();
     if status != axum::http::StatusCode::NOT_FOUND {
         return e.into_response();
@@ -453,6 +463,24 @@ pub async fn history(
         Ok(snapshot) => snapshot.history.respond(&headers),
         Err(e) => html_error(e),
     }
+}
+
+/// `/status/{slug}/feed.rss`: the page's posts of 90 days, RSS 2.0.
+pub async fn feed_rss(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    Ok(snapshot(&state, &slug).await?.rss.respond(&headers))
+}
+
+/// `/status/{slug}/feed.atom`: the page's posts of 90 days, Atom.
+pub async fn feed_atom(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    Ok(snapshot(&state, &slug).await?.atom.respond(&headers))
 }
 
 /// What a public status page shows, as JSON: its overall state, each

@@ -66,6 +66,17 @@ impl TestApp {
         tweak: impl FnOnce(&mut WebConfig),
         transport: Option<Arc<pharos_notify::transport::Transport>>,
     ) -> Option<Self> {
+        Self::spawn_adjusted(backend, tweak, transport, |state| state).await
+    }
+
+    /// With the state adjusted before serving (a test's own DNS for
+    /// custom domains).
+    pub async fn spawn_adjusted(
+        backend: Backend,
+        tweak: impl FnOnce(&mut WebConfig),
+        transport: Option<Arc<pharos_notify::transport::Transport>>,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> Option<Self> {
         let db = TestDatabase::create(backend).await?;
         let store = pharos_storage::connect(&db.url).await.expect("connect");
         store.migrate().await.expect("migrate");
@@ -81,6 +92,7 @@ impl TestApp {
         let state = AppState::new(store.clone(), config)
             .with_prober(Some(prober))
             .with_transport(transport);
+        let state = adjust(state);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

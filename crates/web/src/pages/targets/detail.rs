@@ -51,6 +51,94 @@ pub async fn pause(
     set_paused(state, current, id, jar, true).await
 }
 
+/// Turns the target's badges on, off, or gives them a new token.
+async fn change_badge(
+    state: &AppState,
+    current: &CurrentUser,
+    id: uuid::Uuid,
+    jar: CookieJar,
+    change: BadgeChange,
+) -> PageResult {
+    let code = match change {
+        BadgeChange::Enable(on) => {
+            let mut fields = targets::TargetFields::new();
+            fields.insert("badge".to_owned(), serde_json::Value::Bool(on));
+            targets::update(&state.app, current, TargetId(id), fields).await?;
+            if on {
+                "badge_on"
+            } else {
+                "badge_off"
+            }
+        }
+        BadgeChange::Rotate => {
+            pharos_app::badges::rotate(&state.app, current, TargetId(id)).await?;
+            "badge_rotated"
+        }
+    };
+    Ok((
+        flash::set(jar, code),
+        see_other(&format!("/targets/{id}#badges")),
+    )
+        .into_response())
+}
+
+enum BadgeChange {
+    Enable(bool),
+    Rotate,
+}
+
+pub async fn badge_on(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    PathId(id): PathId,
+    jar: CookieJar,
+) -> PageResult {
+    change_badge(&state, &current, id, jar, BadgeChange::Enable(true)).await
+}
+
+pub async fn badge_off(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    PathId(id): PathId,
+    jar: CookieJar,
+) -> PageResult {
+    change_badge(&state, &current, id, jar, BadgeChange::Enable(false)).await
+}
+
+pub async fn badge_rotate(
+    State(state): State<AppState>,
+    PageUser(current): PageUser,
+    PathId(id): PathId,
+    jar: CookieJar,
+) -> PageResult {
+    change_badge(&state, &current, id, jar, BadgeChange::Rotate).await
+}
+
+/// A target's badges as its page shows them.
+pub struct BadgeLinks {
+    /// Same-origin paths for the previews (the page's CSP allows only
+    /// its own images).
+    pub preview: [String; 3],
+    /// The absolute URLs to embed.
+    pub absolute: [String; 3],
+    /// The README snippet.
+    pub markdown: String,
+}
+
+fn badge_links(public_url: &str, name: &str, token: &str) -> BadgeLinks {
+    let absolute = crate::public::badge::urls(public_url, token);
+    let preview = crate::public::badge::urls("", token);
+    let markdown = format!(
+        "![{name} status]({}) ![{name} uptime]({}) ![{name} latency]({})",
+        absolute[0], absolute[1], absolute[2]
+    );
+    BadgeLinks {
+        preview,
+        absolute,
+        markdown,
+    }
+}
+
 pub async fn resume(
     State(state): State<AppState>,
     PageUser(current): PageUser,
@@ -109,6 +197,8 @@ struct DetailPage {
     url: String,
     kind: String,
     heartbeat_url: Option<String>,
+    /// Its public badges, when turned on.
+    badges: Option<BadgeLinks>,
     schedule: String,
     state: Badge,
     paused: bool,
@@ -359,6 +449,11 @@ pub async fn detail(
         url: target.url.clone(),
         kind: target.kind().as_str().to_owned(),
         heartbeat_url,
+        badges: target.badge_token.as_deref().map(|token| {
+            // The alt text goes public: the name, never the address.
+            let alt = target.name.as_deref().unwrap_or("service");
+            badge_links(&app.settings.public_url, alt, token)
+        }),
         schedule,
         state: badge(target.shown_state()),
         paused: target.paused,

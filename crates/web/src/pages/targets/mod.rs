@@ -6,5 +6,5 @@
 mod detail;
 mod form;
 
-pub use detail::{delete, detail, pause, resume};
+pub use detail::{badge_off, badge_on, badge_rotate, delete, detail, pause, resume};
 pub use form::{create, edit_form, new_form, update};
