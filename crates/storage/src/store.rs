@@ -504,11 +504,12 @@ pub trait LabelStore: Send + Sync + 'static {
         org: OrganizationId,
     ) -> StoreResult<Vec<(GroupId, pharos_domain::status::TargetState, u64)>>;
 
-    /// Up to `per_group` targets of every group, each group's worst first
-    /// (what a folded-open group shows), in one query.
+    /// Up to `per_group` targets of each of `groups`, worst first (what
+    /// a folded-open group shows), in one query, by group.
     async fn group_heads(
         &self,
         org: OrganizationId,
+        groups: &[GroupId],
         per_group: u32,
     ) -> StoreResult<Vec<TargetSummary>>;
 }

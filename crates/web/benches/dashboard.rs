@@ -298,7 +298,17 @@ async fn breakdown(
             .group_state_counts(org.id)
             .await
             .expect("group counts");
-        store.group_heads(org.id, 5).await.expect("group heads");
+        let groups: Vec<_> = store
+            .groups(org.id)
+            .await
+            .expect("groups")
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        store
+            .group_heads(org.id, &groups, 5)
+            .await
+            .expect("group heads");
     })
     .await;
     let window_service_ms = median_ms(20, || async {
