@@ -371,7 +371,7 @@ pub trait TargetStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<(Target, Option<Check>)>>;
 
     /// A page of the targets of `org` that pass `filter`, in creation
-    /// order, after `after` (the API's list; walks `targets_organization`).
+    /// order, after `after` (the API's list; walks `targets_page`).
     async fn targets_page(
         &self,
         org: OrganizationId,
