@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use pharos_domain::ids::TagId;
+use pharos_domain::ids::{GroupId, TagId};
 use pharos_domain::ids::{OrganizationId, TargetId};
 use pharos_domain::labels::{severity, worst_state};
 use pharos_domain::rollup::{bucket_start, uptime_percent, Rollup, HOUR};
@@ -223,6 +223,7 @@ pub async fn window(
         .max(1);
     let page = page.clamp(1, pages);
     let offset = (page - 1).saturating_mul(per_page);
+    let group_ids: Vec<GroupId> = group_names.iter().map(|g| g.id).collect();
     let (targets, (group_counts, heads)) = tokio::try_join!(
         app.store
             .dashboard_window(org, filter, sort, offset, per_page),
@@ -230,7 +231,7 @@ pub async fn window(
             if with_groups && !group_names.is_empty() {
                 tokio::try_join!(
                     app.store.group_state_counts(org),
-                    app.store.group_heads(org, GROUP_HEAD_ROWS),
+                    app.store.group_heads(org, &group_ids, GROUP_HEAD_ROWS),
                 )
             } else {
                 Ok((Vec::new(), Vec::new()))

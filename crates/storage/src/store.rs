@@ -372,7 +372,7 @@ pub trait TargetStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<(Target, Option<Check>)>>;
 
     /// A page of the targets of `org` that pass `filter`, in creation
-    /// order, after `after` (the API's list; walks `targets_organization`).
+    /// order, after `after` (the API's list; walks `targets_page`).
     async fn targets_page(
         &self,
         org: OrganizationId,
@@ -514,11 +514,12 @@ pub trait LabelStore: Send + Sync + 'static {
         org: OrganizationId,
     ) -> StoreResult<Vec<(GroupId, pharos_domain::status::TargetState, u64)>>;
 
-    /// Up to `per_group` targets of every group, each group's worst first
-    /// (what a folded-open group shows), in one query.
+    /// Up to `per_group` targets of each of `groups`, worst first (what
+    /// a folded-open group shows), in one query, by group.
     async fn group_heads(
         &self,
         org: OrganizationId,
+        groups: &[GroupId],
         per_group: u32,
     ) -> StoreResult<Vec<TargetSummary>>;
 }

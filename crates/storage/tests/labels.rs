@@ -144,8 +144,26 @@ async fn the_dashboard_reads_a_window(backend: Backend) {
             (group.id, TargetState::Up, 1),
         ]
     );
-    let heads = store.group_heads(org.id, 2).await.expect("heads");
+    let heads = store
+        .group_heads(org.id, &[group.id], 2)
+        .await
+        .expect("heads");
     assert_eq!(names(heads), ["charlie", "bravo"]);
+    // Another organization's group id reads nothing through this one.
+    let theirs_group = store
+        .create_group(other_org.id, "Theirs", Utc::now(), 10)
+        .await
+        .expect("group")
+        .expect("under the limit");
+    assert!(store
+        .set_target_group(other_org.id, theirs.id, Some(theirs_group.id))
+        .await
+        .expect("group"));
+    assert!(store
+        .group_heads(org.id, &[theirs_group.id], 5)
+        .await
+        .expect("heads")
+        .is_empty());
 
     // Another organization's tag or group changes nothing here, and its
     // reads see none of this.
@@ -181,11 +199,13 @@ async fn the_dashboard_reads_a_window(backend: Backend) {
         .await
         .expect("window");
     assert!(theirs_window.is_empty());
-    assert!(store
-        .group_state_counts(other_org.id)
-        .await
-        .expect("counts")
-        .is_empty());
+    assert_eq!(
+        store
+            .group_state_counts(other_org.id)
+            .await
+            .expect("counts"),
+        [(theirs_group.id, TargetState::Pending, 1)]
+    );
     assert!(!store
         .delete_tag(other_org.id, tag.id)
         .await

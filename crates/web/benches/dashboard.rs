@@ -298,7 +298,17 @@ async fn breakdown(
             .group_state_counts(org.id)
             .await
             .expect("group counts");
-        store.group_heads(org.id, 5).await.expect("group heads");
+        let groups: Vec<_> = store
+            .groups(org.id)
+            .await
+            .expect("groups")
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        store
+            .group_heads(org.id, &groups, 5)
+            .await
+            .expect("group heads");
     })
     .await;
     let window_service_ms = median_ms(20, || async {
@@ -313,6 +323,30 @@ async fn breakdown(
         .expect("window");
     })
     .await;
+    let page_ms = median_ms(20, || async {
+        store
+            .targets_with_latest_check_page(org.id, &all, None, 101)
+            .await
+            .expect("status page");
+    })
+    .await;
+    let page = store
+        .targets_with_latest_check_page(org.id, &all, None, 100)
+        .await
+        .expect("status page");
+    let ids: Vec<_> = page.iter().map(|(t, _)| t.id).collect();
+    let page_labels_ms = median_ms(20, || async {
+        store
+            .channels_of_targets(org.id, &ids)
+            .await
+            .expect("channels");
+        store.tags_of_targets(org.id, &ids).await.expect("tags");
+    })
+    .await;
+    println!(
+        "status page of 100 (median of 20): targets_with_latest_check_page {page_ms:.2} ms, \
+         its channels and tags {page_labels_ms:.2} ms"
+    );
     let window = pharos_app::dashboard::window(
         &state.app,
         &current,
@@ -339,20 +373,20 @@ async fn breakdown(
     );
 }
 
-/// p50 and p95 of `GET /api/v1/targets/status?limit=100`, in ms.
-async fn status_api(client: &reqwest::Client, base: &str, samples: usize) -> (f64, f64) {
+/// p50 and p95 of `GET path`, in ms.
+async fn api_times(client: &reqwest::Client, base: &str, path: &str, samples: usize) -> (f64, f64) {
     let mut times = Vec::with_capacity(samples);
     for i in 0..samples + 5 {
         let started = Instant::now();
         let body = client
-            .get(format!("{base}/api/v1/targets/status?limit=100"))
+            .get(format!("{base}{path}"))
             .send()
             .await
             .expect("status")
             .bytes()
             .await
             .expect("body");
-        assert!(body.len() > 1000);
+        assert!(body.len() > 50);
         if i >= 5 {
             times.push(started.elapsed().as_secs_f64() * 1000.0);
         }
@@ -490,10 +524,18 @@ fn main() {
             breakdown(&state, &user, &org).await;
         }
         if samples > 0 {
-            let (p50, p95) = status_api(&client, &base, 200).await;
-            println!(
-                "GET /api/v1/targets/status?limit=100, {targets} targets: p50 {p50:.2} ms, p95 {p95:.2} ms over 200 requests"
-            );
+            // `auth/me` is the floor every signed-in request pays (the
+            // session read and its touch).
+            for path in [
+                "/api/v1/auth/me",
+                "/api/v1/targets/status?limit=100",
+                "/api/v1/targets?limit=100",
+            ] {
+                let (p50, p95) = api_times(&client, &base, path, 200).await;
+                println!(
+                    "GET {path}, {targets} targets: p50 {p50:.2} ms, p95 {p95:.2} ms over 200 requests"
+                );
+            }
             let seconds = env_or("PHAROS_BENCH_LIVE_SECONDS", 10u64);
             let one = live_reads(&state, &client, &base, 1, seconds).await;
             let hundred = live_reads(&state, &client, &base, 100, seconds).await;

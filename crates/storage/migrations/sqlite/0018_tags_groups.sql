@@ -49,3 +49,10 @@ CREATE INDEX targets_group ON targets (
     lower(COALESCE(name, url)),
     id
 ) WHERE group_id IS NOT NULL;
+
+-- The API's target lists page by (created_at, id): with the id in the
+-- index a page walks it, where ties in created_at (targets made in one
+-- batch) made every page sort all of the organization's targets. It
+-- serves everything the old (organization_id, created_at) index did.
+CREATE INDEX targets_page ON targets (organization_id, created_at, id);
+DROP INDEX targets_organization;

@@ -261,10 +261,15 @@ macro_rules! impl_labels {
                 &self,
                 org: pharos_domain::ids::OrganizationId,
             ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::GroupId, pharos_domain::status::TargetState, u64)>> {
+                // By the organization's groups rather than its targets: a
+                // target is only ever in a group of its own organization
+                // (`set_target_group`), and this reads `targets_group`
+                // alone, never a table row.
                 let rows: Vec<(uuid::Uuid, i32, i64)> = sqlx::query_as(&format!(
-                    "SELECT group_id, {} AS rank, COUNT(*) FROM targets \
-                     WHERE organization_id = $1 AND group_id IS NOT NULL GROUP BY group_id, rank",
-                    $crate::rows::SEVERITY_SQL
+                    "SELECT group_id, {severity}, COUNT(*) FROM targets \
+                     WHERE group_id IN (SELECT id FROM target_groups WHERE organization_id = $1) \
+                     GROUP BY group_id, {severity}",
+                    severity = $crate::rows::SEVERITY_SQL
                 ))
                 .bind(org.0)
                 .fetch_all(self.reader())
@@ -283,25 +288,38 @@ macro_rules! impl_labels {
             async fn group_heads(
                 &self,
                 org: pharos_domain::ids::OrganizationId,
+                groups: &[pharos_domain::ids::GroupId],
                 per_group: u32,
             ) -> $crate::error::StoreResult<Vec<$crate::models::TargetSummary>> {
-                let sql = format!(
-                    "SELECT id, name, url, state, paused, last_checked_at, last_latency_ms, group_id FROM ( \
-                       SELECT {columns}, ROW_NUMBER() OVER ( \
-                         PARTITION BY t.group_id ORDER BY {severity}, {name}, t.id) AS place, \
-                         {severity} AS rank, {name} AS sort_name \
-                       FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id \
-                       WHERE t.organization_id = $1 AND t.group_id IS NOT NULL) heads \
-                     WHERE place <= $2 ORDER BY group_id, rank, sort_name, id",
-                    columns = $crate::rows::TARGET_SUMMARY_COLUMNS,
-                    severity = $crate::rows::SEVERITY_SQL,
-                    name = $crate::rows::SORT_NAME_SQL,
-                );
-                let rows: Vec<$crate::rows::TargetSummaryRow> = sqlx::query_as(&sql)
-                    .bind(org.0)
-                    .bind(i64::from(per_group))
-                    .fetch_all(self.reader())
-                    .await?;
+                if groups.is_empty() {
+                    return Ok(Vec::new());
+                }
+                // One short walk of `targets_group` per group, in one
+                // statement: a window function over every grouped target
+                // read them all (33 ms at 10,000).
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new("");
+                for (i, group) in groups.iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" UNION ALL ");
+                    }
+                    qb.push(format!(
+                        "SELECT * FROM (SELECT {columns} FROM targets t \
+                         LEFT JOIN checks c ON c.id = t.last_check_id WHERE t.group_id = ",
+                        columns = $crate::rows::TARGET_SUMMARY_COLUMNS,
+                    ))
+                    .push_bind(group.0)
+                    .push(" AND t.organization_id = ")
+                    .push_bind(org.0)
+                    .push(format!(
+                        " ORDER BY {}, {}, t.id LIMIT ",
+                        $crate::rows::SEVERITY_SQL,
+                        $crate::rows::SORT_NAME_SQL
+                    ))
+                    .push_bind(i64::from(per_group))
+                    .push(format!(") h{i}"));
+                }
+                let rows: Vec<$crate::rows::TargetSummaryRow> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
                 rows.into_iter().map(TryInto::try_into).collect()
             }
         }

@@ -68,21 +68,21 @@ macro_rules! impl_targets {
                 }
             }
 
-            /// Keyset paging in creation order, and the page's size.
+            /// Keyset paging in creation order (`targets_page`), and the
+            /// page's size.
             fn push_target_page(
                 qb: &mut sqlx::QueryBuilder<'_, $db>,
                 after: Option<$crate::models::TargetCursor>,
                 limit: u32,
             ) {
                 if let Some(after) = after {
-                    let at = $crate::rows::to_micros(after.created_at);
-                    qb.push(" AND (t.created_at > ")
-                        .push_bind(at)
-                        .push(" OR (t.created_at = ")
-                        .push_bind(at)
-                        .push(" AND t.id > ")
+                    // A row value, which both backends walk `targets_page`
+                    // from (an OR of two comparisons they would not).
+                    qb.push(" AND (t.created_at, t.id) > (")
+                        .push_bind($crate::rows::to_micros(after.created_at))
+                        .push(", ")
                         .push_bind(after.id.0)
-                        .push("))");
+                        .push(")");
                 }
                 qb.push(" ORDER BY t.created_at, t.id LIMIT ")
                     .push_bind(i64::from(limit));
