@@ -11,6 +11,7 @@
 pub mod account_links;
 pub mod accounts;
 mod actor;
+pub mod agents;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;

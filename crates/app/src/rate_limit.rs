@@ -27,6 +27,10 @@ pub struct RateLimitSettings {
     pub password_reset_uses_per_hour_per_client: u32,
     /// Verification mails asked for again, per account.
     pub verification_mails_per_hour_per_account: u32,
+    /// Agent admission attempts (right secret or wrong), per client.
+    pub agent_admissions_per_minute_per_client: u32,
+    /// Agent requests (pulls, pushes, heartbeats), per agent.
+    pub agent_requests_per_minute_per_agent: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -41,6 +45,8 @@ impl Default for RateLimitSettings {
             password_resets_per_hour_per_account: 3,
             password_reset_uses_per_hour_per_client: 20,
             verification_mails_per_hour_per_account: 3,
+            agent_admissions_per_minute_per_client: 30,
+            agent_requests_per_minute_per_agent: 600,
         }
     }
 }
@@ -57,6 +63,8 @@ pub struct RateLimits {
     password_resets_by_account: Keyed<String>,
     password_reset_uses_by_client: Keyed<String>,
     verification_mails_by_account: Keyed<uuid::Uuid>,
+    agent_admissions_by_client: Keyed<String>,
+    agent_requests_by_agent: Keyed<uuid::Uuid>,
 }
 
 fn per(count: u32, period: Duration) -> Quota {
@@ -107,6 +115,14 @@ impl RateLimits {
                 settings.verification_mails_per_hour_per_account,
                 hour,
             )),
+            agent_admissions_by_client: RateLimiter::keyed(per(
+                settings.agent_admissions_per_minute_per_client,
+                minute,
+            )),
+            agent_requests_by_agent: RateLimiter::keyed(per(
+                settings.agent_requests_per_minute_per_agent,
+                minute,
+            )),
         }
     }
 
@@ -142,6 +158,14 @@ impl RateLimits {
         take(&self.verification_mails_by_account, user)
     }
 
+    pub fn agent_admission(&self, client: &str) -> AppResult<()> {
+        take(&self.agent_admissions_by_client, client.to_owned())
+    }
+
+    pub fn agent_request(&self, agent: uuid::Uuid) -> AppResult<()> {
+        take(&self.agent_requests_by_agent, agent)
+    }
+
     /// Forgets keys that are back to full allowance, bounding memory.
     pub fn forget_idle_keys(&self) {
         self.logins_by_client.retain_recent();
@@ -153,6 +177,8 @@ impl RateLimits {
         self.password_resets_by_account.retain_recent();
         self.password_reset_uses_by_client.retain_recent();
         self.verification_mails_by_account.retain_recent();
+        self.agent_admissions_by_client.retain_recent();
+        self.agent_requests_by_agent.retain_recent();
     }
 }
 

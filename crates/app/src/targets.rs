@@ -255,6 +255,9 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         None | Some(Value::Null) => Vec::new(),
         Some(raw) => crate::channels::parse_channel_ids(app, actor, raw).await?,
     };
+    let is_heartbeat = fields.get("kind").and_then(Value::as_str) == Some("heartbeat");
+    let locations =
+        crate::agents::take_location_choice(app, actor, &mut fields, is_heartbeat).await?;
     let check = parse_check(fields, app.settings.allow_private_targets)?;
     let heartbeat = check.is_heartbeat();
     if !heartbeat {
@@ -281,7 +284,20 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         first_due_at,
         now,
     };
-    let target = app.store.create_target(actor.organization, new).await?;
+    let mut target = app.store.create_target(actor.organization, new).await?;
+    if let Some(choice) = &locations {
+        if let Err(e) = crate::agents::set_target_locations(app, actor, target.id, choice).await {
+            app.store
+                .delete_target(actor.organization, target.id)
+                .await?;
+            return Err(e);
+        }
+        target = app
+            .store
+            .target(actor.organization, target.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
     if !channel_ids.is_empty() {
         let set = app
             .store
@@ -362,6 +378,9 @@ async fn run_once(
     if let Some(raw) = fields.remove("channel_ids").filter(|v| !v.is_null()) {
         crate::channels::channel_ids_of_json(raw)?;
     }
+    // Nor where it runs from: a check now runs here.
+    fields.remove("location_ids");
+    fields.remove("quorum");
     let fields = match existing {
         Some(target) => merged_check(target, fields),
         None => fields,
@@ -407,6 +426,9 @@ pub async fn update(
         Some(Value::Null) => Some(Vec::new()),
         Some(raw) => Some(crate::channels::parse_channel_ids(app, actor, raw).await?),
     };
+    let locations =
+        crate::agents::take_location_choice(app, actor, &mut fields, existing.is_heartbeat())
+            .await?;
     let check = if fields.is_empty() {
         None
     } else {
@@ -449,6 +471,9 @@ pub async fn update(
             )
             .into());
         }
+    }
+    if let Some(choice) = &locations {
+        crate::agents::set_target_locations(app, actor, id, choice).await?;
     }
     let target = app
         .store

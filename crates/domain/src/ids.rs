@@ -43,3 +43,4 @@ id_type!(InvitationId);
 id_type!(ApiKeyId);
 id_type!(AuditEntryId);
 id_type!(SessionId);
+id_type!(AgentId);

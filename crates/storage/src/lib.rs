@@ -23,12 +23,12 @@ pub use store::*;
 /// Every store trait, so a `dyn Store`'s methods are in scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, AccountTokenStore, AlertSettingsStore, AuditStore, ChannelStore, CheckStore,
-        DatabaseStore, EventStore, HeartbeatStore, IncidentStore, InvitationAcceptStore,
-        InvitationStore, JobStore, MaintenanceCalendarStore, MaintenanceStore, NotificationStore,
-        OperatorStore, OrganizationStore, OutboxStore, RetentionStore, RollupStore,
-        SchedulingStore, SessionStore, Store, SystemStore, TargetStore, TenantStore,
-        TwoFactorStore,
+        AccountStore, AccountTokenStore, AgentAuthStore, AgentStore, AlertSettingsStore,
+        AuditStore, ChannelStore, CheckStore, DatabaseStore, EventStore, HeartbeatStore,
+        IncidentStore, InvitationAcceptStore, InvitationStore, JobStore, MaintenanceCalendarStore,
+        MaintenanceStore, NotificationStore, OperatorStore, OrganizationStore, OutboxStore,
+        RetentionStore, RollupStore, SchedulingStore, SessionStore, Store, SystemStore,
+        TargetStore, TenantStore, TwoFactorStore,
     };
 }
 

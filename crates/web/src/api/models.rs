@@ -241,6 +241,12 @@ pub struct TargetView {
     /// The channels its alerts go to; empty: the organization's default
     /// channels.
     pub channel_ids: Vec<Uuid>,
+    /// Where it is checked from: `"local"` (the server) and agent ids.
+    pub location_ids: Vec<String>,
+    /// How many locations must report it down: `any`, `majority`, `all`
+    /// or a number (with one location, that one).
+    #[schema(schema_with = super::schemas::quorum)]
+    pub quorum: serde_json::Value,
 }
 
 impl From<&Target> for TargetView {
@@ -267,6 +273,15 @@ impl From<&Target> for TargetView {
             created_at: t.created_at,
             updated_at: t.updated_at,
             channel_ids: Vec::new(),
+            location_ids: if t.check_local {
+                vec![pharos_domain::agent::Location::LOCAL.to_owned()]
+            } else {
+                Vec::new()
+            },
+            quorum: serde_json::to_value(
+                t.quorum.unwrap_or(pharos_domain::quorum::Quorum::DEFAULT),
+            )
+            .unwrap_or(serde_json::Value::Null),
         }
     }
 }
@@ -275,6 +290,13 @@ impl TargetView {
     /// The view with the target's channels.
     pub fn with_channels(mut self, channels: &[pharos_domain::ids::ChannelId]) -> Self {
         self.channel_ids = channels.iter().map(|c| c.0).collect();
+        self
+    }
+
+    /// The view with the agents that check the target too.
+    pub fn with_agents(mut self, agents: &[pharos_domain::ids::AgentId]) -> Self {
+        self.location_ids
+            .extend(agents.iter().map(ToString::to_string));
         self
     }
 }
@@ -418,6 +440,8 @@ pub struct CheckView {
     /// Taken while a maintenance window held the target: it moved no
     /// state and opened no incident.
     pub in_maintenance: bool,
+    /// Where it ran: `"local"` (the server) or the agent's id.
+    pub location_id: String,
 }
 
 impl From<&Check> for CheckView {
@@ -438,6 +462,7 @@ impl From<&Check> for CheckView {
                 first_byte_ms: c.timings.first_byte_ms,
             },
             in_maintenance: c.in_maintenance,
+            location_id: c.location.to_string(),
         }
     }
 }

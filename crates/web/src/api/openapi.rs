@@ -6,6 +6,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::{Modify, OpenApi};
 
+use super::agents::{AgentSettingsRequest, AgentSettingsView, AgentView, ApproveAgentRequest};
 use super::api_keys::{ApiKeyCreatorView, ApiKeyView, CreateApiKeyRequest, CreatedApiKeyView};
 
 use super::alert_models::*;
@@ -71,6 +72,14 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         super::api_keys::list,
         super::api_keys::create,
         super::api_keys::revoke,
+        super::agents::list,
+        super::agents::approve,
+        super::agents::revoke,
+        super::agents::pending,
+        super::agents::approve_pending,
+        super::agents::reject_pending,
+        super::agents::get_settings,
+        super::agents::set_settings,
         super::events::feed,
         super::audit::list,
         super::channels::list,
@@ -123,8 +132,8 @@ use crate::error::{ErrorBody, ErrorEnvelope};
         CreateMaintenanceRequest, UpdateMaintenanceRequest, MyOrganizationView, SwitchOrganizationRequest,
         ChangeRoleRequest, InvitationView, SentInvitationView, CreateInvitationRequest, AcceptInvitationRequest,
         CreateApiKeyRequest, ApiKeyView, ApiKeyCreatorView, CreatedApiKeyView, AuditEntryView, SessionView, DeleteOrganizationRequest,
-        RevokedSessionsView)),
-    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
+        RevokedSessionsView, AgentView, ApproveAgentRequest, AgentSettingsView, AgentSettingsRequest)),
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "agents"), (name = "targets"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "health"))
 )]
 pub struct ApiDoc;
 

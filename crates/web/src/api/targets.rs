@@ -22,7 +22,10 @@ async fn view(
     target: &pharos_storage::models::Target,
 ) -> ApiResult<TargetView> {
     let channels = targets::channel_ids_of(&state.app, current, target).await?;
-    Ok(TargetView::from(target).with_channels(&channels))
+    let agents = pharos_app::agents::agent_map(&state.app, current).await?;
+    Ok(TargetView::from(target)
+        .with_channels(&channels)
+        .with_agents(agents.get(&target.id).map_or(&[][..], Vec::as_slice)))
 }
 
 /// The organization's targets.
@@ -33,11 +36,14 @@ pub async fn list(
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetView>>> {
     let channels = targets::channel_map(&state.app, &current).await?;
+    let agents = pharos_app::agents::agent_map(&state.app, &current).await?;
     let items = targets::list(&state.app, &current)
         .await?
         .iter()
         .map(|t| {
-            TargetView::from(t).with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
+            TargetView::from(t)
+                .with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
+                .with_agents(agents.get(&t.id).map_or(&[][..], Vec::as_slice))
         })
         .collect();
     Ok(Json(Page {
@@ -122,12 +128,14 @@ pub async fn status(
     current: CurrentUser,
 ) -> ApiResult<Json<Page<TargetStatusView>>> {
     let channels = targets::channel_map(&state.app, &current).await?;
+    let agents = pharos_app::agents::agent_map(&state.app, &current).await?;
     let items = targets::status(&state.app, &current)
         .await?
         .iter()
         .map(|(target, check)| TargetStatusView {
             target: TargetView::from(target)
-                .with_channels(channels.get(&target.id).map_or(&[][..], Vec::as_slice)),
+                .with_channels(channels.get(&target.id).map_or(&[][..], Vec::as_slice))
+                .with_agents(agents.get(&target.id).map_or(&[][..], Vec::as_slice)),
             latest_check: check.as_ref().map(Into::into),
         })
         .collect();
