@@ -23,7 +23,6 @@ use pharos_domain::agent_wire::{
 use pharos_domain::ids::{AgentId, CheckId, TargetId};
 use pharos_domain::quorum::Quorum;
 use pharos_domain::schedule::next_slot;
-use pharos_domain::status::Confirmation;
 use pharos_domain::{TargetCheck, ValidationError};
 use pharos_storage::models::{
     Agent, AgentAdmission, AgentCheck, AgentIntroduction, AgentSettings, AgentSettingsChange,
@@ -220,7 +219,12 @@ pub async fn push_results(
     }
     let written = app
         .store
-        .record_agent_checks(org, agent.agent.id, &checks, Confirmation::default())
+        .record_agent_checks(
+            org,
+            agent.agent.id,
+            &checks,
+            app.settings.agent_confirmation,
+        )
         .await?;
     receipt.stored = written.stored;
     receipt.duplicates = written.duplicates;

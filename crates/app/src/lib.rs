@@ -64,6 +64,8 @@ pub struct AppSettings {
     /// Accounts must prove their address before adding channels or
     /// inviting anyone.
     pub require_email_verification: bool,
+    /// How many failures in a row from one agent make its location down.
+    pub agent_confirmation: pharos_domain::status::Confirmation,
 }
 
 impl Default for AppSettings {
@@ -76,6 +78,7 @@ impl Default for AppSettings {
             public_url: "http://localhost:8080".to_owned(),
             password_reset_minutes: 60,
             require_email_verification: false,
+            agent_confirmation: pharos_domain::status::Confirmation::default(),
         }
     }
 }
@@ -115,6 +118,16 @@ impl App {
     /// The transport "Send test" delivers with (the sender's settings).
     pub fn with_transport(mut self, transport: Option<Arc<Transport>>) -> Self {
         self.transport = transport;
+        self
+    }
+
+    /// How many failures in a row from one agent make its location down.
+    pub fn with_agent_confirmation(mut self, failures: u32) -> Self {
+        let mut settings = (*self.settings).clone();
+        settings.agent_confirmation = pharos_domain::status::Confirmation {
+            failures_to_confirm: failures.max(1),
+        };
+        self.settings = Arc::new(settings);
         self
     }
 

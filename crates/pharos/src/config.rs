@@ -206,6 +206,10 @@ pub struct WebArgs {
     /// and its targets are judged by their other locations).
     #[arg(long, env = "PHAROS_AGENT_OFFLINE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub agent_offline_seconds: u64,
+    /// Failures in a row from one agent before its location counts as
+    /// down (agents re-check at their next slot, not sooner).
+    #[arg(long, env = "PHAROS_AGENT_CONFIRM_FAILURES", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub agent_confirm_failures: u32,
 }
 
 /// `pharos agent`: checks targets from another machine.

@@ -198,6 +198,7 @@ pub async fn serve(
         )
         .with_metrics(metrics.clone())
         .with_prober(Some(prober))
+        .with_agent_confirmation(web.agent_confirm_failures)
         .with_draining(draining.clone())
         .with_transport(Some(Arc::clone(&transport)));
         let shown = instance
