@@ -465,6 +465,15 @@ async fn agents_are_admitted_revoked_and_keep_results_through_restarts() {
         (!agent["offline_since"].is_null()).then_some(())
     })
     .await;
+    let (_, feed) = get_json(&client, &format!("{base}/api/v1/events?limit=1000")).await;
+    let offline: Vec<&Value> = feed["items"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["type"] == json!("agent_offline"))
+        .collect();
+    assert_eq!(offline.len(), 1, "{feed}");
+    assert_eq!(offline[0]["target_id"], json!(target.to_string()));
     stop(server);
 }
 

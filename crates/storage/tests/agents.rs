@@ -428,8 +428,17 @@ async fn quorum_of_three_locations_decides_down(backend: Backend) {
 
     // An agent silent too long is offline, once; the rest decide.
     let later = Utc::now() + Duration::hours(1);
+    let before = store.events(a.id, 0, 1000).await.expect("events").len();
     let silent = store.mark_silent_agents(later, later).await.expect("sweep");
     assert_eq!(silent.len(), 4);
+    // One event for each of its targets, in its organization only.
+    let events = store.events(a.id, 0, 1000).await.expect("events");
+    let offline: Vec<_> = events[before..]
+        .iter()
+        .filter(|e| e.event_type == pharos_domain::event::EventType::AgentOffline)
+        .collect();
+    assert_eq!(offline.len(), 3, "{offline:?}");
+    assert!(offline.iter().all(|e| e.target_id == target.id));
     assert!(store
         .mark_silent_agents(later, later)
         .await

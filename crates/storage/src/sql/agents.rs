@@ -601,6 +601,7 @@ macro_rules! impl_agents {
                 before: chrono::DateTime<chrono::Utc>,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<Vec<$crate::models::Agent>> {
+                let mut tx = self.writer().begin().await?;
                 let rows: Vec<$crate::rows::AgentRow> = sqlx::query_as(&format!(
                     "UPDATE agents SET offline_since = $1 \
                      WHERE status = 'approved' AND offline_since IS NULL AND last_seen_at < $2 \
@@ -609,9 +610,26 @@ macro_rules! impl_agents {
                 ))
                 .bind($crate::rows::to_micros(now))
                 .bind($crate::rows::to_micros(before))
-                .fetch_all(self.writer())
+                .fetch_all(&mut *tx)
                 .await?;
-                rows.into_iter().map(TryInto::try_into).collect()
+                let agents: Vec<$crate::models::Agent> =
+                    rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                // One event per target each checks, in the same
+                // transaction as the mark: written once, with it.
+                let mut events = Vec::new();
+                for agent in &agents {
+                    let targets: Vec<(uuid::Uuid,)> =
+                        sqlx::query_as("SELECT target_id FROM target_agents WHERE agent_id = $1")
+                            .bind(agent.id.0)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    for (target,) in targets {
+                        $crate::events::agent_offline(agent, pharos_domain::ids::TargetId(target), now, &mut events);
+                    }
+                }
+                Self::append_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(agents)
             }
         }
     };
