@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildPharos, startPharos, launchBrowser, checkEveryWay, signUp, BINARY } from "./harness.mjs";
+import { buildPharos, startPharos, startSite, launchBrowser, checkEveryWay, signUp, BINARY } from "./harness.mjs";
 
 const SECRET = "browser-test-agent-secret-0123456789";
 
@@ -41,7 +41,7 @@ async function reloadUntil(page, locator, limit = 30_000) {
   }
 }
 
-test("a pending agent is approved from Settings > Agents", { timeout: 180_000 }, async () => {
+test("a pending agent is approved from Settings > Agents", { timeout: 300_000 }, async () => {
   const context = await chrome.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await signUp(page, pharos.base, "ops@example.com", "Agents Ltd");
@@ -105,5 +105,36 @@ test("a pending agent is approved from Settings > Agents", { timeout: 180_000 },
     await new Promise((ok) => setTimeout(ok, 1000));
   }
   await checkEveryWay(page, "agents-approved");
+
+  // A target checked from the agent alone, chosen on the target form.
+  const site = await startSite();
+  await page.goto(`${pharos.base}/targets/new`);
+  await page.getByLabel("Name", { exact: true }).fill("Branch site");
+  await page.getByLabel("URL to check").fill(site.url);
+  await page.getByLabel("Check every (seconds)").fill("30");
+  assert.equal(await page.getByLabel("This server").isChecked(), true, "the server is ticked by default");
+  await page.getByLabel("This server").uncheck();
+  await page.getByLabel("Branch office (agent)").check();
+  await page.getByLabel("Call it down when").selectOption("any");
+  await checkEveryWay(page, "target-form-locations");
+  await page.getByRole("button", { name: "Add target" }).click();
+  await page.waitForURL(/\/targets\/[0-9a-f-]+$/);
+  const id = page.url().split("/").pop();
+  const view = await (await context.request.get(`${pharos.base}/api/v1/targets/${id}`)).json();
+  const agentId = view.location_ids[0];
+  assert.equal(view.location_ids.length, 1, JSON.stringify(view));
+  assert.notEqual(agentId, "local");
+  assert.equal(view.quorum, "any");
+  // Checked from there: checks carry the agent's location.
+  const waited = Date.now();
+  for (;;) {
+    const checks = await (await context.request.get(`${pharos.base}/api/v1/targets/${id}/checks`)).json();
+    if (checks.items.some((c) => c.location_id === agentId)) break;
+    if (Date.now() - waited > 60_000) throw new Error("no check from the agent");
+    await new Promise((ok) => setTimeout(ok, 1000));
+  }
+  await page.goto(`${pharos.base}/settings/agents`);
+  await page.locator("table.agents").getByRole("link", { name: "Branch site" }).waitFor();
+  await site.stop?.();
   await context.close();
 });

@@ -559,6 +559,18 @@ pub async fn set_target_locations(
     }
 }
 
+/// The organization's approved agents, as locations a target may be
+/// checked from (everyone who edits targets chooses among them).
+pub async fn locations(app: &App, actor: &Actor) -> AppResult<Vec<Agent>> {
+    Ok(app
+        .store
+        .agents(actor.organization)
+        .await?
+        .into_iter()
+        .filter(|a| a.status == AgentStatus::Approved)
+        .collect())
+}
+
 /// Every target's agents in the organization, for target views
 /// (everyone who reads targets reads this).
 pub async fn agent_map(

@@ -66,12 +66,14 @@ const FORM_NAMES: &[(TargetKind, &str, &str)] = &[
 ];
 
 /// Fields every kind has, under the same name on the form and in the API.
-const COMMON_FIELDS: [&str; 7] = [
+const COMMON_FIELDS: [&str; 9] = [
     "kind",
     "name",
     "interval_seconds",
     "timeout_seconds",
     "channel_ids",
+    "location_ids",
+    "quorum",
     "alert_type",
     "repeat_minutes",
 ];
@@ -146,6 +148,14 @@ pub struct TargetForm {
     /// see `from_pairs`).
     #[serde(skip)]
     channel_ids: Vec<String>,
+    /// Present when the form drew its locations part (the organization
+    /// has agents): a form posted without it leaves them as they are.
+    locations_part: String,
+    /// The ticked locations (`location_ids`, once per location).
+    #[serde(skip)]
+    location_ids: Vec<String>,
+    /// `any`, `majority`, `all` or a number.
+    quorum: String,
     /// `check` from the "Check now" button: run the check, save nothing.
     action: String,
 }
@@ -173,6 +183,9 @@ impl TargetForm {
     /// The form as posted. A browser sends `channel_ids` once per ticked
     /// channel, which a struct cannot hold, so the pairs are read here.
     fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, PageError> {
+        let (locations, pairs): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(name, _)| name == "location_ids");
         let (ids, rest): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(name, _)| name == "channel_ids");
@@ -191,6 +204,7 @@ impl TargetForm {
         let mut form: TargetForm =
             serde_urlencoded::from_str(&encoded).map_err(|e| unreadable(&e))?;
         form.channel_ids = ids.into_iter().map(|(_, id)| id).collect();
+        form.location_ids = locations.into_iter().map(|(_, id)| id).collect();
         Ok(form)
     }
 
@@ -499,6 +513,20 @@ impl TargetForm {
             // An unknown kind goes to the service as it is, to be refused.
             None => {}
         }
+        if !self.locations_part.is_empty() {
+            fields.insert(
+                "location_ids".into(),
+                Value::Array(
+                    self.location_ids
+                        .iter()
+                        .map(|id| Value::from(id.as_str()))
+                        .collect(),
+                ),
+            );
+            if !self.quorum.trim().is_empty() {
+                fields.insert("quorum".into(), Value::from(self.quorum.trim()));
+            }
+        }
         // None ticked: the organization's default channels.
         if !self.alerts_part.is_empty() {
             fields.insert(
@@ -592,6 +620,17 @@ struct TargetFormPage {
     channels: Vec<ChannelChoice>,
     /// The organization's default channels by name ("none" when none).
     default_channels: String,
+    /// Where the target may be checked from (drawn when the organization
+    /// has approved agents).
+    locations: Vec<LocationChoice>,
+    quorums: Vec<Choice>,
+}
+
+/// A location the target may be checked from.
+pub struct LocationChoice {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
 }
 
 /// A channel the target may send its alerts to.
@@ -608,14 +647,20 @@ pub struct ChannelChoice {
 pub struct AlertContext {
     channels: Vec<pharos_app::channels::ChannelDetails>,
     defaults: AlertSettings,
+    agents: Vec<pharos_storage::models::Agent>,
 }
 
 async fn alert_context(state: &AppState, current: &CurrentUser) -> Result<AlertContext, PageError> {
-    let (channels, defaults) = tokio::try_join!(
+    let (channels, defaults, agents) = tokio::try_join!(
         pharos_app::channels::list(&state.app, current),
         pharos_app::alerts::defaults(&state.app, current),
+        pharos_app::agents::locations(&state.app, current),
     )?;
-    Ok(AlertContext { channels, defaults })
+    Ok(AlertContext {
+        channels,
+        defaults,
+        agents,
+    })
 }
 
 /// Moves the service's errors onto the form's fields: settings shared by
@@ -747,6 +792,44 @@ fn result_page(
     } else {
         defaults.join(", ")
     };
+    // A new form ticks the server itself.
+    let ticked_location = |id: &str| {
+        form.location_ids.iter().any(|l| l == id)
+            || (form.locations_part.is_empty() && id == "local")
+    };
+    let mut locations = Vec::new();
+    if !context.agents.is_empty() {
+        locations.push(LocationChoice {
+            checked: ticked_location("local"),
+            id: "local".to_owned(),
+            name: "This server".to_owned(),
+        });
+        for agent in &context.agents {
+            let id = agent.id.to_string();
+            locations.push(LocationChoice {
+                checked: ticked_location(&id),
+                id,
+                name: format!("{} (agent)", agent.name),
+            });
+        }
+    }
+    let quorum = if form.quorum.is_empty() {
+        "majority"
+    } else {
+        form.quorum.as_str()
+    };
+    let quorums = ["majority", "any", "all"]
+        .into_iter()
+        .map(|q| Choice {
+            value: q,
+            label: match q {
+                "majority" => "Most of them (majority)",
+                "any" => "Any one of them",
+                _ => "All of them",
+            },
+            selected: q == quorum,
+        })
+        .collect();
     render(
         status,
         &TargetFormPage {
@@ -755,6 +838,8 @@ fn result_page(
             alerts,
             channels,
             default_channels,
+            locations,
+            quorums,
             chrome: Chrome::new(Some(current), nav),
             id,
             kinds: kind_choices(&form.kind),
@@ -900,6 +985,23 @@ pub async fn edit_form(
     form.alerts_default = target_alerts.own.is_none().then(|| "on".to_owned());
     form.alerts = AlertForm::of(&target_alerts.effective);
     form.channel_ids = channel_ids.iter().map(|c| c.0.to_string()).collect();
+    if !context.agents.is_empty() {
+        let agents = pharos_app::agents::agent_map(&state.app, &current).await?;
+        form.locations_part = "on".to_owned();
+        if target.check_local {
+            form.location_ids.push("local".to_owned());
+        }
+        form.location_ids.extend(
+            agents
+                .get(&target.id)
+                .into_iter()
+                .flatten()
+                .map(ToString::to_string),
+        );
+        form.quorum = target
+            .quorum
+            .map_or_else(|| "majority".to_owned(), |q| q.as_string());
+    }
     Ok(form_page(
         &current,
         &context,
