@@ -107,7 +107,9 @@ pub struct AgentSettingsRequest {
     #[serde(default)]
     #[schema(min_length = 24, max_length = 256)]
     pub shared_secret: Option<String>,
-    #[schema(max_items = 1000)]
+    /// UUIDs agents printed; a value that is not one is refused with 422
+    /// on `allowed_uuids[i]`.
+    #[schema(max_items = 1000, value_type = Vec<uuid::Uuid>)]
     pub allowed_uuids: Vec<String>,
 }
 
