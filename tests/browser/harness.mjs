@@ -14,7 +14,7 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const SCREENSHOTS = join(ROOT, "test-output", "screenshots");
 // The Rust wrapper (crates/pharos/tests/browser.rs) passes the binary cargo
 // just built; run by hand, the debug build is used.
-const BINARY = process.env.PHAROS_BIN || join(ROOT, "target", "debug", "pharos");
+export const BINARY = process.env.PHAROS_BIN || join(ROOT, "target", "debug", "pharos");
 const CHROMIUM = process.env.PHAROS_CHROMIUM || "/usr/bin/chromium";
 
 /** Builds the debug binary unless one was handed over. */

@@ -11,6 +11,7 @@
 pub mod account_links;
 pub mod accounts;
 mod actor;
+pub mod agents;
 pub mod alerts;
 pub mod api_keys;
 pub mod audit;
@@ -69,6 +70,8 @@ pub struct AppSettings {
     /// Accounts must prove their address before adding channels or
     /// inviting anyone.
     pub require_email_verification: bool,
+    /// How many failures in a row from one agent make its location down.
+    pub agent_confirmation: pharos_domain::status::Confirmation,
 }
 
 impl Default for AppSettings {
@@ -81,6 +84,7 @@ impl Default for AppSettings {
             public_url: "http://localhost:8080".to_owned(),
             password_reset_minutes: 60,
             require_email_verification: false,
+            agent_confirmation: pharos_domain::status::Confirmation::default(),
         }
     }
 }
@@ -145,6 +149,16 @@ impl App {
     /// Where custom domains' TXT records are read.
     pub fn with_txt_lookup(mut self, txt: Arc<dyn pharos_probes::txt::TxtLookup>) -> Self {
         self.txt = txt;
+        self
+    }
+
+    /// How many failures in a row from one agent make its location down.
+    pub fn with_agent_confirmation(mut self, failures: u32) -> Self {
+        let mut settings = (*self.settings).clone();
+        settings.agent_confirmation = pharos_domain::status::Confirmation {
+            failures_to_confirm: failures.max(1),
+        };
+        self.settings = Arc::new(settings);
         self
     }
 

@@ -32,6 +32,10 @@ pub struct RateLimitSettings {
     /// `/api/public/*`) per client address (IPv6: per /64), apart from
     /// every dashboard limit.
     pub public_requests_per_minute_per_client: u32,
+    /// Agent admission attempts (right secret or wrong), per client.
+    pub agent_admissions_per_minute_per_client: u32,
+    /// Agent requests (pulls, pushes, heartbeats), per agent.
+    pub agent_requests_per_minute_per_agent: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -47,6 +51,8 @@ impl Default for RateLimitSettings {
             password_reset_uses_per_hour_per_client: 20,
             verification_mails_per_hour_per_account: 3,
             public_requests_per_minute_per_client: 600,
+            agent_admissions_per_minute_per_client: 30,
+            agent_requests_per_minute_per_agent: 600,
         }
     }
 }
@@ -64,6 +70,8 @@ pub struct RateLimits {
     password_reset_uses_by_client: Keyed<String>,
     verification_mails_by_account: Keyed<uuid::Uuid>,
     public_by_client: Keyed<IpAddr>,
+    agent_admissions_by_client: Keyed<String>,
+    agent_requests_by_agent: Keyed<uuid::Uuid>,
 }
 
 fn per(count: u32, period: Duration) -> Quota {
@@ -116,6 +124,14 @@ impl RateLimits {
             )),
             public_by_client: RateLimiter::keyed(per(
                 settings.public_requests_per_minute_per_client,
+                minute,
+            )),
+            agent_admissions_by_client: RateLimiter::keyed(per(
+                settings.agent_admissions_per_minute_per_client,
+                minute,
+            )),
+            agent_requests_by_agent: RateLimiter::keyed(per(
+                settings.agent_requests_per_minute_per_agent,
                 minute,
             )),
         }
@@ -171,6 +187,14 @@ impl RateLimits {
         take(&self.public_by_client, key)
     }
 
+    pub fn agent_admission(&self, client: &str) -> AppResult<()> {
+        take(&self.agent_admissions_by_client, client.to_owned())
+    }
+
+    pub fn agent_request(&self, agent: uuid::Uuid) -> AppResult<()> {
+        take(&self.agent_requests_by_agent, agent)
+    }
+
     /// Forgets keys that are back to full allowance, bounding memory.
     pub fn forget_idle_keys(&self) {
         self.logins_by_client.retain_recent();
@@ -183,6 +207,8 @@ impl RateLimits {
         self.password_reset_uses_by_client.retain_recent();
         self.verification_mails_by_account.retain_recent();
         self.public_by_client.retain_recent();
+        self.agent_admissions_by_client.retain_recent();
+        self.agent_requests_by_agent.retain_recent();
     }
 }
 

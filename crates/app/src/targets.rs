@@ -266,6 +266,9 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         Some(raw) => crate::channels::parse_channel_ids(app, actor, raw).await?,
     };
     let placement = crate::labels::Placement::take(app, actor, &mut fields).await?;
+    let is_heartbeat = fields.get("kind").and_then(Value::as_str) == Some("heartbeat");
+    let locations =
+        crate::agents::take_location_choice(app, actor, &mut fields, is_heartbeat).await?;
     let check = parse_check(fields, app.settings.allow_private_targets)?;
     let heartbeat = check.is_heartbeat();
     if !heartbeat {
@@ -292,7 +295,20 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         first_due_at,
         now,
     };
-    let target = app.store.create_target(actor.organization, new).await?;
+    let mut target = app.store.create_target(actor.organization, new).await?;
+    if let Some(choice) = &locations {
+        if let Err(e) = crate::agents::set_target_locations(app, actor, target.id, choice).await {
+            app.store
+                .delete_target(actor.organization, target.id)
+                .await?;
+            return Err(e);
+        }
+        target = app
+            .store
+            .target(actor.organization, target.id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+    }
     if !channel_ids.is_empty() {
         let set = app
             .store
@@ -310,7 +326,6 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
             .into());
         }
     }
-    let mut target = target;
     if !placement.is_empty() {
         if let Err(e) = placement.apply(app, actor, target.id).await {
             // A tag or the group was deleted in between: make nothing.
@@ -389,6 +404,9 @@ async fn run_once(
     // Nor do its tags and group.
     fields.remove("tag_ids");
     fields.remove("group_id");
+    // Nor where it runs from: a check now runs here.
+    fields.remove("location_ids");
+    fields.remove("quorum");
     let fields = match existing {
         Some(target) => merged_check(target, fields),
         None => fields,
@@ -436,6 +454,9 @@ pub async fn update(
         Some(raw) => Some(crate::channels::parse_channel_ids(app, actor, raw).await?),
     };
     let placement = crate::labels::Placement::take(app, actor, &mut fields).await?;
+    let locations =
+        crate::agents::take_location_choice(app, actor, &mut fields, existing.is_heartbeat())
+            .await?;
     let check = if fields.is_empty() {
         None
     } else {
@@ -480,6 +501,9 @@ pub async fn update(
         }
     }
     placement.apply(app, actor, id).await?;
+    if let Some(choice) = &locations {
+        crate::agents::set_target_locations(app, actor, id, choice).await?;
+    }
     let target = app
         .store
         .update_target(actor.organization, id, patch)

@@ -27,10 +27,13 @@ pub enum EventType {
     TargetResumed,
     /// A TLS or HTTPS target's certificate entered a warning window.
     CertificateExpiring,
+    /// An agent checking the target went silent past the offline
+    /// setting: the target is judged by its other locations.
+    AgentOffline,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 9] = [
         EventType::TargetDown,
         EventType::TargetUp,
         EventType::TargetDegraded,
@@ -39,6 +42,7 @@ impl EventType {
         EventType::TargetPaused,
         EventType::TargetResumed,
         EventType::CertificateExpiring,
+        EventType::AgentOffline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl EventType {
             EventType::TargetPaused => "target_paused",
             EventType::TargetResumed => "target_resumed",
             EventType::CertificateExpiring => "certificate_expiring",
+            EventType::AgentOffline => "agent_offline",
         }
     }
 }

@@ -47,3 +47,4 @@ id_type!(TagId);
 id_type!(GroupId);
 id_type!(StatusPageId);
 id_type!(PageIncidentId);
+id_type!(AgentId);

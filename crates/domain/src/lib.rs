@@ -3,6 +3,8 @@
 //! them. Nothing here does I/O, so every rule is unit-testable.
 
 pub mod address_policy;
+pub mod agent;
+pub mod agent_wire;
 pub mod alert;
 pub mod api_key;
 pub mod audit;
@@ -17,6 +19,7 @@ pub mod json_path;
 pub mod labels;
 pub mod maintenance;
 pub mod organization;
+pub mod quorum;
 pub mod rollup;
 pub mod schedule;
 pub mod status;

@@ -202,6 +202,50 @@ pub struct WebArgs {
     /// or inviting anyone.
     #[arg(long, env = "PHAROS_REQUIRE_EMAIL_VERIFICATION", action = ArgAction::Set, default_value_t = false)]
     pub require_email_verification: bool,
+    /// Also serve the agent endpoint (`/agent/v1`) on this address, for
+    /// agents to reach apart from the dashboard. Off by default: agents
+    /// use the web port.
+    #[arg(long, env = "PHAROS_AGENT_LISTEN")]
+    pub agent_listen: Option<SocketAddr>,
+    /// Seconds without a heartbeat before an agent is offline (an event,
+    /// and its targets are judged by their other locations).
+    #[arg(long, env = "PHAROS_AGENT_OFFLINE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub agent_offline_seconds: u64,
+    /// Failures in a row from one agent before its location counts as
+    /// down (agents re-check at their next slot, not sooner).
+    #[arg(long, env = "PHAROS_AGENT_CONFIRM_FAILURES", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub agent_confirm_failures: u32,
+}
+
+/// `pharos agent`: checks targets from another machine.
+#[derive(Debug, Clone, Args)]
+pub struct AgentArgs {
+    /// The Pharos server's address (its agent endpoint is under /agent/v1).
+    #[arg(long, env = "PHAROS_SERVER_URL")]
+    pub server: url::Url,
+    /// The organization's shared secret for agents (Settings > Agents).
+    #[arg(long, env = "PHAROS_AGENT_SECRET", hide_env_values = true)]
+    pub secret: String,
+    /// Where the agent keeps its UUID and its buffered results.
+    #[arg(long, env = "PHAROS_DATA_DIR", default_value = "./data")]
+    pub data_dir: std::path::PathBuf,
+    /// The location's name shown on the server (default: the host name).
+    #[arg(long, env = "PHAROS_AGENT_NAME")]
+    pub name: Option<String>,
+    /// Let the agent check private, loopback and internal addresses (on by
+    /// default: watching a private network is a reason to run an agent).
+    #[arg(long, env = "PHAROS_AGENT_ALLOW_PRIVATE_TARGETS", action = ArgAction::Set, default_value_t = true)]
+    pub allow_private_targets: bool,
+    /// Results kept while the server cannot be reached; past it the oldest
+    /// are dropped (and counted).
+    #[arg(long, env = "PHAROS_AGENT_BUFFER", default_value_t = 100_000, value_parser = clap::value_parser!(u64).range(1..=10_000_000))]
+    pub buffer: u64,
+    /// Checks in flight at once.
+    #[arg(long, env = "PHAROS_AGENT_CONCURRENCY", default_value_t = 256, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub concurrency: u64,
+    /// Seconds between pulls of the assigned checks.
+    #[arg(long, env = "PHAROS_AGENT_REFRESH_SECONDS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub refresh_seconds: u64,
 }
 
 impl WebArgs {

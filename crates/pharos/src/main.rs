@@ -8,7 +8,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::config::{AlertArgs, DatabaseArgs, InstanceArgs, ProbeArgs, WebArgs, WorkerArgs};
+use crate::config::{
+    AgentArgs, AlertArgs, DatabaseArgs, InstanceArgs, ProbeArgs, WebArgs, WorkerArgs,
+};
 
 #[derive(Debug, Parser)]
 #[command(name = "pharos", version, about = "Uptime monitoring in one binary")]
@@ -65,6 +67,12 @@ enum Command {
         probes: ProbeArgs,
         #[command(flatten)]
         worker: WorkerArgs,
+    },
+    /// Agent mode: check the targets a Pharos server assigns to this
+    /// machine and report to it (outbound only).
+    Agent {
+        #[command(flatten)]
+        args: AgentArgs,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -177,6 +185,7 @@ fn main() -> ExitCode {
             } => commands::backup::restore(database, from, force)
                 .await
                 .map(|()| ExitCode::SUCCESS),
+            Command::Agent { args } => commands::agent::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Migrate { database } => commands::migrate::run(database)
                 .await
                 .map(|()| ExitCode::SUCCESS),

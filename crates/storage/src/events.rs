@@ -126,3 +126,25 @@ pub(crate) fn pause_changed(
         json!({ "state": state }),
     );
 }
+
+/// An agent checking `target` went silent at `at` (`agent_offline`).
+pub(crate) fn agent_offline(
+    agent: &crate::models::Agent,
+    target: TargetId,
+    at: DateTime<Utc>,
+    events: &mut Vec<PendingEvent>,
+) {
+    push(
+        events,
+        agent.organization_id,
+        EventType::AgentOffline,
+        target,
+        None,
+        at,
+        json!({
+            "agent_id": agent.id.0,
+            "location": agent.name,
+            "last_seen_at": agent.last_seen_at,
+        }),
+    );
+}

@@ -23,13 +23,13 @@ pub use store::*;
 /// Every store trait, so a `dyn Store`'s methods are in scope.
 pub mod prelude {
     pub use crate::store::{
-        AccountStore, AccountTokenStore, AlertSettingsStore, AuditStore, BadgeStore, ChannelStore,
-        CheckStore, DatabaseStore, EventStore, HeartbeatStore, IncidentStore,
-        InvitationAcceptStore, InvitationStore, JobStore, MaintenanceCalendarStore,
-        MaintenanceStore, NotificationStore, OperatorStore, OrganizationStore, OutboxStore,
-        PublicStatusPageStore, RetentionStore, RollupStore, SchedulingStore, SessionStore,
-        StatusPageStore, Store, SystemStore, TargetStore, TenantStore, TwoFactorStore,
-        WorkerPresenceStore,
+        AccountStore, AccountTokenStore, AgentAuthStore, AgentStore, AlertSettingsStore,
+        AuditStore, BadgeStore, ChannelStore, CheckStore, DatabaseStore, EventStore,
+        HeartbeatStore, IncidentStore, InvitationAcceptStore, InvitationStore, JobStore,
+        MaintenanceCalendarStore, MaintenanceStore, NotificationStore, OperatorStore,
+        OrganizationStore, OutboxStore, PublicStatusPageStore, RetentionStore, RollupStore,
+        SchedulingStore, SessionStore, StatusPageStore, Store, SystemStore, TargetStore,
+        TenantStore, TwoFactorStore, WorkerPresenceStore,
     };
 }
 

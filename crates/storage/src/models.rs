@@ -223,6 +223,11 @@ pub struct Target {
     pub group_id: Option<pharos_domain::ids::GroupId>,
     /// The token of its public badge (`/badge/<token>/...`); `None`: off.
     pub badge_token: Option<String>,
+    /// The server itself checks it (the `local` location).
+    pub check_local: bool,
+    /// How many locations must agree it is down; `Some` exactly when
+    /// agents check it too (its agents: `AgentStore::target_agents`).
+    pub quorum: Option<pharos_domain::quorum::Quorum>,
 }
 
 impl Target {
@@ -383,6 +388,8 @@ pub struct Check {
     /// Taken while a maintenance window held the target: shown as
     /// maintenance in history; it moved no state.
     pub in_maintenance: bool,
+    /// Where it ran: the server (`Local`) or an agent.
+    pub location: pharos_domain::agent::Location,
 }
 
 impl Check {
@@ -400,6 +407,7 @@ impl Check {
             error: outcome.failure.as_ref().map(|f| f.message.clone()),
             timings: outcome.timings,
             in_maintenance: false,
+            location: pharos_domain::agent::Location::Local,
         }
     }
 }
@@ -1021,4 +1029,95 @@ pub enum PageIncidentWrite {
     NotOnPage(TargetId),
     /// No such page or incident in the organization.
     NotFound,
+}
+
+/// A remote agent of an organization.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agent {
+    pub id: pharos_domain::ids::AgentId,
+    pub organization_id: OrganizationId,
+    /// The UUID the agent made for itself.
+    pub uuid: uuid::Uuid,
+    /// Its location's name.
+    pub name: String,
+    pub version: String,
+    pub status: pharos_domain::agent::AgentStatus,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    /// Found silent past the offline setting, since then.
+    pub offline_since: Option<DateTime<Utc>>,
+}
+
+/// An agent as it asks to join.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentIntroduction<'a> {
+    pub uuid: uuid::Uuid,
+    pub name: &'a str,
+    pub version: &'a str,
+    pub now: DateTime<Utc>,
+}
+
+/// What an admission attempt with the right secret led to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentAdmission {
+    /// Approved (or its UUID allowed): the token given was stored.
+    Admitted(pharos_domain::ids::AgentId),
+    /// Waiting for an admin.
+    Pending,
+    /// Rejected or revoked.
+    Refused,
+    /// The organization's pending list is full.
+    PendingListFull,
+}
+
+/// The organization's agent settings (never the secret itself).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentSettings {
+    pub secret_set: bool,
+    pub allowed_uuids: Vec<uuid::Uuid>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// A change of the agent settings: `secret_hash` `None` keeps the secret.
+#[derive(Debug, Clone, Copy)]
+pub struct AgentSettingsChange<'a> {
+    pub secret_hash: Option<&'a [u8]>,
+    pub allowed_uuids: &'a [uuid::Uuid],
+    pub now: DateTime<Utc>,
+}
+
+/// Where a target is checked from (set together, validated by the caller).
+#[derive(Debug, Clone)]
+pub struct TargetLocations<'a> {
+    pub check_local: bool,
+    pub agents: &'a [pharos_domain::ids::AgentId],
+    /// `None` when `agents` is empty.
+    pub quorum: Option<pharos_domain::quorum::Quorum>,
+}
+
+/// One location's own view of a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationState {
+    pub location: pharos_domain::agent::Location,
+    pub state: TargetState,
+    pub consecutive_failures: u32,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A result an agent pushed for a slot it was handed.
+#[derive(Debug, Clone)]
+pub struct AgentCheck {
+    pub slot: DateTime<Utc>,
+    /// Its `location` is the agent.
+    pub check: Check,
+    pub verdict: Verdict,
+}
+
+/// What became of a pushed batch.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AgentBatchWrite {
+    pub stored: u32,
+    pub duplicates: u32,
+    /// Targets no longer assigned to the agent (or gone).
+    pub refused: u32,
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use pharos_domain::check::{ErrorClass, PhaseTimings};
-use pharos_domain::ids::{CheckId, OrganizationId, TargetId, UserId};
+use pharos_domain::ids::{AgentId, CheckId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
 use pharos_domain::rollup::{Rollup, BINS};
 use pharos_domain::status::TargetState;
@@ -19,17 +19,17 @@ use crate::models::{
 pub(crate) const TARGET_COLUMNS: &str = "id, organization_id, created_by, url, name, \
      interval_seconds, timeout_seconds, created_at, updated_at, next_due_at, kind, spec, state, \
      state_changed_at, consecutive_failures, paused, heartbeat_token, grace_seconds, run_started_at, \
-     certificate_window, group_id, badge_token";
+     certificate_window, group_id, badge_token, check_local, quorum";
 
 /// The same columns, qualified by the alias `t` for joins.
 pub(crate) const TARGET_COLUMNS_T: &str = "t.id, t.organization_id, t.created_by, t.url, t.name, \
      t.interval_seconds, t.timeout_seconds, t.created_at, t.updated_at, t.next_due_at, t.kind, t.spec, \
      t.state, t.state_changed_at, t.consecutive_failures, t.paused, t.heartbeat_token, t.grace_seconds, \
-     t.run_started_at, t.certificate_window, t.group_id, t.badge_token";
+     t.run_started_at, t.certificate_window, t.group_id, t.badge_token, t.check_local, t.quorum";
 
 pub(crate) const CHECK_COLUMNS: &str = "c.id, c.target_id, c.checked_at, c.status_code, \
      c.latency_ms, c.is_up, c.degraded, c.error_class, c.error, c.dns_ms, c.connect_ms, \
-     c.tls_ms, c.first_byte_ms, c.in_maintenance";
+     c.tls_ms, c.first_byte_ms, c.in_maintenance, c.agent_id";
 
 /// The latest check beside a target, its columns renamed so they do not
 /// clash with the target's.
@@ -37,7 +37,8 @@ pub(crate) const LATEST_CHECK_COLUMNS: &str = "c.id AS c_id, c.checked_at AS c_c
      c.status_code AS c_status_code, c.latency_ms AS c_latency_ms, c.is_up AS c_is_up, \
      c.degraded AS c_degraded, c.error_class AS c_error_class, c.error AS c_error, \
      c.dns_ms AS c_dns_ms, c.connect_ms AS c_connect_ms, c.tls_ms AS c_tls_ms, \
-     c.first_byte_ms AS c_first_byte_ms, c.in_maintenance AS c_in_maintenance";
+     c.first_byte_ms AS c_first_byte_ms, c.in_maintenance AS c_in_maintenance, \
+     c.agent_id AS c_agent_id";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -129,6 +130,8 @@ pub(crate) struct TargetRow {
     pub certificate_window: Option<i32>,
     pub group_id: Option<Uuid>,
     pub badge_token: Option<String>,
+    pub check_local: bool,
+    pub quorum: Option<String>,
 }
 
 impl TryFrom<TargetRow> for Target {
@@ -159,6 +162,13 @@ impl TryFrom<TargetRow> for Target {
             certificate_window: optional_u32(row.certificate_window),
             group_id: row.group_id.map(pharos_domain::ids::GroupId),
             badge_token: row.badge_token,
+            check_local: row.check_local,
+            quorum: row
+                .quorum
+                .as_deref()
+                .map(pharos_domain::quorum::Quorum::parse)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("targets.quorum: {e}")))?,
         })
     }
 }
@@ -232,6 +242,7 @@ pub(crate) struct CheckRow {
     pub tls_ms: Option<i32>,
     pub first_byte_ms: Option<i32>,
     pub in_maintenance: bool,
+    pub agent_id: Option<Uuid>,
 }
 
 impl From<CheckRow> for Check {
@@ -253,6 +264,7 @@ impl From<CheckRow> for Check {
                 first_byte_ms: optional_u32(row.first_byte_ms),
             },
             in_maintenance: row.in_maintenance,
+            location: pharos_domain::agent::Location::of(row.agent_id.map(AgentId)),
         }
     }
 }
@@ -274,6 +286,7 @@ pub(crate) struct TargetWithCheckRow {
     pub c_tls_ms: Option<i32>,
     pub c_first_byte_ms: Option<i32>,
     pub c_in_maintenance: Option<bool>,
+    pub c_agent_id: Option<Uuid>,
 }
 
 impl TargetWithCheckRow {
@@ -295,6 +308,7 @@ impl TargetWithCheckRow {
                 tls_ms: self.c_tls_ms,
                 first_byte_ms: self.c_first_byte_ms,
                 in_maintenance: self.c_in_maintenance.unwrap_or(false),
+                agent_id: self.c_agent_id,
             })),
             _ => None,
         };
@@ -964,6 +978,42 @@ impl TryFrom<ApiKeyRow> for crate::models::ApiKey {
             created_at: row.created_at,
             expires_at: row.expires_at,
             last_used_at: row.last_used_at,
+        })
+    }
+}
+
+pub(crate) const AGENT_COLUMNS: &str = "id, organization_id, uuid, name, version, status, \
+     created_at, last_seen_at, offline_since";
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct AgentRow {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub uuid: Uuid,
+    pub name: String,
+    pub version: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub offline_since: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<AgentRow> for crate::models::Agent {
+    type Error = StoreError;
+
+    fn try_from(row: AgentRow) -> Result<Self, StoreError> {
+        Ok(crate::models::Agent {
+            id: AgentId(row.id),
+            organization_id: OrganizationId(row.organization_id),
+            uuid: row.uuid,
+            name: row.name,
+            version: row.version,
+            status: pharos_domain::agent::AgentStatus::parse(&row.status).ok_or_else(|| {
+                StoreError::Corrupt(format!("unknown agent status {:?}", row.status))
+            })?,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            offline_since: row.offline_since,
         })
     }
 }

@@ -10,14 +10,17 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use pharos_domain::agent::AgentStatus;
 use pharos_domain::alert::{AlertSettings, FoldRule};
 use pharos_domain::ids::{
-    ApiKeyId, AuditEntryId, ChannelId, GroupId, InvitationId, MaintenanceId, NotificationId,
-    OrganizationId, PageIncidentId, SessionId, StatusPageId, TagId, TargetId, UserId,
+    AgentId, ApiKeyId, AuditEntryId, ChannelId, GroupId, InvitationId, MaintenanceId,
+    NotificationId, OrganizationId, PageIncidentId, SessionId, StatusPageId, TagId, TargetId,
+    UserId,
 };
 use pharos_domain::job::Job;
 use pharos_domain::maintenance::{MaintenancePlan, MaintenanceWindow};
 use pharos_domain::organization::Role;
+use pharos_domain::status::Confirmation;
 use pharos_domain::status_page::{NewPageIncident, PageIncidentChange, StatusPagePlan};
 use pharos_domain::user::AccountTokenPurpose;
 
@@ -1136,6 +1139,126 @@ pub trait PublicStatusPageStore: Send + Sync + 'static {
     async fn status_page_by_domain(&self, host: &str) -> StoreResult<Option<StatusPage>>;
 }
 
+/// An organization's agents, their settings and where its targets are
+/// checked from. (tenant-facing)
+#[async_trait]
+pub trait AgentStore: Send + Sync + 'static {
+    /// Every agent of `org` (pending ones included), oldest first.
+    async fn agents(&self, org: OrganizationId) -> StoreResult<Vec<Agent>>;
+
+    async fn agent(&self, org: OrganizationId, id: AgentId) -> StoreResult<Option<Agent>>;
+
+    async fn agent_by_uuid(
+        &self,
+        org: OrganizationId,
+        uuid: uuid::Uuid,
+    ) -> StoreResult<Option<Agent>>;
+
+    /// Sets an agent's status; anything but approved drops its token at
+    /// once. `false` when `org` has no such agent.
+    async fn set_agent_status(
+        &self,
+        org: OrganizationId,
+        id: AgentId,
+        status: AgentStatus,
+    ) -> StoreResult<bool>;
+
+    async fn agent_settings(&self, org: OrganizationId) -> StoreResult<AgentSettings>;
+
+    /// Replaces the allowed UUIDs and, when given, the secret's hash.
+    /// `StoreError::Conflict` when another organization has that secret.
+    async fn set_agent_settings(
+        &self,
+        org: OrganizationId,
+        change: AgentSettingsChange<'_>,
+    ) -> StoreResult<()>;
+
+    /// Sets where a target is checked from. `false`, and nothing changed,
+    /// when the target or any agent is not the organization's.
+    async fn set_target_locations(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+        locations: TargetLocations<'_>,
+    ) -> StoreResult<bool>;
+
+    /// Every (target, agent) pair of the organization.
+    async fn organization_target_agents(
+        &self,
+        org: OrganizationId,
+    ) -> StoreResult<Vec<(TargetId, AgentId)>>;
+
+    /// Each location's own view of a target checked from several.
+    async fn location_states(
+        &self,
+        org: OrganizationId,
+        target: TargetId,
+    ) -> StoreResult<Vec<LocationState>>;
+}
+
+/// The agent endpoint's side: admission by the secret's hash, agents by
+/// their token, assignments, results, heartbeats, the offline sweep.
+/// (system)
+#[async_trait]
+pub trait AgentAuthStore: Send + Sync + 'static {
+    /// The organization whose shared secret hashes to `secret_hash`.
+    async fn organization_by_agent_secret(
+        &self,
+        secret_hash: &[u8],
+    ) -> StoreResult<Option<OrganizationId>>;
+
+    /// Admits an agent that knew `org`'s secret: an approved agent, or a
+    /// new or pending one whose UUID is allowed, gets `token_hash` stored
+    /// (replacing any earlier token); an unknown UUID becomes pending
+    /// (unless `org` already has `pending_limit` pending).
+    async fn admit_agent(
+        &self,
+        org: OrganizationId,
+        intro: AgentIntroduction<'_>,
+        token_hash: &[u8],
+        pending_limit: u32,
+    ) -> StoreResult<AgentAdmission>;
+
+    /// The approved agent holding the token that hashes to `token_hash`.
+    async fn agent_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Agent>>;
+
+    /// Records a sign of life; `true` when the agent had been offline.
+    async fn touch_agent(
+        &self,
+        id: AgentId,
+        version: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// The probed, unpaused targets assigned to the agent.
+    async fn agent_assignments(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+    ) -> StoreResult<Vec<Target>>;
+
+    /// Writes an agent's results, each once per (target, slot): a result
+    /// for a target not assigned to the agent is refused, a repeated slot
+    /// counted as a duplicate. Each moves the agent's own view of its
+    /// target (`confirmation`) and the target's state by its quorum, with
+    /// the check, state change, incident and events in one transaction.
+    async fn record_agent_checks(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        checks: &[AgentCheck],
+        confirmation: Confirmation,
+    ) -> StoreResult<AgentBatchWrite>;
+
+    /// Marks approved agents silent since `before` as offline (once) and
+    /// returns them.
+    async fn mark_silent_agents(
+        &self,
+        before: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Agent>>;
+}
+
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
@@ -1154,6 +1277,7 @@ pub trait TenantStore:
     + AuditStore
     + CustomDomainStore
     + StatusPageStore
+    + AgentStore
 {
 }
 impl<
@@ -1173,6 +1297,7 @@ impl<
             + AuditStore
             + CustomDomainStore
             + StatusPageStore
+            + AgentStore
             + ?Sized,
     > TenantStore for T
 {
@@ -1197,6 +1322,7 @@ pub trait SystemStore:
     + OutboxStore
     + MaintenanceCalendarStore
     + PublicStatusPageStore
+    + AgentAuthStore
 {
 }
 impl<
@@ -1217,6 +1343,7 @@ impl<
             + OutboxStore
             + MaintenanceCalendarStore
             + PublicStatusPageStore
+            + AgentAuthStore
             + ?Sized,
     > SystemStore for T
 {

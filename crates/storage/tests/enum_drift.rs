@@ -113,6 +113,19 @@ async fn the_database_names_what_the_enums_name(backend: Backend) {
             names(TargetState::ESTABLISHED.map(TargetState::as_str)),
         ),
         ("memberships", "role", names(Role::ALL.map(Role::as_str))),
+        (
+            "agents",
+            "status",
+            names(
+                pharos_domain::agent::AgentStatus::ALL
+                    .map(pharos_domain::agent::AgentStatus::as_str),
+            ),
+        ),
+        (
+            "location_states",
+            "state",
+            names(TargetState::ESTABLISHED.map(TargetState::as_str)),
+        ),
         ("invitations", "role", names(Role::ALL.map(Role::as_str))),
         ("api_keys", "role", names(Role::ALL.map(Role::as_str))),
         (

@@ -234,6 +234,7 @@ fn check_for(target: TargetId, at: chrono::DateTime<Utc>, up: bool) -> Check {
             first_byte_ms: Some(9),
         },
         in_maintenance: false,
+        location: pharos_domain::agent::Location::Local,
     }
 }
 

@@ -190,6 +190,7 @@ async fn seed(
                         error: (!up).then(|| "status 503".to_owned()),
                         timings: PhaseTimings::default(),
                         in_maintenance: false,
+                        location: pharos_domain::agent::Location::Local,
                     },
                     lease_epoch: claim.lease_epoch,
                     certificate: Default::default(),

@@ -124,6 +124,7 @@ async fn seed(store: &Arc<dyn pharos_storage::Store>) {
                         error: None,
                         timings: PhaseTimings::default(),
                         in_maintenance: false,
+                        location: pharos_domain::agent::Location::Local,
                     },
                     lease_epoch: claim.lease_epoch,
                     certificate: Default::default(),

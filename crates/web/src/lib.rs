@@ -1,6 +1,7 @@
 //! Pharos's web layer: the JSON API (and, later, the HTML pages) over the
 //! same services, with the middleware every route shares.
 
+pub mod agent_api;
 pub mod api;
 pub mod auth;
 pub mod client_addr;
@@ -36,6 +37,7 @@ pub fn router(state: AppState) -> Router {
     api::routes()
         .merge(pages::routes())
         .merge(public::routes())
+        .merge(agent_api::routes())
         .fallback(pages::not_found)
         // Before the routes (and their extractors) do any work; inside
         // the metrics, so its 429s are counted.
@@ -77,6 +79,19 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(TraceLayer::new_for_http().make_span_with(request_log::span))
         // Outside the trace, so its span and the answer carry the id.
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(request_log::NewRequestId))
+        .layer(middleware::from_fn(request_log::drop_unfit_request_id))
+        .with_state(state)
+}
+
+/// The agent endpoint alone, for `PHAROS_AGENT_LISTEN`: agents reach it
+/// on an address of its own while the dashboard stays elsewhere.
+pub fn agent_router(state: AppState) -> Router {
+    agent_api::routes()
+        .layer(middleware::from_fn(http_metrics::record))
+        .layer(CatchPanicLayer::custom(panic_to_500))
+        .layer(TraceLayer::new_for_http().make_span_with(request_log::span))
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(request_log::NewRequestId))
         .layer(middleware::from_fn(request_log::drop_unfit_request_id))

@@ -103,6 +103,7 @@ impl AppState {
                 .unwrap_or_else(|| AppSettings::default().public_url),
             password_reset_minutes: config.password_reset_minutes,
             require_email_verification: config.require_email_verification,
+            ..AppSettings::default()
         };
         let app = App::new(store, settings, &config.session.secret);
         Self {
@@ -126,6 +127,12 @@ impl AppState {
         handle: Option<metrics_exporter_prometheus::PrometheusHandle>,
     ) -> Self {
         self.metrics = handle;
+        self
+    }
+
+    /// How many failures in a row from one agent make its location down.
+    pub fn with_agent_confirmation(mut self, failures: u32) -> Self {
+        self.app = self.app.with_agent_confirmation(failures);
         self
     }
 

@@ -57,6 +57,7 @@ async fn write_checks(app: &TestApp, id: &str, n: u32, up: bool, latency_ms: u32
             error: (!up).then(|| "HTTP 500".to_owned()),
             timings: PhaseTimings::default(),
             in_maintenance: false,
+            location: pharos_domain::agent::Location::Local,
         };
         let status = StatusUpdate {
             previous: claim.target.state,

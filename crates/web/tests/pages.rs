@@ -761,6 +761,7 @@ async fn record_up_checks(app: &TestApp, ids: &[String]) {
                 error: None,
                 timings: PhaseTimings::default(),
                 in_maintenance: false,
+                location: pharos_domain::agent::Location::Local,
             },
             lease_epoch: claim.lease_epoch,
             certificate: Default::default(),

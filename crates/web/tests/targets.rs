@@ -210,6 +210,7 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
             error: None,
             timings: PhaseTimings::default(),
             in_maintenance: false,
+            location: pharos_domain::agent::Location::Local,
         };
         let status = StatusUpdate {
             previous: claim.target.state,

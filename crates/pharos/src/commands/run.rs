@@ -198,6 +198,7 @@ pub async fn serve(
         )
         .with_metrics(metrics.clone())
         .with_prober(Some(prober))
+        .with_agent_confirmation(web.agent_confirm_failures)
         .with_draining(draining.clone())
         .with_transport(Some(Arc::clone(&transport)));
         let shown = instance
@@ -206,6 +207,40 @@ pub async fn serve(
             .map(|u| u.to_string())
             .unwrap_or_else(|| format!("http://{address}/"));
         println!("Pharos is running at {shown}");
+        if let Some(address) = web.agent_listen {
+            let listener = tokio::net::TcpListener::bind(address)
+                .await
+                .with_context(|| format!("listening for agents on {address}"))?;
+            let router = pharos_web::agent_router(state.clone())
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                    .await
+                    .context("serving the agent endpoint")
+            });
+        }
+        {
+            // Agents silent past the setting are marked offline (once,
+            // by whichever web replica gets there first).
+            let app = state.app.clone();
+            let silence = Duration::from_secs(web.agent_offline_seconds);
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(5));
+                loop {
+                    tokio::select! {
+                        () = shutdown.cancelled() => return Ok(()),
+                        _ = tick.tick() => {
+                            if let Err(e) = pharos_app::agents::sweep_offline(&app, silence).await {
+                                tracing::warn!(error = %e, "cannot look for offline agents");
+                            }
+                        }
+                    }
+                }
+            });
+        }
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
             pharos_web::serve(listener, state, async move { shutdown.cancelled().await })
@@ -415,7 +450,7 @@ async fn sample_database(
 
 /// Resolves on SIGTERM (orchestrators) or Ctrl-C (people). The handlers
 /// are installed when this is called, not when the future is first polled.
-fn termination() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+pub(crate) fn termination() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing the SIGTERM handler")?;

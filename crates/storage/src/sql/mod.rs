@@ -10,6 +10,7 @@
 
 pub(crate) mod account_tokens;
 pub(crate) mod accounts;
+pub(crate) mod agents;
 pub(crate) mod api_keys;
 pub(crate) mod audit;
 pub(crate) mod badges;
@@ -75,6 +76,7 @@ macro_rules! impl_store {
         $crate::sql::audit::impl_audit! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::invitations::impl_invitations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::status_pages::impl_status_pages! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::agents::impl_agents! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 

@@ -13,12 +13,24 @@ macro_rules! impl_scheduling {
                 status: &$crate::models::StatusUpdate,
                 events: &mut Vec<$crate::events::PendingEvent>,
             ) -> $crate::error::StoreResult<()> {
-                use pharos_domain::status::IncidentChange;
+                Self::insert_check(tx, check, None).await?;
+                Self::write_status_effects(tx, org, check, status, events).await
+            }
+
+            /// Stores the check row; `false` when an agent's result for
+            /// this slot is stored already (a retried push).
+            pub(crate) async fn insert_check(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                check: &$crate::models::Check,
+                slot: Option<chrono::DateTime<chrono::Utc>>,
+            ) -> $crate::error::StoreResult<bool> {
                 let checked_at = $crate::rows::to_micros(check.checked_at);
-                sqlx::query(
+                let done = sqlx::query(
                     "INSERT INTO checks (id, target_id, checked_at, status_code, latency_ms, is_up, \
-                       degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms, in_maintenance) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+                       degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms, in_maintenance, \
+                       agent_id, slot_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
+                     ON CONFLICT DO NOTHING",
                 )
                 .bind(check.id.0)
                 .bind(check.target_id.0)
@@ -34,8 +46,24 @@ macro_rules! impl_scheduling {
                 .bind(check.timings.tls_ms.map(i64::from))
                 .bind(check.timings.first_byte_ms.map(i64::from))
                 .bind(check.in_maintenance)
+                .bind(check.location.agent().map(|a| a.0))
+                .bind(slot.map($crate::rows::to_micros))
                 .execute(&mut **tx)
                 .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            /// The state history, the incident, the events and the
+            /// roll-ups of a stored check.
+            pub(crate) async fn write_status_effects(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                org: pharos_domain::ids::OrganizationId,
+                check: &$crate::models::Check,
+                status: &$crate::models::StatusUpdate,
+                events: &mut Vec<$crate::events::PendingEvent>,
+            ) -> $crate::error::StoreResult<()> {
+                use pharos_domain::status::IncidentChange;
+                let checked_at = $crate::rows::to_micros(check.checked_at);
                 let transition = &status.transition;
                 if transition.changed {
                     sqlx::query(
@@ -82,6 +110,89 @@ macro_rules! impl_scheduling {
                     IncidentChange::None => None,
                 };
                 $crate::events::of_check(org, check, status, incident_id, events);
+                Self::write_rollups(tx, check).await
+            }
+
+            /// A worker's result for a target checked from several
+            /// locations: the worker judged the `local` location (its
+            /// failure count is the target's `consecutive_failures`); the
+            /// target's state is what the quorum says. `false` when the
+            /// lease was lost.
+            async fn record_local_location(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                record: &$crate::models::CheckRecord,
+                events: &mut Vec<$crate::events::PendingEvent>,
+            ) -> $crate::error::StoreResult<bool> {
+                let check = &record.check;
+                let t = &record.status.transition;
+                let released = sqlx::query(
+                    "UPDATE targets SET next_due_at = $1, lease_owner = NULL, lease_until = NULL, \
+                       consecutive_failures = $2, certificate_window = $3 \
+                     WHERE id = $4 AND lease_epoch = $5 AND lease_owner IS NOT NULL AND quorum IS NOT NULL",
+                )
+                .bind($crate::rows::to_micros(record.next_due_at))
+                .bind(i64::from(t.consecutive_failures))
+                .bind(record.certificate.window.map(i64::from))
+                .bind(check.target_id.0)
+                .bind(record.lease_epoch)
+                .execute(&mut **tx)
+                .await?;
+                if released.rows_affected() == 0 {
+                    return Ok(false);
+                }
+                let own: Option<(String,)> = sqlx::query_as(
+                    "SELECT state FROM location_states WHERE target_id = $1 AND location = $2",
+                )
+                .bind(check.target_id.0)
+                .bind(uuid::Uuid::nil())
+                .fetch_optional(&mut **tx)
+                .await?;
+                let own = own
+                    .and_then(|(s,)| pharos_domain::status::TargetState::parse(&s))
+                    .unwrap_or(pharos_domain::status::TargetState::Pending);
+                // An unconfirmed failure (re-checked soon) or a held target
+                // leaves the location's view as it was.
+                let local = if t.recheck_soon || check.in_maintenance {
+                    own
+                } else if check.is_up {
+                    if check.degraded {
+                        pharos_domain::status::TargetState::Degraded
+                    } else {
+                        pharos_domain::status::TargetState::Up
+                    }
+                } else {
+                    pharos_domain::status::TargetState::Down
+                };
+                Self::insert_check(tx, check, None).await?;
+                let status = Self::settle_location(
+                    tx,
+                    check.target_id,
+                    pharos_domain::agent::Location::Local,
+                    local,
+                    t.consecutive_failures,
+                    check.checked_at,
+                )
+                .await?;
+                match status {
+                    Some(status) => {
+                        Self::write_target_state(tx, check, &status).await?;
+                        Self::write_status_effects(tx, record.organization_id, check, &status, events)
+                            .await?;
+                    }
+                    None => Self::write_rollups(tx, check).await?,
+                }
+                if let Some((expires_at, window)) = record.certificate.warning {
+                    $crate::events::certificate_expiring(record.organization_id, check, expires_at, window, events);
+                }
+                Ok(true)
+            }
+
+            /// The three roll-up upserts of a stored check.
+            pub(crate) async fn write_rollups(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                check: &$crate::models::Check,
+            ) -> $crate::error::StoreResult<()> {
+                let checked_at = $crate::rows::to_micros(check.checked_at);
                 // Latency counts only for answers that arrived: a timeout's
                 // "latency" is the timeout, not the service's speed.
                 let latency = check.latency_ms.filter(|_| check.is_up);
@@ -120,7 +231,7 @@ macro_rules! impl_scheduling {
                 let sql = format!(
                     "UPDATE targets SET lease_owner = $1, lease_until = $2, lease_epoch = lease_epoch + 1 \
                      WHERE id IN (SELECT id FROM targets \
-                                  WHERE NOT paused AND next_due_at <= $3 \
+                                  WHERE NOT paused AND check_local AND next_due_at <= $3 \
                                     AND (lease_until IS NULL OR lease_until < $3) \
                                   ORDER BY next_due_at LIMIT $4 {}) \
                      RETURNING {}, lease_epoch",
@@ -154,7 +265,7 @@ macro_rules! impl_scheduling {
                 let (waiting, claimed): (Option<i64>, Option<i64>) = sqlx::query_as(
                     "SELECT CAST(SUM(CASE WHEN lease_until IS NULL OR lease_until < $1 THEN 1 ELSE 0 END) AS BIGINT), \
                             CAST(SUM(CASE WHEN lease_until >= $1 THEN 1 ELSE 0 END) AS BIGINT) \
-                     FROM targets WHERE NOT paused AND next_due_at <= $1",
+                     FROM targets WHERE NOT paused AND check_local AND next_due_at <= $1",
                 )
                 .bind($crate::rows::to_micros(now))
                 .fetch_one(self.reader())
@@ -203,7 +314,7 @@ macro_rules! impl_scheduling {
                            last_check_id = $2, state = $5, consecutive_failures = $6, \
                            state_changed_at = CASE WHEN $7 THEN $8 ELSE state_changed_at END, \
                            certificate_window = $9 \
-                         WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL",
+                         WHERE id = $3 AND lease_epoch = $4 AND lease_owner IS NOT NULL AND quorum IS NULL",
                     )
                     .bind($crate::rows::to_micros(record.next_due_at))
                     .bind(check.id.0)
@@ -216,10 +327,15 @@ macro_rules! impl_scheduling {
                     .bind(record.certificate.window.map(i64::from))
                     .execute(&mut *tx)
                     .await?;
+                    let org = record.organization_id;
                     if released.rows_affected() == 0 {
+                        // A target checked from several locations (or a
+                        // lost lease, which this also drops).
+                        if Self::record_local_location(&mut tx, record, &mut events).await? {
+                            written += 1;
+                        }
                         continue;
                     }
-                    let org = record.organization_id;
                     Self::write_check_effects(&mut tx, org, check, &record.status, &mut events).await?;
                     if let Some((expires_at, window)) = record.certificate.warning {
                         $crate::events::certificate_expiring(org, check, expires_at, window, &mut events);

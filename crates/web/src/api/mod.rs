@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+pub mod agents;
 pub mod alert_models;
 pub mod alerts;
 pub mod api_keys;
@@ -92,6 +93,22 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/api-keys/{id}",
             axum::routing::delete(api_keys::revoke),
         )
+        .route("/api/v1/agents", get(agents::list))
+        .route("/api/v1/agents/pending", get(agents::pending))
+        .route(
+            "/api/v1/agents/pending/{uuid}",
+            delete(agents::reject_pending),
+        )
+        .route(
+            "/api/v1/agents/pending/{uuid}/approve",
+            post(agents::approve_pending),
+        )
+        .route(
+            "/api/v1/agents/settings",
+            get(agents::get_settings).put(agents::set_settings),
+        )
+        .route("/api/v1/agents/{id}", delete(agents::revoke))
+        .route("/api/v1/agents/{id}/approve", put(agents::approve))
         .route(
             "/api/v1/organization/alerts",
             get(alerts::get_defaults).put(alerts::set_defaults),

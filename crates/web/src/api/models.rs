@@ -247,6 +247,12 @@ pub struct TargetView {
     pub group_id: Option<Uuid>,
     /// Its public badges' URLs; `null` while its badge is off (`PATCH`
     /// with `{"badge": true}` turns it on).
+    /// Where it is checked from: `"local"` (the server) and agent ids.
+    pub location_ids: Vec<String>,
+    /// How many locations must report it down: `any`, `majority`, `all`
+    /// or a number (with one location, that one).
+    #[schema(schema_with = super::schemas::quorum)]
+    pub quorum: serde_json::Value,
     pub badge_urls: Option<BadgeUrls>,
 }
 
@@ -286,6 +292,15 @@ impl From<&Target> for TargetView {
             tag_ids: Vec::new(),
             group_id: t.group_id.map(|g| g.0),
             badge_urls: None,
+            location_ids: if t.check_local {
+                vec![pharos_domain::agent::Location::LOCAL.to_owned()]
+            } else {
+                Vec::new()
+            },
+            quorum: serde_json::to_value(
+                t.quorum.unwrap_or(pharos_domain::quorum::Quorum::DEFAULT),
+            )
+            .unwrap_or(serde_json::Value::Null),
         }
     }
 }
@@ -313,6 +328,13 @@ impl TargetView {
     /// The view with the target's tags.
     pub fn with_tags(mut self, tags: &[pharos_domain::ids::TagId]) -> Self {
         self.tag_ids = tags.iter().map(|t| t.0).collect();
+        self
+    }
+
+    /// The view with the agents that check the target too.
+    pub fn with_agents(mut self, agents: &[pharos_domain::ids::AgentId]) -> Self {
+        self.location_ids
+            .extend(agents.iter().map(ToString::to_string));
         self
     }
 }
@@ -456,6 +478,8 @@ pub struct CheckView {
     /// Taken while a maintenance window held the target: it moved no
     /// state and opened no incident.
     pub in_maintenance: bool,
+    /// Where it ran: `"local"` (the server) or the agent's id.
+    pub location_id: String,
 }
 
 impl From<&Check> for CheckView {
@@ -476,6 +500,7 @@ impl From<&Check> for CheckView {
                 first_byte_ms: c.timings.first_byte_ms,
             },
             in_maintenance: c.in_maintenance,
+            location_id: c.location.to_string(),
         }
     }
 }

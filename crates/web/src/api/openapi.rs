@@ -6,6 +6,7 @@ use utoipa::openapi::security::{
 };
 use utoipa::{Modify, OpenApi};
 
+use super::agents::{AgentSettingsRequest, AgentSettingsView, AgentView, ApproveAgentRequest};
 use super::api_keys::{ApiKeyCreatorView, ApiKeyView, CreateApiKeyRequest, CreatedApiKeyView};
 
 use super::alert_models::*;
@@ -77,6 +78,14 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         super::api_keys::list,
         super::api_keys::create,
         super::api_keys::revoke,
+        super::agents::list,
+        super::agents::approve,
+        super::agents::revoke,
+        super::agents::pending,
+        super::agents::approve_pending,
+        super::agents::reject_pending,
+        super::agents::get_settings,
+        super::agents::set_settings,
         super::events::feed,
         super::audit::list,
         super::channels::list,
@@ -161,8 +170,9 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         StatusPageView, SectionBody, CreateStatusPageRequest, UpdateStatusPageRequest,
         PageIncidentView, IncidentUpdateView, CreatePageIncidentRequest, UpdatePageIncidentRequest,
         PublicStatusPageView, public_page::PublicOverallView, public_page::PublicSectionView, public_page::PublicComponentView,
-        public_page::PublicDayView, public_page::PublicIncidentView, public_page::PublicUpdateView, public_page::PublicMaintenanceView)),
-    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "targets"), (name = "tags"), (name = "groups"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "status-pages"), (name = "public", description = "Open to anyone: status pages, target badges and the instance's health, under their own per-client rate limit."), (name = "health"))
+        public_page::PublicDayView, public_page::PublicIncidentView, public_page::PublicUpdateView, public_page::PublicMaintenanceView,
+        AgentView, ApproveAgentRequest, AgentSettingsView, AgentSettingsRequest)),
+    tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "agents"), (name = "targets"), (name = "tags"), (name = "groups"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "status-pages"), (name = "public", description = "Open to anyone: status pages, target badges and the instance's health, under their own per-client rate limit."), (name = "health"))
 )]
 pub struct ApiDoc;
 

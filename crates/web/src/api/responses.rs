@@ -123,6 +123,16 @@ error_responses! {
         404 => "No such API key in the caller's organization (an id that is not a \
                 UUID included).",
     }
+    /// A route under `/agents/{id}`.
+    AgentNotFound {
+        404 => "No such agent in the caller's organization (an id that is not a \
+                UUID included).",
+    }
+    /// A route under `/agents/pending/{uuid}`.
+    PendingAgentNotFound {
+        404 => "No pending agent of the caller's organization has this UUID (a \
+                value that is not a UUID included).",
+    }
     /// A route under `/maintenance/{id}`.
     MaintenanceNotFound {
         404 => "No such maintenance window in the caller's organization (an id that \

@@ -216,6 +216,8 @@ fn common(object: ObjectBuilder) -> ObjectBuilder {
         .property("channel_ids", channel_ids())
         .property("tag_ids", tag_ids())
         .property("group_id", group_id())
+        .property("location_ids", location_ids())
+        .property("quorum", quorum_request())
 }
 
 fn uuid_string() -> ObjectBuilder {
@@ -245,6 +247,67 @@ fn group_id() -> ObjectBuilder {
             "The group the target is in, one of the organization's own (another id is \
              refused with 422 on `group_id`); `null`: none.",
         ))
+}
+
+/// Where a target is checked from.
+fn location_ids() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .schema_type(nullable(Type::Array))
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .max_length(Some(36)),
+        )
+        .min_items(Some(1))
+        .max_items(Some(50))
+        .description(Some(
+            "Where the target is checked from: `\"local\"` (the server itself) and ids of the \
+             organization's approved agents (another id is refused with 422 on \
+             `location_ids[i]`). Absent: unchanged (new targets: `[\"local\"]`). Heartbeats: \
+             only `local`.",
+        ))
+}
+
+/// `quorum` in a target body: a word or a number.
+fn quorum_request() -> OneOfBuilder {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["any", "majority", "all"])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(50)),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .description(Some(
+            "How many of its locations must report the target down (each after its own \
+             confirmation) before it is down; until then it is degraded. Default `majority`; \
+             a number may not exceed the locations chosen.",
+        ))
+}
+
+/// `quorum` in a target view.
+pub(crate) fn quorum() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["any", "majority", "all"])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1)),
+        )
+        .description(Some(
+            "How many of its locations must report it down: `any`, `majority`, `all` or a number.",
+        ))
+        .build()
+        .into()
 }
 
 /// A target's notification channels.

@@ -22,10 +22,15 @@ async fn view(
     target: &pharos_storage::models::Target,
 ) -> ApiResult<TargetView> {
     let channels = targets::channel_ids_of(&state.app, current, target).await?;
-    let tags = pharos_app::labels::tags_of(&state.app, current, &[target.id]).await?;
+    let ids = [target.id];
+    let (tags, agents) = tokio::try_join!(
+        pharos_app::labels::tags_of(&state.app, current, &ids),
+        pharos_app::agents::agent_map(&state.app, current),
+    )?;
     Ok(TargetView::from(target)
         .with_channels(&channels)
         .with_tags(tags.get(&target.id).map_or(&[][..], Vec::as_slice))
+        .with_agents(agents.get(&target.id).map_or(&[][..], Vec::as_slice))
         .with_badge(target, &state.app.settings.public_url))
 }
 
@@ -58,15 +63,17 @@ async fn page_views<'a>(
     page: impl Iterator<Item = &'a pharos_storage::models::Target> + Clone,
 ) -> ApiResult<Vec<TargetView>> {
     let ids: Vec<TargetId> = page.clone().map(|t| t.id).collect();
-    let (channels, tags) = tokio::try_join!(
+    let (channels, tags, agents) = tokio::try_join!(
         targets::channel_map_of(&state.app, current, &ids),
         pharos_app::labels::tags_of(&state.app, current, &ids),
+        pharos_app::agents::agent_map(&state.app, current),
     )?;
     Ok(page
         .map(|t| {
             TargetView::from(t)
                 .with_channels(channels.get(&t.id).map_or(&[][..], Vec::as_slice))
                 .with_tags(tags.get(&t.id).map_or(&[][..], Vec::as_slice))
+                .with_agents(agents.get(&t.id).map_or(&[][..], Vec::as_slice))
                 .with_badge(t, &state.app.settings.public_url)
         })
         .collect())

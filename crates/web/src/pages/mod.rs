@@ -4,6 +4,7 @@
 //! script only adds live updates, relative times and confirmations.
 
 mod account_links;
+mod agents;
 mod alerts;
 mod api_keys;
 pub mod assets;
@@ -158,6 +159,18 @@ pub fn routes() -> Router<AppState> {
         .route("/settings/tags/{id}/delete", post(labels::delete_tag))
         .route("/settings/groups", post(labels::create_group))
         .route("/settings/groups/{id}/delete", post(labels::delete_group))
+        .route("/settings/agents", get(agents::show))
+        .route("/settings/agents/settings", post(agents::save_settings))
+        .route(
+            "/settings/agents/pending/{uuid}/approve",
+            post(agents::approve_pending),
+        )
+        .route(
+            "/settings/agents/pending/{uuid}/reject",
+            post(agents::reject_pending),
+        )
+        .route("/settings/agents/{id}/revoke", post(agents::revoke))
+        .route("/settings/agents/{id}/approve", post(agents::approve))
         .route("/targets/{id}/alerts", post(alerts::set_for_target))
         .route("/targets/{id}/alerts/reset", post(alerts::reset_target))
         .route("/assets/{name}", get(assets::serve));
@@ -586,6 +599,10 @@ pub mod flash {
             "tag_deleted" => "Tag deleted: its targets no longer carry it.",
             "group_created" => "Group added.",
             "group_deleted" => "Group deleted: its targets are ungrouped.",
+            "agents_saved" => "Agent settings saved.",
+            "agent_approved" => "Agent approved: it is admitted at its next attempt.",
+            "agent_rejected" => "Agent rejected.",
+            "agent_revoked" => "Agent revoked: its token no longer works.",
             "session_revoked" => "Session ended: it is signed out.",
             "sessions_revoked" => "Every other session of yours is signed out.",
             "two_factor_required" => {

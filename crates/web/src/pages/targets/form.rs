@@ -66,7 +66,7 @@ const FORM_NAMES: &[(TargetKind, &str, &str)] = &[
 ];
 
 /// Fields every kind has, under the same name on the form and in the API.
-const COMMON_FIELDS: [&str; 9] = [
+const COMMON_FIELDS: [&str; 11] = [
     "kind",
     "name",
     "interval_seconds",
@@ -74,6 +74,8 @@ const COMMON_FIELDS: [&str; 9] = [
     "channel_ids",
     "tag_ids",
     "group_id",
+    "location_ids",
+    "quorum",
     "alert_type",
     "repeat_minutes",
 ];
@@ -156,6 +158,14 @@ pub struct TargetForm {
     tag_ids: Vec<String>,
     /// The chosen group's id; empty: none.
     group_id: String,
+    /// Present when the form drew its locations part (the organization
+    /// has agents): a form posted without it leaves them as they are.
+    locations_part: String,
+    /// The ticked locations (`location_ids`, once per location).
+    #[serde(skip)]
+    location_ids: Vec<String>,
+    /// `any`, `majority`, `all` or a number.
+    quorum: String,
     /// `check` from the "Check now" button: run the check, save nothing.
     action: String,
 }
@@ -185,6 +195,9 @@ impl TargetForm {
     fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, PageError> {
         let (tag_ids, pairs): (Vec<_>, Vec<_>) =
             pairs.into_iter().partition(|(name, _)| name == "tag_ids");
+        let (locations, pairs): (Vec<_>, Vec<_>) = pairs
+            .into_iter()
+            .partition(|(name, _)| name == "location_ids");
         let (ids, rest): (Vec<_>, Vec<_>) = pairs
             .into_iter()
             .partition(|(name, _)| name == "channel_ids");
@@ -204,6 +217,7 @@ impl TargetForm {
             serde_urlencoded::from_str(&encoded).map_err(|e| unreadable(&e))?;
         form.channel_ids = ids.into_iter().map(|(_, id)| id).collect();
         form.tag_ids = tag_ids.into_iter().map(|(_, id)| id).collect();
+        form.location_ids = locations.into_iter().map(|(_, id)| id).collect();
         Ok(form)
     }
 
@@ -512,6 +526,20 @@ impl TargetForm {
             // An unknown kind goes to the service as it is, to be refused.
             None => {}
         }
+        if !self.locations_part.is_empty() {
+            fields.insert(
+                "location_ids".into(),
+                Value::Array(
+                    self.location_ids
+                        .iter()
+                        .map(|id| Value::from(id.as_str()))
+                        .collect(),
+                ),
+            );
+            if !self.quorum.trim().is_empty() {
+                fields.insert("quorum".into(), Value::from(self.quorum.trim()));
+            }
+        }
         // None ticked: the organization's default channels.
         if !self.alerts_part.is_empty() {
             fields.insert(
@@ -627,6 +655,10 @@ struct TargetFormPage {
     default_channels: String,
     tags: Vec<TagChoice>,
     groups: Vec<GroupChoice>,
+    /// Where the target may be checked from (drawn when the organization
+    /// has approved agents).
+    locations: Vec<LocationChoice>,
+    quorums: Vec<Choice>,
 }
 
 /// A tag the target may carry.
@@ -642,6 +674,13 @@ pub struct GroupChoice {
     pub id: String,
     pub name: String,
     pub selected: bool,
+}
+
+/// A location the target may be checked from.
+pub struct LocationChoice {
+    pub id: String,
+    pub name: String,
+    pub checked: bool,
 }
 
 /// A channel the target may send its alerts to.
@@ -661,20 +700,23 @@ pub struct AlertContext {
     defaults: AlertSettings,
     tags: Vec<pharos_storage::models::Tag>,
     groups: Vec<pharos_storage::models::Group>,
+    agents: Vec<pharos_storage::models::Agent>,
 }
 
 async fn alert_context(state: &AppState, current: &CurrentUser) -> Result<AlertContext, PageError> {
-    let (channels, defaults, tags, groups) = tokio::try_join!(
+    let (channels, defaults, tags, groups, agents) = tokio::try_join!(
         pharos_app::channels::list(&state.app, current),
         pharos_app::alerts::defaults(&state.app, current),
         pharos_app::labels::tags(&state.app, current),
         pharos_app::labels::groups(&state.app, current),
+        pharos_app::agents::locations(&state.app, current),
     )?;
     Ok(AlertContext {
         channels,
         defaults,
         tags,
         groups,
+        agents,
     })
 }
 
@@ -832,6 +874,44 @@ fn result_page(
             }
         })
         .collect();
+    // A new form ticks the server itself.
+    let ticked_location = |id: &str| {
+        form.location_ids.iter().any(|l| l == id)
+            || (form.locations_part.is_empty() && id == "local")
+    };
+    let mut locations = Vec::new();
+    if !context.agents.is_empty() {
+        locations.push(LocationChoice {
+            checked: ticked_location("local"),
+            id: "local".to_owned(),
+            name: "This server".to_owned(),
+        });
+        for agent in &context.agents {
+            let id = agent.id.to_string();
+            locations.push(LocationChoice {
+                checked: ticked_location(&id),
+                id,
+                name: format!("{} (agent)", agent.name),
+            });
+        }
+    }
+    let quorum = if form.quorum.is_empty() {
+        "majority"
+    } else {
+        form.quorum.as_str()
+    };
+    let quorums = ["majority", "any", "all"]
+        .into_iter()
+        .map(|q| Choice {
+            value: q,
+            label: match q {
+                "majority" => "Most of them (majority)",
+                "any" => "Any one of them",
+                _ => "All of them",
+            },
+            selected: q == quorum,
+        })
+        .collect();
     render(
         status,
         &TargetFormPage {
@@ -842,6 +922,8 @@ fn result_page(
             alerts,
             channels,
             default_channels,
+            locations,
+            quorums,
             chrome: Chrome::new(Some(current), nav),
             id,
             kinds: kind_choices(&form.kind),
@@ -1000,6 +1082,23 @@ pub async fn edit_form(
         .map(|t| t.0.to_string())
         .collect();
     form.group_id = target.group_id.map(|g| g.0.to_string()).unwrap_or_default();
+    if !context.agents.is_empty() {
+        let agents = pharos_app::agents::agent_map(&state.app, &current).await?;
+        form.locations_part = "on".to_owned();
+        if target.check_local {
+            form.location_ids.push("local".to_owned());
+        }
+        form.location_ids.extend(
+            agents
+                .get(&target.id)
+                .into_iter()
+                .flatten()
+                .map(ToString::to_string),
+        );
+        form.quorum = target
+            .quorum
+            .map_or_else(|| "majority".to_owned(), |q| q.as_string());
+    }
     Ok(form_page(
         &current,
         &context,

@@ -1,0 +1,638 @@
+//! Remote agents: the organization's list and settings (tenant-facing),
+//! admission, tokens, assignments and results (system), and each
+//! location's own view of a target checked from several. The SQL both
+//! backends run, stamped out per backend by `sql::impl_store!`.
+//!
+//! A target checked from several locations (`targets.quorum` set) keeps
+//! one `location_states` row per location; its own state is what a quorum
+//! of them says (`pharos_domain::quorum::combine`). Both the workers'
+//! results (the `local` location) and the agents' go through
+//! `settle_location` inside their write's transaction, so two locations
+//! reporting at once are judged one after the other.
+
+macro_rules! impl_agents {
+    ($store:ty, $db:ty, $backend:literal, $migrator:expr, $claim_lock:literal, $row_lock:literal, $job_lock:ident, $size_sql:literal) => {
+        impl $store {
+            /// Records `location`'s new view of a target and returns how the
+            /// target's own state moves, by its quorum over its locations
+            /// still reporting (offline agents left out). `None`: the target
+            /// is gone or not checked from several locations.
+            pub(crate) async fn settle_location(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                target: pharos_domain::ids::TargetId,
+                location: pharos_domain::agent::Location,
+                state: pharos_domain::status::TargetState,
+                failures: u32,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Option<$crate::models::StatusUpdate>> {
+                use pharos_domain::agent::Location;
+                use pharos_domain::status::{IncidentChange, TargetState, Transition};
+                let location_key = location.agent().map_or(uuid::Uuid::nil(), |a| a.0);
+                sqlx::query(
+                    "INSERT INTO location_states (target_id, location, state, consecutive_failures, updated_at) \
+                     VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (target_id, location) DO UPDATE SET state = excluded.state, \
+                       consecutive_failures = excluded.consecutive_failures, updated_at = excluded.updated_at",
+                )
+                .bind(target.0)
+                .bind(location_key)
+                .bind(state.as_str())
+                .bind(i64::from(failures))
+                .bind($crate::rows::to_micros(now))
+                .execute(&mut **tx)
+                .await?;
+                let row: Option<(String, Option<String>, bool)> = sqlx::query_as(&format!(
+                    "SELECT state, quorum, check_local FROM targets WHERE id = $1 {}",
+                    $row_lock
+                ))
+                .bind(target.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some((previous, Some(quorum), check_local)) = row else {
+                    return Ok(None);
+                };
+                let previous = TargetState::parse(&previous)
+                    .ok_or_else(|| $crate::error::StoreError::Corrupt(format!("unknown state {previous:?}")))?;
+                let quorum = pharos_domain::quorum::Quorum::parse(&quorum)
+                    .map_err(|e| $crate::error::StoreError::Corrupt(format!("targets.quorum: {e}")))?;
+                let agents: Vec<(uuid::Uuid,)> = sqlx::query_as(
+                    "SELECT ta.agent_id FROM target_agents ta JOIN agents a ON a.id = ta.agent_id \
+                     WHERE ta.target_id = $1 AND a.status = 'approved' AND a.offline_since IS NULL",
+                )
+                .bind(target.0)
+                .fetch_all(&mut **tx)
+                .await?;
+                let views: Vec<(uuid::Uuid, String)> =
+                    sqlx::query_as("SELECT location, state FROM location_states WHERE target_id = $1")
+                        .bind(target.0)
+                        .fetch_all(&mut **tx)
+                        .await?;
+                let view = |key: uuid::Uuid| {
+                    views
+                        .iter()
+                        .find(|(k, _)| *k == key)
+                        .and_then(|(_, s)| TargetState::parse(s))
+                        .unwrap_or(TargetState::Pending)
+                };
+                let mut states: Vec<TargetState> = agents.iter().map(|(a,)| view(*a)).collect();
+                if check_local {
+                    states.push(view(uuid::Uuid::nil()));
+                }
+                // The reporting location itself always counts, even if it
+                // was just found offline or dropped from the target.
+                let own_counted = match location {
+                    Location::Local => check_local,
+                    Location::Agent(a) => agents.iter().any(|(x,)| *x == a.0),
+                };
+                if !own_counted {
+                    states.push(state);
+                }
+                let verdicts = pharos_domain::quorum::combine(&states, quorum);
+                let was_down = previous == TargetState::Down;
+                let is_down = verdicts.state == TargetState::Down;
+                let incident = match (was_down, is_down) {
+                    (false, true) => IncidentChange::Open,
+                    (true, false) => IncidentChange::Close,
+                    _ => IncidentChange::None,
+                };
+                Ok(Some($crate::models::StatusUpdate {
+                    previous,
+                    transition: Transition {
+                        state: verdicts.state,
+                        consecutive_failures: 0,
+                        changed: verdicts.state != previous,
+                        recheck_soon: false,
+                        incident,
+                    },
+                }))
+            }
+
+            /// Writes the target's state after `settle_location`.
+            pub(crate) async fn write_target_state(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                check: &$crate::models::Check,
+                status: &$crate::models::StatusUpdate,
+            ) -> $crate::error::StoreResult<()> {
+                sqlx::query(
+                    "UPDATE targets SET state = $1, last_check_id = $2, \
+                       state_changed_at = CASE WHEN $3 THEN $4 ELSE state_changed_at END \
+                     WHERE id = $5",
+                )
+                .bind(status.transition.state.as_str())
+                .bind(check.id.0)
+                .bind(status.transition.changed)
+                .bind($crate::rows::to_micros(check.checked_at))
+                .bind(check.target_id.0)
+                .execute(&mut **tx)
+                .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::AgentStore for $store {
+            async fn agents(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Agent>> {
+                let rows: Vec<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM agents WHERE organization_id = $1 ORDER BY created_at, id",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn agent(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::AgentId,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Agent>> {
+                let row: Option<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM agents WHERE organization_id = $1 AND id = $2",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind(org.0)
+                .bind(id.0)
+                .fetch_optional(self.reader())
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn agent_by_uuid(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                uuid: uuid::Uuid,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Agent>> {
+                let row: Option<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM agents WHERE organization_id = $1 AND uuid = $2",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind(org.0)
+                .bind(uuid)
+                .fetch_optional(self.reader())
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn set_agent_status(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                id: pharos_domain::ids::AgentId,
+                status: pharos_domain::agent::AgentStatus,
+            ) -> $crate::error::StoreResult<bool> {
+                let approved = status == pharos_domain::agent::AgentStatus::Approved;
+                let done = sqlx::query(
+                    "UPDATE agents SET status = $1, \
+                       token_hash = CASE WHEN $2 THEN token_hash ELSE NULL END \
+                     WHERE organization_id = $3 AND id = $4",
+                )
+                .bind(status.as_str())
+                .bind(approved)
+                .bind(org.0)
+                .bind(id.0)
+                .execute(self.writer())
+                .await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn agent_settings(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<$crate::models::AgentSettings> {
+                let row: Option<(bool, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT secret_hash IS NOT NULL, updated_at FROM agent_settings WHERE organization_id = $1",
+                )
+                .bind(org.0)
+                .fetch_optional(self.reader())
+                .await?;
+                let allowed: Vec<(uuid::Uuid,)> = sqlx::query_as(
+                    "SELECT uuid FROM agent_allowed_uuids WHERE organization_id = $1 ORDER BY uuid",
+                )
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                Ok($crate::models::AgentSettings {
+                    secret_set: row.as_ref().is_some_and(|(set, _)| *set),
+                    allowed_uuids: allowed.into_iter().map(|(u,)| u).collect(),
+                    updated_at: row.map(|(_, at)| at),
+                })
+            }
+
+            async fn set_agent_settings(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                change: $crate::models::AgentSettingsChange<'_>,
+            ) -> $crate::error::StoreResult<()> {
+                let mut tx = self.writer().begin().await?;
+                sqlx::query(
+                    "INSERT INTO agent_settings (organization_id, secret_hash, updated_at) VALUES ($1, $2, $3) \
+                     ON CONFLICT (organization_id) DO UPDATE SET \
+                       secret_hash = COALESCE(excluded.secret_hash, agent_settings.secret_hash), \
+                       updated_at = excluded.updated_at",
+                )
+                .bind(org.0)
+                .bind(change.secret_hash)
+                .bind($crate::rows::to_micros(change.now))
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    $crate::error::unique_as_conflict(e, "this secret cannot be used: choose another")
+                })?;
+                sqlx::query("DELETE FROM agent_allowed_uuids WHERE organization_id = $1")
+                    .bind(org.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for uuid in change.allowed_uuids {
+                    sqlx::query(
+                        "INSERT INTO agent_allowed_uuids (organization_id, uuid) VALUES ($1, $2) \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(org.0)
+                    .bind(uuid)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_target_locations(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+                locations: $crate::models::TargetLocations<'_>,
+            ) -> $crate::error::StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                let quorum = locations.quorum.filter(|_| !locations.agents.is_empty());
+                let done = sqlx::query(
+                    "UPDATE targets SET check_local = $1, quorum = $2 WHERE organization_id = $3 AND id = $4",
+                )
+                .bind(locations.check_local || locations.agents.is_empty())
+                .bind(quorum.map(|q| q.as_string()))
+                .bind(org.0)
+                .bind(target.0)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                sqlx::query("DELETE FROM target_agents WHERE target_id = $1")
+                    .bind(target.0)
+                    .execute(&mut *tx)
+                    .await?;
+                for agent in locations.agents {
+                    // Only the organization's own agents: a foreign id
+                    // writes nothing, and the whole change is dropped.
+                    let added = sqlx::query(
+                        "INSERT INTO target_agents (target_id, agent_id) \
+                         SELECT $1, id FROM agents WHERE organization_id = $2 AND id = $3 \
+                         ON CONFLICT DO NOTHING",
+                    )
+                    .bind(target.0)
+                    .bind(org.0)
+                    .bind(agent.0)
+                    .execute(&mut *tx)
+                    .await?;
+                    if added.rows_affected() != 1 {
+                        return Ok(false);
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn organization_target_agents(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+            ) -> $crate::error::StoreResult<
+                Vec<(pharos_domain::ids::TargetId, pharos_domain::ids::AgentId)>,
+            > {
+                let rows: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(
+                    "SELECT ta.target_id, ta.agent_id FROM target_agents ta \
+                     JOIN targets t ON t.id = ta.target_id \
+                     WHERE t.organization_id = $1 ORDER BY ta.target_id, ta.agent_id",
+                )
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(t, a)| (pharos_domain::ids::TargetId(t), pharos_domain::ids::AgentId(a)))
+                    .collect())
+            }
+
+            async fn location_states(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::LocationState>> {
+                let rows: Vec<(uuid::Uuid, String, i32, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+                    "SELECT ls.location, ls.state, ls.consecutive_failures, ls.updated_at \
+                     FROM location_states ls JOIN targets t ON t.id = ls.target_id \
+                     WHERE t.organization_id = $1 AND ls.target_id = $2 ORDER BY ls.location",
+                )
+                .bind(org.0)
+                .bind(target.0)
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter()
+                    .map(|(location, state, failures, updated_at)| {
+                        Ok($crate::models::LocationState {
+                            location: if location.is_nil() {
+                                pharos_domain::agent::Location::Local
+                            } else {
+                                pharos_domain::agent::Location::Agent(pharos_domain::ids::AgentId(location))
+                            },
+                            state: pharos_domain::status::TargetState::parse(&state).ok_or_else(|| {
+                                $crate::error::StoreError::Corrupt(format!("unknown state {state:?}"))
+                            })?,
+                            consecutive_failures: u32::try_from(failures).unwrap_or(0),
+                            updated_at,
+                        })
+                    })
+                    .collect()
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::AgentAuthStore for $store {
+            async fn organization_by_agent_secret(
+                &self,
+                secret_hash: &[u8],
+            ) -> $crate::error::StoreResult<Option<pharos_domain::ids::OrganizationId>> {
+                let row: Option<(uuid::Uuid,)> = sqlx::query_as(
+                    "SELECT organization_id FROM agent_settings WHERE secret_hash = $1",
+                )
+                .bind(secret_hash)
+                .fetch_optional(self.reader())
+                .await?;
+                Ok(row.map(|(id,)| pharos_domain::ids::OrganizationId(id)))
+            }
+
+            async fn admit_agent(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                intro: $crate::models::AgentIntroduction<'_>,
+                token_hash: &[u8],
+                pending_limit: u32,
+            ) -> $crate::error::StoreResult<$crate::models::AgentAdmission> {
+                use pharos_domain::agent::AgentStatus;
+                use $crate::models::AgentAdmission;
+                let now = $crate::rows::to_micros(intro.now);
+                let mut tx = self.writer().begin().await?;
+                let existing: Option<(uuid::Uuid, String)> = sqlx::query_as(&format!(
+                    "SELECT id, status FROM agents WHERE organization_id = $1 AND uuid = $2 {}",
+                    $row_lock
+                ))
+                .bind(org.0)
+                .bind(intro.uuid)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let allowed: Option<(i64,)> = sqlx::query_as(
+                    "SELECT CAST(1 AS BIGINT) FROM agent_allowed_uuids WHERE organization_id = $1 AND uuid = $2",
+                )
+                .bind(org.0)
+                .bind(intro.uuid)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let allowed = allowed.is_some();
+                let admission = match existing {
+                    None => {
+                        let id = pharos_domain::ids::AgentId::new();
+                        if !allowed {
+                            let (pending,): (i64,) = sqlx::query_as(
+                                "SELECT COUNT(*) FROM agents WHERE organization_id = $1 AND status = 'pending'",
+                            )
+                            .bind(org.0)
+                            .fetch_one(&mut *tx)
+                            .await?;
+                            if pending >= i64::from(pending_limit) {
+                                return Ok(AgentAdmission::PendingListFull);
+                            }
+                        }
+                        let status = if allowed { AgentStatus::Approved } else { AgentStatus::Pending };
+                        sqlx::query(
+                            "INSERT INTO agents (id, organization_id, uuid, name, version, status, token_hash, \
+                               created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+                        )
+                        .bind(id.0)
+                        .bind(org.0)
+                        .bind(intro.uuid)
+                        .bind(intro.name)
+                        .bind(intro.version)
+                        .bind(status.as_str())
+                        .bind(allowed.then_some(token_hash))
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| $crate::error::unique_as_conflict(e, "this agent is joining already"))?;
+                        if allowed { AgentAdmission::Admitted(id) } else { AgentAdmission::Pending }
+                    }
+                    Some((id, status)) => {
+                        let status = AgentStatus::parse(&status).ok_or_else(|| {
+                            $crate::error::StoreError::Corrupt(format!("unknown agent status {status:?}"))
+                        })?;
+                        let admitted = match status {
+                            AgentStatus::Approved => true,
+                            AgentStatus::Pending => allowed,
+                            AgentStatus::Rejected | AgentStatus::Revoked => {
+                                return Ok(AgentAdmission::Refused);
+                            }
+                        };
+                        sqlx::query(
+                            "UPDATE agents SET name = $1, version = $2, last_seen_at = $3, offline_since = NULL, \
+                               status = CASE WHEN $4 THEN 'approved' ELSE status END, \
+                               token_hash = CASE WHEN $4 THEN $5 ELSE token_hash END \
+                             WHERE id = $6",
+                        )
+                        .bind(intro.name)
+                        .bind(intro.version)
+                        .bind(now)
+                        .bind(admitted)
+                        .bind(token_hash)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                        if admitted {
+                            AgentAdmission::Admitted(pharos_domain::ids::AgentId(id))
+                        } else {
+                            AgentAdmission::Pending
+                        }
+                    }
+                };
+                tx.commit().await?;
+                Ok(admission)
+            }
+
+            async fn agent_by_token(
+                &self,
+                token_hash: &[u8],
+            ) -> $crate::error::StoreResult<Option<$crate::models::Agent>> {
+                // Read on every request, never cached: a revoked token
+                // finds nothing at its next use.
+                let row: Option<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM agents WHERE token_hash = $1 AND status = 'approved'",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind(token_hash)
+                .fetch_optional(self.reader())
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn touch_agent(
+                &self,
+                id: pharos_domain::ids::AgentId,
+                version: Option<&str>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<bool> {
+                let was: Option<(Option<chrono::DateTime<chrono::Utc>>,)> = sqlx::query_as(
+                    "SELECT offline_since FROM agents WHERE id = $1",
+                )
+                .bind(id.0)
+                .fetch_optional(self.writer())
+                .await?;
+                sqlx::query(
+                    "UPDATE agents SET last_seen_at = $1, offline_since = NULL, \
+                       version = COALESCE($2, version) WHERE id = $3",
+                )
+                .bind($crate::rows::to_micros(now))
+                .bind(version)
+                .bind(id.0)
+                .execute(self.writer())
+                .await?;
+                Ok(matches!(was, Some((Some(_),))))
+            }
+
+            async fn agent_assignments(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                agent: pharos_domain::ids::AgentId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Target>> {
+                let rows: Vec<$crate::rows::TargetRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM targets t JOIN target_agents ta ON ta.target_id = t.id \
+                     WHERE ta.agent_id = $1 AND t.organization_id = $2 AND NOT t.paused \
+                       AND t.kind <> 'heartbeat' ORDER BY t.id",
+                    $crate::rows::TARGET_COLUMNS_T
+                ))
+                .bind(agent.0)
+                .bind(org.0)
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn record_agent_checks(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                agent: pharos_domain::ids::AgentId,
+                checks: &[$crate::models::AgentCheck],
+                confirmation: pharos_domain::status::Confirmation,
+            ) -> $crate::error::StoreResult<$crate::models::AgentBatchWrite> {
+                use pharos_domain::status::TargetState;
+                let mut write = $crate::models::AgentBatchWrite::default();
+                let mut events = Vec::new();
+                let mut tx = self.writer().begin().await?;
+                let assigned: Vec<(uuid::Uuid,)> = sqlx::query_as(
+                    "SELECT ta.target_id FROM target_agents ta JOIN targets t ON t.id = ta.target_id \
+                     WHERE ta.agent_id = $1 AND t.organization_id = $2",
+                )
+                .bind(agent.0)
+                .bind(org.0)
+                .fetch_all(&mut *tx)
+                .await?;
+                let assigned: std::collections::HashSet<uuid::Uuid> =
+                    assigned.into_iter().map(|(t,)| t).collect();
+                let location = pharos_domain::agent::Location::Agent(agent);
+                for item in checks {
+                    let check = &item.check;
+                    if !assigned.contains(&check.target_id.0) {
+                        write.refused += 1;
+                        continue;
+                    }
+                    if !Self::insert_check(&mut tx, check, Some(item.slot)).await? {
+                        write.duplicates += 1;
+                        continue;
+                    }
+                    let own: Option<(String, i32)> = sqlx::query_as(
+                        "SELECT state, consecutive_failures FROM location_states \
+                         WHERE target_id = $1 AND location = $2",
+                    )
+                    .bind(check.target_id.0)
+                    .bind(agent.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    let (state, failures) = own
+                        .map(|(s, f)| {
+                            (TargetState::parse(&s).unwrap_or(TargetState::Pending), u32::try_from(f).unwrap_or(0))
+                        })
+                        .unwrap_or((TargetState::Pending, 0));
+                    let t = pharos_domain::status::apply(state, failures, item.verdict, confirmation);
+                    let now = check.checked_at;
+                    let status = Self::settle_location(
+                        &mut tx,
+                        check.target_id,
+                        location,
+                        t.state,
+                        t.consecutive_failures,
+                        now,
+                    )
+                    .await?;
+                    if let Some(status) = status {
+                        Self::write_target_state(&mut tx, check, &status).await?;
+                        Self::write_status_effects(&mut tx, org, check, &status, &mut events).await?;
+                    } else {
+                        // Agents alone, without a quorum rule (should not
+                        // happen: setting agents sets one): history only.
+                        Self::write_rollups(&mut tx, check).await?;
+                    }
+                    write.stored += 1;
+                }
+                Self::append_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(write)
+            }
+
+            async fn mark_silent_agents(
+                &self,
+                before: chrono::DateTime<chrono::Utc>,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Agent>> {
+                let mut tx = self.writer().begin().await?;
+                let rows: Vec<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "UPDATE agents SET offline_since = $1 \
+                     WHERE status = 'approved' AND offline_since IS NULL AND last_seen_at < $2 \
+                     RETURNING {}",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind($crate::rows::to_micros(now))
+                .bind($crate::rows::to_micros(before))
+                .fetch_all(&mut *tx)
+                .await?;
+                let agents: Vec<$crate::models::Agent> =
+                    rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
+                // One event per target each checks, in the same
+                // transaction as the mark: written once, with it.
+                let mut events = Vec::new();
+                for agent in &agents {
+                    let targets: Vec<(uuid::Uuid,)> =
+                        sqlx::query_as("SELECT target_id FROM target_agents WHERE agent_id = $1")
+                            .bind(agent.id.0)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                    for (target,) in targets {
+                        $crate::events::agent_offline(agent, pharos_domain::ids::TargetId(target), now, &mut events);
+                    }
+                }
+                Self::append_events(&mut tx, events).await?;
+                tx.commit().await?;
+                Ok(agents)
+            }
+        }
+    };
+}
+
+pub(crate) use impl_agents;

@@ -1,0 +1,460 @@
+//! Agents on both backends: admission by the secret's hash and the
+//! allowed list, tokens dropped on revocation, tenant isolation, results
+//! stored once per slot, and a target's state by the quorum of its
+//! locations (one of three down: degraded; two: down, one incident;
+//! recovery closes it).
+
+use chrono::{Duration, Utc};
+use pharos_domain::agent::{AgentStatus, Location};
+use pharos_domain::check::Verdict;
+use pharos_domain::ids::{AgentId, CheckId};
+use pharos_domain::quorum::Quorum;
+use pharos_domain::status::{Confirmation, TargetState};
+use pharos_storage::models::*;
+use pharos_storage::prelude::*;
+use pharos_storage::testing::{account, http_target, open_store as open, Backend};
+use uuid::Uuid;
+
+async fn admitted(store: &dyn Store, org: &Organization, name: &str, token: &[u8]) -> AgentId {
+    let uuid = Uuid::new_v4();
+    let intro = AgentIntroduction {
+        uuid,
+        name,
+        version: "1.0",
+        now: Utc::now(),
+    };
+    assert_eq!(
+        store
+            .admit_agent(org.id, intro, token, 10)
+            .await
+            .expect("admit"),
+        AgentAdmission::Pending
+    );
+    let agent = store
+        .agent_by_uuid(org.id, uuid)
+        .await
+        .expect("read")
+        .expect("pending agent");
+    assert!(store
+        .set_agent_status(org.id, agent.id, AgentStatus::Approved)
+        .await
+        .expect("approve"));
+    match store
+        .admit_agent(org.id, intro, token, 10)
+        .await
+        .expect("admit")
+    {
+        AgentAdmission::Admitted(id) => assert_eq!(id, agent.id),
+        other => panic!("expected admission, got {other:?}"),
+    }
+    agent.id
+}
+
+fn result(
+    target: &Target,
+    agent: AgentId,
+    slot: chrono::DateTime<Utc>,
+    verdict: Verdict,
+) -> AgentCheck {
+    AgentCheck {
+        slot,
+        verdict,
+        check: Check {
+            id: CheckId::new(),
+            target_id: target.id,
+            checked_at: slot,
+            status_code: (verdict != Verdict::Down).then_some(200),
+            latency_ms: Some(12),
+            is_up: verdict != Verdict::Down,
+            degraded: verdict == Verdict::Degraded,
+            error_class: None,
+            error: (verdict == Verdict::Down).then(|| "refused".to_owned()),
+            timings: Default::default(),
+            in_maintenance: false,
+            location: Location::Agent(agent),
+        },
+    }
+}
+
+async fn admission_needs_the_secret_and_an_allowed_uuid(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (_alice, a) = account(&*store, "a@example.com").await;
+    let (_bob, b) = account(&*store, "b@example.com").await;
+    let allowed = Uuid::new_v4();
+    store
+        .set_agent_settings(
+            a.id,
+            AgentSettingsChange {
+                secret_hash: Some(b"hash-a"),
+                allowed_uuids: &[allowed],
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("settings");
+    // One secret, one organization.
+    let taken = store
+        .set_agent_settings(
+            b.id,
+            AgentSettingsChange {
+                secret_hash: Some(b"hash-a"),
+                allowed_uuids: &[],
+                now: Utc::now(),
+            },
+        )
+        .await;
+    assert!(
+        matches!(taken, Err(pharos_storage::StoreError::Conflict(_))),
+        "{taken:?}"
+    );
+    assert_eq!(
+        store
+            .organization_by_agent_secret(b"hash-a")
+            .await
+            .expect("read"),
+        Some(a.id)
+    );
+    assert_eq!(
+        store
+            .organization_by_agent_secret(b"nope")
+            .await
+            .expect("read"),
+        None
+    );
+    let settings = store.agent_settings(a.id).await.expect("settings");
+    assert!(settings.secret_set);
+    assert_eq!(settings.allowed_uuids, vec![allowed]);
+    // Keeping the secret while changing the list.
+    store
+        .set_agent_settings(
+            a.id,
+            AgentSettingsChange {
+                secret_hash: None,
+                allowed_uuids: &[allowed],
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("settings");
+    assert_eq!(
+        store
+            .organization_by_agent_secret(b"hash-a")
+            .await
+            .expect("read"),
+        Some(a.id)
+    );
+
+    // An allowed UUID is admitted at once; its token finds it.
+    let intro = |uuid| AgentIntroduction {
+        uuid,
+        name: "Frankfurt",
+        version: "1.0",
+        now: Utc::now(),
+    };
+    let id = match store
+        .admit_agent(a.id, intro(allowed), b"token-1", 10)
+        .await
+        .expect("admit")
+    {
+        AgentAdmission::Admitted(id) => id,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        store
+            .agent_by_token(b"token-1")
+            .await
+            .expect("read")
+            .map(|x| x.id),
+        Some(id)
+    );
+    // An unknown UUID waits, with no token.
+    let stranger = Uuid::new_v4();
+    assert_eq!(
+        store
+            .admit_agent(a.id, intro(stranger), b"token-2", 10)
+            .await
+            .expect("admit"),
+        AgentAdmission::Pending
+    );
+    assert_eq!(store.agent_by_token(b"token-2").await.expect("read"), None);
+    assert_eq!(
+        store
+            .admit_agent(a.id, intro(Uuid::new_v4()), b"token-3", 2)
+            .await
+            .expect("admit"),
+        AgentAdmission::Pending
+    );
+    assert_eq!(
+        store
+            .admit_agent(a.id, intro(Uuid::new_v4()), b"token-4", 2)
+            .await
+            .expect("admit"),
+        AgentAdmission::PendingListFull
+    );
+    // Revoked: the token is gone at once and admission is refused.
+    assert!(store
+        .set_agent_status(a.id, id, AgentStatus::Revoked)
+        .await
+        .expect("revoke"));
+    assert_eq!(store.agent_by_token(b"token-1").await.expect("read"), None);
+    assert_eq!(
+        store
+            .admit_agent(a.id, intro(allowed), b"token-5", 10)
+            .await
+            .expect("admit"),
+        AgentAdmission::Refused
+    );
+    // Another organization sees none of it.
+    assert!(store.agents(b.id).await.expect("list").is_empty());
+    assert_eq!(store.agent(b.id, id).await.expect("read"), None);
+    assert!(!store
+        .set_agent_status(b.id, id, AgentStatus::Approved)
+        .await
+        .expect("foreign"));
+    assert_eq!(store.agents(a.id).await.expect("list").len(), 3);
+}
+
+async fn state(store: &dyn Store, org: &Organization, target: &Target) -> TargetState {
+    store
+        .target(org.id, target.id)
+        .await
+        .expect("read")
+        .expect("target")
+        .state
+}
+
+async fn quorum_of_three_locations_decides_down(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (alice, a) = account(&*store, "a@example.com").await;
+    let (bob, b) = account(&*store, "b@example.com").await;
+    let target = http_target(&*store, &a, &alice).await;
+    let foreign = http_target(&*store, &b, &bob).await;
+    let one = admitted(&*store, &a, "one", b"t1").await;
+    let two = admitted(&*store, &a, "two", b"t2").await;
+    let three = admitted(&*store, &a, "three", b"t3").await;
+    let agents = [one, two, three];
+    // A foreign agent cannot be chosen, nor a foreign target.
+    let theirs = admitted(&*store, &b, "theirs", b"t4").await;
+    let with_foreign = [one, theirs];
+    let refused = store
+        .set_target_locations(
+            a.id,
+            target.id,
+            TargetLocations {
+                check_local: false,
+                agents: &with_foreign,
+                quorum: Some(Quorum::Majority),
+            },
+        )
+        .await
+        .expect("set");
+    assert!(!refused);
+    assert!(!store
+        .set_target_locations(
+            a.id,
+            foreign.id,
+            TargetLocations {
+                check_local: false,
+                agents: &agents,
+                quorum: Some(Quorum::Majority)
+            },
+        )
+        .await
+        .expect("set"));
+    assert!(store
+        .set_target_locations(
+            a.id,
+            target.id,
+            TargetLocations {
+                check_local: false,
+                agents: &agents,
+                quorum: Some(Quorum::Majority)
+            },
+        )
+        .await
+        .expect("set"));
+    let stored = store
+        .target(a.id, target.id)
+        .await
+        .expect("read")
+        .expect("target");
+    assert!(!stored.check_local);
+    assert_eq!(stored.quorum, Some(Quorum::Majority));
+    assert_eq!(
+        store
+            .organization_target_agents(a.id)
+            .await
+            .expect("pairs")
+            .len(),
+        3
+    );
+    assert_eq!(
+        store
+            .agent_assignments(a.id, one)
+            .await
+            .expect("assigned")
+            .len(),
+        1
+    );
+    assert!(store
+        .agent_assignments(b.id, one)
+        .await
+        .expect("assigned")
+        .is_empty());
+
+    let confirm = Confirmation {
+        failures_to_confirm: 1,
+    };
+    let t0 = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 600, 0).expect("time");
+    let slot = |n: i64| t0 + Duration::seconds(60 * n);
+
+    for agent in agents {
+        let w = store
+            .record_agent_checks(
+                a.id,
+                agent,
+                &[result(&target, agent, slot(0), Verdict::Up)],
+                confirm,
+            )
+            .await
+            .expect("write");
+        assert_eq!(w.stored, 1);
+    }
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Up);
+
+    // One of three down: degraded, no incident.
+    store
+        .record_agent_checks(
+            a.id,
+            one,
+            &[result(&target, one, slot(1), Verdict::Down)],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Degraded);
+    assert!(store
+        .incidents(a.id, target.id, 10)
+        .await
+        .expect("incidents")
+        .is_empty());
+    // Two of three: down, one incident; a third changes nothing more.
+    store
+        .record_agent_checks(
+            a.id,
+            two,
+            &[result(&target, two, slot(1), Verdict::Down)],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Down);
+    store
+        .record_agent_checks(
+            a.id,
+            three,
+            &[result(&target, three, slot(1), Verdict::Down)],
+            confirm,
+        )
+        .await
+        .expect("write");
+    let incidents = store
+        .incidents(a.id, target.id, 10)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    assert!(incidents[0].closed_at.is_none());
+
+    // A retried push stores nothing twice; another agent's target is refused.
+    let retry = store
+        .record_agent_checks(
+            a.id,
+            three,
+            &[
+                result(&target, three, slot(1), Verdict::Down),
+                result(&foreign, three, slot(1), Verdict::Down),
+            ],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!(
+        retry,
+        AgentBatchWrite {
+            stored: 0,
+            duplicates: 1,
+            refused: 1
+        }
+    );
+
+    // Recovery: two up again is below quorum; the incident closes.
+    for agent in [one, two] {
+        store
+            .record_agent_checks(
+                a.id,
+                agent,
+                &[result(&target, agent, slot(2), Verdict::Up)],
+                confirm,
+            )
+            .await
+            .expect("write");
+    }
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Degraded);
+    let incidents = store
+        .incidents(a.id, target.id, 10)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    assert!(incidents[0].closed_at.is_some());
+    let views = store.location_states(a.id, target.id).await.expect("views");
+    assert_eq!(views.len(), 3);
+    assert!(store
+        .location_states(b.id, target.id)
+        .await
+        .expect("views")
+        .is_empty());
+    let checks = store
+        .checks(a.id, target.id, None, 100)
+        .await
+        .expect("checks");
+    assert_eq!(checks.len(), 8);
+    assert!(checks
+        .iter()
+        .all(|c| matches!(c.location, Location::Agent(_))));
+
+    // An agent silent too long is offline, once; the rest decide.
+    let later = Utc::now() + Duration::hours(1);
+    let before = store.events(a.id, 0, 1000).await.expect("events").len();
+    let silent = store.mark_silent_agents(later, later).await.expect("sweep");
+    assert_eq!(silent.len(), 4);
+    // One event for each of its targets, in its organization only.
+    let events = store.events(a.id, 0, 1000).await.expect("events");
+    let offline: Vec<_> = events[before..]
+        .iter()
+        .filter(|e| e.event_type == pharos_domain::event::EventType::AgentOffline)
+        .collect();
+    assert_eq!(offline.len(), 3, "{offline:?}");
+    assert!(offline.iter().all(|e| e.target_id == target.id));
+    assert!(store
+        .mark_silent_agents(later, later)
+        .await
+        .expect("sweep")
+        .is_empty());
+    assert!(store
+        .touch_agent(one, Some("1.1"), Utc::now())
+        .await
+        .expect("touch"));
+    assert!(!store
+        .touch_agent(one, None, Utc::now())
+        .await
+        .expect("touch"));
+}
+
+pharos_storage::on_both_backends!(
+    admission_needs_the_secret_and_an_allowed_uuid,
+    quorum_of_three_locations_decides_down,
+);
