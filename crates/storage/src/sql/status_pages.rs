@@ -525,11 +525,13 @@ macro_rules! impl_status_pages {
                 org: pharos_domain::ids::OrganizationId,
                 page: pharos_domain::ids::StatusPageId,
             ) -> $crate::error::StoreResult<Vec<$crate::models::TargetSummary>> {
+                // The shared column list, so the row always has every
+                // field `TargetSummaryRow` reads (its group too).
                 let sql = format!(
-                    "SELECT t.id, t.name, t.url, t.state, t.paused, \
-                       c.checked_at AS last_checked_at, c.latency_ms AS last_latency_ms \
+                    "SELECT {} \
                      FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id \
                      WHERE t.organization_id = $1 AND t.id IN ({})",
+                    $crate::rows::TARGET_SUMMARY_COLUMNS,
                     $crate::sql::status_pages::PAGE_TARGETS_IN
                 );
                 let rows: Vec<$crate::rows::TargetSummaryRow> = sqlx::query_as(&sql)
