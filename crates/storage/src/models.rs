@@ -1022,3 +1022,52 @@ pub enum PageIncidentWrite {
     /// No such page or incident in the organization.
     NotFound,
 }
+
+/// A status page's subscriber (migration 0017).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSubscriber {
+    pub id: uuid::Uuid,
+    pub page_id: pharos_domain::ids::StatusPageId,
+    /// The email address, lowercase.
+    pub address: String,
+    /// Confirmed through the link of the opt-in mail.
+    pub confirmed: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What asking to subscribe came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscribeWrite {
+    /// New or still pending: the new confirm token is the one stored.
+    Pending(PageSubscriber),
+    /// Confirmed already: nothing changed.
+    AlreadyConfirmed,
+}
+
+/// A queued announcement leased to a worker, with what it needs to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriberDelivery {
+    pub id: uuid::Uuid,
+    pub subscriber_id: uuid::Uuid,
+    pub address: String,
+    pub attempts: i32,
+    pub page_id: pharos_domain::ids::StatusPageId,
+    pub page_title: String,
+    pub page_slug: String,
+    pub incident_id: pharos_domain::ids::PageIncidentId,
+    pub incident_title: String,
+    pub kind: pharos_domain::status_page::PageIncidentKind,
+    /// The update's status and message; the incident's when it was posted
+    /// without a message.
+    pub status: pharos_domain::status_page::IncidentStatus,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How an attempt at a subscriber delivery ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscriberDeliveryOutcome {
+    Delivered,
+    RetryAt(DateTime<Utc>, String),
+    Failed(String),
+}

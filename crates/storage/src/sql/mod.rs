@@ -32,6 +32,7 @@ pub(crate) mod rollups;
 pub(crate) mod scheduling;
 pub(crate) mod sessions;
 pub(crate) mod status_pages;
+pub(crate) mod subscribers;
 pub(crate) mod targets;
 pub(crate) mod two_factor;
 pub(crate) mod workers;
@@ -75,6 +76,7 @@ macro_rules! impl_store {
         $crate::sql::audit::impl_audit! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::invitations::impl_invitations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::status_pages::impl_status_pages! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::subscribers::impl_subscribers! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 
