@@ -6,9 +6,18 @@
 //! instance secret (HMAC of the page and subscriber ids), also given as
 //! `List-Unsubscribe` with `List-Unsubscribe-Post` (RFC 8058).
 //!
+//! Owners and admins see a page's subscribers (`list`, addresses partly
+//! masked by the web layer), remove one, and add webhook subscribers
+//! (`add_webhook`): a URL they give, confirmed at once, signed like the
+//! webhook channel (`X-Pharos-Signature` over `"<ts>.<body>"`) with a
+//! secret shown once and kept sealed. Visitors cannot add webhooks: a
+//! public form that makes Pharos POST to any URL would turn the instance
+//! into a request cannon, even behind the SSRF guard and a confirmation.
+//!
 //! Publishing queues one delivery per confirmed subscriber in the
 //! database (`queue`); the workers drain the queue (`deliver_due`) with a
-//! lease and retries, never inside the request that published.
+//! lease and retries, never inside the request that published. Webhooks
+//! go through the transport's HTTP client and its SSRF guard.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -16,14 +25,20 @@ use chrono::{DateTime, Duration, Utc};
 use pharos_domain::ids::StatusPageId;
 use pharos_domain::status_page::{IncidentStatus, PageIncidentKind};
 use pharos_domain::user::Email;
-use pharos_notify::delivery::{Delivery, EmailMessage};
+use pharos_notify::channels::{
+    check_url, new_webhook_secret, sign_webhook, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+};
+use pharos_notify::delivery::{Delivery, EmailMessage, HttpRequest, HttpVerb};
 use pharos_storage::models::{
     PageIncident, PageSubscriber, StatusPage, SubscribeWrite, SubscriberDelivery,
-    SubscriberDeliveryOutcome,
+    SubscriberDeliveryOutcome, SubscriberKind,
 };
 use uuid::Uuid;
 
+use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::sealing::SealContext;
 use crate::tokens::new_token;
 use crate::App;
 
@@ -227,7 +242,7 @@ pub async fn queue(app: &App, incident: &PageIncident) {
 /// Delivers the due queued announcements (one pass of the workers' loop);
 /// returns how many were taken.
 pub async fn deliver_due(app: &App) -> AppResult<usize> {
-    let Some(transport) = app.transport.clone().filter(|t| t.mailer().is_some()) else {
+    let Some(transport) = app.transport.clone() else {
         return Ok(0);
     };
     let now = Utc::now();
@@ -237,16 +252,18 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
         .await?;
     let taken = deliveries.len();
     for delivery in deliveries {
-        let message = announcement(app, &delivery);
-        let outcome = match transport.deliver(&Delivery::Email(message)).await {
-            Ok(_) => SubscriberDeliveryOutcome::Delivered,
-            Err(e) if e.is_retryable() && delivery.attempts < MAX_ATTEMPTS => {
-                SubscriberDeliveryOutcome::RetryAt(
-                    retry_at(Utc::now(), delivery.attempts),
-                    e.to_string(),
-                )
-            }
-            Err(e) => SubscriberDeliveryOutcome::Failed(e.to_string()),
+        let outcome = match rendered(app, &delivery) {
+            Err(why) => SubscriberDeliveryOutcome::Failed(why),
+            Ok(message) => match transport.deliver(&message).await {
+                Ok(_) => SubscriberDeliveryOutcome::Delivered,
+                Err(e) if e.is_retryable() && delivery.attempts < MAX_ATTEMPTS => {
+                    SubscriberDeliveryOutcome::RetryAt(
+                        retry_at(Utc::now(), delivery.attempts),
+                        e.to_string(),
+                    )
+                }
+                Err(e) => SubscriberDeliveryOutcome::Failed(e.to_string()),
+            },
         };
         app.store
             .finish_subscriber_delivery(delivery.id, &outcome, Utc::now())
@@ -254,6 +271,131 @@ pub async fn deliver_due(app: &App) -> AppResult<usize> {
     }
     Ok(taken)
 }
+
+/// What to send for one delivery, by the subscriber's kind; an error says
+/// why it can never be sent.
+fn rendered(app: &App, d: &SubscriberDelivery) -> Result<Delivery, String> {
+    match d.subscriber_kind {
+        SubscriberKind::Email => Ok(Delivery::Email(announcement(app, d))),
+        SubscriberKind::Webhook => webhook(app, d),
+    }
+}
+
+/// The event webhook subscribers receive.
+pub const WEBHOOK_EVENT: &str = "status_page.incident";
+
+fn webhook(app: &App, d: &SubscriberDelivery) -> Result<Delivery, String> {
+    let sealed = d
+        .signing_secret
+        .as_deref()
+        .ok_or("the webhook subscriber has no signing secret")?;
+    let secret = app
+        .sealer
+        .open(
+            SealContext::Subscriber {
+                page: d.page_id,
+                subscriber: d.subscriber_id,
+            },
+            sealed,
+        )
+        .map_err(|e| e.to_string())?;
+    let secret = String::from_utf8(secret).map_err(|_| "the signing secret is not text")?;
+    let url = check_url("url", &d.address).map_err(|e| e.message)?;
+    let body = serde_json::to_vec(&serde_json::json!({
+        "event": WEBHOOK_EVENT,
+        "page": {"title": d.page_title, "slug": d.page_slug, "url": page_url(app, &d.page_slug)},
+        "incident": {
+            "id": d.incident_id.0,
+            "title": d.incident_title,
+            "kind": d.kind.as_str(),
+            "status": d.status.as_str(),
+            "message": d.message,
+            "at": d.at,
+        },
+    }))
+    .map_err(|e| e.to_string())?;
+    let timestamp = Utc::now().timestamp();
+    Ok(Delivery::Http(HttpRequest {
+        method: HttpVerb::Post,
+        url,
+        headers: vec![
+            (
+                SIGNATURE_HEADER.to_owned(),
+                sign_webhook(&secret, timestamp, &body),
+            ),
+            (TIMESTAMP_HEADER.to_owned(), timestamp.to_string()),
+            // The same id on every retry, so a receiver can drop repeats.
+            (DELIVERY_HEADER.to_owned(), d.id.to_string()),
+            (EVENT_HEADER.to_owned(), WEBHOOK_EVENT.to_owned()),
+        ],
+        content_type: "application/json",
+        body,
+        secrets: vec![d.address.clone(), secret],
+    }))
+}
+
+/// The page's subscribers, oldest first (owners and admins).
+pub async fn list(app: &App, actor: &Actor, page: StatusPageId) -> AppResult<Vec<PageSubscriber>> {
+    actor.require_manager(MANAGERS_ONLY)?;
+    let page = crate::status_pages::get(app, actor, page).await?;
+    Ok(app.store.page_subscribers(page.id).await?)
+}
+
+/// A webhook subscriber just added, with its signing secret (shown once).
+#[derive(Debug, Clone)]
+pub struct AddedWebhook {
+    pub subscriber: PageSubscriber,
+    pub signing_secret: String,
+}
+
+/// Adds a webhook subscriber to the page (owners and admins); its host is
+/// judged at each delivery by the transport's SSRF guard (DNS can change).
+pub async fn add_webhook(
+    app: &App,
+    actor: &Actor,
+    page: StatusPageId,
+    url: &str,
+) -> AppResult<AddedWebhook> {
+    actor.require_manager(MANAGERS_ONLY)?;
+    let page = crate::status_pages::get(app, actor, page).await?;
+    // The channel checks name their field under `config.`; here it is `url`.
+    let url = check_url("url", url).map_err(|e| AppError::InvalidField {
+        field: "url".to_owned(),
+        message: format!("url: {}", e.message),
+    })?;
+    let id = Uuid::now_v7();
+    let secret = new_webhook_secret();
+    let sealed = app
+        .sealer
+        .seal(
+            SealContext::Subscriber {
+                page: page.id,
+                subscriber: id,
+            },
+            secret.as_bytes(),
+        )
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let subscriber = app
+        .store
+        .add_webhook_subscriber(page.id, id, url.as_str(), &sealed, Utc::now())
+        .await?;
+    Ok(AddedWebhook {
+        subscriber,
+        signing_secret: secret,
+    })
+}
+
+/// Removes one of the page's subscribers (owners and admins).
+pub async fn remove(app: &App, actor: &Actor, page: StatusPageId, id: Uuid) -> AppResult<()> {
+    actor.require_manager(MANAGERS_ONLY)?;
+    let page = crate::status_pages::get(app, actor, page).await?;
+    if !app.store.remove_subscriber(page.id, id).await? {
+        return Err(AppError::NotFound);
+    }
+    Ok(())
+}
+
+const MANAGERS_ONLY: &str = "only owners and admins manage a page's subscribers";
 
 /// 30 s after the first attempt, doubling, at most an hour.
 fn retry_at(now: DateTime<Utc>, attempts: i32) -> DateTime<Utc> {

@@ -1023,12 +1023,35 @@ pub enum PageIncidentWrite {
     NotFound,
 }
 
+/// How a subscriber hears of a page's news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriberKind {
+    Email,
+    Webhook,
+}
+
+impl SubscriberKind {
+    pub const ALL: [SubscriberKind; 2] = [SubscriberKind::Email, SubscriberKind::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriberKind::Email => "email",
+            SubscriberKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
 /// A status page's subscriber (migration 0017).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PageSubscriber {
     pub id: uuid::Uuid,
     pub page_id: pharos_domain::ids::StatusPageId,
-    /// The email address, lowercase.
+    pub kind: SubscriberKind,
+    /// The email address (lowercase), or the webhook's URL.
     pub address: String,
     /// Confirmed through the link of the opt-in mail.
     pub confirmed: bool,
@@ -1049,7 +1072,10 @@ pub enum SubscribeWrite {
 pub struct SubscriberDelivery {
     pub id: uuid::Uuid,
     pub subscriber_id: uuid::Uuid,
+    pub subscriber_kind: SubscriberKind,
     pub address: String,
+    /// A webhook's sealed signing secret.
+    pub signing_secret: Option<Vec<u8>>,
     pub attempts: i32,
     pub page_id: pharos_domain::ids::StatusPageId,
     pub page_title: String,

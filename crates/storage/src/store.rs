@@ -1170,6 +1170,23 @@ pub trait SubscriberStore: Send + Sync + 'static {
         id: uuid::Uuid,
     ) -> StoreResult<Option<crate::models::PageSubscriber>>;
 
+    /// Adds a webhook subscriber, confirmed at once (owners add them); the
+    /// same URL twice on a page is a conflict.
+    async fn add_webhook_subscriber(
+        &self,
+        page: StatusPageId,
+        id: uuid::Uuid,
+        url: &str,
+        sealed_secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::models::PageSubscriber>;
+
+    /// The page's subscribers, oldest first.
+    async fn page_subscribers(
+        &self,
+        page: StatusPageId,
+    ) -> StoreResult<Vec<crate::models::PageSubscriber>>;
+
     /// Removes a subscriber with its queued deliveries.
     async fn remove_subscriber(&self, page: StatusPageId, id: uuid::Uuid) -> StoreResult<bool>;
 

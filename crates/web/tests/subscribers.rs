@@ -4,8 +4,11 @@
 //! of a published incident and its update (once each, never of a draft),
 //! and leaves with the signed link of a mail, after which nothing more
 //! arrives; an unconfirmed address gets nothing but its confirm mail; a
-//! tampered unsubscribe link is refused. Deliveries are made by the
-//! workers' pass (`subscribers::deliver_due`), as `pharos run` does.
+//! tampered unsubscribe link is refused. Webhook subscribers, added by a
+//! page's owner, receive signed incidents on a local HTTP receiver; only
+//! owners and admins of the page's organization see or remove
+//! subscribers. Deliveries are made by the workers' pass
+//! (`subscribers::deliver_due`), as `pharos run` does.
 
 mod common;
 
@@ -360,4 +363,216 @@ async fn an_email_subscription_end_to_end(backend: Backend) {
     assert!(body.contains("You are unsubscribed"), "{body}");
 }
 
-pharos_storage::on_both_backends!(an_email_subscription_end_to_end);
+/// What the local receiver got: headers and the raw body.
+type Seen = Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+async fn receiver() -> (String, Seen) {
+    let seen: Seen = Arc::default();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!(
+        "http://{}/hook?key=abc",
+        listener.local_addr().expect("addr")
+    );
+    let state = Arc::clone(&seen);
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let state = Arc::clone(&state);
+                async move {
+                    state.lock().expect("lock").push((headers, body.to_vec()));
+                    StatusCode::NO_CONTENT
+                }
+            },
+        ),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (url, seen)
+}
+
+async fn webhook_subscribers_get_signed_incidents_and_only_managers_see_them(backend: Backend) {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    // The receiver is on 127.0.0.1: only tests relax the SSRF rule.
+    let transport = Arc::new(
+        Transport::new(TransportSettings {
+            allow_private: true,
+            timeout: Duration::from_secs(5),
+            smtp: None,
+        })
+        .expect("transport"),
+    );
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let workers = App::new(
+        app.store.clone(),
+        AppSettings::default(),
+        &common::test_config().session.secret,
+    )
+    .with_transport(Some(Arc::clone(&transport)));
+    let owner = app.user("owner@example.com").await;
+    let stranger = app.user("stranger@example.com").await;
+    let (status, page) = send(
+        &app,
+        &owner,
+        Method::POST,
+        "/api/v1/status-pages",
+        Some(json!({"title": "Acme status", "slug": "acme", "sections": []})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{page}");
+    let page_id = page["id"].as_str().expect("id").to_owned();
+    let subscribers = format!("/api/v1/status-pages/{page_id}/subscribers");
+
+    // Bad URLs are refused by field.
+    for bad in ["ftp://example.com/x", "not a url", ""] {
+        let (status, body) = send(
+            &app,
+            &owner,
+            Method::POST,
+            &subscribers,
+            Some(json!({"url": bad})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
+        assert_eq!(body["error"]["field"], "url", "{body}");
+    }
+    let (url, seen) = receiver().await;
+    let (status, added) = send(
+        &app,
+        &owner,
+        Method::POST,
+        &subscribers,
+        Some(json!({"url": url})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{added}");
+    let secret = added["signing_secret"].as_str().expect("secret").to_owned();
+    let subscriber_id = added["id"].as_str().expect("id").to_owned();
+    assert_eq!(added["kind"], "webhook");
+    assert_eq!(added["confirmed"], true);
+    // The list shows the origin, never the path or its key.
+    assert!(
+        !added["address"]
+            .as_str()
+            .expect("address")
+            .contains("key=abc"),
+        "{added}"
+    );
+    let (status, again) = send(
+        &app,
+        &owner,
+        Method::POST,
+        &subscribers,
+        Some(json!({"url": url})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{again}");
+
+    // Someone else's organization sees nothing and removes nothing.
+    let (status, _) = send(&app, &stranger, Method::GET, &subscribers, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(
+        &app,
+        &stranger,
+        Method::POST,
+        &subscribers,
+        Some(json!({"url": url})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let one = format!("{subscribers}/{subscriber_id}");
+    let (status, _) = send(&app, &stranger, Method::DELETE, &one, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, listed) = send(&app, &owner, Method::GET, &subscribers, None).await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert_eq!(
+        listed["items"].as_array().expect("items").len(),
+        1,
+        "{listed}"
+    );
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is shown once"
+    );
+
+    let (status, incident) = send(
+        &app,
+        &owner,
+        Method::POST,
+        &format!("/api/v1/status-pages/{page_id}/incidents"),
+        Some(json!({"title": "Payments down", "message": "Card payments fail"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{incident}");
+    assert_eq!(
+        pharos_app::subscribers::deliver_due(&workers)
+            .await
+            .expect("pass"),
+        1
+    );
+    let got = seen.lock().expect("lock").clone();
+    assert_eq!(got.len(), 1);
+    let (headers, body) = &got[0];
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_else(|| panic!("no {name}"))
+            .to_owned()
+    };
+    let timestamp = header("x-pharos-timestamp");
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    let expected: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(header("x-pharos-signature"), format!("sha256={expected}"));
+    assert_eq!(header("x-pharos-event"), "status_page.incident");
+    let payload: Value = serde_json::from_slice(body).expect("json");
+    assert_eq!(payload["incident"]["title"], "Payments down", "{payload}");
+    assert_eq!(
+        payload["incident"]["message"], "Card payments fail",
+        "{payload}"
+    );
+    assert_eq!(payload["page"]["slug"], "acme", "{payload}");
+
+    // Removed, it hears nothing more.
+    let (status, _) = send(&app, &owner, Method::DELETE, &one, None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = send(&app, &owner, Method::DELETE, &one, None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = send(
+        &app,
+        &owner,
+        Method::PATCH,
+        &format!(
+            "/api/v1/status-pages/{page_id}/incidents/{}",
+            incident["id"].as_str().expect("id")
+        ),
+        Some(json!({"status": "resolved", "message": "Fixed"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        pharos_app::subscribers::deliver_due(&workers)
+            .await
+            .expect("pass"),
+        0
+    );
+    assert_eq!(seen.lock().expect("lock").len(), 1);
+}
+
+pharos_storage::on_both_backends!(
+    an_email_subscription_end_to_end,
+    webhook_subscribers_get_signed_incidents_and_only_managers_see_them,
+);

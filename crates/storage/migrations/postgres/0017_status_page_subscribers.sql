@@ -1,14 +1,18 @@
 -- Status page subscribers (issue #12): visitors subscribe by email with a
 -- double opt-in (a pending row holds the keyed hash of its confirm token
--- until it is used or expires), and every published incident or update
--- is queued once per confirmed subscriber in status_page_deliveries, which
--- the workers drain with a lease and retries.
+-- until it is used or expires); owners and admins add webhooks, confirmed
+-- at once, with a signing secret sealed under the instance key. Every
+-- published incident or update is queued once per confirmed subscriber in
+-- status_page_deliveries, which the workers drain with a lease and
+-- retries.
 CREATE TABLE status_page_subscribers (
     id                 UUID PRIMARY KEY,
     page_id            UUID NOT NULL REFERENCES status_pages (id) ON DELETE CASCADE,
-    kind               TEXT NOT NULL CHECK (kind IN ('email')),
-    -- The email address, lowercase.
+    kind               TEXT NOT NULL CHECK (kind IN ('email', 'webhook')),
+    -- The email address (lowercase), or the webhook's URL.
     address            TEXT NOT NULL,
+    -- A webhook's signing secret, sealed (app::sealing).
+    signing_secret     BYTEA,
     state              TEXT NOT NULL CHECK (state IN ('pending', 'confirmed')),
     confirm_token_hash BYTEA UNIQUE,
     confirm_expires_at TIMESTAMPTZ,

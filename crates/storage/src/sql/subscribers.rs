@@ -5,31 +5,36 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::models::{PageSubscriber, SubscriberDelivery};
+use crate::models::{PageSubscriber, SubscriberDelivery, SubscriberKind};
 use pharos_domain::ids::{PageIncidentId, StatusPageId};
 use pharos_domain::status_page::{IncidentStatus, PageIncidentKind};
 
 pub(crate) const SUBSCRIBER_COLUMNS: &str =
-    "id, page_id, address, state = 'confirmed' AS confirmed, created_at";
+    "id, page_id, kind, address, state = 'confirmed' AS confirmed, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct SubscriberRow {
     pub id: Uuid,
     pub page_id: Uuid,
+    pub kind: String,
     pub address: String,
     pub confirmed: bool,
     pub created_at: DateTime<Utc>,
 }
 
-impl From<SubscriberRow> for PageSubscriber {
-    fn from(row: SubscriberRow) -> Self {
-        PageSubscriber {
+impl TryFrom<SubscriberRow> for PageSubscriber {
+    type Error = StoreError;
+
+    fn try_from(row: SubscriberRow) -> Result<Self, StoreError> {
+        Ok(PageSubscriber {
+            kind: SubscriberKind::parse(&row.kind)
+                .ok_or_else(|| StoreError::Corrupt(format!("subscriber {}: kind", row.id)))?,
             id: row.id,
             page_id: StatusPageId(row.page_id),
             address: row.address,
             confirmed: row.confirmed,
             created_at: row.created_at,
-        }
+        })
     }
 }
 
@@ -37,7 +42,9 @@ impl From<SubscriberRow> for PageSubscriber {
 pub(crate) struct DeliveryRow {
     pub id: Uuid,
     pub subscriber_id: Uuid,
+    pub subscriber_kind: String,
     pub address: String,
+    pub signing_secret: Option<Vec<u8>>,
     pub attempts: i32,
     pub page_id: Uuid,
     pub page_title: String,
@@ -61,7 +68,10 @@ impl TryFrom<DeliveryRow> for SubscriberDelivery {
             status: IncidentStatus::parse(&row.status).ok_or_else(|| corrupt("status"))?,
             id: row.id,
             subscriber_id: row.subscriber_id,
+            subscriber_kind: SubscriberKind::parse(&row.subscriber_kind)
+                .ok_or_else(|| corrupt("subscriber kind"))?,
             address: row.address,
+            signing_secret: row.signing_secret,
             attempts: row.attempts,
             page_id: StatusPageId(row.page_id),
             page_title: row.page_title,
@@ -76,7 +86,8 @@ impl TryFrom<DeliveryRow> for SubscriberDelivery {
 
 /// A delivery with what renders it: the announced update when the key is
 /// one, else the incident as posted.
-pub(crate) const DELIVERY_SELECT: &str = "SELECT d.id, d.subscriber_id, s.address, d.attempts, \
+pub(crate) const DELIVERY_SELECT: &str = "SELECT d.id, d.subscriber_id, s.kind AS subscriber_kind, s.address, \
+       s.signing_secret, d.attempts, \
        p.id AS page_id, p.title AS page_title, p.slug AS page_slug, i.id AS incident_id, i.title AS incident_title, \
        i.kind, COALESCE(u.status, i.status) AS status, u.message, \
        COALESCE(u.created_at, i.created_at) AS at \
@@ -121,7 +132,7 @@ macro_rules! impl_subscribers {
                 .fetch_optional(self.writer())
                 .await?;
                 Ok(match row {
-                    Some(row) => $crate::models::SubscribeWrite::Pending(row.into()),
+                    Some(row) => $crate::models::SubscribeWrite::Pending(row.try_into()?),
                     None => $crate::models::SubscribeWrite::AlreadyConfirmed,
                 })
             }
@@ -146,7 +157,7 @@ macro_rules! impl_subscribers {
                 .bind($crate::rows::to_micros(now))
                 .fetch_optional(self.writer())
                 .await?;
-                Ok(row.map(Into::into))
+                row.map(TryInto::try_into).transpose()
             }
 
             async fn page_subscriber(
@@ -163,7 +174,50 @@ macro_rules! impl_subscribers {
                 .bind(id)
                 .fetch_optional(self.reader())
                 .await?;
-                Ok(row.map(Into::into))
+                row.map(TryInto::try_into).transpose()
+            }
+
+            async fn add_webhook_subscriber(
+                &self,
+                page: pharos_domain::ids::StatusPageId,
+                id: uuid::Uuid,
+                url: &str,
+                sealed_secret: &[u8],
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<$crate::models::PageSubscriber> {
+                use $crate::sql::subscribers::{SubscriberRow, SUBSCRIBER_COLUMNS};
+                let row: SubscriberRow = sqlx::query_as(&format!(
+                    "INSERT INTO status_page_subscribers \
+                       (id, page_id, kind, address, signing_secret, state, created_at, confirmed_at) \
+                     VALUES ($1, $2, 'webhook', $3, $4, 'confirmed', $5, $5) \
+                     RETURNING {SUBSCRIBER_COLUMNS}"
+                ))
+                .bind(id)
+                .bind(page.0)
+                .bind(url)
+                .bind(sealed_secret)
+                .bind($crate::rows::to_micros(now))
+                .fetch_one(self.writer())
+                .await
+                .map_err(|e| {
+                    $crate::error::unique_as_conflict(e, "this page has a webhook subscriber with this URL")
+                })?;
+                row.try_into()
+            }
+
+            async fn page_subscribers(
+                &self,
+                page: pharos_domain::ids::StatusPageId,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::PageSubscriber>> {
+                use $crate::sql::subscribers::{SubscriberRow, SUBSCRIBER_COLUMNS};
+                let rows: Vec<SubscriberRow> = sqlx::query_as(&format!(
+                    "SELECT {SUBSCRIBER_COLUMNS} FROM status_page_subscribers \
+                     WHERE page_id = $1 ORDER BY created_at, id"
+                ))
+                .bind(page.0)
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
             }
 
             async fn remove_subscriber(
