@@ -546,6 +546,73 @@ async fn webhook_subscribers_get_signed_incidents_and_only_managers_see_them(bac
     );
     assert_eq!(payload["page"]["slug"], "acme", "{payload}");
 
+    // The dashboard page lists it for the owner, and not for a stranger.
+    let dashboard = format!("/status-pages/{page_id}/subscribers");
+    let response = owner.get(app.url(&dashboard)).send().await.expect("send");
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("body");
+    assert!(
+        html.contains("Webhook") && html.contains("http://127.0.0.1"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("key=abc") && !html.contains(&secret),
+        "{html}"
+    );
+    let response = stranger
+        .get(app.url(&dashboard))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = stranger
+        .post(app.url(&format!("{dashboard}/{subscriber_id}/delete")))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // A webhook added with the dashboard's form shows its secret once.
+    let response = owner
+        .post(app.url(&dashboard))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("url=https%3A%2F%2Fhooks.example.com%2Fstatus")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let html = response.text().await.expect("body");
+    assert!(
+        html.contains("Signing secret") && html.contains("https://hooks.example.com"),
+        "{html}"
+    );
+    let response = owner
+        .post(app.url(&dashboard))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("url=ftp%3A%2F%2Fexample.com")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // And removed with the dashboard's button (so no test mail leaves
+    // 127.0.0.1).
+    let (_, listed) = send(&app, &owner, Method::GET, &subscribers, None).await;
+    let added_here = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["address"] == "https://hooks.example.com")
+        .and_then(|s| s["id"].as_str())
+        .expect("the dashboard's webhook")
+        .to_owned();
+    let response = owner
+        .post(app.url(&format!("{dashboard}/{added_here}/delete")))
+        .send()
+        .await
+        .expect("send");
+    assert!(response.status().is_success(), "{}", response.status());
+    let html = response.text().await.expect("body");
+    assert!(html.contains("Subscriber removed"), "{html}");
+
     // Removed, it hears nothing more.
     let (status, _) = send(&app, &owner, Method::DELETE, &one, None).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
