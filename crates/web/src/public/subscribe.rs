@@ -68,7 +68,11 @@ fn refusal(slug: &str, e: AppError) -> Response {
         return super::status_page::html_error(e);
     }
     let message = match &e {
-        ApiError::App(AppError::InvalidField { message, .. }) => message.clone(),
+        // Visitors read the sentence, not the field's name before it.
+        ApiError::App(AppError::InvalidField { field, message }) => message
+            .strip_prefix(&format!("{field}: "))
+            .unwrap_or(message)
+            .to_owned(),
         ApiError::App(AppError::Validation(v)) => v.to_string(),
         ApiError::App(AppError::Forbidden(why)) => format!("{why}."),
         _ => return e.into_response(),
