@@ -127,6 +127,7 @@ async fn mail_reset_link(app: &App, email: &Email) -> AppResult<()> {
                  <p>If you did not ask, ignore this mail: your password stays as it is.</p>",
                 href = html_escape::encode_double_quoted_attribute(&url),
             ),
+            headers: Vec::new(),
         },
     );
     Ok(())
@@ -202,6 +203,7 @@ pub async fn mail_verification_link(app: &App, user: &User) -> AppResult<()> {
                  <p>If you did not make a Pharos account, ignore this mail.</p>",
                 href = html_escape::encode_double_quoted_attribute(&url),
             ),
+            headers: Vec::new(),
         },
     );
     Ok(())

@@ -235,6 +235,7 @@ fn message(invitation: &Invitation, organization: &str, inviter: &str, link: &st
         subject: format!("Join {organization} on Pharos"),
         text,
         html,
+        headers: Vec::new(),
     }
 }
 

@@ -35,6 +35,7 @@ pub mod rate_limit;
 pub mod sealing;
 pub mod sessions;
 pub mod status_pages;
+pub mod subscribers;
 pub mod targets;
 pub mod tokens;
 pub mod two_factor;

@@ -29,6 +29,11 @@ pub enum SealContext {
     },
     /// A user's TOTP secret.
     TwoFactor { user: pharos_domain::ids::UserId },
+    /// A status page webhook subscriber's signing secret.
+    Subscriber {
+        page: pharos_domain::ids::StatusPageId,
+        subscriber: uuid::Uuid,
+    },
 }
 
 impl SealContext {
@@ -46,6 +51,12 @@ impl SealContext {
             SealContext::TwoFactor { user } => {
                 let mut aad = b"two-factor:".to_vec();
                 aad.extend_from_slice(user.0.as_bytes());
+                aad
+            }
+            SealContext::Subscriber { page, subscriber } => {
+                let mut aad = b"status-page-subscriber:".to_vec();
+                aad.extend_from_slice(page.0.as_bytes());
+                aad.extend_from_slice(subscriber.as_bytes());
                 aad
             }
         }

@@ -351,7 +351,9 @@ pub async fn post_incident(
             Utc::now(),
         )
         .await?;
-    saved_incident(write, &incident.targets)
+    let saved = saved_incident(write, &incident.targets)?;
+    crate::subscribers::queue(app, &saved).await;
+    Ok(saved)
 }
 
 /// Changes an incident: its title, status (an update on the timeline),
@@ -389,7 +391,11 @@ pub async fn change_incident(
         .store
         .change_page_incident(actor.organization, page, id, &change, Utc::now())
         .await?;
-    saved_incident(write, change.targets.as_deref().unwrap_or(&[]))
+    let saved = saved_incident(write, change.targets.as_deref().unwrap_or(&[]))?;
+    // Published news (a new update, or a draft made public) reaches the
+    // subscribers; a news item already queued is not queued again.
+    crate::subscribers::queue(app, &saved).await;
+    Ok(saved)
 }
 
 pub async fn delete_incident(

@@ -32,6 +32,15 @@ impl TokenHasher {
         mac.update(token.as_bytes());
         mac.finalize().into_bytes().to_vec()
     }
+
+    /// Whether `hash` is the stored form of `token`, compared in constant
+    /// time (for signatures a visitor hands back, such as unsubscribe
+    /// links).
+    pub fn verify(&self, token: &str, hash: &[u8]) -> bool {
+        let mut mac = self.mac.clone();
+        mac.update(token.as_bytes());
+        mac.verify_slice(hash).is_ok()
+    }
 }
 
 impl std::fmt::Debug for TokenHasher {

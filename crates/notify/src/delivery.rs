@@ -71,6 +71,9 @@ pub struct EmailMessage {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// Extra headers (`List-Unsubscribe`); names and values are checked
+    /// when the message is built.
+    pub headers: Vec<(String, String)>,
 }
 
 /// The answer of the service that received a delivery.

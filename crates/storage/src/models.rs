@@ -1121,3 +1121,78 @@ pub struct AgentBatchWrite {
     /// Targets no longer assigned to the agent (or gone).
     pub refused: u32,
 }
+
+/// How a subscriber hears of a page's news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriberKind {
+    Email,
+    Webhook,
+}
+
+impl SubscriberKind {
+    pub const ALL: [SubscriberKind; 2] = [SubscriberKind::Email, SubscriberKind::Webhook];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriberKind::Email => "email",
+            SubscriberKind::Webhook => "webhook",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == raw)
+    }
+}
+
+/// A status page's subscriber (migration 0017).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSubscriber {
+    pub id: uuid::Uuid,
+    pub page_id: pharos_domain::ids::StatusPageId,
+    pub kind: SubscriberKind,
+    /// The email address (lowercase), or the webhook's URL.
+    pub address: String,
+    /// Confirmed through the link of the opt-in mail.
+    pub confirmed: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What asking to subscribe came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubscribeWrite {
+    /// New or still pending: the new confirm token is the one stored.
+    Pending(PageSubscriber),
+    /// Confirmed already: nothing changed.
+    AlreadyConfirmed,
+}
+
+/// A queued announcement leased to a worker, with what it needs to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubscriberDelivery {
+    pub id: uuid::Uuid,
+    pub subscriber_id: uuid::Uuid,
+    pub subscriber_kind: SubscriberKind,
+    pub address: String,
+    /// A webhook's sealed signing secret.
+    pub signing_secret: Option<Vec<u8>>,
+    pub attempts: i32,
+    pub page_id: pharos_domain::ids::StatusPageId,
+    pub page_title: String,
+    pub page_slug: String,
+    pub incident_id: pharos_domain::ids::PageIncidentId,
+    pub incident_title: String,
+    pub kind: pharos_domain::status_page::PageIncidentKind,
+    /// The update's status and message; the incident's when it was posted
+    /// without a message.
+    pub status: pharos_domain::status_page::IncidentStatus,
+    pub message: String,
+    pub at: DateTime<Utc>,
+}
+
+/// How an attempt at a subscriber delivery ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SubscriberDeliveryOutcome {
+    Delivered,
+    RetryAt(DateTime<Utc>, String),
+    Failed(String),
+}

@@ -1259,6 +1259,89 @@ pub trait AgentAuthStore: Send + Sync + 'static {
     ) -> StoreResult<Vec<Agent>>;
 }
 
+/// Status page subscribers and the announcements queued for them
+/// (migration 0017). Visitors subscribe and workers deliver, so no
+/// organization scopes these calls: a subscriber is reached only through
+/// an unguessable token, a signed link, or a page the caller resolved.
+/// (system)
+#[async_trait]
+pub trait SubscriberStore: Send + Sync + 'static {
+    /// Adds `address` to the page as pending with this confirm token, or
+    /// gives a pending one a new token and expiry (the old link dies). A
+    /// confirmed subscriber is left alone.
+    async fn subscribe(
+        &self,
+        page: StatusPageId,
+        id: uuid::Uuid,
+        address: &str,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<crate::models::SubscribeWrite>;
+
+    /// Confirms the pending subscriber of this unexpired token; the token
+    /// works once.
+    async fn confirm_subscriber(
+        &self,
+        page: StatusPageId,
+        token_hash: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::models::PageSubscriber>>;
+
+    async fn page_subscriber(
+        &self,
+        page: StatusPageId,
+        id: uuid::Uuid,
+    ) -> StoreResult<Option<crate::models::PageSubscriber>>;
+
+    /// Adds a webhook subscriber, confirmed at once (owners add them); the
+    /// same URL twice on a page is a conflict.
+    async fn add_webhook_subscriber(
+        &self,
+        page: StatusPageId,
+        id: uuid::Uuid,
+        url: &str,
+        sealed_secret: &[u8],
+        now: DateTime<Utc>,
+    ) -> StoreResult<crate::models::PageSubscriber>;
+
+    /// The page's subscribers, oldest first.
+    async fn page_subscribers(
+        &self,
+        page: StatusPageId,
+    ) -> StoreResult<Vec<crate::models::PageSubscriber>>;
+
+    /// Removes a subscriber with its queued deliveries.
+    async fn remove_subscriber(&self, page: StatusPageId, id: uuid::Uuid) -> StoreResult<bool>;
+
+    /// Queues `announce_key` (an update's id, or the incident's) of the
+    /// page's incident for every confirmed subscriber of the page, once:
+    /// a second call queues nothing more. Returns how many were queued.
+    async fn queue_announcement(
+        &self,
+        page: StatusPageId,
+        incident: PageIncidentId,
+        announce_key: uuid::Uuid,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64>;
+
+    /// Leases up to `limit` due deliveries until `lease_until` (a lease
+    /// that ran out is taken again), counting the attempt.
+    async fn claim_subscriber_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> StoreResult<Vec<crate::models::SubscriberDelivery>>;
+
+    async fn finish_subscriber_delivery(
+        &self,
+        id: uuid::Uuid,
+        outcome: &crate::models::SubscriberDeliveryOutcome,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()>;
+}
+
 /// What a request made inside an organization may call.
 pub trait TenantStore:
     OrganizationStore
@@ -1323,6 +1406,7 @@ pub trait SystemStore:
     + MaintenanceCalendarStore
     + PublicStatusPageStore
     + AgentAuthStore
+    + SubscriberStore
 {
 }
 impl<
@@ -1344,6 +1428,7 @@ impl<
             + MaintenanceCalendarStore
             + PublicStatusPageStore
             + AgentAuthStore
+            + SubscriberStore
             + ?Sized,
     > SystemStore for T
 {

@@ -217,9 +217,13 @@ fn the_documents_enums_are_the_domains_lists() {
         }
     }
     // A `kind` is one of the target kinds (all of them, or the one a
-    // kind's own schema is for), the channel kinds, the notification kinds
-    // or the maintenance window kinds.
+    // kind's own schema is for), the channel kinds, the notification kinds,
+    // the maintenance window kinds or the subscriber kinds.
     let page_incident_kinds: Vec<String> = PageIncidentKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect();
+    let subscriber_kinds: Vec<String> = pharos_storage::models::SubscriberKind::ALL
         .iter()
         .map(|k| k.as_str().to_owned())
         .collect();
@@ -233,7 +237,8 @@ fn the_documents_enums_are_the_domains_lists() {
                 || values == channel_kinds
                 || values == notification_kinds
                 || values == maintenance_kinds
-                || values == page_incident_kinds,
+                || values == page_incident_kinds
+                || values == subscriber_kinds,
             "a kind field: {schema}"
         );
     }

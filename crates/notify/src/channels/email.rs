@@ -168,6 +168,7 @@ pub(crate) fn render(config: &EmailConfig, notice: &Notice, ctx: &RenderContext)
         subject: subject(notice),
         text: plain,
         html: body,
+        headers: Vec::new(),
     })
 }
 

@@ -36,7 +36,7 @@ use crate::notice::Notice;
 
 pub use config::{ChannelConfig, IncomingWebhookConfig};
 pub use email::EmailConfig;
-pub use fields::{ConfigError, Secret, MASK};
+pub use fields::{check_url, ConfigError, Secret, MASK};
 pub use form::{config_from_form, form_fields, form_values, FormField, FormInput};
 pub use gotify::GotifyConfig;
 pub use matrix::MatrixConfig;
@@ -46,8 +46,8 @@ pub use pagerduty::PagerdutyConfig;
 pub use pushover::PushoverConfig;
 pub use telegram::TelegramConfig;
 pub use webhook::{
-    sign as sign_webhook, WebhookConfig, DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
+    new_webhook_secret, sign as sign_webhook, WebhookConfig, DELIVERY_HEADER, EVENT_HEADER,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
 
 /// What a renderer needs besides the notice.

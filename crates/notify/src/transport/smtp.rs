@@ -12,7 +12,8 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -301,6 +302,16 @@ impl Mailer {
                     .map(|c| if c.is_control() { ' ' } else { c })
                     .collect::<String>(),
             );
+        for (name, value) in &email.headers {
+            let name = HeaderName::new_from_ascii(name.clone())
+                .map_err(|_| DeliveryError::permanent(format!("{name:?} is not a header name")))?;
+            if value.chars().any(char::is_control) {
+                return Err(DeliveryError::permanent(format!(
+                    "the {name} header holds a control character"
+                )));
+            }
+            builder = builder.raw_header(HeaderValue::new(name, value.clone()));
+        }
         for to in &email.to {
             let mailbox = to
                 .parse::<Mailbox>()

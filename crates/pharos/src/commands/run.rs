@@ -154,6 +154,27 @@ pub async fn serve(
                 Ok(())
             });
         }
+        {
+            // Status page subscribers' mail, queued when an incident is
+            // published, delivered here and never in the request.
+            let app = pharos_app::App::new(
+                store.clone(),
+                pharos_app::AppSettings {
+                    public_url: link_base.clone(),
+                    ..pharos_app::AppSettings::default()
+                },
+                &secret,
+            )
+            .with_transport(Some(Arc::clone(&transport)));
+            let shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                pharos_app::subscribers::run(app, Duration::from_secs(2), async move {
+                    shutdown.cancelled().await
+                })
+                .await;
+                Ok(())
+            });
+        }
         if let (Some(address), Some(handle)) = (worker.metrics_listen, metrics.clone()) {
             let listener = tokio::net::TcpListener::bind(address)
                 .await

@@ -33,6 +33,7 @@ pub(crate) mod rollups;
 pub(crate) mod scheduling;
 pub(crate) mod sessions;
 pub(crate) mod status_pages;
+pub(crate) mod subscribers;
 pub(crate) mod targets;
 pub(crate) mod two_factor;
 pub(crate) mod workers;
@@ -77,6 +78,7 @@ macro_rules! impl_store {
         $crate::sql::invitations::impl_invitations! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::status_pages::impl_status_pages! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
         $crate::sql::agents::impl_agents! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
+        $crate::sql::subscribers::impl_subscribers! { $store, $db, $backend, $migrator, $claim_lock, $row_lock, $job_lock, $size_sql }
     };
 }
 

@@ -525,6 +525,8 @@ macro_rules! impl_status_pages {
                 org: pharos_domain::ids::OrganizationId,
                 page: pharos_domain::ids::StatusPageId,
             ) -> $crate::error::StoreResult<Vec<$crate::models::TargetSummary>> {
+                // The shared column list, so the row always has every
+                // field `TargetSummaryRow` reads (its group too).
                 let sql = format!(
                     "SELECT {} FROM targets t LEFT JOIN checks c ON c.id = t.last_check_id \
                      WHERE t.organization_id = $1 AND t.id IN ({})",

@@ -19,6 +19,7 @@ pub mod models;
 pub mod openapi;
 pub mod organization;
 pub mod organizations;
+pub mod page_subscribers;
 pub mod responses;
 pub mod schemas;
 pub mod sessions;
@@ -165,6 +166,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/status-pages/{id}/incidents",
             get(status_pages::incidents).post(status_pages::create_incident),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/subscribers",
+            get(page_subscribers::list).post(page_subscribers::add_webhook),
+        )
+        .route(
+            "/api/v1/status-pages/{id}/subscribers/{subscriber_id}",
+            delete(page_subscribers::remove),
         )
         .route(
             "/api/v1/status-pages/{id}/incidents/{incident_id}",

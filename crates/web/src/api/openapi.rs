@@ -23,6 +23,7 @@ use super::members::ChangeRoleRequest;
 use super::models::*;
 use super::organization::DeleteOrganizationRequest;
 use super::organizations::{MyOrganizationView, SwitchOrganizationRequest};
+use super::page_subscribers::{AddWebhookSubscriberRequest, AddedWebhookView, PageSubscriberView};
 use super::responses::{SESSION_ONLY_401, SIGNED_IN_401};
 use super::schemas::{AlertSettingsRequest, CreateChannelRequest, UpdateChannelRequest};
 use super::sessions::{RevokedSessionsView, SessionView};
@@ -149,6 +150,9 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         super::status_pages::get_incident,
         super::status_pages::update_incident,
         super::status_pages::delete_incident,
+        super::page_subscribers::list,
+        super::page_subscribers::add_webhook,
+        super::page_subscribers::remove,
         crate::public::status_page::json,
         super::custom_domains::get,
         super::custom_domains::set,
@@ -169,6 +173,7 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         RevokedSessionsView, TagView, CreateTagRequest, UpdateTagRequest, GroupView, GroupRequest,
         StatusPageView, SectionBody, CreateStatusPageRequest, UpdateStatusPageRequest,
         PageIncidentView, IncidentUpdateView, CreatePageIncidentRequest, UpdatePageIncidentRequest,
+        PageSubscriberView, AddedWebhookView, AddWebhookSubscriberRequest,
         PublicStatusPageView, public_page::PublicOverallView, public_page::PublicSectionView, public_page::PublicComponentView,
         public_page::PublicDayView, public_page::PublicIncidentView, public_page::PublicUpdateView, public_page::PublicMaintenanceView,
         AgentView, ApproveAgentRequest, AgentSettingsView, AgentSettingsRequest)),

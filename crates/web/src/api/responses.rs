@@ -158,6 +158,11 @@ error_responses! {
         404 => "No such status page in the caller's organization, or no such \
                 incident on it (an id that is not a UUID included).",
     }
+    /// A route under `/status-pages/{id}/subscribers/{subscriber_id}`.
+    PageSubscriberNotFound {
+        404 => "No such status page in the caller's organization, or no such \
+                subscriber on it (an id that is not a UUID included).",
+    }
     /// A public status page route.
     PublicPageNotFound {
         404 => "No status page has this slug.",

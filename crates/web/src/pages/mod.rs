@@ -20,6 +20,7 @@ mod invitations;
 mod labels;
 pub(crate) mod maintenance;
 mod members;
+mod page_subscribers;
 mod sessions;
 mod settings;
 mod status_pages;
@@ -107,6 +108,14 @@ pub fn routes() -> Router<AppState> {
             get(status_pages::edit_form).post(status_pages::update),
         )
         .route("/status-pages/{id}/delete", post(status_pages::delete))
+        .route(
+            "/status-pages/{id}/subscribers",
+            get(page_subscribers::show).post(page_subscribers::add_webhook),
+        )
+        .route(
+            "/status-pages/{id}/subscribers/{subscriber_id}/delete",
+            post(page_subscribers::remove),
+        )
         .route(
             "/status-pages/{id}/incidents",
             post(status_pages::post_incident),
@@ -593,6 +602,7 @@ pub mod flash {
             "incident_posted" => "Posted.",
             "incident_updated" => "Update posted.",
             "incident_deleted" => "Deleted.",
+            "subscriber_removed" => "Subscriber removed: nothing more reaches it.",
             "api_key_revoked" => "API key revoked: it no longer works.",
             "tag_created" => "Tag added.",
             "tag_saved" => "Tag saved.",

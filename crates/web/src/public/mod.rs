@@ -14,8 +14,9 @@ pub mod instance;
 pub mod rate_limit;
 pub mod snapshot;
 pub mod status_page;
+pub mod subscribe;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
@@ -27,6 +28,12 @@ pub fn routes() -> Router<AppState> {
         .route("/status/{slug}/history", get(status_page::history))
         .route("/status/{slug}/feed.rss", get(status_page::feed_rss))
         .route("/status/{slug}/feed.atom", get(status_page::feed_atom))
+        .route("/status/{slug}/subscribe", post(subscribe::subscribe))
+        .route("/status/{slug}/confirm/{token}", get(subscribe::confirm))
+        .route(
+            "/status/{slug}/unsubscribe/{id}/{signature}",
+            get(subscribe::unsubscribe_form).post(subscribe::unsubscribe),
+        )
         .route("/api/public/status-pages/{slug}", get(status_page::json))
         .route("/badge/{token}/status.svg", get(badge::status))
         .route("/badge/{token}/uptime.svg", get(badge::uptime))
