@@ -401,12 +401,15 @@ async fn run_once(
     if let Some(raw) = fields.remove("channel_ids").filter(|v| !v.is_null()) {
         crate::channels::channel_ids_of_json(raw)?;
     }
-    // Nor do its tags and group.
-    fields.remove("tag_ids");
-    fields.remove("group_id");
-    // Nor where it runs from: a check now runs here.
-    fields.remove("location_ids");
-    fields.remove("quorum");
+    // Nor do its tags, group and locations (a check now runs here), but
+    // they are judged as saving would judge them, so a body refused on
+    // save is refused here too.
+    crate::labels::Placement::take(app, actor, &mut fields).await?;
+    let is_heartbeat = match existing {
+        Some(target) => target.is_heartbeat(),
+        None => fields.get("kind").and_then(Value::as_str) == Some("heartbeat"),
+    };
+    crate::agents::take_location_choice(app, actor, &mut fields, is_heartbeat).await?;
     let fields = match existing {
         Some(target) => merged_check(target, fields),
         None => fields,
@@ -660,20 +663,20 @@ pub struct ListQuery {
 pub const MAX_SEARCH_LEN: usize = 200;
 
 impl ListQuery {
-    /// The typed filter; an id or state that does not parse is refused by
-    /// its field. Ids of other organizations are not refused: they match
+    /// The typed filter; an id or state that does not parse (an empty one
+    /// included: leave the parameter out for no filter) is refused by its
+    /// field. Ids of other organizations are not refused: they match
     /// nothing, exactly as ids that never existed.
     pub fn filter(&self) -> AppResult<TargetFilter> {
         let id = |field: &'static str, raw: &Option<String>| {
             raw.as_deref()
-                .filter(|s| !s.is_empty())
                 .map(|s| {
                     uuid::Uuid::parse_str(s)
                         .map_err(|_| ValidationError::new(field, format!("must be a {field} id")))
                 })
                 .transpose()
         };
-        let state = match self.state.as_deref().filter(|s| !s.is_empty()) {
+        let state = match self.state.as_deref() {
             None => None,
             Some(raw) => Some(TargetState::parse(raw).ok_or_else(|| {
                 let names: Vec<&str> = TargetState::ALL.iter().map(|s| s.as_str()).collect();

@@ -79,6 +79,14 @@ fn component<'a>(doc: &'a Value, name: &str) -> &'a Value {
 
 /// A schema's `enum`, without the `null` a nullable field adds.
 fn enum_of(schema: &Value) -> Vec<String> {
+    // An optional request field's list: `oneOf` a string enum or null.
+    if let Some(one_of) = schema["oneOf"].as_array() {
+        if let [listed, null] = &one_of[..] {
+            if null["type"] == "null" {
+                return enum_of(listed);
+            }
+        }
+    }
     schema["enum"]
         .as_array()
         .map(|values| {

@@ -30,6 +30,15 @@ fn color_schema() -> utoipa::openapi::Object {
     schema
 }
 
+/// `color` in a request: `null` or left out is grey on a new tag and
+/// unchanged on an update.
+fn color_request_schema() -> utoipa::openapi::Schema {
+    super::models::nullable_string_enum(
+        TagColor::ALL.map(TagColor::as_str),
+        "A colour of the palette (each readable in light and dark themes); default grey.",
+    )
+}
+
 /// A tag.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TagView {
@@ -58,7 +67,7 @@ impl From<&Tag> for TagView {
 pub struct CreateTagRequest {
     #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     pub name: String,
-    #[schema(schema_with = color_schema)]
+    #[schema(schema_with = color_request_schema)]
     pub color: Option<String>,
 }
 
@@ -68,7 +77,7 @@ pub struct CreateTagRequest {
 pub struct UpdateTagRequest {
     #[schema(min_length = 1, max_length = 40, pattern = r"\S")]
     pub name: Option<String>,
-    #[schema(schema_with = color_schema)]
+    #[schema(schema_with = color_request_schema)]
     pub color: Option<String>,
 }
 

@@ -611,6 +611,22 @@ impl TargetListQuery {
     }
 }
 
+/// `string_enum` for an optional request field, where `null` is the
+/// same as leaving the field out.
+pub fn nullable_string_enum<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    description: &str,
+) -> utoipa::openapi::Schema {
+    utoipa::openapi::schema::OneOfBuilder::new()
+        .item(string_enum(values))
+        .item(
+            utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Null),
+        )
+        .description(Some(description))
+        .build()
+        .into()
+}
+
 /// A string schema whose values are exactly `values`: the document's
 /// enums are built from the domain's own lists, never typed again.
 pub fn string_enum<'a>(values: impl IntoIterator<Item = &'a str>) -> utoipa::openapi::Object {

@@ -39,6 +39,31 @@ fn kind_schema() -> utoipa::openapi::Object {
     string_enum(PageIncidentKind::ALL.iter().map(|k| k.as_str()))
 }
 
+/// `theme` in a request: `null` is the same as leaving it out.
+fn theme_request_schema() -> utoipa::openapi::Schema {
+    super::models::nullable_string_enum(
+        PageTheme::ALL.iter().map(|t| t.as_str()),
+        "light (the default on a new page) or dark; null or absent: the default, or unchanged.",
+    )
+}
+
+/// `status` in a request: `null` is the same as leaving it out.
+fn status_request_schema() -> utoipa::openapi::Schema {
+    super::models::nullable_string_enum(
+        IncidentStatus::ALL.iter().map(|s| s.as_str()),
+        "investigating, identified, monitoring or resolved; null or absent: investigating on a \
+         new incident, unchanged on an update.",
+    )
+}
+
+/// `kind` in a request: `null` is the same as leaving it out (incident).
+fn kind_request_schema() -> utoipa::openapi::Schema {
+    super::models::nullable_string_enum(
+        PageIncidentKind::ALL.iter().map(|k| k.as_str()),
+        "incident (the default) or announcement.",
+    )
+}
+
 /// A section: a name and the organization's targets in the order shown,
 /// each under its own name unless `public_names` gives it one (keyed by
 /// target id, only targets of this section). A target is on a page once.
@@ -88,7 +113,7 @@ pub struct CreateStatusPageRequest {
     #[schema(max_length = 2048)]
     pub logo_url: Option<String>,
     /// `light` unless given.
-    #[schema(schema_with = theme_schema)]
+    #[schema(schema_with = theme_request_schema)]
     pub theme: Option<String>,
     /// Show each target's address beside its name (off unless given).
     pub show_target_urls: Option<bool>,
@@ -112,7 +137,7 @@ pub struct UpdateStatusPageRequest {
     pub description: Option<String>,
     #[schema(max_length = 2048)]
     pub logo_url: Option<String>,
-    #[schema(schema_with = theme_schema)]
+    #[schema(schema_with = theme_request_schema)]
     pub theme: Option<String>,
     pub show_target_urls: Option<bool>,
     pub auto_draft_incidents: Option<bool>,
@@ -236,12 +261,12 @@ impl From<&PageIncident> for PageIncidentView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreatePageIncidentRequest {
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = kind_request_schema)]
     pub kind: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
     pub title: String,
     /// `investigating` unless given.
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = status_request_schema)]
     pub status: Option<String>,
     /// Keep it off the public page until published (`draft: false`).
     pub draft: Option<bool>,
@@ -260,7 +285,7 @@ pub struct CreatePageIncidentRequest {
 pub struct UpdatePageIncidentRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = status_request_schema)]
     pub status: Option<String>,
     pub draft: Option<bool>,
     #[schema(max_items = 1000)]

@@ -88,6 +88,7 @@ pub async fn status(
     responses(
         (status = 200, content_type = "image/svg+xml", body = String, description = "The badge; `ETag` and `Cache-Control` set."),
         (status = 304, description = "Not modified (`If-None-Match`)."),
+        (status = 400, body = ErrorEnvelope, description = "The query string does not parse (`window` given twice, say)."),
         (status = 422, body = ErrorEnvelope, description = "`window` is not one of 24h, 7d, 30d, 90d (other parameters, such as a cache-busting `v`, are ignored)."),
         (status = 404, body = ErrorEnvelope, description = "No such badge: an unknown token, or a target whose badge is off."),
         RateLimited))]
