@@ -23,6 +23,47 @@ macro_rules! impl_channels {
                 Ok(owned.is_some())
             }
 
+            /// Replaces `target`'s rows in `link` (`target_id`, `column`)
+            /// with `ids`, each of which must be a row of `owner` in `org`
+            /// (its channels, its tags). `false`, and nothing written, when
+            /// the target is not the organization's or an id is not (another
+            /// tenant's id inserts nothing and undoes the change).
+            async fn replace_target_links(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                target: pharos_domain::ids::TargetId,
+                (link, column, owner): (&str, &str, &str),
+                ids: &[uuid::Uuid],
+            ) -> $crate::error::StoreResult<bool> {
+                let mut tx = self.writer().begin().await?;
+                if !Self::lock_own_target(&mut tx, org, target).await? {
+                    return Ok(false);
+                }
+                sqlx::query(&format!("DELETE FROM {link} WHERE target_id = $1"))
+                    .bind(target.0)
+                    .execute(&mut *tx)
+                    .await?;
+                let insert = format!(
+                    "INSERT INTO {link} (target_id, {column}) \
+                     SELECT $1, id FROM {owner} WHERE organization_id = $2 AND id = $3"
+                );
+                let mut seen = std::collections::HashSet::new();
+                for id in ids.iter().filter(|id| seen.insert(**id)) {
+                    let added = sqlx::query(&insert)
+                        .bind(target.0)
+                        .bind(org.0)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    if added.rows_affected() != 1 {
+                        tx.rollback().await?;
+                        return Ok(false);
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
             /// The stored form of alert settings: type, period, switches.
             fn alert_columns(
                 settings: &pharos_domain::alert::AlertSettings,
@@ -167,34 +208,9 @@ macro_rules! impl_channels {
                 target: pharos_domain::ids::TargetId,
                 channels: &[pharos_domain::ids::ChannelId],
             ) -> $crate::error::StoreResult<bool> {
-                let mut tx = self.writer().begin().await?;
-                if !Self::lock_own_target(&mut tx, org, target).await? {
-                    return Ok(false);
-                }
-                sqlx::query("DELETE FROM target_channels WHERE target_id = $1")
-                    .bind(target.0)
-                    .execute(&mut *tx)
-                    .await?;
-                let mut seen = std::collections::HashSet::new();
-                for channel in channels.iter().filter(|c| seen.insert(**c)) {
-                    // Only the organization's own channels: another
-                    // tenant's id inserts nothing and undoes the change.
-                    let added = sqlx::query(
-                        "INSERT INTO target_channels (target_id, channel_id) \
-                         SELECT $1, id FROM channels WHERE organization_id = $2 AND id = $3",
-                    )
-                    .bind(target.0)
-                    .bind(org.0)
-                    .bind(channel.0)
-                    .execute(&mut *tx)
-                    .await?;
-                    if added.rows_affected() != 1 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                }
-                tx.commit().await?;
-                Ok(true)
+                let ids: Vec<uuid::Uuid> = channels.iter().map(|c| c.0).collect();
+                self.replace_target_links(org, target, ("target_channels", "channel_id", "channels"), &ids)
+                    .await
             }
 
             async fn target_channels(

@@ -172,42 +172,9 @@ macro_rules! impl_labels {
                 target: pharos_domain::ids::TargetId,
                 tags: &[pharos_domain::ids::TagId],
             ) -> $crate::error::StoreResult<bool> {
-                let mut tx = self.writer().begin().await?;
-                let owned: Option<(uuid::Uuid,)> = sqlx::query_as(&format!(
-                    "SELECT id FROM targets WHERE organization_id = $1 AND id = $2 {}",
-                    $row_lock
-                ))
-                .bind(org.0)
-                .bind(target.0)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if owned.is_none() {
-                    return Ok(false);
-                }
-                sqlx::query("DELETE FROM target_tags WHERE target_id = $1")
-                    .bind(target.0)
-                    .execute(&mut *tx)
-                    .await?;
-                let mut seen = std::collections::HashSet::new();
-                for tag in tags.iter().filter(|t| seen.insert(**t)) {
-                    // Only the organization's own tags: another tenant's
-                    // id inserts nothing and undoes the change.
-                    let added = sqlx::query(
-                        "INSERT INTO target_tags (target_id, tag_id) \
-                         SELECT $1, id FROM tags WHERE organization_id = $2 AND id = $3",
-                    )
-                    .bind(target.0)
-                    .bind(org.0)
-                    .bind(tag.0)
-                    .execute(&mut *tx)
-                    .await?;
-                    if added.rows_affected() != 1 {
-                        tx.rollback().await?;
-                        return Ok(false);
-                    }
-                }
-                tx.commit().await?;
-                Ok(true)
+                let ids: Vec<uuid::Uuid> = tags.iter().map(|t| t.0).collect();
+                self.replace_target_links(org, target, ("target_tags", "tag_id", "tags"), &ids)
+                    .await
             }
 
             async fn set_target_group(

@@ -125,10 +125,7 @@ pub async fn list(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Approve or reject an agent. A rejected agent's token stops working at
@@ -172,10 +169,7 @@ pub async fn pending(
         .iter()
         .map(|a| AgentView::of(a, Vec::new()))
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Approve a pending agent by the UUID it printed: its next attempt

@@ -106,8 +106,5 @@ pub async fn target_notifications(
                 .await?
         }
     };
-    Ok(Json(Page {
-        items: found.iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(found.iter().map(Into::into).collect())))
 }

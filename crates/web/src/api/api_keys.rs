@@ -123,10 +123,7 @@ pub async fn list(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Make an API key (owners and admins). The key is in this answer, as

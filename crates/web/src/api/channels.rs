@@ -27,10 +27,7 @@ pub async fn list(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Add a channel (owners and admins). A webhook's signing secret is in

@@ -123,10 +123,7 @@ pub async fn list_tags(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Make a tag (members, admins and owners; at most 200 an organization).
@@ -188,10 +185,7 @@ pub async fn list_groups(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Make a group (members, admins and owners; at most 100 an organization).

@@ -208,10 +208,7 @@ pub async fn list(
         .iter()
         .map(|w| MaintenanceView::at(w, now))
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Plan a maintenance window (members, admins and owners).

@@ -110,10 +110,7 @@ pub async fn list(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Add a webhook subscriber (owners and admins).

@@ -70,10 +70,7 @@ pub async fn list(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// End one of the caller's sessions: its next request is refused. Ending

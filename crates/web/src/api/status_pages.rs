@@ -332,10 +332,7 @@ pub async fn list(
         .iter()
         .map(|p| view(&state, p))
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Make a status page (owners and admins).
@@ -432,10 +429,7 @@ pub async fn incidents(
         .iter()
         .map(Into::into)
         .collect();
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items)))
 }
 
 /// Post an incident or announcement on a page (owners and admins).

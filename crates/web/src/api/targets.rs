@@ -272,10 +272,7 @@ pub async fn incidents(
         Some(_) => return Err(ValidationError::new("limit", "must be between 1 and 1000").into()),
     };
     let items = targets::incidents(&state.app, &current, TargetId(id), limit).await?;
-    Ok(Json(Page {
-        items: items.iter().map(Into::into).collect(),
-        next_cursor: None,
-    }))
+    Ok(Json(Page::whole(items.iter().map(Into::into).collect())))
 }
 
 /// Uptime over 24 h, 7 d, 30 d and 365 d, from roll-ups.
