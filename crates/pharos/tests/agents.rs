@@ -459,10 +459,16 @@ async fn agents_are_admitted_revoked_and_keep_results_through_restarts() {
 
     // Gone silent: offline after the setting (10 s here). On a busy
     // machine the restart above may already have kept it silent that
-    // long (an earlier event, rightly): count only what the stop adds.
+    // long (an earlier event, rightly): wait until it is back online,
+    // then count only what the stop adds.
+    let uuid = agent_uuid(agent_dir.path()).await;
+    eventually("the agent online", Duration::from_secs(40), || async {
+        let agent = listed_agent(&client, &base, &uuid).await?;
+        agent["offline_since"].is_null().then_some(())
+    })
+    .await;
     let offline_before = offline_events(&client, &base).await.len();
     stop(agent);
-    let uuid = agent_uuid(agent_dir.path()).await;
     eventually("the agent offline", Duration::from_secs(40), || async {
         let agent = listed_agent(&client, &base, &uuid).await?;
         (!agent["offline_since"].is_null()).then_some(())
