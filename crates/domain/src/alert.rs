@@ -168,15 +168,22 @@ pub enum NotificationKind {
     CertificateExpiring,
     /// Several changes of a flapping target folded into one message.
     Summary,
+    /// An agent went silent: its targets are judged by their other
+    /// locations. One per agent and channel, not one per target.
+    AgentOffline,
+    /// An agent that was offline is heard from again.
+    AgentOnline,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 7] = [
         NotificationKind::Down,
         NotificationKind::Up,
         NotificationKind::Degraded,
         NotificationKind::CertificateExpiring,
         NotificationKind::Summary,
+        NotificationKind::AgentOffline,
+        NotificationKind::AgentOnline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -186,6 +193,8 @@ impl NotificationKind {
             NotificationKind::Degraded => "degraded",
             NotificationKind::CertificateExpiring => "certificate_expiring",
             NotificationKind::Summary => "summary",
+            NotificationKind::AgentOffline => "agent_offline",
+            NotificationKind::AgentOnline => "agent_online",
         }
     }
 }

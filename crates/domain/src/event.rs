@@ -30,10 +30,13 @@ pub enum EventType {
     /// An agent checking the target went silent past the offline
     /// setting: the target is judged by its other locations.
     AgentOffline,
+    /// An agent that was offline is heard from again: the target is
+    /// judged by it once more.
+    AgentOnline,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 9] = [
+    pub const ALL: [EventType; 10] = [
         EventType::TargetDown,
         EventType::TargetUp,
         EventType::TargetDegraded,
@@ -43,6 +46,7 @@ impl EventType {
         EventType::TargetResumed,
         EventType::CertificateExpiring,
         EventType::AgentOffline,
+        EventType::AgentOnline,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -56,6 +60,7 @@ impl EventType {
             EventType::TargetResumed => "target_resumed",
             EventType::CertificateExpiring => "certificate_expiring",
             EventType::AgentOffline => "agent_offline",
+            EventType::AgentOnline => "agent_online",
         }
     }
 }

@@ -20,6 +20,22 @@ pub enum NoticeKind {
     Test,
     /// Several notices folded into one because a target flapped.
     Summary { folded: u32 },
+    /// An agent went silent; `targets` are judged by their other
+    /// locations meanwhile. The notice's name and location are the
+    /// agent's location name.
+    AgentOffline { agent: Uuid, targets: u32 },
+    /// An agent that was offline is heard from again.
+    AgentOnline { agent: Uuid, targets: u32 },
+}
+
+impl NoticeKind {
+    /// About an agent rather than one target.
+    pub fn is_agent(self) -> bool {
+        matches!(
+            self,
+            NoticeKind::AgentOffline { .. } | NoticeKind::AgentOnline { .. }
+        )
+    }
 }
 
 /// One check of the last 24 hours, for channels that include history.

@@ -6,7 +6,8 @@
 //!   secret, a revoked token is refused at its next request;
 //! - an agent's results survive a revocation and a server restart in its
 //!   buffer and are delivered after, none lost and none doubled;
-//! - an agent gone silent is marked offline;
+//! - an agent gone silent is marked offline, and a webhook channel hears
+//!   once that it went offline and once that it is back;
 //! - quorum with three agents on both backends: one failing location
 //!   leaves the target degraded, two make it down with one incident,
 //!   recovery closes it.
@@ -29,7 +30,7 @@ use serde_json::{json, Value};
 
 mod common;
 
-use common::{free_port, signal, spawn_pharos, wait_exit, wait_ready, Pharos, PHAROS};
+use common::{free_port, receiver, signal, spawn_pharos, wait_exit, wait_ready, Pharos, PHAROS};
 
 const SECRET_KEY: &str = "a test instance secret key, long enough: 0123456789abcdef";
 const AGENT_SECRET: &str = "correct-agent-secret-0123456789";
@@ -50,6 +51,9 @@ fn start_server(db: &TestDatabase, data_dir: &Path, port: u16) -> Pharos {
             ("PHAROS_SECRET_KEY", SECRET_KEY),
             ("PHAROS_AGENT_OFFLINE_SECONDS", "10"),
             ("PHAROS_AGENT_CONFIRM_FAILURES", "1"),
+            // Alerts go to a receiver on 127.0.0.1 (an explicit setting,
+            // never the default).
+            ("PHAROS_ALLOW_PRIVATE_TARGETS", "true"),
         ],
     )
 }
@@ -467,6 +471,15 @@ async fn agents_are_admitted_revoked_and_keep_results_through_restarts() {
         agent["offline_since"].is_null().then_some(())
     })
     .await;
+    // A default webhook channel hears of the agent going and coming back.
+    let (hook, seen) = receiver(Duration::ZERO).await;
+    let made = client
+        .post(format!("{base}/api/v1/channels"))
+        .json(&json!({"kind": "webhook", "name": "agents", "config": {"url": hook}, "is_default": true}))
+        .send()
+        .await
+        .expect("create channel");
+    assert_eq!(made.status(), StatusCode::CREATED);
     let offline_before = offline_events(&client, &base).await.len();
     stop(agent);
     eventually("the agent offline", Duration::from_secs(40), || async {
@@ -478,6 +491,31 @@ async fn agents_are_admitted_revoked_and_keep_results_through_restarts() {
     assert_eq!(offline.len(), offline_before + 1, "{offline:?}");
     let newest = offline.last().expect("an offline event");
     assert_eq!(newest["target_id"], json!(target.to_string()));
+    let told = |event: &'static str| {
+        let seen = seen.clone();
+        move || {
+            let requests = seen.requests.lock().expect("lock");
+            let count = requests.iter().filter(|(_, e)| e == event).count();
+            std::future::ready((count > 0).then_some(count))
+        }
+    };
+    let offline_alerts = eventually(
+        "the agent_offline alert",
+        Duration::from_secs(40),
+        told("agent_offline"),
+    )
+    .await;
+    assert_eq!(offline_alerts, 1);
+    // Back: one `agent_online` alert to the same channel.
+    let agent = start_agent(&base, AGENT_SECRET, agent_dir.path(), true);
+    let online_alerts = eventually(
+        "the agent_online alert",
+        Duration::from_secs(40),
+        told("agent_online"),
+    )
+    .await;
+    assert_eq!(online_alerts, 1);
+    stop(agent);
     stop(server);
 }
 

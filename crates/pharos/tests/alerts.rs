@@ -21,47 +21,9 @@ use pharos_storage::testing::{Backend, TestDatabase};
 
 mod common;
 
-use common::{signal, spawn_pharos, Pharos};
+use common::{receiver, signal, spawn_pharos, Pharos};
 
 const SECRET: &str = "a test instance secret key, long enough: 0123456789abcdef";
-
-/// What the webhook receiver saw: each request's delivery id and event,
-/// and which were answered 200 (after `delay`).
-#[derive(Clone, Default)]
-struct Seen {
-    requests: Arc<Mutex<Vec<(String, String)>>>,
-    answered: Arc<Mutex<Vec<String>>>,
-}
-
-async fn receiver(delay: Duration) -> (String, Seen) {
-    let seen = Seen::default();
-    let state = seen.clone();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("addr");
-    let app = axum::Router::new().route(
-        "/hook",
-        axum::routing::post(move |body: axum::body::Bytes| {
-            let state = state.clone();
-            async move {
-                let json: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-                let id = json["delivery_id"].as_str().unwrap_or("?").to_owned();
-                let event = json["event"].as_str().unwrap_or("?").to_owned();
-                state
-                    .requests
-                    .lock()
-                    .expect("lock")
-                    .push((id.clone(), event));
-                tokio::time::sleep(delay).await;
-                state.answered.lock().expect("lock").push(id);
-                "ok"
-            }
-        }),
-    );
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{address}/hook"), seen)
-}
 
 /// A farm that fails until told otherwise.
 async fn farm() -> (SocketAddr, Arc<AtomicBool>) {

@@ -127,17 +127,25 @@ pub(crate) fn pause_changed(
     );
 }
 
-/// An agent checking `target` went silent at `at` (`agent_offline`).
-pub(crate) fn agent_offline(
+/// An agent checking `target` went silent (`agent_offline`) or was heard
+/// from again (`agent_online`) at `at`; `targets` is how many it checks.
+pub(crate) fn agent_presence(
     agent: &crate::models::Agent,
+    online: bool,
     target: TargetId,
+    targets: usize,
     at: DateTime<Utc>,
     events: &mut Vec<PendingEvent>,
 ) {
+    let event_type = if online {
+        EventType::AgentOnline
+    } else {
+        EventType::AgentOffline
+    };
     push(
         events,
         agent.organization_id,
-        EventType::AgentOffline,
+        event_type,
         target,
         None,
         at,
@@ -145,6 +153,7 @@ pub(crate) fn agent_offline(
             "agent_id": agent.id.0,
             "location": agent.name,
             "last_seen_at": agent.last_seen_at,
+            "targets": targets,
         }),
     );
 }

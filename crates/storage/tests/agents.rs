@@ -454,7 +454,158 @@ async fn quorum_of_three_locations_decides_down(backend: Backend) {
         .expect("touch"));
 }
 
+async fn webhook_channel(
+    store: &dyn Store,
+    org: &Organization,
+    name: &str,
+    default: bool,
+) -> Channel {
+    let config = serde_json::json!({ "url": "https://hooks.example.com/x" });
+    store
+        .create_channel(
+            org.id,
+            NewChannel {
+                id: pharos_domain::ids::ChannelId::new(),
+                kind: pharos_domain::channel::ChannelKind::Webhook,
+                name,
+                config: &config,
+                sealed_secret: None,
+                is_default: default,
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("create channel")
+}
+
+/// The agent alerts written about any of `targets`, as (kind, channel).
+async fn agent_alerts(
+    store: &dyn Store,
+    org: &Organization,
+    targets: &[&Target],
+) -> Vec<(
+    pharos_domain::alert::NotificationKind,
+    pharos_domain::ids::ChannelId,
+)> {
+    use pharos_domain::alert::NotificationKind;
+    let mut out = Vec::new();
+    for target in targets {
+        for n in store
+            .target_notifications(org.id, target.id, 100)
+            .await
+            .expect("notifications")
+        {
+            if matches!(
+                n.kind,
+                NotificationKind::AgentOffline | NotificationKind::AgentOnline
+            ) {
+                assert_eq!(n.payload["targets"], serde_json::json!(targets.len()));
+                out.push((n.kind, n.channel_id));
+            }
+        }
+    }
+    out.sort_by_key(|(kind, channel)| (kind.as_str(), channel.0));
+    out
+}
+
+/// An agent gone offline alerts each channel that alerts for any of its
+/// targets once (not once per target), in its organization only; back
+/// online, the same channels hear it once more.
+async fn an_offline_agent_alerts_each_channel_once(backend: Backend) {
+    use pharos_domain::alert::NotificationKind::{AgentOffline, AgentOnline};
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (alice, a) = account(&*store, "a@example.com").await;
+    let (bob, b) = account(&*store, "b@example.com").await;
+    let own = webhook_channel(&*store, &a, "own", false).await;
+    let default = webhook_channel(&*store, &a, "default", true).await;
+    let unused = webhook_channel(&*store, &a, "unused", false).await;
+    let theirs = webhook_channel(&*store, &b, "theirs", true).await;
+    let t1 = http_target(&*store, &a, &alice).await;
+    let t2 = http_target(&*store, &a, &alice).await;
+    let t3 = http_target(&*store, &a, &alice).await;
+    let foreign = http_target(&*store, &b, &bob).await;
+    for t in [&t1, &t2] {
+        store
+            .set_target_channels(a.id, t.id, &[own.id])
+            .await
+            .expect("link");
+    }
+    let agent = admitted(&*store, &a, "Frankfurt", b"t1").await;
+    let their_agent = admitted(&*store, &b, "Paris", b"t2").await;
+    for (org, target, agent) in [
+        (&a, &t1, agent),
+        (&a, &t2, agent),
+        (&a, &t3, agent),
+        (&b, &foreign, their_agent),
+    ] {
+        assert!(store
+            .set_target_locations(
+                org.id,
+                target.id,
+                TargetLocations {
+                    check_local: true,
+                    agents: &[agent],
+                    quorum: Some(Quorum::Any),
+                },
+            )
+            .await
+            .expect("locations"));
+    }
+
+    let later = Utc::now() + Duration::hours(1);
+    assert_eq!(
+        store
+            .mark_silent_agents(later, later)
+            .await
+            .expect("sweep")
+            .len(),
+        2
+    );
+    let mine = [&t1, &t2, &t3];
+    let mut expected = vec![(AgentOffline, own.id), (AgentOffline, default.id)];
+    expected.sort_by_key(|(kind, channel)| (kind.as_str(), channel.0));
+    assert_eq!(agent_alerts(&*store, &a, &mine).await, expected);
+    assert!(!agent_alerts(&*store, &a, &mine)
+        .await
+        .iter()
+        .any(|(_, c)| *c == unused.id || *c == theirs.id));
+    assert_eq!(
+        agent_alerts(&*store, &b, &[&foreign]).await,
+        vec![(AgentOffline, theirs.id)]
+    );
+    // A second sweep finds it offline already: nothing more is told.
+    assert!(store
+        .mark_silent_agents(later, later)
+        .await
+        .expect("sweep")
+        .is_empty());
+    assert_eq!(agent_alerts(&*store, &a, &mine).await.len(), 2);
+
+    // Heard from again: online, told once to the same channels.
+    assert!(store.touch_agent(agent, None, later).await.expect("touch"));
+    assert!(!store.touch_agent(agent, None, later).await.expect("touch"));
+    let mut expected = vec![
+        (AgentOffline, own.id),
+        (AgentOffline, default.id),
+        (AgentOnline, own.id),
+        (AgentOnline, default.id),
+    ];
+    expected.sort_by_key(|(kind, channel)| (kind.as_str(), channel.0));
+    assert_eq!(agent_alerts(&*store, &a, &mine).await, expected);
+    let online_events = store
+        .events(a.id, 0, 1000)
+        .await
+        .expect("events")
+        .into_iter()
+        .filter(|e| e.event_type == pharos_domain::event::EventType::AgentOnline)
+        .count();
+    assert_eq!(online_events, 3);
+}
+
 pharos_storage::on_both_backends!(
     admission_needs_the_secret_and_an_allowed_uuid,
     quorum_of_three_locations_decides_down,
+    an_offline_agent_alerts_each_channel_once,
 );

@@ -1267,3 +1267,129 @@ async fn sessions_from_before_0013_keep_working(backend: Backend) {
         .expect("delete"));
     assert!(store.session(b"old-one").await.expect("read").is_none());
 }
+
+/// Migration 0021 rebuilds SQLite's notifications and their attempts (a
+/// CHECK gains the agent alert kinds): every notification and attempt
+/// written before it is still there after, and the attempts still follow
+/// their notification when it goes.
+#[tokio::test]
+async fn sqlite_notifications_survive_the_0021_rebuild() {
+    use pharos_domain::alert::AttemptOutcome;
+    let Some(db) = TestDatabase::create(Backend::Sqlite).await else {
+        return;
+    };
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+    let mut before_0021 = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .expect("migrations");
+    before_0021.migrations = before_0021
+        .migrations
+        .iter()
+        .filter(|m| m.version < 21)
+        .cloned()
+        .collect::<Vec<_>>()
+        .into();
+    let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().expect("url");
+    let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
+        .await
+        .expect("pool");
+    before_0021.run(&pool).await.expect("migrate to 0020");
+
+    // The store's code for accounts, channels and the outbox runs on the
+    // 0020 schema unchanged.
+    let store = pharos_storage::connect(&db.url).await.expect("connect");
+    let (user, org) = account(&*store, "old@example.com").await;
+    let target = pharos_storage::testing::http_target(&*store, &org, &user).await;
+    let config = serde_json::json!({ "url": "https://hooks.example.com/x" });
+    let channel = store
+        .create_channel(
+            org.id,
+            NewChannel {
+                id: ChannelId::new(),
+                kind: ChannelKind::Webhook,
+                name: "hook",
+                config: &config,
+                sealed_secret: None,
+                is_default: false,
+                now: Utc::now(),
+            },
+        )
+        .await
+        .expect("channel");
+    let now = Utc::now();
+    let notification = NewNotification {
+        channel_id: channel.id,
+        event_seq: 1,
+        reminder: 0,
+        target_id: target.id,
+        incident_id: None,
+        kind: NotificationKind::Down,
+        payload: serde_json::json!({ "error": "refused" }),
+        include_history: false,
+        occurred_at: now,
+        due_at: now,
+    };
+    assert!(store
+        .enqueue_notifications(org.id, 0, 1, &[notification], FoldRule::default(), now)
+        .await
+        .expect("enqueue"));
+    let claimed = store
+        .claim_notifications("old", now, Duration::seconds(60), 10)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.len(), 1);
+    assert!(store
+        .record_attempt(&AttemptRecord {
+            notification_id: claimed[0].notification.id,
+            lease_epoch: claimed[0].lease_epoch,
+            attempted_at: now,
+            outcome: AttemptOutcome::Delivered,
+            status_code: Some(200),
+            error: None,
+            duration: std::time::Duration::from_millis(5),
+            next_attempt_at: None,
+            channel: ChannelHealth::Answered,
+        })
+        .await
+        .expect("attempt"));
+
+    store.migrate().await.expect("migrate to the newest");
+    let kept = store
+        .target_notifications(org.id, target.id, 10)
+        .await
+        .expect("notifications");
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].id, claimed[0].notification.id);
+    assert_eq!(
+        kept[0].status,
+        pharos_domain::alert::NotificationStatus::Delivered
+    );
+    let attempts = store
+        .notification_attempts(org.id, &[kept[0].id])
+        .await
+        .expect("attempts");
+    assert_eq!(attempts.len(), 1);
+    let (old_tables,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%_old' OR name = 'events_new'",
+    )
+    .fetch_one(&pool)
+    .await
+    .expect("schema");
+    assert_eq!(old_tables, 0);
+    // The attempts refer to the new table: deleting the channel takes its
+    // notifications and their attempts with it.
+    assert!(store
+        .delete_channel(org.id, channel.id)
+        .await
+        .expect("delete"));
+    let (left,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM notification_attempts")
+        .fetch_one(&pool)
+        .await
+        .expect("count");
+    assert_eq!(left, 0);
+    let (check,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM pragma_foreign_key_check")
+        .fetch_one(&pool)
+        .await
+        .expect("fk check");
+    assert_eq!(check, 0);
+}

@@ -74,6 +74,17 @@ impl KindConfig for EmailConfig {
 
 /// `DOWN - api - local - http`: one line whatever the target's name holds.
 pub(crate) fn subject(notice: &Notice) -> String {
+    if let NoticeKind::AgentOffline { targets, .. } | NoticeKind::AgentOnline { targets, .. } =
+        notice.kind
+    {
+        // `AGENT OFFLINE - Frankfurt - 12 targets`.
+        return format!(
+            "{} - {} - {targets} target{}",
+            text::word(notice.kind),
+            text::target_name(notice),
+            if targets == 1 { "" } else { "s" }
+        );
+    }
     let base = format!(
         "{} - {} - {} - {}",
         text::word(notice.kind),

@@ -52,8 +52,10 @@ pub(crate) fn render(
     // Gotify: 8 and above is high priority on Android.
     let priority = match notice.kind {
         NoticeKind::Down => 8,
-        NoticeKind::Degraded | NoticeKind::CertificateExpiring { .. } => 6,
-        NoticeKind::Up => 5,
+        NoticeKind::Degraded
+        | NoticeKind::CertificateExpiring { .. }
+        | NoticeKind::AgentOffline { .. } => 6,
+        NoticeKind::Up | NoticeKind::AgentOnline { .. } => 5,
         NoticeKind::Test | NoticeKind::Summary { .. } => 3,
     };
     let payload = json!({

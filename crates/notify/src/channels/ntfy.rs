@@ -133,6 +133,8 @@ pub(crate) fn render(
         NoticeKind::CertificateExpiring { .. } => (3, "lock"),
         NoticeKind::Test => (3, "test_tube"),
         NoticeKind::Summary { .. } => (3, "repeat"),
+        NoticeKind::AgentOffline { .. } => (4, "satellite"),
+        NoticeKind::AgentOnline { .. } => (3, "satellite"),
     };
     let mut tags = vec![tag.to_owned()];
     tags.extend(config.tags.iter().cloned());

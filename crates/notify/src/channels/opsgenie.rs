@@ -67,6 +67,10 @@ pub(crate) fn alias(notice: &Notice, ctx: &RenderContext) -> String {
         (NoticeKind::CertificateExpiring { .. }, _) => {
             format!("pharos-certificate-{}", notice.target_id)
         }
+        // Offline opens the agent's alert; online closes it.
+        (NoticeKind::AgentOffline { agent, .. } | NoticeKind::AgentOnline { agent, .. }, _) => {
+            format!("pharos-agent-{agent}")
+        }
         (NoticeKind::Test | NoticeKind::Summary { .. }, _) => {
             clip(&format!("pharos-{}", ctx.delivery_key), 512)
         }
@@ -81,7 +85,8 @@ pub(crate) fn render(
     let key = config.api_key.expose();
     let headers = vec![("Authorization".to_owned(), format!("GenieKey {key}"))];
     let alias = alias(notice, ctx);
-    let (url, payload) = if notice.kind == NoticeKind::Up {
+    let closes = matches!(notice.kind, NoticeKind::Up | NoticeKind::AgentOnline { .. });
+    let (url, payload) = if closes {
         let mut url = join_url(
             ChannelKind::Opsgenie,
             &config.api_url,
@@ -96,7 +101,9 @@ pub(crate) fn render(
     } else {
         let priority = match notice.kind {
             NoticeKind::Down => "P1",
-            NoticeKind::Degraded | NoticeKind::CertificateExpiring { .. } => "P3",
+            NoticeKind::Degraded
+            | NoticeKind::CertificateExpiring { .. }
+            | NoticeKind::AgentOffline { .. } => "P3",
             _ => "P5",
         };
         let mut details: Map<String, Value> = text::facts(notice)

@@ -67,6 +67,10 @@ pub(crate) fn dedup_key(notice: &Notice) -> String {
         (NoticeKind::CertificateExpiring { .. }, _) => {
             format!("pharos-certificate-{}", notice.target_id)
         }
+        // Offline opens the agent's alert; online closes it.
+        (NoticeKind::AgentOffline { agent, .. } | NoticeKind::AgentOnline { agent, .. }, _) => {
+            format!("pharos-agent-{agent}")
+        }
         (NoticeKind::Test | NoticeKind::Summary { .. }, _) => {
             format!("pharos-change-{}", notice.target_id)
         }
@@ -110,7 +114,7 @@ pub(crate) fn render(
                 "links": links,
             }),
         ),
-        NoticeKind::Up => (
+        NoticeKind::Up | NoticeKind::AgentOnline { .. } => (
             &["v2", "enqueue"],
             json!({
                 "routing_key": routing_key,
@@ -118,7 +122,10 @@ pub(crate) fn render(
                 "dedup_key": dedup_key(notice),
             }),
         ),
-        NoticeKind::Down | NoticeKind::Degraded | NoticeKind::CertificateExpiring { .. } => {
+        NoticeKind::Down
+        | NoticeKind::Degraded
+        | NoticeKind::CertificateExpiring { .. }
+        | NoticeKind::AgentOffline { .. } => {
             let severity = if notice.kind == NoticeKind::Down {
                 "critical"
             } else {

@@ -19,8 +19,10 @@ pub(crate) fn render(
 ) -> Result<Delivery, RenderError> {
     let (style, colour) = match notice.kind {
         NoticeKind::Down => ("attention", "Attention"),
-        NoticeKind::Up => ("good", "Good"),
-        NoticeKind::Degraded | NoticeKind::CertificateExpiring { .. } => ("warning", "Warning"),
+        NoticeKind::Up | NoticeKind::AgentOnline { .. } => ("good", "Good"),
+        NoticeKind::Degraded
+        | NoticeKind::CertificateExpiring { .. }
+        | NoticeKind::AgentOffline { .. } => ("warning", "Warning"),
         NoticeKind::Test => ("accent", "Accent"),
         NoticeKind::Summary { .. } => ("emphasis", "Default"),
     };

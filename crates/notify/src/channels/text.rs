@@ -17,6 +17,8 @@ pub fn word(kind: NoticeKind) -> &'static str {
         NoticeKind::CertificateExpiring { .. } => "CERTIFICATE",
         NoticeKind::Test => "TEST",
         NoticeKind::Summary { .. } => "SUMMARY",
+        NoticeKind::AgentOffline { .. } => "AGENT OFFLINE",
+        NoticeKind::AgentOnline { .. } => "AGENT ONLINE",
     }
 }
 
@@ -29,6 +31,8 @@ pub fn event_name(kind: NoticeKind) -> &'static str {
         NoticeKind::CertificateExpiring { .. } => "certificate_expiring",
         NoticeKind::Test => "test",
         NoticeKind::Summary { .. } => "summary",
+        NoticeKind::AgentOffline { .. } => "agent_offline",
+        NoticeKind::AgentOnline { .. } => "agent_online",
     }
 }
 
@@ -36,7 +40,8 @@ pub fn event_name(kind: NoticeKind) -> &'static str {
 pub fn colour(kind: NoticeKind) -> u32 {
     match kind {
         NoticeKind::Down => 0xd9_30_25,
-        NoticeKind::Up => 0x1e_8e_3e,
+        NoticeKind::Up | NoticeKind::AgentOnline { .. } => 0x1e_8e_3e,
+        NoticeKind::AgentOffline { .. } => 0xe3_74_00,
         NoticeKind::Degraded => 0xf9_ab_00,
         NoticeKind::CertificateExpiring { .. } => 0xe3_74_00,
         NoticeKind::Test => 0x1a_73_e8,
@@ -102,12 +107,33 @@ pub fn sentence(notice: &Notice, now: DateTime<Utc>) -> String {
             "{name} changed state often: {folded} alert{} folded into this one.",
             if folded == 1 { " was" } else { "s were" }
         ),
+        NoticeKind::AgentOffline { .. } => format!(
+            "The agent {name} is offline: not heard from since {since}; {}.",
+            notice.details
+        ),
+        NoticeKind::AgentOnline { .. } => {
+            format!("The agent {name} is back online: {}.", notice.details)
+        }
     }
 }
 
 /// The labelled facts of a notice, in the order every channel lists them.
 /// Values are one line and clipped; escape them for the markup.
 pub fn facts(notice: &Notice) -> Vec<(&'static str, String)> {
+    if let NoticeKind::AgentOffline { targets, .. } | NoticeKind::AgentOnline { targets, .. } =
+        notice.kind
+    {
+        let seen = if matches!(notice.kind, NoticeKind::AgentOffline { .. }) {
+            "Last seen"
+        } else {
+            "Back at"
+        };
+        return vec![
+            ("Agent", clip(&one_line(&notice.location), 100)),
+            ("Targets", targets.to_string()),
+            (seen, timestamp(notice.since)),
+        ];
+    }
     let mut facts = vec![
         ("Target", clip(&one_line(&notice.target_address), 300)),
         ("Kind", notice.target_kind.as_str().to_owned()),

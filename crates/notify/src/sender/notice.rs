@@ -39,6 +39,9 @@ pub(crate) fn notice_of(
 ) -> Notice {
     let status_code = payload_u64(n, "status_code").and_then(|s| u16::try_from(s).ok());
     let error = payload_str(n, "error");
+    if let Some(notice) = agent_notice_of(n, target, organization, public_url) {
+        return notice;
+    }
     let kind = match n.kind {
         NotificationKind::Down => NoticeKind::Down,
         NotificationKind::Up => NoticeKind::Up,
@@ -49,7 +52,15 @@ pub(crate) fn notice_of(
                 .unwrap_or(0),
         },
         NotificationKind::Summary => NoticeKind::Summary { folded: n.folded },
+        // Told by `agent_notice_of`; an agent alert whose payload lost its
+        // agent (never written so) still goes out as a plain change.
+        NotificationKind::AgentOffline | NotificationKind::AgentOnline => {
+            NoticeKind::Summary { folded: 0 }
+        }
     };
+    // Where the change was seen: the locations a quorum target's event
+    // names (down from "Frankfurt, local"), else the server itself.
+    let location = payload_locations(n).unwrap_or_else(|| LOCAL.to_owned());
     let details = match (&kind, &error, status_code) {
         (NoticeKind::Summary { folded }, _, _) => {
             let state = payload_str(n, "state").unwrap_or_else(|| "unknown".to_owned());
@@ -76,7 +87,7 @@ pub(crate) fn notice_of(
         target_name: target.name.clone().unwrap_or_else(|| target.url.clone()),
         target_kind: target.kind(),
         target_address: target.url.clone(),
-        location: LOCAL.to_owned(),
+        location,
         incident_id: n.incident_id,
         details,
         status_code,
@@ -86,6 +97,67 @@ pub(crate) fn notice_of(
         target_page: target_page(public_url, target.id.0),
         history: history.map(history_points),
     }
+}
+
+/// The location names an event lists (`locations`), joined.
+fn payload_locations(n: &Notification) -> Option<String> {
+    let names: Vec<&str> = n
+        .payload
+        .get("locations")?
+        .as_array()?
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .collect();
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+/// The notice of an agent gone offline or back online: named by the
+/// agent's location, linked to the Agents settings page.
+fn agent_notice_of(
+    n: &Notification,
+    target: &Target,
+    organization: &str,
+    public_url: &str,
+) -> Option<Notice> {
+    let agent = payload_str(n, "agent_id").and_then(|a| uuid::Uuid::parse_str(&a).ok())?;
+    let targets = payload_u64(n, "targets")
+        .and_then(|t| u32::try_from(t).ok())
+        .unwrap_or(0);
+    let name = payload_str(n, "location").unwrap_or_else(|| "an agent".to_owned());
+    let last_seen = payload_str(n, "last_seen_at")
+        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+        .map(|t| t.with_timezone(&Utc));
+    let plural = if targets == 1 { "" } else { "s" };
+    let (kind, details, since) = match n.kind {
+        NotificationKind::AgentOffline => (
+            NoticeKind::AgentOffline { agent, targets },
+            format!("{targets} target{plural} checked from it are judged by their other locations"),
+            last_seen.unwrap_or(n.occurred_at),
+        ),
+        NotificationKind::AgentOnline => (
+            NoticeKind::AgentOnline { agent, targets },
+            format!("it checks its {targets} target{plural} again"),
+            n.occurred_at,
+        ),
+        _ => return None,
+    };
+    Some(Notice {
+        kind,
+        organization: organization.to_owned(),
+        target_id: target.id.0,
+        target_name: name.clone(),
+        target_kind: target.kind(),
+        target_address: format!("agent {agent}"),
+        location: name,
+        incident_id: None,
+        details,
+        status_code: None,
+        error: None,
+        since,
+        occurred_at: n.occurred_at,
+        target_page: format!("{}/settings/agents", public_url.trim_end_matches('/')),
+        history: None,
+    })
 }
 
 /// Checks newest first, as storage returns them, oldest first here.

@@ -107,6 +107,114 @@ macro_rules! impl_agents {
                 }))
             }
 
+            /// An agent went offline (or came back): one event per target
+            /// it checks, and one alert per channel that alerts for any of
+            /// them (its own channels, or the organization's default ones
+            /// for a target with none), not one per target: an agent with
+            /// 2,000 targets is one message. Written in the caller's
+            /// transaction, with the change of the agent's presence, so it
+            /// is told exactly once.
+            pub(crate) async fn write_agent_presence(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                agent: &$crate::models::Agent,
+                online: bool,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<()> {
+                let targets: Vec<(uuid::Uuid,)> = sqlx::query_as(
+                    "SELECT target_id FROM target_agents WHERE agent_id = $1 ORDER BY target_id",
+                )
+                .bind(agent.id.0)
+                .fetch_all(&mut **tx)
+                .await?;
+                let Some((first,)) = targets.first().copied() else {
+                    return Ok(());
+                };
+                let mut events = Vec::with_capacity(targets.len());
+                for (target,) in &targets {
+                    $crate::events::agent_presence(
+                        agent,
+                        online,
+                        pharos_domain::ids::TargetId(*target),
+                        targets.len(),
+                        now,
+                        &mut events,
+                    );
+                }
+                let payload: serde_json::Value =
+                    serde_json::from_str(&events[0].payload).unwrap_or_default();
+                let seqs = Self::append_events(tx, events).await?;
+                let Some(first_seq) = seqs.first().copied() else {
+                    return Ok(());
+                };
+                let channels: Vec<(uuid::Uuid,)> = sqlx::query_as(
+                    "SELECT DISTINCT tc.channel_id FROM target_agents ta \
+                       JOIN target_channels tc ON tc.target_id = ta.target_id \
+                     WHERE ta.agent_id = $1 \
+                     UNION \
+                     SELECT c.id FROM channels c WHERE c.organization_id = $2 AND c.is_default \
+                       AND EXISTS (SELECT 1 FROM target_agents ta WHERE ta.agent_id = $1 \
+                         AND NOT EXISTS (SELECT 1 FROM target_channels tc WHERE tc.target_id = ta.target_id))",
+                )
+                .bind(agent.id.0)
+                .bind(agent.organization_id.0)
+                .fetch_all(&mut **tx)
+                .await?;
+                let kind = if online {
+                    pharos_domain::alert::NotificationKind::AgentOnline
+                } else {
+                    pharos_domain::alert::NotificationKind::AgentOffline
+                };
+                for (channel,) in channels {
+                    let notification = $crate::models::NewNotification {
+                        channel_id: pharos_domain::ids::ChannelId(channel),
+                        event_seq: first_seq,
+                        reminder: 0,
+                        target_id: pharos_domain::ids::TargetId(first),
+                        incident_id: None,
+                        kind,
+                        payload: payload.clone(),
+                        include_history: false,
+                        occurred_at: now,
+                        due_at: now,
+                    };
+                    Self::insert_notification(
+                        tx,
+                        agent.organization_id,
+                        &notification,
+                        pharos_domain::alert::NotificationStatus::Pending,
+                        now,
+                    )
+                    .await?;
+                }
+                Ok(())
+            }
+
+            /// Marks an offline agent online again and tells of it; `false`
+            /// when it was not offline. Only the request that finds it
+            /// offline brings it back: two heartbeats at once cannot both.
+            pub(crate) async fn bring_back(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                id: pharos_domain::ids::AgentId,
+                now: chrono::DateTime<chrono::Utc>,
+            ) -> $crate::error::StoreResult<bool> {
+                let back: Option<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "UPDATE agents SET offline_since = NULL WHERE id = $1 AND offline_since IS NOT NULL \
+                     RETURNING {}",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind(id.0)
+                .fetch_optional(&mut **tx)
+                .await?;
+                let Some(row) = back else {
+                    return Ok(false);
+                };
+                let agent: $crate::models::Agent = row.try_into()?;
+                if agent.status == pharos_domain::agent::AgentStatus::Approved {
+                    Self::write_agent_presence(tx, &agent, true, now).await?;
+                }
+                Ok(true)
+            }
+
             /// Writes the target's state after `settle_location`.
             pub(crate) async fn write_target_state(
                 tx: &mut sqlx::Transaction<'_, $db>,
@@ -442,6 +550,9 @@ macro_rules! impl_agents {
                                 return Ok(AgentAdmission::Refused);
                             }
                         };
+                        if admitted {
+                            Self::bring_back(&mut tx, pharos_domain::ids::AgentId(id), intro.now).await?;
+                        }
                         sqlx::query(
                             "UPDATE agents SET name = $1, version = $2, last_seen_at = $3, offline_since = NULL, \
                                status = CASE WHEN $4 THEN 'approved' ELSE status END, \
@@ -489,22 +600,18 @@ macro_rules! impl_agents {
                 version: Option<&str>,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<bool> {
-                let was: Option<(Option<chrono::DateTime<chrono::Utc>>,)> = sqlx::query_as(
-                    "SELECT offline_since FROM agents WHERE id = $1",
-                )
-                .bind(id.0)
-                .fetch_optional(self.writer())
-                .await?;
+                let mut tx = self.writer().begin().await?;
+                let came_back = Self::bring_back(&mut tx, id, now).await?;
                 sqlx::query(
-                    "UPDATE agents SET last_seen_at = $1, offline_since = NULL, \
-                       version = COALESCE($2, version) WHERE id = $3",
+                    "UPDATE agents SET last_seen_at = $1, version = COALESCE($2, version) WHERE id = $3",
                 )
                 .bind($crate::rows::to_micros(now))
                 .bind(version)
                 .bind(id.0)
-                .execute(self.writer())
+                .execute(&mut *tx)
                 .await?;
-                Ok(matches!(was, Some((Some(_),))))
+                tx.commit().await?;
+                Ok(came_back)
             }
 
             async fn agent_assignments(
@@ -614,20 +721,9 @@ macro_rules! impl_agents {
                 .await?;
                 let agents: Vec<$crate::models::Agent> =
                     rows.into_iter().map(TryInto::try_into).collect::<Result<_, _>>()?;
-                // One event per target each checks, in the same
-                // transaction as the mark: written once, with it.
-                let mut events = Vec::new();
                 for agent in &agents {
-                    let targets: Vec<(uuid::Uuid,)> =
-                        sqlx::query_as("SELECT target_id FROM target_agents WHERE agent_id = $1")
-                            .bind(agent.id.0)
-                            .fetch_all(&mut *tx)
-                            .await?;
-                    for (target,) in targets {
-                        $crate::events::agent_offline(agent, pharos_domain::ids::TargetId(target), now, &mut events);
-                    }
+                    Self::write_agent_presence(&mut tx, agent, false, now).await?;
                 }
-                Self::append_events(&mut tx, events).await?;
                 tx.commit().await?;
                 Ok(agents)
             }

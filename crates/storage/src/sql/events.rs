@@ -10,9 +10,12 @@ macro_rules! impl_events {
             async fn append_events(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 mut events: Vec<$crate::events::PendingEvent>,
-            ) -> $crate::error::StoreResult<()> {
+            ) -> $crate::error::StoreResult<Vec<i64>> {
                 // Stable: each organization's events keep their order.
+                // The sequence numbers come back in this sorted order (the
+                // given order, when all are of one organization).
                 events.sort_by_key(|e| e.organization_id.0);
+                let mut seqs = Vec::with_capacity(events.len());
                 for batch in events.chunk_by(|a, b| a.organization_id == b.organization_id) {
                     let org = batch[0].organization_id;
                     let count = i64::try_from(batch.len()).unwrap_or(i64::MAX);
@@ -24,6 +27,7 @@ macro_rules! impl_events {
                     .fetch_one(&mut **tx)
                     .await?;
                     for (seq, event) in (last - count + 1..).zip(batch) {
+                        seqs.push(seq);
                         sqlx::query(
                             "INSERT INTO events (organization_id, seq, event_type, target_id, incident_id, \
                                occurred_at, payload) VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -39,7 +43,7 @@ macro_rules! impl_events {
                         .await?;
                     }
                 }
-                Ok(())
+                Ok(seqs)
             }
         }
 
