@@ -53,7 +53,7 @@ pub(crate) fn of_check(
     if types.is_empty() {
         return;
     }
-    let payload = json!({
+    let mut payload = json!({
         "previous_state": status.previous,
         "state": status.transition.state,
         "check_id": check.id.0,
@@ -62,6 +62,10 @@ pub(crate) fn of_check(
         "error_class": check.error_class,
         "error": check.error,
     });
+    if !status.locations.is_empty() {
+        // Where it was seen, for the alert's location ("Frankfurt, local").
+        payload["locations"] = json!(status.locations);
+    }
     for event_type in types {
         // The state change and the incident it opens or closes name the
         // same incident.

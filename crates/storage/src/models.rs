@@ -456,10 +456,14 @@ pub struct ClaimedTarget {
 
 /// How a result moves the target's state (computed by the worker, which
 /// holds the lease, from the state it claimed).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct StatusUpdate {
     pub previous: TargetState,
     pub transition: Transition,
+    /// For a target checked from several locations, the names of those
+    /// the change is about: the ones that see it down (or degraded), or
+    /// every counted one when it is up. Empty for the server alone.
+    pub locations: Vec<String>,
 }
 
 impl From<Settled> for StatusUpdate {
@@ -467,6 +471,7 @@ impl From<Settled> for StatusUpdate {
         Self {
             previous: settled.previous,
             transition: settled.transition,
+            locations: Vec::new(),
         }
     }
 }

@@ -353,6 +353,14 @@ async fn quorum_of_three_locations_decides_down(backend: Backend) {
         .await
         .expect("write");
     assert_eq!(state(&*store, &a, &target).await, TargetState::Down);
+    // The down event names the locations that see it down, for the alert.
+    let events = store.events(a.id, 0, 1000).await.expect("events");
+    let down = events
+        .iter()
+        .rev()
+        .find(|e| e.event_type == pharos_domain::event::EventType::TargetDown)
+        .expect("a down event");
+    assert_eq!(down.payload["locations"], serde_json::json!(["one", "two"]));
     store
         .record_agent_checks(
             a.id,

@@ -213,6 +213,7 @@ fn status_after(target: &Target, up: bool) -> StatusUpdate {
                 failures_to_confirm: 2,
             },
         ),
+        locations: Vec::new(),
     }
 }
 

@@ -69,6 +69,7 @@ async fn write_checks(app: &TestApp, id: &str, n: u32, up: bool, latency_ms: u32
                     failures_to_confirm: 1,
                 },
             ),
+            locations: Vec::new(),
         };
         let record = CheckRecord {
             organization_id: claim.target.organization_id,

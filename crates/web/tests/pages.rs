@@ -769,6 +769,7 @@ async fn record_up_checks(app: &TestApp, ids: &[String]) {
             status: StatusUpdate {
                 previous: claim.target.state,
                 transition: apply(claim.target.state, 0, Verdict::Up, Confirmation::default()),
+                locations: Vec::new(),
             },
         })
         .collect();

@@ -215,6 +215,7 @@ async fn checks_paginate_with_a_cursor(backend: Backend) {
         let status = StatusUpdate {
             previous: claim.target.state,
             transition: apply(claim.target.state, 0, Verdict::Up, Confirmation::default()),
+            locations: Vec::new(),
         };
         let record = CheckRecord {
             organization_id: claim.target.organization_id,

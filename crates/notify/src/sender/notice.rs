@@ -211,3 +211,49 @@ pub fn test_notice(organization: &str, channel_name: &str, public_url: &str) -> 
         history: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pharos_domain::alert::NotificationStatus;
+    use pharos_domain::ids::{ChannelId, NotificationId, OrganizationId, TargetId};
+
+    fn notification(payload: serde_json::Value) -> Notification {
+        let now = Utc::now();
+        Notification {
+            id: NotificationId::new(),
+            organization_id: OrganizationId::new(),
+            channel_id: ChannelId::new(),
+            event_seq: 1,
+            reminder: 0,
+            target_id: TargetId::new(),
+            incident_id: None,
+            kind: NotificationKind::Down,
+            payload,
+            include_history: false,
+            occurred_at: now,
+            created_at: now,
+            status: NotificationStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            delivered_at: None,
+            last_status: None,
+            last_error: None,
+            folded: 0,
+            folded_into: None,
+        }
+    }
+
+    #[test]
+    fn the_locations_an_event_names_become_the_notice_location() {
+        let n = notification(serde_json::json!({"locations": ["Frankfurt", "local"]}));
+        assert_eq!(payload_locations(&n).as_deref(), Some("Frankfurt, local"));
+        // The server alone names none: the notice says `local`.
+        assert_eq!(
+            payload_locations(&notification(serde_json::json!({}))),
+            None
+        );
+        let hostile = notification(serde_json::json!({"locations": [1, {"x": 2}]}));
+        assert_eq!(payload_locations(&hostile), None);
+    }
+}

@@ -9,13 +9,23 @@ use serde_json::json;
 
 use crate::support::*;
 
-const NOTICE_KINDS: [NoticeKind; 6] = [
+const AGENT: uuid::Uuid = uuid::Uuid::from_u128(0x0195_0000_0000_7000_8000_0000_0000_00a7);
+
+const NOTICE_KINDS: [NoticeKind; 8] = [
     NoticeKind::Down,
     NoticeKind::Up,
     NoticeKind::Degraded,
     NoticeKind::CertificateExpiring { days_left: 14 },
     NoticeKind::Test,
     NoticeKind::Summary { folded: 5 },
+    NoticeKind::AgentOffline {
+        agent: AGENT,
+        targets: 12,
+    },
+    NoticeKind::AgentOnline {
+        agent: AGENT,
+        targets: 1,
+    },
 ];
 
 fn minimal(kind: ChannelKind) -> serde_json::Value {
@@ -88,6 +98,42 @@ fn email_subjects_lead_with_one_word() {
         subject(NoticeKind::Summary { folded: 5 }),
         "SUMMARY - Checkout API - local - http (5 alerts folded)"
     );
+    // An agent's notice is named by its location, and counts its targets.
+    let agent = |kind| {
+        let mut n = notice(kind);
+        n.target_name = "Frankfurt".to_owned();
+        n.location = "Frankfurt".to_owned();
+        match rendered(&config, &n, "n") {
+            Delivery::Email(email) => email.subject,
+            Delivery::Http(_) => panic!("an email"),
+        }
+    };
+    assert_eq!(
+        agent(NoticeKind::AgentOffline {
+            agent: AGENT,
+            targets: 12
+        }),
+        "AGENT OFFLINE - Frankfurt - 12 targets"
+    );
+    assert_eq!(
+        agent(NoticeKind::AgentOnline {
+            agent: AGENT,
+            targets: 1
+        }),
+        "AGENT ONLINE - Frankfurt - 1 target"
+    );
+    // A target down from several locations names them.
+    let mut from_two = notice(NoticeKind::Down);
+    from_two.location = "Frankfurt, Paris".to_owned();
+    match rendered(&config, &from_two, "n") {
+        Delivery::Email(email) => {
+            assert_eq!(
+                email.subject,
+                "DOWN - Checkout API - Frankfurt, Paris - http"
+            )
+        }
+        Delivery::Http(_) => panic!("an email"),
+    }
 }
 
 #[test]
@@ -112,7 +158,9 @@ fn webhook_events_name_what_happened() {
             "degraded",
             "certificate_expiring",
             "test",
-            "summary"
+            "summary",
+            "agent_offline",
+            "agent_online"
         ]
     );
 }

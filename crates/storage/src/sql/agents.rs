@@ -55,9 +55,10 @@ macro_rules! impl_agents {
                     .ok_or_else(|| $crate::error::StoreError::Corrupt(format!("unknown state {previous:?}")))?;
                 let quorum = pharos_domain::quorum::Quorum::parse(&quorum)
                     .map_err(|e| $crate::error::StoreError::Corrupt(format!("targets.quorum: {e}")))?;
-                let agents: Vec<(uuid::Uuid,)> = sqlx::query_as(
-                    "SELECT ta.agent_id FROM target_agents ta JOIN agents a ON a.id = ta.agent_id \
-                     WHERE ta.target_id = $1 AND a.status = 'approved' AND a.offline_since IS NULL",
+                let agents: Vec<(uuid::Uuid, String)> = sqlx::query_as(
+                    "SELECT ta.agent_id, a.name FROM target_agents ta JOIN agents a ON a.id = ta.agent_id \
+                     WHERE ta.target_id = $1 AND a.status = 'approved' AND a.offline_since IS NULL \
+                     ORDER BY a.name",
                 )
                 .bind(target.0)
                 .fetch_all(&mut **tx)
@@ -74,20 +75,31 @@ macro_rules! impl_agents {
                         .and_then(|(_, s)| TargetState::parse(s))
                         .unwrap_or(TargetState::Pending)
                 };
-                let mut states: Vec<TargetState> = agents.iter().map(|(a,)| view(*a)).collect();
+                // Each counted location's name and view.
+                let mut counted: Vec<(String, TargetState)> =
+                    agents.iter().map(|(a, name)| (name.clone(), view(*a))).collect();
                 if check_local {
-                    states.push(view(uuid::Uuid::nil()));
+                    counted.push((Location::LOCAL.to_owned(), view(uuid::Uuid::nil())));
                 }
                 // The reporting location itself always counts, even if it
                 // was just found offline or dropped from the target.
                 let own_counted = match location {
                     Location::Local => check_local,
-                    Location::Agent(a) => agents.iter().any(|(x,)| *x == a.0),
+                    Location::Agent(a) => agents.iter().any(|(x, _)| *x == a.0),
                 };
                 if !own_counted {
-                    states.push(state);
+                    counted.push((location.to_string(), state));
                 }
+                let states: Vec<TargetState> = counted.iter().map(|(_, s)| *s).collect();
                 let verdicts = pharos_domain::quorum::combine(&states, quorum);
+                let locations = counted
+                    .into_iter()
+                    .filter(|(_, s)| {
+                        let failing = |s: TargetState| matches!(s, TargetState::Down | TargetState::Degraded);
+                        !failing(verdicts.state) || failing(*s)
+                    })
+                    .map(|(name, _)| name)
+                    .collect();
                 let was_down = previous == TargetState::Down;
                 let is_down = verdicts.state == TargetState::Down;
                 let incident = match (was_down, is_down) {
@@ -104,6 +116,7 @@ macro_rules! impl_agents {
                         recheck_soon: false,
                         incident,
                     },
+                    locations,
                 }))
             }
 
