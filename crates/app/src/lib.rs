@@ -27,6 +27,7 @@ pub mod instance;
 pub mod invitations;
 pub mod labels;
 pub mod live;
+pub mod locations;
 pub mod maintenance;
 pub mod members;
 pub mod organization;

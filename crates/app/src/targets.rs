@@ -866,7 +866,7 @@ pub async fn uptime(
 // organization could not read that organization's rows even if passed.
 
 /// The target's id, when the target is the actor's organization's.
-fn own(actor: &Actor, target: &Target) -> AppResult<TargetId> {
+pub(crate) fn own(actor: &Actor, target: &Target) -> AppResult<TargetId> {
     if target.organization_id == actor.organization {
         Ok(target.id)
     } else {

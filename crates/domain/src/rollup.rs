@@ -49,6 +49,22 @@ pub struct Rollup {
 }
 
 impl Rollup {
+    /// Counts one check in (a roll-up made from raw checks, as the
+    /// per-location views do). `latency_ms` only of a check that answered:
+    /// a failed check's "latency" is its timeout.
+    pub fn record(&mut self, counts_up: bool, degraded: bool, latency_ms: Option<u32>) {
+        self.checks += 1;
+        self.up += u64::from(counts_up);
+        self.degraded += u64::from(degraded);
+        if let Some(ms) = latency_ms {
+            self.latency_count += 1;
+            self.latency_sum += u64::from(ms);
+            self.latency_min = Some(self.latency_min.map_or(ms, |m| m.min(ms)));
+            self.latency_max = Some(self.latency_max.map_or(ms, |m| m.max(ms)));
+            self.bins[bin_of(ms)] += 1;
+        }
+    }
+
     pub fn add(&mut self, other: &Rollup) {
         self.checks += other.checks;
         self.up += other.up;
@@ -119,13 +135,7 @@ mod tests {
     fn of(latencies: &[u32]) -> Rollup {
         let mut r = Rollup::default();
         for &ms in latencies {
-            r.checks += 1;
-            r.up += 1;
-            r.latency_count += 1;
-            r.latency_sum += u64::from(ms);
-            r.latency_min = Some(r.latency_min.map_or(ms, |m| m.min(ms)));
-            r.latency_max = Some(r.latency_max.map_or(ms, |m| m.max(ms)));
-            r.bins[bin_of(ms)] += 1;
+            r.record(true, false, Some(ms));
         }
         r
     }

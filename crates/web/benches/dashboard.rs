@@ -198,6 +198,7 @@ async fn seed(
                     status: StatusUpdate {
                         previous: t.state,
                         transition,
+                        locations: Vec::new(),
                     },
                 }
             })

@@ -137,6 +137,7 @@ async fn seed(store: &Arc<dyn pharos_storage::Store>) {
                             verdict,
                             Confirmation::default(),
                         ),
+                        locations: Vec::new(),
                     },
                 }
             })

@@ -1,6 +1,8 @@
 //! A target's detail page (state, uptime, history and latency charts,
-//! incidents, a page of checks) and the actions it offers: pause, resume,
-//! delete.
+//! each location's view for a target checked from several, incidents, a
+//! page of checks) and the actions it offers: pause, resume, delete.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::State;
@@ -8,7 +10,10 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum_extra::extract::CookieJar;
 use chrono::{Duration, Utc};
+use pharos_app::locations::LocationView;
+use pharos_domain::agent::Location;
 use pharos_domain::ids::TargetId;
+use pharos_domain::quorum::Quorum;
 use pharos_storage::models::{Check, CheckCursor, Incident};
 use serde::Deserialize;
 
@@ -166,6 +171,22 @@ pub struct CheckRow {
     pub error: String,
     /// Taken while a maintenance window held the target.
     pub in_maintenance: bool,
+    /// Where it ran, for a target checked from several locations.
+    pub location: String,
+}
+
+/// One location's view of the target, for a target checked from several.
+pub struct LocationRow {
+    pub name: String,
+    pub offline: bool,
+    pub state: Badge,
+    pub last_when: String,
+    pub last_when_iso: String,
+    pub latency: String,
+    pub uptime: String,
+    /// Its last 24 hours as a status strip and a median-latency line.
+    pub strip: String,
+    pub latency_line: String,
 }
 
 pub struct IncidentRow {
@@ -220,6 +241,10 @@ struct DetailPage {
     own_alerts: bool,
     alerts_action: String,
     checks: Vec<CheckRow>,
+    /// Empty for a target checked from the server alone.
+    locations: Vec<LocationRow>,
+    /// "Down when a majority of its 3 locations see it down."
+    quorum_rule: String,
     next_page: Option<String>,
     first_page: bool,
     can_edit: bool,
@@ -259,8 +284,9 @@ fn notification_row(
     }
 }
 
-fn check_row(c: &Check) -> CheckRow {
+fn check_row(c: &Check, names: &HashMap<Location, String>) -> CheckRow {
     CheckRow {
+        location: names.get(&c.location).cloned().unwrap_or_default(),
         when_iso: format::iso(c.checked_at),
         when: format::full(c.checked_at),
         state: badge(format::check_state(c)),
@@ -272,6 +298,48 @@ fn check_row(c: &Check) -> CheckRow {
         error: c.error.clone().unwrap_or_default(),
         in_maintenance: c.in_maintenance,
     }
+}
+
+fn location_row(view: &LocationView) -> LocationRow {
+    let hours = dashboard::buckets(&view.hours, Duration::hours(1));
+    let what = format!("{}, last 24 hours", view.name);
+    LocationRow {
+        name: view.name.clone(),
+        offline: view.offline,
+        state: badge(view.state),
+        last_when: view
+            .latest
+            .as_ref()
+            .map_or_else(|| "not yet".to_owned(), |c| format::full(c.checked_at)),
+        last_when_iso: view
+            .latest
+            .as_ref()
+            .map(|c| format::iso(c.checked_at))
+            .unwrap_or_default(),
+        latency: view
+            .latest
+            .as_ref()
+            .filter(|c| c.is_up)
+            .map_or_else(|| "—".to_owned(), |c| format::latency(c.latency_ms)),
+        uptime: pharos_app::dashboard::uptime_of(&hours)
+            .map_or_else(|| "no data yet".to_owned(), charts::percent),
+        strip: charts::status_strip(&hours, &what),
+        latency_line: charts::sparkline(&hours, &what),
+    }
+}
+
+/// The quorum in words, for the locations section.
+fn quorum_rule(quorum: Quorum, locations: usize) -> String {
+    let need = quorum.required(u32::try_from(locations).unwrap_or(u32::MAX));
+    let rule = match quorum {
+        Quorum::Any => "any one".to_owned(),
+        Quorum::Majority => "a majority".to_owned(),
+        Quorum::All => "all".to_owned(),
+        Quorum::AtLeast(n) => format!("at least {n}"),
+    };
+    format!(
+        "Down when {rule} of its {locations} locations see it down ({need} of {locations}); degraded while fewer do."
+    )
 }
 
 fn incident_row(i: &Incident, now: chrono::DateTime<Utc>) -> IncidentRow {
@@ -329,6 +397,7 @@ pub async fn detail(
         latest,
         notifications,
         channels,
+        locations,
     ) = tokio::try_join!(
         targets::uptime_of(app, &current, &target),
         targets::history_of(app, &current, &target, three_days),
@@ -355,6 +424,7 @@ pub async fn detail(
         },
         pharos_app::alerts::notifications_of(app, &current, &target, NOTIFICATIONS_SHOWN),
         pharos_app::channels::list(app, &current),
+        pharos_app::locations::locations_of(app, &current, &target),
     )?;
     let target_alerts = pharos_app::alerts::alerts_of(app, &current, &target).await?;
     let channels: std::collections::HashMap<_, _> = channels
@@ -442,6 +512,10 @@ pub async fn detail(
                 crate::pages::maintenance::status_of(w, now).1
             )
         });
+    let location_names: HashMap<Location, String> = locations
+        .iter()
+        .map(|l| (l.location, l.name.clone()))
+        .collect();
     let page = DetailPage {
         chrome: Chrome::new(Some(&current), "").with_flash(message),
         maintenance,
@@ -484,7 +558,9 @@ pub async fn detail(
         alerts: crate::pages::alerts::AlertFormView::of(&target_alerts.effective),
         own_alerts: target_alerts.own.is_some(),
         alerts_action: format!("/targets/{}/alerts", id.0),
-        checks: page.iter().map(check_row).collect(),
+        checks: page.iter().map(|c| check_row(c, &location_names)).collect(),
+        quorum_rule: quorum_rule(target.quorum.unwrap_or(Quorum::DEFAULT), locations.len()),
+        locations: locations.iter().map(location_row).collect(),
         next_page: next.map(|c| c.encode()),
         first_page: before.is_none(),
         can_edit: current.role.can_edit_targets(),
