@@ -186,6 +186,9 @@ pub async fn push_results(
     let targets = app.store.agent_assignments(org, agent.agent.id).await?;
     let intervals: std::collections::HashMap<TargetId, u32> =
         targets.iter().map(|t| (t.id, t.interval_seconds)).collect();
+    // An agent's result is held by a maintenance window like the server's
+    // own check of the same moment.
+    let windows = app.store.maintenance_windows(org).await?;
     let mut receipt = BatchReceipt::default();
     let mut checks = Vec::with_capacity(batch.results.len());
     let skew = Duration::seconds(CLOCK_SKEW_SECONDS);
@@ -211,6 +214,9 @@ pub async fn push_results(
         let mut check = Check::from_outcome(result.target_id, &outcome);
         check.id = CheckId::new();
         check.location = Location::Agent(agent.agent.id);
+        check.in_maintenance = windows
+            .iter()
+            .any(|w| w.covers(result.target_id, check.checked_at));
         checks.push(AgentCheck {
             slot: result.slot,
             check,

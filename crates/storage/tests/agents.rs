@@ -612,7 +612,85 @@ async fn an_offline_agent_alerts_each_channel_once(backend: Backend) {
     assert_eq!(online_events, 3);
 }
 
+/// A result a maintenance window held (the use case marks it) is kept in
+/// history, and moves nothing: no location view, no state, no event.
+async fn held_agent_results_move_nothing(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (alice, a) = account(&*store, "a@example.com").await;
+    let target = http_target(&*store, &a, &alice).await;
+    let agent = admitted(&*store, &a, "one", b"t1").await;
+    assert!(store
+        .set_target_locations(
+            a.id,
+            target.id,
+            TargetLocations {
+                check_local: false,
+                agents: &[agent],
+                quorum: Some(Quorum::Any),
+            },
+        )
+        .await
+        .expect("locations"));
+    let confirm = Confirmation {
+        failures_to_confirm: 1,
+    };
+    let t0 = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 600, 0).expect("time");
+    store
+        .record_agent_checks(
+            a.id,
+            agent,
+            &[result(&target, agent, t0, Verdict::Up)],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Up);
+    let events_before = store.events(a.id, 0, 1000).await.expect("events").len();
+
+    let mut held = result(&target, agent, t0 + Duration::seconds(60), Verdict::Down);
+    held.check.in_maintenance = true;
+    let written = store
+        .record_agent_checks(a.id, agent, &[held], confirm)
+        .await
+        .expect("write");
+    assert_eq!(written.stored, 1);
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Up);
+    let views = store.location_states(a.id, target.id).await.expect("views");
+    assert_eq!(views.len(), 1);
+    assert_eq!(views[0].state, TargetState::Up);
+    assert_eq!(
+        store.events(a.id, 0, 1000).await.expect("events").len(),
+        events_before
+    );
+    let checks = store
+        .checks(a.id, target.id, None, 10)
+        .await
+        .expect("checks");
+    assert_eq!(checks.len(), 2);
+    assert!(checks[0].in_maintenance && !checks[0].is_up);
+
+    // Once the window is over, the same failure is told at once.
+    store
+        .record_agent_checks(
+            a.id,
+            agent,
+            &[result(
+                &target,
+                agent,
+                t0 + Duration::seconds(120),
+                Verdict::Down,
+            )],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Down);
+}
+
 pharos_storage::on_both_backends!(
+    held_agent_results_move_nothing,
     admission_needs_the_secret_and_an_allowed_uuid,
     quorum_of_three_locations_decides_down,
     an_offline_agent_alerts_each_channel_once,

@@ -677,6 +677,23 @@ macro_rules! impl_agents {
                         write.duplicates += 1;
                         continue;
                     }
+                    if check.in_maintenance {
+                        // Held, as a worker's check is: kept in history,
+                        // the location's view holds and its unconfirmed
+                        // failures are forgotten; nothing moves, nothing
+                        // is told.
+                        sqlx::query(
+                            "UPDATE location_states SET consecutive_failures = 0 \
+                             WHERE target_id = $1 AND location = $2",
+                        )
+                        .bind(check.target_id.0)
+                        .bind(agent.0)
+                        .execute(&mut *tx)
+                        .await?;
+                        Self::write_rollups(&mut tx, check).await?;
+                        write.stored += 1;
+                        continue;
+                    }
                     let own: Option<(String, i32)> = sqlx::query_as(
                         "SELECT state, consecutive_failures FROM location_states \
                          WHERE target_id = $1 AND location = $2",
