@@ -58,31 +58,16 @@ fn agent_result(
     }
 }
 
-async fn a_target_page_shows_each_location(backend: Backend) {
-    let Some(app) = TestApp::spawn(backend).await else {
-        return;
-    };
-    let client = app.user("owner@example.com").await;
-    let org = organization(&app, &client).await;
-    let (status, target) = create(
-        &app,
-        &client,
-        json!({"url": "https://shop.example.com/health", "name": "Shop"}),
-    )
-    .await;
-    assert_eq!(status, StatusCode::CREATED, "{target}");
-    let target_id = TargetId(uuid(&target["id"]));
-
-    // An agent named Frankfurt, admitted the way the endpoint does it.
+async fn approved(app: &TestApp, org: OrganizationId, name: &str) -> pharos_storage::models::Agent {
     let intro = AgentIntroduction {
         uuid: uuid::Uuid::new_v4(),
-        name: "Frankfurt",
+        name,
         version: "1.0",
         now: Utc::now(),
     };
     assert_eq!(
         app.store
-            .admit_agent(org, intro, b"token", 10)
+            .admit_agent(org, intro, name.as_bytes(), 10)
             .await
             .expect("admit"),
         AgentAdmission::Pending
@@ -98,6 +83,27 @@ async fn a_target_page_shows_each_location(backend: Backend) {
         .set_agent_status(org, agent.id, AgentStatus::Approved)
         .await
         .expect("approve"));
+    agent
+}
+
+async fn a_target_page_shows_each_location(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = app.user("owner@example.com").await;
+    let org = organization(&app, &client).await;
+    let (status, target) = create(
+        &app,
+        &client,
+        json!({"url": "https://shop.example.com/health", "name": "Shop"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{target}");
+    let target_id = TargetId(uuid(&target["id"]));
+
+    // Agents named Frankfurt and Paris, admitted as the endpoint does it.
+    let agent = approved(&app, org, "Frankfurt").await;
+    let paris = approved(&app, org, "Paris").await;
 
     // A target on the server alone has no locations section.
     let page = app
@@ -108,16 +114,45 @@ async fn a_target_page_shows_each_location(backend: Backend) {
         .expect("page");
     assert!(!page.contains("id=\"locations\""), "{page}");
 
+    // The form offers "at least N" between one and all three locations.
+    let form = app
+        .get(&client, format!("/targets/{target_id}/edit"))
+        .await
+        .text()
+        .await
+        .expect("form");
+    assert!(
+        form.contains("<option value=\"2\">At least 2 of them</option>"),
+        "{form}"
+    );
+    assert!(
+        !form.contains("<option value=\"3\""),
+        "three is all: {form}"
+    );
+
     let (status, updated) = json_of(
         app.client_patch(
             &client,
             &format!("/api/v1/targets/{target_id}"),
-            json!({"location_ids": ["local", agent.id.to_string()], "quorum": "majority"}),
+            json!({
+                "location_ids": ["local", agent.id.to_string(), paris.id.to_string()],
+                "quorum": 2
+            }),
         )
         .await,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
+    let form = app
+        .get(&client, format!("/targets/{target_id}/edit"))
+        .await
+        .text()
+        .await
+        .expect("form");
+    assert!(
+        form.contains("<option value=\"2\" selected>At least 2 of them</option>"),
+        "{form}"
+    );
     let written = app
         .store
         .record_agent_checks(
@@ -144,14 +179,19 @@ async fn a_target_page_shows_each_location(backend: Backend) {
         .and_then(|rest| rest.split("</section>").next())
         .unwrap_or_else(|| panic!("a locations section: {page}"));
     assert!(
-        section.contains("Down when a majority of its 2 locations see it down (2 of 2)"),
+        section.contains("Down when at least 2 of its 3 locations see it down (2 of 3)"),
         "{section}"
     );
     // Each location in a row of its own: local (no checks yet) first,
     // then Frankfurt, down from its two failed checks, with 0 % up over
-    // its last 24 hours.
+    // its last 24 hours, then Paris, not heard from.
     let rows: Vec<&str> = section.split("<tr>").skip(2).collect();
-    assert_eq!(rows.len(), 2, "{section}");
+    assert_eq!(rows.len(), 3, "{section}");
+    assert!(
+        rows[2].contains("Paris") && rows[2].contains("Pending"),
+        "{}",
+        rows[2]
+    );
     assert!(
         rows[0].contains(">local<") && rows[0].contains("Pending"),
         "{}",
@@ -169,7 +209,7 @@ async fn a_target_page_shows_each_location(backend: Backend) {
         "its last 24 hours are drawn: {}",
         rows[1]
     );
-    // Only one down location of two: the target is degraded.
+    // Only one down location of the two needed: the target is degraded.
     assert!(page.contains("id=\"detail-state\""));
     let (_, view) = json_of(
         app.get(&client, format!("/api/v1/targets/{target_id}"))

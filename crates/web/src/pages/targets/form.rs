@@ -658,7 +658,7 @@ struct TargetFormPage {
     /// Where the target may be checked from (drawn when the organization
     /// has approved agents).
     locations: Vec<LocationChoice>,
-    quorums: Vec<Choice>,
+    quorums: Vec<crate::pages::status_pages::Choice>,
 }
 
 /// A tag the target may carry.
@@ -900,16 +900,25 @@ fn result_page(
     } else {
         form.quorum.as_str()
     };
-    let quorums = ["majority", "any", "all"]
+    // The named rules, then "at least N" for each N between one and all
+    // of the locations there are (and a saved N, should agents have gone).
+    let total = context.agents.len() + 1;
+    let mut values: Vec<String> = ["majority", "any", "all"].map(str::to_owned).to_vec();
+    values.extend((2..total).map(|n| n.to_string()));
+    if !values.iter().any(|v| v == quorum) {
+        values.push(quorum.to_owned());
+    }
+    let quorums = values
         .into_iter()
-        .map(|q| Choice {
-            value: q,
-            label: match q {
-                "majority" => "Most of them (majority)",
-                "any" => "Any one of them",
-                _ => "All of them",
+        .map(|value| crate::pages::status_pages::Choice {
+            label: match value.as_str() {
+                "majority" => "Most of them (majority)".to_owned(),
+                "any" => "Any one of them".to_owned(),
+                "all" => "All of them".to_owned(),
+                n => format!("At least {n} of them"),
             },
-            selected: q == quorum,
+            selected: value == quorum,
+            value,
         })
         .collect();
     render(
