@@ -12,195 +12,24 @@
 //!   leaves the target degraded, two make it down with one incident,
 //!   recovery closes it.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use pharos_domain::ids::{AgentId, OrganizationId, TargetId};
+use pharos_domain::ids::TargetId;
 use pharos_domain::quorum::Quorum;
-use pharos_domain::TargetCheck;
-use pharos_storage::models::{NewTarget, TargetLocations};
-use pharos_storage::prelude::*;
 use pharos_storage::testing::{Backend, TestDatabase};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
 mod common;
 
-use common::{free_port, receiver, signal, spawn_pharos, wait_exit, wait_ready, Pharos, PHAROS};
-
-const SECRET_KEY: &str = "a test instance secret key, long enough: 0123456789abcdef";
-const AGENT_SECRET: &str = "correct-agent-secret-0123456789";
-const EMAIL: &str = "owner@example.com";
-const PASSWORD: &str = "correct horse battery";
-/// The targets' interval in these tests (the API's minimum is 30 s; the
-/// store takes any, so the tests need not wait that long).
-const INTERVAL: u32 = 3;
-
-fn start_server(db: &TestDatabase, data_dir: &Path, port: u16) -> Pharos {
-    let listen = format!("127.0.0.1:{port}");
-    spawn_pharos(
-        &["serve"],
-        &db.url,
-        data_dir,
-        &[
-            ("PHAROS_LISTEN", listen.as_str()),
-            ("PHAROS_SECRET_KEY", SECRET_KEY),
-            ("PHAROS_AGENT_OFFLINE_SECONDS", "10"),
-            ("PHAROS_AGENT_CONFIRM_FAILURES", "1"),
-            // Alerts go to a receiver on 127.0.0.1 (an explicit setting,
-            // never the default).
-            ("PHAROS_ALLOW_PRIVATE_TARGETS", "true"),
-        ],
-    )
-}
-
-fn start_agent(base: &str, secret: &str, data_dir: &Path, allow_private: bool) -> Pharos {
-    let child = Command::new(PHAROS)
-        .arg("agent")
-        .env("PHAROS_SERVER_URL", base)
-        .env("PHAROS_AGENT_SECRET", secret)
-        .env("PHAROS_DATA_DIR", data_dir)
-        .env("PHAROS_AGENT_NAME", "test location")
-        .env("PHAROS_AGENT_REFRESH_SECONDS", "1")
-        .env(
-            "PHAROS_AGENT_ALLOW_PRIVATE_TARGETS",
-            if allow_private { "true" } else { "false" },
-        )
-        .env("PHAROS_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the agent");
-    Pharos(child)
-}
-
-/// Stops a child with SIGTERM and waits for it.
-fn stop(mut child: Pharos) {
-    signal(&child, "TERM");
-    assert!(
-        wait_exit(&mut child, Duration::from_secs(15)).is_some(),
-        "did not stop"
-    );
-}
-
-/// The UUID an agent wrote in its data directory on first start.
-async fn agent_uuid(dir: &Path) -> String {
-    eventually("the agent's UUID file", Duration::from_secs(20), || async {
-        std::fs::read_to_string(dir.join("agent-id"))
-            .ok()
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-    })
-    .await
-}
-
-/// Polls `probe` until it answers, or fails the test after `limit`.
-async fn eventually<T, F, Fut>(what: &str, limit: Duration, mut probe: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let started = Instant::now();
-    loop {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        assert!(started.elapsed() < limit, "gave up waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
-async fn owner(base: &str) -> Client {
-    let client = Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let registered = client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": EMAIL, "password": PASSWORD, "organization": "Acme"}))
-        .send()
-        .await
-        .expect("register");
-    assert_eq!(registered.status(), StatusCode::CREATED);
-    let logged_in = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": EMAIL, "password": PASSWORD}))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(logged_in.status(), StatusCode::OK);
-    client
-}
-
-async fn get_json(client: &Client, url: &str) -> (StatusCode, Value) {
-    let response = client.get(url).send().await.expect("get");
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-async fn set_secret(client: &Client, base: &str, allowed: &[&str]) {
-    let response = client
-        .put(format!("{base}/api/v1/agents/settings"))
-        .json(&json!({"shared_secret": AGENT_SECRET, "allowed_uuids": allowed}))
-        .send()
-        .await
-        .expect("settings");
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: Value = response.json().await.expect("json");
-    assert_eq!(body["shared_secret"], json!("••••••••"), "masked: {body}");
-}
-
-/// The agent with this UUID among `/api/v1/agents` (approved and others).
-async fn listed_agent(client: &Client, base: &str, uuid: &str) -> Option<Value> {
-    let (_, page) = get_json(client, &format!("{base}/api/v1/agents")).await;
-    page["items"]
-        .as_array()?
-        .iter()
-        .find(|a| a["uuid"] == json!(uuid))
-        .cloned()
-}
-
-async fn pending_uuids(client: &Client, base: &str) -> Vec<String> {
-    let (_, page) = get_json(client, &format!("{base}/api/v1/agents/pending")).await;
-    page["items"]
-        .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(|a| a["uuid"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The checks of a target from one location, oldest first.
-async fn checks_from(
-    client: &Client,
-    base: &str,
-    target: TargetId,
-    location: &str,
-) -> Vec<DateTime<Utc>> {
-    let (status, page) = get_json(
-        client,
-        &format!("{base}/api/v1/targets/{target}/checks?limit=1000"),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{page}");
-    let mut times: Vec<DateTime<Utc>> = page["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .filter(|c| c["location_id"] == json!(location))
-        .filter_map(|c| c["checked_at"].as_str()?.parse().ok())
-        .collect();
-    times.sort();
-    times
-}
+use common::agents::{
+    agent_uuid, agents_target, approved_agent, checks_from, eventually, get_json, listed_agent,
+    organization, owner, pending_uuids, set_secret, start_agent, start_server, stop, AGENT_SECRET,
+    INTERVAL,
+};
+use common::{free_port, receiver, wait_ready};
 
 /// No slot lost (no gap of one interval and a half) and none doubled
 /// (none closer than half an interval).
@@ -225,90 +54,6 @@ async fn farm() -> SocketAddr {
     let app = axum::Router::new().fallback(|| async { "ok" });
     tokio::spawn(async move { axum::serve(listener, app).await });
     address
-}
-
-/// A target checked by `agents` alone, every `INTERVAL` seconds.
-async fn agents_target(
-    store: &dyn Store,
-    org: OrganizationId,
-    farm: SocketAddr,
-    agents: &[AgentId],
-    quorum: Quorum,
-) -> TargetId {
-    let creds = store
-        .user_credentials(EMAIL)
-        .await
-        .expect("read")
-        .expect("owner");
-    let target = store
-        .create_target(
-            org,
-            NewTarget::due_now(
-                creds.user.id,
-                TargetCheck::http_get(format!("http://{farm}/")),
-                INTERVAL,
-                2,
-                Utc::now(),
-            ),
-        )
-        .await
-        .expect("target");
-    assert!(store
-        .set_target_locations(
-            org,
-            target.id,
-            TargetLocations {
-                check_local: false,
-                agents,
-                quorum: Some(quorum),
-            },
-        )
-        .await
-        .expect("locations"));
-    target.id
-}
-
-async fn organization(store: &dyn Store) -> OrganizationId {
-    let creds = store
-        .user_credentials(EMAIL)
-        .await
-        .expect("read")
-        .expect("owner");
-    store.memberships(creds.user.id).await.expect("memberships")[0]
-        .organization
-        .id
-}
-
-/// Starts an agent, approves its UUID from the pending list, and waits
-/// until it is admitted; returns its id.
-async fn approved_agent(
-    client: &Client,
-    base: &str,
-    dir: &Path,
-    allow_private: bool,
-) -> (Pharos, AgentId) {
-    let agent = start_agent(base, AGENT_SECRET, dir, allow_private);
-    let uuid = agent_uuid(dir).await;
-    eventually(
-        "the agent in the pending list",
-        Duration::from_secs(30),
-        || async {
-            pending_uuids(client, base)
-                .await
-                .contains(&uuid)
-                .then_some(())
-        },
-    )
-    .await;
-    let approved = client
-        .post(format!("{base}/api/v1/agents/pending/{uuid}/approve"))
-        .send()
-        .await
-        .expect("approve");
-    assert_eq!(approved.status(), StatusCode::OK);
-    let body: Value = approved.json().await.expect("json");
-    let id: AgentId = serde_json::from_value(body["id"].clone()).expect("id");
-    (agent, id)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -392,7 +137,14 @@ async fn agents_are_admitted_revoked_and_keep_results_through_restarts() {
     let store = pharos_storage::connect(&db.url).await.expect("store");
     let org = organization(&*store).await;
     let farm = farm().await;
-    let target = agents_target(&*store, org, farm, &[agent_id], Quorum::Any).await;
+    let target = agents_target(
+        &*store,
+        org,
+        &format!("http://{farm}/"),
+        &[agent_id],
+        Quorum::Any,
+    )
+    .await;
     let location = agent_id.to_string();
     eventually("checks from the agent", Duration::from_secs(40), || async {
         (checks_from(&client, &base, target, &location).await.len() >= 2).then_some(())
@@ -563,7 +315,14 @@ async fn quorum_of_three_agents(backend: Backend) {
     let store = pharos_storage::connect(&db.url).await.expect("store");
     let org = organization(&*store).await;
     let farm = farm().await;
-    let target = agents_target(&*store, org, farm, &[id1, id2, id3], Quorum::Majority).await;
+    let target = agents_target(
+        &*store,
+        org,
+        &format!("http://{farm}/"),
+        &[id1, id2, id3],
+        Quorum::Majority,
+    )
+    .await;
 
     // One of three down: degraded, no incident.
     eventually(

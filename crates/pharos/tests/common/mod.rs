@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses its own share of these
 
+pub mod agents;
+
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
