@@ -138,8 +138,15 @@ pub async fn run(
         heartbeat_seconds: std::sync::atomic::AtomicU32::new(5),
     });
     let shutdown = Shutdown(shutdown);
+    let (latest, assignments) = tokio::sync::watch::channel(Vec::new());
     let tasks = [
-        tokio::spawn(schedule(shared.clone(), prober, shutdown.clone())),
+        tokio::spawn(pull(shared.clone(), latest, shutdown.clone())),
+        tokio::spawn(schedule(
+            shared.clone(),
+            prober,
+            assignments,
+            shutdown.clone(),
+        )),
         tokio::spawn(push(shared.clone(), shutdown.clone())),
         tokio::spawn(heartbeat(shared.clone(), shutdown.clone())),
     ];
@@ -210,14 +217,59 @@ async fn drop_token(shared: &Shared, used: &str) {
     }
 }
 
-/// Pulls assignments and runs each slot when its time comes. Slots follow
-/// the server's grid (`pharos_domain::schedule`), so they go on being
-/// run from the last assignments while the server cannot be reached.
-async fn schedule(shared: Arc<Shared>, prober: Prober, mut shutdown: Shutdown) {
+/// Pulls the agent's assignments every `refresh` and hands the latest to
+/// `schedule` through `latest`. A task of its own: on a dead link a pull
+/// waits for its timeouts (10 s to connect, 30 s in all), and the slots
+/// must go on running meanwhile.
+async fn pull(
+    shared: Arc<Shared>,
+    latest: tokio::sync::watch::Sender<Vec<Arc<Assignment>>>,
+    mut shutdown: Shutdown,
+) {
+    loop {
+        let Some(token) = token(&shared, &shutdown).await else {
+            return;
+        };
+        let pulled = tokio::select! {
+            () = shutdown.wait() => return,
+            pulled = shared.client.assignments(&token) => pulled,
+        };
+        match pulled {
+            Ok(list) => {
+                shared.heartbeat_seconds.store(
+                    list.heartbeat_seconds.max(1),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                latest.send_replace(list.assignments.into_iter().map(Arc::new).collect());
+            }
+            Err(CallError::Unauthorized) => drop_token(&shared, &token).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot pull assignments; going on with the last ones");
+            }
+        }
+        // After the pull, not on a fixed beat: a pull that waited for its
+        // timeout is not followed by a burst of them.
+        tokio::select! {
+            () = shutdown.wait() => return,
+            () = tokio::time::sleep(shared.config.refresh) => {}
+        }
+    }
+}
+
+/// Runs each slot of the assignments `pull` hands over when its time
+/// comes. Slots follow the server's grid (`pharos_domain::schedule`), so
+/// they go on being run from the last assignments while the server cannot
+/// be reached; nothing here waits on the network.
+async fn schedule(
+    shared: Arc<Shared>,
+    prober: Prober,
+    mut latest: tokio::sync::watch::Receiver<Vec<Arc<Assignment>>>,
+    mut shutdown: Shutdown,
+) {
     let permits = Arc::new(Semaphore::new(shared.config.concurrency.max(1)));
     let mut assigned: HashMap<TargetId, Arc<Assignment>> = HashMap::new();
     let mut next: HashMap<TargetId, DateTime<Utc>> = HashMap::new();
-    let mut refresh = tokio::time::interval(shared.config.refresh);
+    let mut pulling = true;
     loop {
         let now = Utc::now();
         let soonest = next.values().min().copied();
@@ -226,30 +278,30 @@ async fn schedule(shared: Arc<Shared>, prober: Prober, mut shutdown: Shutdown) {
         });
         tokio::select! {
             () = shutdown.wait() => return,
-            _ = refresh.tick() => {
-                let Some(token) = token(&shared, &shutdown).await else { return };
-                match shared.client.assignments(&token).await {
-                    Ok(list) => {
-                        shared.heartbeat_seconds.store(list.heartbeat_seconds.max(1), std::sync::atomic::Ordering::Relaxed);
-                        let now = Utc::now();
-                        let fresh: HashMap<TargetId, Arc<Assignment>> =
-                            list.assignments.into_iter().map(|a| (a.target_id, Arc::new(a))).collect();
-                        next.retain(|id, _| fresh.contains_key(id));
-                        for (id, a) in &fresh {
-                            let changed = assigned.get(id).is_none_or(|old| old.interval_seconds != a.interval_seconds);
-                            if changed {
-                                let first = a.slots.first().copied()
-                                    .unwrap_or_else(|| next_slot(*id, a.interval_seconds, now));
-                                next.insert(*id, first);
-                            }
-                        }
-                        let keep: HashSet<TargetId> = fresh.keys().copied().collect();
-                        shared.with_state(|s| s.retain_targets(&keep));
-                        assigned = fresh;
-                    }
-                    Err(CallError::Unauthorized) => drop_token(&shared, &token).await,
-                    Err(e) => tracing::warn!(error = %e, "cannot pull assignments; going on with the last ones"),
+            changed = latest.changed(), if pulling => {
+                if changed.is_err() {
+                    // The puller stopped (shutdown): keep the last ones.
+                    pulling = false;
+                    continue;
                 }
+                let now = Utc::now();
+                let fresh: HashMap<TargetId, Arc<Assignment>> = latest
+                    .borrow_and_update()
+                    .iter()
+                    .map(|a| (a.target_id, a.clone()))
+                    .collect();
+                next.retain(|id, _| fresh.contains_key(id));
+                for (id, a) in &fresh {
+                    let changed = assigned.get(id).is_none_or(|old| old.interval_seconds != a.interval_seconds);
+                    if changed {
+                        let first = a.slots.first().copied()
+                            .unwrap_or_else(|| next_slot(*id, a.interval_seconds, now));
+                        next.insert(*id, first);
+                    }
+                }
+                let keep: HashSet<TargetId> = fresh.keys().copied().collect();
+                shared.with_state(|s| s.retain_targets(&keep));
+                assigned = fresh;
             }
             () = tokio::time::sleep(sleep) => {
                 let now = Utc::now();
