@@ -11,6 +11,10 @@
 //! - quorum with three agents on both backends: one failing location
 //!   leaves the target degraded, two make it down with one incident,
 //!   recovery closes it.
+//!
+//! Network cuts between an agent and the server are in agents_network.rs
+//! (network namespaces, root only); the helpers both use are in
+//! common/agents.rs.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use pharos_domain::ids::{OrganizationId, UserId};
+use pharos_domain::ids::{AgentId, OrganizationId, TargetId, UserId};
 use pharos_domain::organization::Role;
 use sqlx::Connection;
 
@@ -154,6 +154,40 @@ impl TestDatabase {
     /// never reads it); the rows it touched.
     pub async fn execute_sql(&self, sql: &str) -> u64 {
         execute!(self, sqlx::query(sql))
+    }
+
+    /// The slots `agent`'s stored checks of `target` were for, oldest
+    /// first, one per row (`slot_at`, which the API does not show), so a
+    /// test can count an agent's checks per slot.
+    pub async fn agent_check_slots(&self, target: TargetId, agent: AgentId) -> Vec<DateTime<Utc>> {
+        let sql = "SELECT slot_at FROM checks WHERE target_id = $1 AND agent_id = $2";
+        type Row = (Option<DateTime<Utc>>,);
+        let rows = if self.postgres.is_some() {
+            let mut conn = sqlx::PgConnection::connect(&self.url)
+                .await
+                .expect("connect to the test database");
+            sqlx::query_as::<_, Row>(sql)
+                .bind(target.0)
+                .bind(agent.0)
+                .fetch_all(&mut conn)
+                .await
+        } else {
+            let mut conn = sqlx::SqliteConnection::connect(&self.url)
+                .await
+                .expect("connect to the test database");
+            sqlx::query_as::<_, Row>(sql)
+                .bind(target.0)
+                .bind(agent.0)
+                .fetch_all(&mut conn)
+                .await
+        };
+        let mut slots: Vec<DateTime<Utc>> = rows
+            .expect("read the agent's checks")
+            .into_iter()
+            .map(|(slot,)| slot.expect("an agent's check has its slot"))
+            .collect();
+        slots.sort();
+        slots
     }
 
     /// Takes `user` out of `org`.
