@@ -74,6 +74,9 @@ pub struct AppSettings {
     pub require_email_verification: bool,
     /// How many failures in a row from one agent make its location down.
     pub agent_confirmation: pharos_domain::status::Confirmation,
+    /// The shortest interval a target may ask for
+    /// (`PHAROS_MIN_INTERVAL_SECONDS`).
+    pub min_interval_seconds: u32,
 }
 
 impl Default for AppSettings {
@@ -87,6 +90,7 @@ impl Default for AppSettings {
             password_reset_minutes: 60,
             require_email_verification: false,
             agent_confirmation: pharos_domain::status::Confirmation::default(),
+            min_interval_seconds: pharos_domain::target::IntervalSeconds::MIN,
         }
     }
 }
@@ -160,6 +164,17 @@ impl App {
         settings.agent_confirmation = pharos_domain::status::Confirmation {
             failures_to_confirm: failures.max(1),
         };
+        self.settings = Arc::new(settings);
+        self
+    }
+
+    /// The shortest interval targets may ask for (10 s at the lowest).
+    pub fn with_min_interval(mut self, seconds: u32) -> Self {
+        let mut settings = (*self.settings).clone();
+        settings.min_interval_seconds = seconds.clamp(
+            pharos_domain::target::IntervalSeconds::LOWEST,
+            pharos_domain::target::IntervalSeconds::MAX,
+        );
         self.settings = Arc::new(settings);
         self
     }

@@ -252,8 +252,9 @@ pub async fn create(app: &App, actor: &Actor, mut fields: TargetFields) -> AppRe
         .flatten()
         .map(|raw| TargetName::parse(&raw))
         .transpose()?;
+    let floor = app.settings.min_interval_seconds;
     let interval = take_i64(&mut fields, "interval_seconds")?
-        .map(IntervalSeconds::parse)
+        .map(|raw| IntervalSeconds::parse(raw, floor))
         .transpose()?
         .unwrap_or(IntervalSeconds::DEFAULT);
     let timeout = take_i64(&mut fields, "timeout_seconds")?
@@ -382,9 +383,9 @@ async fn run_once(
         TargetName::parse(&raw)?;
     }
     let interval = match take_i64(&mut fields, "interval_seconds")? {
-        Some(raw) => IntervalSeconds::parse(raw)?,
+        Some(raw) => IntervalSeconds::parse(raw, app.settings.min_interval_seconds)?,
         None => match existing {
-            Some(t) => IntervalSeconds::parse(t.interval_seconds.into())?,
+            Some(t) => IntervalSeconds::stored(t.interval_seconds.into())?,
             None => IntervalSeconds::DEFAULT,
         },
     };
@@ -443,8 +444,9 @@ pub async fn update(
     let name = take_string(&mut fields, "name")?
         .map(|value| value.map(|raw| TargetName::parse(&raw)).transpose())
         .transpose()?;
+    let floor = app.settings.min_interval_seconds;
     let interval = take_i64(&mut fields, "interval_seconds")?
-        .map(IntervalSeconds::parse)
+        .map(|raw| IntervalSeconds::parse(raw, floor))
         .transpose()?;
     let timeout = take_i64(&mut fields, "timeout_seconds")?
         .map(TimeoutSeconds::parse)
@@ -478,7 +480,7 @@ pub async fn update(
     }
     if !kind.is_heartbeat() {
         check_timeout_fits(
-            interval.unwrap_or(IntervalSeconds::parse(existing.interval_seconds.into())?),
+            interval.unwrap_or(IntervalSeconds::stored(existing.interval_seconds.into())?),
             timeout.unwrap_or(TimeoutSeconds::parse(existing.timeout_seconds.into())?),
         )?;
     }

@@ -154,17 +154,35 @@ impl TargetName {
     }
 }
 
-/// Seconds between two checks of a target: 30 s to 24 h.
+/// Seconds between two checks of a target: from the instance's floor
+/// (`PHAROS_MIN_INTERVAL_SECONDS`: 30 s unless the operator lowers it,
+/// never under 10 s) to 24 h.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IntervalSeconds(u32);
 
 impl IntervalSeconds {
+    /// The floor of an instance that sets none.
     pub const MIN: u32 = 30;
+    /// The lowest floor an instance may set.
+    pub const LOWEST: u32 = 10;
     pub const MAX: u32 = 86_400;
     pub const DEFAULT: Self = Self(300);
 
-    pub fn parse(raw: i64) -> Result<Self, ValidationError> {
-        bounded("interval_seconds", raw, Self::MIN, Self::MAX).map(Self)
+    /// An interval asked for, at least `floor` (the instance's).
+    pub fn parse(raw: i64, floor: u32) -> Result<Self, ValidationError> {
+        bounded(
+            "interval_seconds",
+            raw,
+            floor.clamp(Self::LOWEST, Self::MAX),
+            Self::MAX,
+        )
+        .map(Self)
+    }
+
+    /// An interval already stored: it stands even if the floor was
+    /// raised since it was saved.
+    pub fn stored(raw: i64) -> Result<Self, ValidationError> {
+        Self::parse(raw, Self::LOWEST)
     }
 
     pub fn get(self) -> u32 {
@@ -308,9 +326,14 @@ mod tests {
 
     #[test]
     fn interval_and_timeout_bounds() {
-        assert!(IntervalSeconds::parse(29).is_err());
-        assert!(IntervalSeconds::parse(30).is_ok());
-        assert!(IntervalSeconds::parse(86_401).is_err());
+        assert!(IntervalSeconds::parse(29, IntervalSeconds::MIN).is_err());
+        assert!(IntervalSeconds::parse(30, IntervalSeconds::MIN).is_ok());
+        assert!(IntervalSeconds::parse(86_401, IntervalSeconds::MIN).is_err());
+        // An instance may lower its floor to 10 s, never below.
+        assert!(IntervalSeconds::parse(10, 10).is_ok());
+        assert!(IntervalSeconds::parse(9, 5).is_err());
+        // A stored interval stands whatever the floor is now.
+        assert!(IntervalSeconds::stored(10).is_ok());
         assert!(TimeoutSeconds::parse(0).is_err());
         assert!(TimeoutSeconds::parse(60).is_ok());
         assert!(TimeoutSeconds::parse(i64::MAX).is_err());

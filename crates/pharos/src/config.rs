@@ -211,6 +211,11 @@ pub struct WebArgs {
     /// and its targets are judged by their other locations).
     #[arg(long, env = "PHAROS_AGENT_OFFLINE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(10..=86_400))]
     pub agent_offline_seconds: u64,
+    /// The shortest check interval a target may ask for, in seconds (10 at
+    /// the lowest: each check of a 10 s target costs as much as one of a
+    /// 300 s target, thirty times as often).
+    #[arg(long, env = "PHAROS_MIN_INTERVAL_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u32).range(10..=86_400))]
+    pub min_interval_seconds: u32,
     /// Failures in a row from one agent before its location counts as
     /// down (agents re-check at their next slot, not sooner).
     #[arg(long, env = "PHAROS_AGENT_CONFIRM_FAILURES", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=10))]

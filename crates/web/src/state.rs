@@ -136,6 +136,12 @@ impl AppState {
         self
     }
 
+    /// The shortest interval targets may ask for.
+    pub fn with_min_interval(mut self, seconds: u32) -> Self {
+        self.app = self.app.with_min_interval(seconds);
+        self
+    }
+
     /// The prober "check now" runs with, under the workers' settings.
     pub fn with_prober(mut self, prober: Option<pharos_probes::Prober>) -> Self {
         self.app = self.app.with_prober(prober);

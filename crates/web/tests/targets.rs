@@ -631,7 +631,112 @@ async fn hostile_input_gets_clear_4xx_and_stores_nothing(backend: Backend) {
     assert!(items.iter().any(|t| t["name"] == "x' OR '1'='1"));
 }
 
+/// `PHAROS_MIN_INTERVAL_SECONDS`: 30 s by default; an instance that
+/// lowers it to 10 takes 10 and refuses 9, naming the field and the floor;
+/// a target saved under a lower floor keeps its interval when the floor
+/// rises and another field is edited.
+async fn the_shortest_interval_is_the_instances_setting(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let client = app.user("a@example.com").await;
+    let (status, refused) = create(
+        &app,
+        &client,
+        json!({"url": "https://example.com/", "interval_seconds": 10}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], json!("interval_seconds"), "{refused}");
+    assert!(
+        refused.to_string().contains("between 30 and 86400"),
+        "{refused}"
+    );
+    let form = app
+        .get(&client, "/targets/new")
+        .await
+        .text()
+        .await
+        .expect("form");
+    assert!(form.contains("30 to 86400."), "the form says the floor");
+
+    // A target saved at 10 s under a lower floor (written as the store
+    // takes it) keeps its interval through an edit of its name, but
+    // cannot be set to 10 s anew.
+    let (_, me) = json_of(app.get(&client, "/api/v1/organizations").await).await;
+    let org = pharos_domain::ids::OrganizationId(
+        uuid::Uuid::parse_str(me[0]["id"].as_str().expect("org id")).expect("uuid"),
+    );
+    let (_, who) = json_of(app.get(&client, "/api/v1/auth/me").await).await;
+    let user = pharos_domain::ids::UserId(
+        uuid::Uuid::parse_str(who["user"]["id"].as_str().expect("user id")).expect("uuid"),
+    );
+    let fast = app
+        .store
+        .create_target(
+            org,
+            pharos_storage::models::NewTarget::due_now(
+                user,
+                pharos_domain::TargetCheck::http_get("https://example.com/fast".to_owned()),
+                10,
+                5,
+                chrono::Utc::now(),
+            ),
+        )
+        .await
+        .expect("target");
+    let path = format!("/api/v1/targets/{}", fast.id);
+    let (status, renamed) = json_of(
+        app.client_patch(&client, &path, json!({"name": "Fast"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{renamed}");
+    assert_eq!(renamed["interval_seconds"], json!(10));
+    let (status, refused) = json_of(
+        app.client_patch(&client, &path, json!({"interval_seconds": 10}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    drop(app);
+
+    let Some(fast) =
+        TestApp::spawn_adjusted(backend, |_| {}, None, |state| state.with_min_interval(10)).await
+    else {
+        return;
+    };
+    let client = fast.user("b@example.com").await;
+    let (status, made) = create(
+        &fast,
+        &client,
+        json!({"url": "https://example.com/", "interval_seconds": 10, "timeout_seconds": 5}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert_eq!(made["interval_seconds"], json!(10));
+    let (status, refused) = create(
+        &fast,
+        &client,
+        json!({"url": "https://example.com/", "interval_seconds": 9, "timeout_seconds": 5}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused.to_string().contains("between 10 and 86400"),
+        "{refused}"
+    );
+    let form = fast
+        .get(&client, "/targets/new")
+        .await
+        .text()
+        .await
+        .expect("form");
+    assert!(form.contains("10 to 86400."), "the form says the floor");
+}
+
 pharos_storage::on_both_backends!(
+    the_shortest_interval_is_the_instances_setting,
     target_lifecycle,
     worker_checks_fill_status_and_history,
     checks_paginate_with_a_cursor,

@@ -220,6 +220,7 @@ pub async fn serve(
         .with_metrics(metrics.clone())
         .with_prober(Some(prober))
         .with_agent_confirmation(web.agent_confirm_failures)
+        .with_min_interval(web.min_interval_seconds)
         .with_draining(draining.clone())
         .with_transport(Some(Arc::clone(&transport)));
         let shown = instance

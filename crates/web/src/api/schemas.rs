@@ -193,7 +193,9 @@ fn common(object: ObjectBuilder) -> ObjectBuilder {
             nullable_integer(
                 IntervalSeconds::MIN.into(),
                 IntervalSeconds::MAX.into(),
-                "Seconds between checks (heartbeats: the expected period); default 300.",
+                "Seconds between checks (heartbeats: the expected period); default 300. \
+                 The shortest is the instance's PHAROS_MIN_INTERVAL_SECONDS (30 unless \
+                 lowered, 10 at the lowest); shorter is refused on this field.",
             ),
         )
         .property(

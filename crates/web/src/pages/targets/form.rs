@@ -659,6 +659,8 @@ struct TargetFormPage {
     /// has approved agents).
     locations: Vec<LocationChoice>,
     quorums: Vec<crate::pages::status_pages::Choice>,
+    /// "30 to 86400. For a heartbeat: the expected period."
+    interval_hint: String,
 }
 
 /// A tag the target may carry.
@@ -701,6 +703,8 @@ pub struct AlertContext {
     tags: Vec<pharos_storage::models::Tag>,
     groups: Vec<pharos_storage::models::Group>,
     agents: Vec<pharos_storage::models::Agent>,
+    /// The instance's shortest interval, for the field's hint.
+    min_interval: u32,
 }
 
 async fn alert_context(state: &AppState, current: &CurrentUser) -> Result<AlertContext, PageError> {
@@ -717,6 +721,7 @@ async fn alert_context(state: &AppState, current: &CurrentUser) -> Result<AlertC
         tags,
         groups,
         agents,
+        min_interval: state.app.settings.min_interval_seconds,
     })
 }
 
@@ -933,6 +938,11 @@ fn result_page(
             default_channels,
             locations,
             quorums,
+            interval_hint: format!(
+                "{} to {}. For a heartbeat: the expected period.",
+                context.min_interval,
+                pharos_domain::target::IntervalSeconds::MAX
+            ),
             chrome: Chrome::new(Some(current), nav),
             id,
             kinds: kind_choices(&form.kind),
