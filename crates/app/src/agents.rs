@@ -577,17 +577,18 @@ pub async fn locations(app: &App, actor: &Actor) -> AppResult<Vec<Agent>> {
         .collect())
 }
 
-/// Every target's agents in the organization, for target views
+/// The agents of the given targets (a page of them), for target views
 /// (everyone who reads targets reads this).
 pub async fn agent_map(
     app: &App,
     actor: &Actor,
+    targets: &[TargetId],
 ) -> AppResult<std::collections::HashMap<TargetId, Vec<AgentId>>> {
     let mut map: std::collections::HashMap<TargetId, Vec<AgentId>> =
         std::collections::HashMap::new();
     for (target, agent) in app
         .store
-        .organization_target_agents(actor.organization)
+        .agents_of_targets(actor.organization, targets)
         .await?
     {
         map.entry(target).or_default().push(agent);

@@ -48,10 +48,9 @@ pub async fn locations_of(
     let org = actor.organization;
     let agent_ids: Vec<_> = app
         .store
-        .organization_target_agents(org)
+        .agents_of_targets(org, &[id])
         .await?
         .into_iter()
-        .filter(|(t, _)| *t == id)
         .map(|(_, agent)| agent)
         .collect();
     if agent_ids.is_empty() {

@@ -1188,6 +1188,14 @@ pub trait AgentStore: Send + Sync + 'static {
         org: OrganizationId,
     ) -> StoreResult<Vec<(TargetId, AgentId)>>;
 
+    /// The (target, agent) pairs of the given targets (a page of them),
+    /// those of the organization's targets only.
+    async fn agents_of_targets(
+        &self,
+        org: OrganizationId,
+        targets: &[TargetId],
+    ) -> StoreResult<Vec<(TargetId, AgentId)>>;
+
     /// Each location's own view of a target checked from several.
     async fn location_states(
         &self,

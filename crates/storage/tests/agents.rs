@@ -292,6 +292,25 @@ async fn quorum_of_three_locations_decides_down(backend: Backend) {
             .len(),
         3
     );
+    // A page's pairs: its own targets only, never another organization's.
+    assert_eq!(
+        store
+            .agents_of_targets(a.id, &[target.id, foreign.id])
+            .await
+            .expect("pairs")
+            .len(),
+        3
+    );
+    assert!(store
+        .agents_of_targets(b.id, &[target.id])
+        .await
+        .expect("pairs")
+        .is_empty());
+    assert!(store
+        .agents_of_targets(a.id, &[])
+        .await
+        .expect("pairs")
+        .is_empty());
     assert_eq!(
         store
             .agent_assignments(a.id, one)

@@ -647,7 +647,11 @@ async fn the_shortest_interval_is_the_instances_setting(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
-    assert_eq!(refused["error"]["field"], json!("interval_seconds"), "{refused}");
+    assert_eq!(
+        refused["error"]["field"],
+        json!("interval_seconds"),
+        "{refused}"
+    );
     assert!(
         refused.to_string().contains("between 30 and 86400"),
         "{refused}"

@@ -445,6 +445,34 @@ macro_rules! impl_agents {
                     .collect())
             }
 
+            async fn agents_of_targets(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                targets: &[pharos_domain::ids::TargetId],
+            ) -> $crate::error::StoreResult<
+                Vec<(pharos_domain::ids::TargetId, pharos_domain::ids::AgentId)>,
+            > {
+                if targets.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(
+                    "SELECT ta.target_id, ta.agent_id FROM target_agents ta \
+                     JOIN targets t ON t.id = ta.target_id WHERE t.organization_id = ",
+                );
+                qb.push_bind(org.0).push(" AND ta.target_id IN (");
+                let mut ids = qb.separated(", ");
+                for target in targets {
+                    ids.push_bind(target.0);
+                }
+                qb.push(") ORDER BY ta.target_id, ta.agent_id");
+                let rows: Vec<(uuid::Uuid, uuid::Uuid)> =
+                    qb.build_query_as().fetch_all(self.reader()).await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(t, a)| (pharos_domain::ids::TargetId(t), pharos_domain::ids::AgentId(a)))
+                    .collect())
+            }
+
             async fn location_states(
                 &self,
                 org: pharos_domain::ids::OrganizationId,

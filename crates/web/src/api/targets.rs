@@ -25,7 +25,7 @@ async fn view(
     let ids = [target.id];
     let (tags, agents) = tokio::try_join!(
         pharos_app::labels::tags_of(&state.app, current, &ids),
-        pharos_app::agents::agent_map(&state.app, current),
+        pharos_app::agents::agent_map(&state.app, current, &ids),
     )?;
     Ok(TargetView::from(target)
         .with_channels(&channels)
@@ -56,7 +56,7 @@ fn target_cursor(query: &TargetListQuery) -> ApiResult<Option<TargetCursor>> {
 }
 
 /// Views of a page of targets, with their channels and tags read for the
-/// page alone (two queries whatever the organization's size).
+/// page alone (three queries whatever the organization's size).
 async fn page_views<'a>(
     state: &AppState,
     current: &CurrentUser,
@@ -66,7 +66,7 @@ async fn page_views<'a>(
     let (channels, tags, agents) = tokio::try_join!(
         targets::channel_map_of(&state.app, current, &ids),
         pharos_app::labels::tags_of(&state.app, current, &ids),
-        pharos_app::agents::agent_map(&state.app, current),
+        pharos_app::agents::agent_map(&state.app, current, &ids),
     )?;
     Ok(page
         .map(|t| {

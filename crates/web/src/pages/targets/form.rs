@@ -1102,7 +1102,7 @@ pub async fn edit_form(
         .collect();
     form.group_id = target.group_id.map(|g| g.0.to_string()).unwrap_or_default();
     if !context.agents.is_empty() {
-        let agents = pharos_app::agents::agent_map(&state.app, &current).await?;
+        let agents = pharos_app::agents::agent_map(&state.app, &current, &[target.id]).await?;
         form.locations_part = "on".to_owned();
         if target.check_local {
             form.location_ids.push("local".to_owned());
