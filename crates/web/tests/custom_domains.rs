@@ -295,4 +295,134 @@ async fn a_verified_domain_serves_only_its_page(backend: Backend) {
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
-pharos_storage::on_both_backends!(a_verified_domain_serves_only_its_page);
+/// The same through the dashboard, without JavaScript: the owner sets a
+/// host on `/status-pages/{id}/domain`, sees the TXT record to publish,
+/// is told on the page when it is not there yet, verifies it once it is,
+/// and removes it; another organization finds nothing. (The role rule,
+/// owners and admins only, is the use case's, tested with the API.)
+async fn the_dashboard_sets_verifies_and_removes_a_domain(backend: Backend) {
+    let zone: Zone = Arc::default();
+    let dns = dns_server(zone.clone()).await;
+    let Some(app) = TestApp::spawn_adjusted(
+        backend,
+        |c| c.link_base = Some("https://pharos.example.com".to_owned()),
+        None,
+        move |mut state| {
+            state.app = state
+                .app
+                .with_txt_lookup(Arc::new(pharos_probes::txt::DnsTxt::server(dns)));
+            state
+        },
+    )
+    .await
+    else {
+        return;
+    };
+    let owner = app.user("pages@example.com").await;
+    let (shop, _) = badged_target(&app, &owner, "shop").await;
+    let id = page(&app, &owner, "shop", &[&shop]).await;
+    let path = format!("/status-pages/{id}/domain");
+    let get = |client: Client, path: String| {
+        let app = &app;
+        async move {
+            let r = app.get(&client, path).await;
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+    let post = |client: Client, path: String, form: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let r = client
+                .post(app.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .expect("send");
+            (r.status(), r.text().await.expect("body"))
+        }
+    };
+
+    let (status, html) = get(owner.clone(), path.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Set a domain"), "{html}");
+    let (_, edit) = get(owner.clone(), format!("/status-pages/{id}")).await;
+    assert!(
+        edit.contains(&format!("href=\"{path}\"")),
+        "linked from the page's editor"
+    );
+
+    // A refused name is shown on the host field, the value kept.
+    let (status, html) = post(
+        owner.clone(),
+        path.clone(),
+        vec![("host", "localhost".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("value=\"localhost\""), "{html}");
+    assert!(html.contains("aria-invalid=\"true\""), "{html}");
+
+    // Saved (the client follows the redirect back to the page).
+    let (status, html) = post(
+        owner.clone(),
+        path.clone(),
+        vec![("host", "status.shop.test".into())],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Domain saved"), "{html}");
+    assert!(
+        html.contains("_pharos-challenge.status.shop.test"),
+        "{html}"
+    );
+    assert!(html.contains("Not verified yet"), "{html}");
+    let (_, domain) = send(
+        &app,
+        &owner,
+        Method::GET,
+        &format!("/api/v1/status-pages/{id}/custom-domain"),
+        None,
+    )
+    .await;
+    let token = domain["txt_record"]["value"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    assert!(html.contains(&token), "the value to publish is shown");
+
+    // Checked before the record exists: the page says what was found.
+    let verify = format!("{path}/verify");
+    let (status, html) = post(owner.clone(), verify.clone(), vec![]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    assert!(html.contains("no TXT record"), "{html}");
+    zone.lock().expect("zone").insert(
+        "_pharos-challenge.status.shop.test.".to_owned(),
+        vec![token],
+    );
+    let (status, html) = post(owner.clone(), verify, vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Domain verified"), "{html}");
+    assert!(html.contains("Verified</span>"), "{html}");
+    let served = on_host(&app, "status.shop.test", Method::GET, "/").await;
+    assert_eq!(served.status(), StatusCode::OK);
+
+    // Another organization finds nothing.
+    let stranger = app.user("stranger@example.com").await;
+    let (status, _) = get(stranger.clone(), path.clone()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = post(stranger, format!("{path}/delete"), vec![]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // Removed: nothing is served there any more.
+    let (status, html) = post(owner.clone(), format!("{path}/delete"), vec![]).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Domain removed"), "{html}");
+    assert!(html.contains("Set a domain"), "{html}");
+    let gone = on_host(&app, "status.shop.test", Method::GET, "/feed.rss").await;
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+}
+
+pharos_storage::on_both_backends!(
+    a_verified_domain_serves_only_its_page,
+    the_dashboard_sets_verifies_and_removes_a_domain,
+);

@@ -12,6 +12,7 @@ mod audit;
 mod auth;
 mod channels;
 pub mod charts;
+mod custom_domain;
 mod dashboard;
 mod events;
 mod format;
@@ -108,6 +109,18 @@ pub fn routes() -> Router<AppState> {
             get(status_pages::edit_form).post(status_pages::update),
         )
         .route("/status-pages/{id}/delete", post(status_pages::delete))
+        .route(
+            "/status-pages/{id}/domain",
+            get(custom_domain::show).post(custom_domain::set),
+        )
+        .route(
+            "/status-pages/{id}/domain/verify",
+            post(custom_domain::verify),
+        )
+        .route(
+            "/status-pages/{id}/domain/delete",
+            post(custom_domain::remove),
+        )
         .route(
             "/status-pages/{id}/subscribers",
             get(page_subscribers::show).post(page_subscribers::add_webhook),
@@ -603,6 +616,9 @@ pub mod flash {
             "incident_updated" => "Update posted.",
             "incident_deleted" => "Deleted.",
             "subscriber_removed" => "Subscriber removed: nothing more reaches it.",
+            "domain_saved" => "Domain saved: publish the TXT record below, then check it.",
+            "domain_verified" => "Domain verified: the page is served there now.",
+            "domain_removed" => "Domain removed: the page is no longer served there.",
             "api_key_revoked" => "API key revoked: it no longer works.",
             "tag_created" => "Tag added.",
             "tag_saved" => "Tag saved.",
