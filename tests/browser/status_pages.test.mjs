@@ -77,6 +77,22 @@ test("an owner builds a status page that visitors read with and without JavaScri
   assert.equal(await page.getByLabel("Section of Secret DB").inputValue(), "0", "the secret target stays off");
   await checkEveryWay(page, "status-page-editor");
 
+  // Its custom domain: a refused name, then one set, with the TXT record
+  // to publish (verifying needs DNS, tested on the server side), removed.
+  await page.getByRole("link", { name: "Custom domain" }).click();
+  await page.getByLabel("Host name", { exact: true }).fill("localhost");
+  await page.getByRole("button", { name: "Save domain" }).click();
+  await page.locator("#f-host[aria-invalid=true]").waitFor();
+  await page.getByLabel("Host name", { exact: true }).fill("status.acme.test");
+  await page.getByRole("button", { name: "Save domain" }).click();
+  await page.getByText("Domain saved").waitFor();
+  await page.getByText("_pharos-challenge.status.acme.test").waitFor();
+  await checkEveryWay(page, "status-page-domain");
+  await page.getByRole("button", { name: "Remove the domain" }).click();
+  await page.getByText("Domain removed").waitFor();
+  await page.getByRole("link", { name: "Acme status" }).first().click();
+  await page.getByLabel("Theme").waitFor();
+
   // An incident on the shop.
   await page.getByLabel("Title", { exact: true }).last().fill("Checkout errors");
   await page.getByRole("checkbox", { name: "shop-internal" }).check();
