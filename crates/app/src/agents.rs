@@ -187,8 +187,17 @@ pub async fn push_results(
     let intervals: std::collections::HashMap<TargetId, u32> =
         targets.iter().map(|t| (t.id, t.interval_seconds)).collect();
     // An agent's result is held by a maintenance window like the server's
-    // own check of the same moment.
-    let windows = app.store.maintenance_windows(org).await?;
+    // own check of the same moment: its target's organization's windows
+    // (a public location checks several organizations' targets).
+    let mut organizations: Vec<_> = targets.iter().map(|t| t.organization_id).collect();
+    organizations.sort_by_key(|o| o.0);
+    organizations.dedup();
+    let mut windows = std::collections::HashMap::new();
+    for org in organizations {
+        windows.insert(org, app.store.maintenance_windows(org).await?);
+    }
+    let organization_of: std::collections::HashMap<TargetId, _> =
+        targets.iter().map(|t| (t.id, t.organization_id)).collect();
     let mut receipt = BatchReceipt::default();
     let mut checks = Vec::with_capacity(batch.results.len());
     let skew = Duration::seconds(CLOCK_SKEW_SECONDS);
@@ -214,9 +223,13 @@ pub async fn push_results(
         let mut check = Check::from_outcome(result.target_id, &outcome);
         check.id = CheckId::new();
         check.location = Location::Agent(agent.agent.id);
-        check.in_maintenance = windows
-            .iter()
-            .any(|w| w.covers(result.target_id, check.checked_at));
+        check.in_maintenance = organization_of
+            .get(&result.target_id)
+            .and_then(|org| windows.get(org))
+            .is_some_and(|held| {
+                held.iter()
+                    .any(|w| w.covers(result.target_id, check.checked_at))
+            });
         checks.push(AgentCheck {
             slot: result.slot,
             check,
@@ -476,8 +489,8 @@ pub struct LocationChoice {
 }
 
 /// Reads `location_ids` and `quorum` out of a target body (both absent:
-/// `None`, nothing changes). Every agent must be the organization's and
-/// approved; a heartbeat is only `local`.
+/// `None`, nothing changes). Every agent must be approved and the
+/// organization's own or a public location; a heartbeat is only `local`.
 pub async fn take_location_choice(
     app: &App,
     actor: &Actor,
@@ -489,13 +502,14 @@ pub async fn take_location_choice(
     if ids.is_none() && quorum.is_none() {
         return Ok(None);
     }
+    let mut given: Vec<String> = Vec::new();
     let locations = match ids {
         None => Locations::local(),
         Some(raw) => {
-            let raw: Vec<String> = serde_json::from_value(raw).map_err(|_| {
+            given = serde_json::from_value(raw).map_err(|_| {
                 ValidationError::new("location_ids", "must be a list of \"local\" and agent ids")
             })?;
-            parse_locations(&raw)?
+            parse_locations(&given)?
         }
     };
     let quorum = match quorum {
@@ -516,16 +530,19 @@ pub async fn take_location_choice(
     }
     quorum.check_against(locations.ids().len())?;
     if !locations.agents.is_empty() {
-        let agents = app.store.agents(actor.organization).await?;
-        for (i, id) in locations.agents.iter().enumerate() {
-            if !agents
-                .iter()
-                .any(|a| a.id == *id && a.status == AgentStatus::Approved)
-            {
+        let agents = self::locations(app, actor).await?;
+        for id in &locations.agents {
+            if !agents.iter().any(|a| a.id == *id) {
+                // Named by its place in the list as sent.
+                let i = given
+                    .iter()
+                    .position(|raw| Location::parse(raw) == Some(Location::Agent(*id)))
+                    .unwrap_or(0);
                 return Err(AppError::InvalidField {
                     field: format!("location_ids[{i}]"),
                     message: format!(
-                        "location_ids[{i}]: no approved agent of this organization has this id"
+                        "location_ids[{i}]: no approved agent of this organization, \
+                         nor public location, has this id"
                     ),
                 });
             }
@@ -565,16 +582,24 @@ pub async fn set_target_locations(
     }
 }
 
-/// The organization's approved agents, as locations a target may be
-/// checked from (everyone who edits targets chooses among them).
+/// The locations a target may be checked from besides the server: the
+/// organization's approved agents, then the instance's public locations
+/// (everyone who edits targets chooses among them).
 pub async fn locations(app: &App, actor: &Actor) -> AppResult<Vec<Agent>> {
-    Ok(app
-        .store
-        .agents(actor.organization)
-        .await?
+    let (own, public) = tokio::try_join!(
+        app.store.agents(actor.organization),
+        app.store.public_agents(),
+    )?;
+    let mut all: Vec<Agent> = own
         .into_iter()
         .filter(|a| a.status == AgentStatus::Approved)
-        .collect())
+        .collect();
+    all.extend(
+        public
+            .into_iter()
+            .filter(|p| p.organization_id != actor.organization),
+    );
+    Ok(all)
 }
 
 /// The agents of the given targets (a page of them), for target views

@@ -56,11 +56,14 @@ pub async fn locations_of(
     if agent_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let (agents, states, checks) = tokio::try_join!(
+    let (mut agents, public, states, checks) = tokio::try_join!(
         app.store.agents(org),
+        app.store.public_agents(),
         app.store.location_states(org, id),
         app.store.checks(org, id, None, MOST_CHECKS),
     )?;
+    // The instance's public locations are named too.
+    agents.extend(public.into_iter().filter(|p| p.organization_id != org));
     let now = Utc::now();
     let since = now - Duration::hours(HISTORY_HOURS);
 

@@ -80,6 +80,33 @@ impl Location {
     }
 }
 
+/// What a location is, as the list of locations shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LocationKind {
+    /// The instance itself (`local`).
+    Server,
+    /// One of the organization's own agents.
+    Agent,
+    /// A public location the instance's operator runs.
+    Public,
+}
+
+impl LocationKind {
+    pub const ALL: [LocationKind; 3] = [
+        LocationKind::Server,
+        LocationKind::Agent,
+        LocationKind::Public,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LocationKind::Server => "server",
+            LocationKind::Agent => "agent",
+            LocationKind::Public => "public",
+        }
+    }
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -135,6 +135,7 @@ pub(crate) fn pause_changed(
 /// from again (`agent_online`) at `at`; `targets` is how many it checks.
 pub(crate) fn agent_presence(
     agent: &crate::models::Agent,
+    org: OrganizationId,
     online: bool,
     target: TargetId,
     targets: usize,
@@ -148,7 +149,7 @@ pub(crate) fn agent_presence(
     };
     push(
         events,
-        agent.organization_id,
+        org,
         event_type,
         target,
         None,

@@ -1051,6 +1051,9 @@ pub struct Agent {
     pub last_seen_at: DateTime<Utc>,
     /// Found silent past the offline setting, since then.
     pub offline_since: Option<DateTime<Utc>>,
+    /// An instance-wide public location: every organization may check
+    /// its targets from it (the operator publishes it).
+    pub public: bool,
 }
 
 /// An agent as it asks to join.

@@ -983,7 +983,7 @@ impl TryFrom<ApiKeyRow> for crate::models::ApiKey {
 }
 
 pub(crate) const AGENT_COLUMNS: &str = "id, organization_id, uuid, name, version, status, \
-     created_at, last_seen_at, offline_since";
+     created_at, last_seen_at, offline_since, public";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct AgentRow {
@@ -996,6 +996,7 @@ pub(crate) struct AgentRow {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
     pub offline_since: Option<DateTime<Utc>>,
+    pub public: bool,
 }
 
 impl TryFrom<AgentRow> for crate::models::Agent {
@@ -1014,6 +1015,7 @@ impl TryFrom<AgentRow> for crate::models::Agent {
             created_at: row.created_at,
             last_seen_at: row.last_seen_at,
             offline_since: row.offline_since,
+            public: row.public,
         })
     }
 }

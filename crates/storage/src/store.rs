@@ -1230,6 +1230,16 @@ pub trait AgentAuthStore: Send + Sync + 'static {
     /// The approved agent holding the token that hashes to `token_hash`.
     async fn agent_by_token(&self, token_hash: &[u8]) -> StoreResult<Option<Agent>>;
 
+    /// The instance's approved public locations, by name: every
+    /// organization may check its targets from them.
+    async fn public_agents(&self) -> StoreResult<Vec<Agent>>;
+
+    /// Publishes an agent as a public location, or takes it back (the
+    /// operator, `pharos admin agents`); `None` when there is no such
+    /// agent. Taken back, other organizations' targets keep it in their
+    /// list of locations but it checks them no more, nor counts for them.
+    async fn set_agent_public(&self, id: AgentId, public: bool) -> StoreResult<Option<Agent>>;
+
     /// Records a sign of life; `true` when the agent had been offline.
     async fn touch_agent(
         &self,

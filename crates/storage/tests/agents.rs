@@ -708,7 +708,154 @@ async fn held_agent_results_move_nothing(backend: Backend) {
     assert_eq!(state(&*store, &a, &target).await, TargetState::Down);
 }
 
+/// A public location: an operator's agent every organization may choose
+/// once published. It checks each organization's targets, and what it
+/// finds (state changes, its going offline) lands in that organization's
+/// log and channels alone; taken back, it checks them no more.
+async fn a_public_location_serves_every_organization_apart(backend: Backend) {
+    use pharos_domain::event::EventType;
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (_op, operator) = account(&*store, "operator@example.com").await;
+    let (bob, b) = account(&*store, "b@example.com").await;
+    let (carol, c) = account(&*store, "c@example.com").await;
+    let public = admitted(&*store, &operator, "Public Frankfurt", b"tp").await;
+    let theirs = http_target(&*store, &b, &bob).await;
+    let others = http_target(&*store, &c, &carol).await;
+    let b_channel = webhook_channel(&*store, &b, "b default", true).await;
+    let c_channel = webhook_channel(&*store, &c, "c default", true).await;
+    let choose = |org: &Organization, target: &Target| {
+        let store = &store;
+        let (org, target) = (org.id, target.id);
+        async move {
+            store
+                .set_target_locations(
+                    org,
+                    target,
+                    TargetLocations {
+                        check_local: true,
+                        agents: &[public],
+                        quorum: Some(Quorum::Any),
+                    },
+                )
+                .await
+                .expect("locations")
+        }
+    };
+    // Private until published: another organization cannot choose it.
+    assert!(!choose(&b, &theirs).await);
+    assert!(store.public_agents().await.expect("public").is_empty());
+    let published = store
+        .set_agent_public(public, true)
+        .await
+        .expect("publish")
+        .expect("the agent");
+    assert!(published.public);
+    assert_eq!(store.public_agents().await.expect("public").len(), 1);
+    assert!(choose(&b, &theirs).await);
+    assert!(choose(&c, &others).await);
+    let assigned: Vec<_> = store
+        .agent_assignments(operator.id, public)
+        .await
+        .expect("assignments")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(assigned.len(), 2);
+    assert!(assigned.contains(&theirs.id) && assigned.contains(&others.id));
+
+    // Its result for Bob's target is Bob's news, nobody else's.
+    let confirm = Confirmation {
+        failures_to_confirm: 1,
+    };
+    let t0 = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 600, 0).expect("time");
+    let written = store
+        .record_agent_checks(
+            operator.id,
+            public,
+            &[result(&theirs, public, t0, Verdict::Down)],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!(written.stored, 1);
+    assert_eq!(state(&*store, &b, &theirs).await, TargetState::Down);
+    let of = |org: &Organization, kind: EventType| {
+        let store = &store;
+        let org = org.id;
+        async move {
+            store
+                .events(org, 0, 1000)
+                .await
+                .expect("events")
+                .into_iter()
+                .filter(|e| e.event_type == kind)
+                .count()
+        }
+    };
+    assert_eq!(of(&b, EventType::TargetDown).await, 1);
+    assert_eq!(of(&operator, EventType::TargetDown).await, 0);
+    assert_eq!(of(&c, EventType::TargetDown).await, 0);
+
+    // Offline: each organization hears of its own targets, on its own
+    // channels; the operator's organization, with none, hears nothing.
+    let later = Utc::now() + Duration::hours(1);
+    assert_eq!(
+        store
+            .mark_silent_agents(later, later)
+            .await
+            .expect("sweep")
+            .len(),
+        1
+    );
+    assert_eq!(of(&b, EventType::AgentOffline).await, 1);
+    assert_eq!(of(&c, EventType::AgentOffline).await, 1);
+    assert_eq!(of(&operator, EventType::AgentOffline).await, 0);
+    assert_eq!(
+        agent_alerts(&*store, &b, &[&theirs]).await,
+        vec![(
+            pharos_domain::alert::NotificationKind::AgentOffline,
+            b_channel.id
+        )]
+    );
+    assert_eq!(
+        agent_alerts(&*store, &c, &[&others]).await,
+        vec![(
+            pharos_domain::alert::NotificationKind::AgentOffline,
+            c_channel.id
+        )]
+    );
+
+    // Taken back: other organizations' targets are not its to check.
+    store
+        .set_agent_public(public, false)
+        .await
+        .expect("unpublish");
+    assert!(store
+        .agent_assignments(operator.id, public)
+        .await
+        .expect("assignments")
+        .is_empty());
+    let refused = store
+        .record_agent_checks(
+            operator.id,
+            public,
+            &[result(
+                &theirs,
+                public,
+                t0 + Duration::seconds(60),
+                Verdict::Up,
+            )],
+            confirm,
+        )
+        .await
+        .expect("write");
+    assert_eq!((refused.stored, refused.refused), (0, 1));
+}
+
 pharos_storage::on_both_backends!(
+    a_public_location_serves_every_organization_apart,
     held_agent_results_move_nothing,
     admission_needs_the_secret_and_an_allowed_uuid,
     quorum_of_three_locations_decides_down,

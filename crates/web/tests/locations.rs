@@ -236,6 +236,97 @@ async fn a_target_page_shows_each_location(backend: Backend) {
     let stranger = app.user("stranger@example.com").await;
     let response = app.get(&stranger, format!("/targets/{target_id}")).await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // The locations a target may use: the owner's agents are its own...
+    let names = |list: &Value| -> Vec<(String, String)> {
+        list["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|l| {
+                (
+                    l["name"].as_str().unwrap_or_default().to_owned(),
+                    l["kind"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let (status, mine) = json_of(app.get(&client, "/api/v1/locations").await).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let pair = |n: &str, k: &str| (n.to_owned(), k.to_owned());
+    assert_eq!(
+        names(&mine),
+        vec![
+            pair("local", "server"),
+            pair("Frankfurt", "agent"),
+            pair("Paris", "agent")
+        ]
+    );
+    // ...and nobody else's, until the operator publishes one.
+    let (_, theirs) = json_of(app.get(&stranger, "/api/v1/locations").await).await;
+    assert_eq!(names(&theirs), vec![pair("local", "server")]);
+    let (status, their_target) = create(
+        &app,
+        &stranger,
+        json!({"url": "https://stranger.example.com/", "name": "Theirs"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{their_target}");
+    let their_path = format!(
+        "/api/v1/targets/{}",
+        their_target["id"].as_str().expect("id")
+    );
+    let choose_frankfurt =
+        json!({"location_ids": ["local", agent.id.to_string()], "quorum": "any"});
+    let (status, refused) = json_of(
+        app.client_patch(&stranger, &their_path, choose_frankfurt.clone())
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(
+        refused["error"]["field"],
+        json!("location_ids[1]"),
+        "{refused}"
+    );
+    app.store
+        .set_agent_public(agent.id, true)
+        .await
+        .expect("publish")
+        .expect("agent");
+    let (_, theirs) = json_of(app.get(&stranger, "/api/v1/locations").await).await;
+    assert_eq!(
+        names(&theirs),
+        vec![pair("local", "server"), pair("Frankfurt", "public")]
+    );
+    let (status, chosen) = json_of(
+        app.client_patch(&stranger, &their_path, choose_frankfurt)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{chosen}");
+    assert_eq!(
+        chosen["location_ids"],
+        json!(["local", agent.id.to_string()])
+    );
+    // The owner's list says its agent is public; the stranger's form
+    // offers it as a public location.
+    let (_, agents) = json_of(app.get(&client, "/api/v1/agents").await).await;
+    assert!(agents["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|a| a["name"] == json!("Frankfurt") && a["public"] == json!(true)));
+    let form = app
+        .get(
+            &stranger,
+            format!("/targets/{}/edit", their_target["id"].as_str().expect("id")),
+        )
+        .await
+        .text()
+        .await
+        .expect("form");
+    assert!(form.contains("Frankfurt (public location)"), "{form}");
 }
 
 pharos_storage::on_both_backends!(a_target_page_shows_each_location);

@@ -226,12 +226,17 @@ fn the_documents_enums_are_the_domains_lists() {
     }
     // A `kind` is one of the target kinds (all of them, or the one a
     // kind's own schema is for), the channel kinds, the notification kinds,
-    // the maintenance window kinds or the subscriber kinds.
+    // the maintenance window kinds, the subscriber kinds or the location
+    // kinds.
     let page_incident_kinds: Vec<String> = PageIncidentKind::ALL
         .iter()
         .map(|k| k.as_str().to_owned())
         .collect();
     let subscriber_kinds: Vec<String> = pharos_storage::models::SubscriberKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect();
+    let location_kinds: Vec<String> = pharos_domain::agent::LocationKind::ALL
         .iter()
         .map(|k| k.as_str().to_owned())
         .collect();
@@ -241,6 +246,7 @@ fn the_documents_enums_are_the_domains_lists() {
         let values = enum_of(schema);
         assert!(
             values == kinds
+                || values == location_kinds
                 || (values.len() == 1 && kinds.contains(&values[0]))
                 || values == channel_kinds
                 || values == notification_kinds

@@ -20,6 +20,13 @@ pub enum AdminTask {
     },
     /// List organizations with their member and target counts.
     ListOrganizations,
+    /// Publish one of your agents as an instance-wide public location:
+    /// every organization may then check its targets from it. The id is
+    /// the one Settings > Agents shows.
+    PublishAgent { agent_id: uuid::Uuid },
+    /// Take a public location back: it checks other organizations'
+    /// targets no more.
+    UnpublishAgent { agent_id: uuid::Uuid },
 }
 
 pub async fn run(database: DatabaseArgs, task: AdminTask) -> anyhow::Result<()> {
@@ -49,6 +56,21 @@ pub async fn run(database: DatabaseArgs, task: AdminTask) -> anyhow::Result<()> 
                 "created user {} ({}) owning organization {:?} ({})",
                 user.email, user.id, org.name, org.id
             );
+        }
+        AdminTask::PublishAgent { agent_id } | AdminTask::UnpublishAgent { agent_id } => {
+            let public = matches!(task, AdminTask::PublishAgent { .. });
+            let agent = store
+                .set_agent_public(pharos_domain::ids::AgentId(agent_id), public)
+                .await?
+                .with_context(|| format!("no agent has the id {agent_id}"))?;
+            if public {
+                println!(
+                    "{} ({}) is a public location: every organization may choose it",
+                    agent.name, agent.id
+                );
+            } else {
+                println!("{} ({}) is no longer public", agent.name, agent.id);
+            }
         }
         AdminTask::ListOrganizations => {
             println!("{:<36}  {:>7}  {:>7}  name", "id", "members", "targets");

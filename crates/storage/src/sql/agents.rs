@@ -10,6 +10,12 @@
 //! `settle_location` inside their write's transaction, so two locations
 //! reporting at once are judged one after the other.
 
+/// An agent reaches a target (aliased `t`, the agent bound as `$1`, its
+/// organization as `$2`) of its own organization, or of any when the
+/// agent is a public location.
+pub(crate) const AGENT_REACHES_TARGET: &str = "(t.organization_id = $2 \
+     OR EXISTS (SELECT 1 FROM agents pa WHERE pa.id = $1 AND pa.public))";
+
 macro_rules! impl_agents {
     ($store:ty, $db:ty, $backend:literal, $migrator:expr, $claim_lock:literal, $row_lock:literal, $job_lock:ident, $size_sql:literal) => {
         impl $store {
@@ -57,7 +63,9 @@ macro_rules! impl_agents {
                     .map_err(|e| $crate::error::StoreError::Corrupt(format!("targets.quorum: {e}")))?;
                 let agents: Vec<(uuid::Uuid, String)> = sqlx::query_as(
                     "SELECT ta.agent_id, a.name FROM target_agents ta JOIN agents a ON a.id = ta.agent_id \
+                       JOIN targets t ON t.id = ta.target_id \
                      WHERE ta.target_id = $1 AND a.status = 'approved' AND a.offline_since IS NULL \
+                       AND (a.organization_id = t.organization_id OR a.public) \
                      ORDER BY a.name",
                 )
                 .bind(target.0)
@@ -124,50 +132,22 @@ macro_rules! impl_agents {
             /// it checks, and one alert per channel that alerts for any of
             /// them (its own channels, or the organization's default ones
             /// for a target with none), not one per target: an agent with
-            /// 2,000 targets is one message. Written in the caller's
-            /// transaction, with the change of the agent's presence, so it
-            /// is told exactly once.
+            /// 2,000 targets is one message. A public location's targets
+            /// are told organization by organization, each its own
+            /// targets only. Written in the caller's transaction, with the
+            /// change of the agent's presence, so it is told exactly once.
             pub(crate) async fn write_agent_presence(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 agent: &$crate::models::Agent,
                 online: bool,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<()> {
-                let targets: Vec<(uuid::Uuid,)> = sqlx::query_as(
-                    "SELECT target_id FROM target_agents WHERE agent_id = $1 ORDER BY target_id",
-                )
-                .bind(agent.id.0)
-                .fetch_all(&mut **tx)
-                .await?;
-                let Some((first,)) = targets.first().copied() else {
-                    return Ok(());
-                };
-                let mut events = Vec::with_capacity(targets.len());
-                for (target,) in &targets {
-                    $crate::events::agent_presence(
-                        agent,
-                        online,
-                        pharos_domain::ids::TargetId(*target),
-                        targets.len(),
-                        now,
-                        &mut events,
-                    );
-                }
-                let payload: serde_json::Value =
-                    serde_json::from_str(&events[0].payload).unwrap_or_default();
-                let seqs = Self::append_events(tx, events).await?;
-                let Some(first_seq) = seqs.first().copied() else {
-                    return Ok(());
-                };
-                let channels: Vec<(uuid::Uuid,)> = sqlx::query_as(
-                    "SELECT DISTINCT tc.channel_id FROM target_agents ta \
-                       JOIN target_channels tc ON tc.target_id = ta.target_id \
-                     WHERE ta.agent_id = $1 \
-                     UNION \
-                     SELECT c.id FROM channels c WHERE c.organization_id = $2 AND c.is_default \
-                       AND EXISTS (SELECT 1 FROM target_agents ta WHERE ta.agent_id = $1 \
-                         AND NOT EXISTS (SELECT 1 FROM target_channels tc WHERE tc.target_id = ta.target_id))",
-                )
+                let targets: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(&format!(
+                    "SELECT t.organization_id, ta.target_id FROM target_agents ta \
+                     JOIN targets t ON t.id = ta.target_id WHERE ta.agent_id = $1 AND {} \
+                     ORDER BY t.organization_id, ta.target_id",
+                    $crate::sql::agents::AGENT_REACHES_TARGET
+                ))
                 .bind(agent.id.0)
                 .bind(agent.organization_id.0)
                 .fetch_all(&mut **tx)
@@ -177,27 +157,64 @@ macro_rules! impl_agents {
                 } else {
                     pharos_domain::alert::NotificationKind::AgentOffline
                 };
-                for (channel,) in channels {
-                    let notification = $crate::models::NewNotification {
-                        channel_id: pharos_domain::ids::ChannelId(channel),
-                        event_seq: first_seq,
-                        reminder: 0,
-                        target_id: pharos_domain::ids::TargetId(first),
-                        incident_id: None,
-                        kind,
-                        payload: payload.clone(),
-                        include_history: false,
-                        occurred_at: now,
-                        due_at: now,
+                for group in targets.chunk_by(|a, b| a.0 == b.0) {
+                    let org = pharos_domain::ids::OrganizationId(group[0].0);
+                    let first = group[0].1;
+                    let mut events = Vec::with_capacity(group.len());
+                    for (_, target) in group {
+                        $crate::events::agent_presence(
+                            agent,
+                            org,
+                            online,
+                            pharos_domain::ids::TargetId(*target),
+                            group.len(),
+                            now,
+                            &mut events,
+                        );
+                    }
+                    let payload: serde_json::Value =
+                        serde_json::from_str(&events[0].payload).unwrap_or_default();
+                    let seqs = Self::append_events(tx, events).await?;
+                    let Some(first_seq) = seqs.first().copied() else {
+                        continue;
                     };
-                    Self::insert_notification(
-                        tx,
-                        agent.organization_id,
-                        &notification,
-                        pharos_domain::alert::NotificationStatus::Pending,
-                        now,
+                    let channels: Vec<(uuid::Uuid,)> = sqlx::query_as(
+                        "SELECT DISTINCT tc.channel_id FROM target_agents ta \
+                           JOIN targets t ON t.id = ta.target_id \
+                           JOIN target_channels tc ON tc.target_id = ta.target_id \
+                         WHERE ta.agent_id = $1 AND t.organization_id = $2 \
+                         UNION \
+                         SELECT c.id FROM channels c WHERE c.organization_id = $2 AND c.is_default \
+                           AND EXISTS (SELECT 1 FROM target_agents ta JOIN targets t ON t.id = ta.target_id \
+                             WHERE ta.agent_id = $1 AND t.organization_id = $2 \
+                             AND NOT EXISTS (SELECT 1 FROM target_channels tc WHERE tc.target_id = ta.target_id))",
                     )
+                    .bind(agent.id.0)
+                    .bind(org.0)
+                    .fetch_all(&mut **tx)
                     .await?;
+                    for (channel,) in channels {
+                        let notification = $crate::models::NewNotification {
+                            channel_id: pharos_domain::ids::ChannelId(channel),
+                            event_seq: first_seq,
+                            reminder: 0,
+                            target_id: pharos_domain::ids::TargetId(first),
+                            incident_id: None,
+                            kind,
+                            payload: payload.clone(),
+                            include_history: false,
+                            occurred_at: now,
+                            due_at: now,
+                        };
+                        Self::insert_notification(
+                            tx,
+                            org,
+                            &notification,
+                            pharos_domain::alert::NotificationStatus::Pending,
+                            now,
+                        )
+                        .await?;
+                    }
                 }
                 Ok(())
             }
@@ -405,11 +422,13 @@ macro_rules! impl_agents {
                     .execute(&mut *tx)
                     .await?;
                 for agent in locations.agents {
-                    // Only the organization's own agents: a foreign id
-                    // writes nothing, and the whole change is dropped.
+                    // Only the organization's own agents and the
+                    // instance's public ones: another organization's
+                    // private agent writes nothing, and the whole change
+                    // is dropped.
                     let added = sqlx::query(
                         "INSERT INTO target_agents (target_id, agent_id) \
-                         SELECT $1, id FROM agents WHERE organization_id = $2 AND id = $3 \
+                         SELECT $1, id FROM agents WHERE (organization_id = $2 OR public) AND id = $3 \
                          ON CONFLICT DO NOTHING",
                     )
                     .bind(target.0)
@@ -635,6 +654,34 @@ macro_rules! impl_agents {
                 row.map(TryInto::try_into).transpose()
             }
 
+            async fn public_agents(
+                &self,
+            ) -> $crate::error::StoreResult<Vec<$crate::models::Agent>> {
+                let rows: Vec<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "SELECT {} FROM agents WHERE public AND status = 'approved' ORDER BY name, id",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .fetch_all(self.reader())
+                .await?;
+                rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn set_agent_public(
+                &self,
+                id: pharos_domain::ids::AgentId,
+                public: bool,
+            ) -> $crate::error::StoreResult<Option<$crate::models::Agent>> {
+                let row: Option<$crate::rows::AgentRow> = sqlx::query_as(&format!(
+                    "UPDATE agents SET public = $1 WHERE id = $2 RETURNING {}",
+                    $crate::rows::AGENT_COLUMNS
+                ))
+                .bind(public)
+                .bind(id.0)
+                .fetch_optional(self.writer())
+                .await?;
+                row.map(TryInto::try_into).transpose()
+            }
+
             async fn touch_agent(
                 &self,
                 id: pharos_domain::ids::AgentId,
@@ -662,9 +709,10 @@ macro_rules! impl_agents {
             ) -> $crate::error::StoreResult<Vec<$crate::models::Target>> {
                 let rows: Vec<$crate::rows::TargetRow> = sqlx::query_as(&format!(
                     "SELECT {} FROM targets t JOIN target_agents ta ON ta.target_id = t.id \
-                     WHERE ta.agent_id = $1 AND t.organization_id = $2 AND NOT t.paused \
-                       AND t.kind <> 'heartbeat' ORDER BY t.id",
-                    $crate::rows::TARGET_COLUMNS_T
+                     WHERE ta.agent_id = $1 AND NOT t.paused AND t.kind <> 'heartbeat' \
+                       AND {} ORDER BY t.id",
+                    $crate::rows::TARGET_COLUMNS_T,
+                    $crate::sql::agents::AGENT_REACHES_TARGET
                 ))
                 .bind(agent.0)
                 .bind(org.0)
@@ -684,23 +732,29 @@ macro_rules! impl_agents {
                 let mut write = $crate::models::AgentBatchWrite::default();
                 let mut events = Vec::new();
                 let mut tx = self.writer().begin().await?;
-                let assigned: Vec<(uuid::Uuid,)> = sqlx::query_as(
-                    "SELECT ta.target_id FROM target_agents ta JOIN targets t ON t.id = ta.target_id \
-                     WHERE ta.agent_id = $1 AND t.organization_id = $2",
-                )
+                // Each assigned target with its own organization: a public
+                // location's results are its targets' organizations' news.
+                let assigned: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(&format!(
+                    "SELECT ta.target_id, t.organization_id FROM target_agents ta \
+                     JOIN targets t ON t.id = ta.target_id WHERE ta.agent_id = $1 AND {}",
+                    $crate::sql::agents::AGENT_REACHES_TARGET
+                ))
                 .bind(agent.0)
                 .bind(org.0)
                 .fetch_all(&mut *tx)
                 .await?;
-                let assigned: std::collections::HashSet<uuid::Uuid> =
-                    assigned.into_iter().map(|(t,)| t).collect();
+                let assigned: std::collections::HashMap<uuid::Uuid, pharos_domain::ids::OrganizationId> =
+                    assigned
+                        .into_iter()
+                        .map(|(t, o)| (t, pharos_domain::ids::OrganizationId(o)))
+                        .collect();
                 let location = pharos_domain::agent::Location::Agent(agent);
                 for item in checks {
                     let check = &item.check;
-                    if !assigned.contains(&check.target_id.0) {
+                    let Some(&target_org) = assigned.get(&check.target_id.0) else {
                         write.refused += 1;
                         continue;
-                    }
+                    };
                     if !Self::insert_check(&mut tx, check, Some(item.slot)).await? {
                         write.duplicates += 1;
                         continue;
@@ -748,7 +802,7 @@ macro_rules! impl_agents {
                     .await?;
                     if let Some(status) = status {
                         Self::write_target_state(&mut tx, check, &status).await?;
-                        Self::write_status_effects(&mut tx, org, check, &status, &mut events).await?;
+                        Self::write_status_effects(&mut tx, target_org, check, &status, &mut events).await?;
                     } else {
                         // Agents alone, without a quorum rule (should not
                         // happen: setting agents sets one): history only.

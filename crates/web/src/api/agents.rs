@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use pharos_app::agents::{self, AgentView as AppAgentView};
-use pharos_domain::agent::AgentStatus;
+use pharos_domain::agent::{AgentStatus, LocationKind};
 use pharos_domain::ids::AgentId;
 use pharos_storage::models::{Agent, AgentSettings};
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,9 @@ pub struct AgentView {
     pub offline_since: Option<DateTime<Utc>>,
     /// The targets it checks.
     pub target_ids: Vec<Uuid>,
+    /// Published by the instance's operator as a public location: every
+    /// organization may check its targets from it.
+    pub public: bool,
 }
 
 impl AgentView {
@@ -61,6 +64,7 @@ impl AgentView {
             last_seen_at: agent.last_seen_at,
             offline_since: agent.offline_since,
             target_ids,
+            public: agent.public,
         }
     }
 }
@@ -111,6 +115,58 @@ pub struct AgentSettingsRequest {
     /// on `allowed_uuids[i]`.
     #[schema(max_items = 1000, value_type = Vec<uuid::Uuid>)]
     pub allowed_uuids: Vec<String>,
+}
+
+/// Where a target may be checked from.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LocationView {
+    /// What `location_ids` takes: `local` or the agent's id.
+    pub id: String,
+    pub name: String,
+    /// `server` (this instance), `agent` (the organization's own) or
+    /// `public` (a public location the instance's operator runs).
+    #[schema(schema_with = location_kind_schema)]
+    pub kind: &'static str,
+    /// `false` while the agent is offline (it counts for no target then).
+    pub online: bool,
+}
+
+fn location_kind_schema() -> utoipa::openapi::Object {
+    string_enum(LocationKind::ALL.map(LocationKind::as_str))
+}
+
+/// The locations the organization's targets may be checked from: the
+/// server (`local`), its approved agents, and the instance's public
+/// locations. Every member reads it; it is what `location_ids` takes.
+#[utoipa::path(get, path = "/api/v1/locations", tag = "agents", operation_id = "list_locations",
+    responses((status = 200, body = Page<LocationView>), SignedIn))]
+pub async fn locations(
+    State(state): State<AppState>,
+    current: CurrentUser,
+) -> ApiResult<Json<Page<LocationView>>> {
+    let mut items = vec![LocationView {
+        id: pharos_domain::agent::Location::LOCAL.to_owned(),
+        name: pharos_domain::agent::Location::LOCAL.to_owned(),
+        kind: LocationKind::Server.as_str(),
+        online: true,
+    }];
+    items.extend(
+        agents::locations(&state.app, &current)
+            .await?
+            .iter()
+            .map(|a| LocationView {
+                id: a.id.to_string(),
+                name: a.name.clone(),
+                kind: if a.organization_id == current.organization {
+                    LocationKind::Agent
+                } else {
+                    LocationKind::Public
+                }
+                .as_str(),
+                online: a.offline_since.is_none(),
+            }),
+    );
+    Ok(Json(Page::whole(items)))
 }
 
 /// The organization's agents (approved, rejected, revoked), oldest first.

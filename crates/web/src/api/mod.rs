@@ -95,6 +95,7 @@ pub fn routes() -> Router<AppState> {
             axum::routing::delete(api_keys::revoke),
         )
         .route("/api/v1/agents", get(agents::list))
+        .route("/api/v1/locations", get(agents::locations))
         .route("/api/v1/agents/pending", get(agents::pending))
         .route(
             "/api/v1/agents/pending/{uuid}",

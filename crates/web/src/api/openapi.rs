@@ -6,7 +6,9 @@ use utoipa::openapi::security::{
 };
 use utoipa::{Modify, OpenApi};
 
-use super::agents::{AgentSettingsRequest, AgentSettingsView, AgentView, ApproveAgentRequest};
+use super::agents::{
+    AgentSettingsRequest, AgentSettingsView, AgentView, ApproveAgentRequest, LocationView,
+};
 use super::api_keys::{ApiKeyCreatorView, ApiKeyView, CreateApiKeyRequest, CreatedApiKeyView};
 
 use super::alert_models::*;
@@ -80,6 +82,7 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         super::api_keys::create,
         super::api_keys::revoke,
         super::agents::list,
+        super::agents::locations,
         super::agents::approve,
         super::agents::revoke,
         super::agents::pending,
@@ -176,7 +179,7 @@ use crate::public::status_page::{self as public_page, PublicStatusPageView};
         PageSubscriberView, AddedWebhookView, AddWebhookSubscriberRequest,
         PublicStatusPageView, public_page::PublicOverallView, public_page::PublicSectionView, public_page::PublicComponentView,
         public_page::PublicDayView, public_page::PublicIncidentView, public_page::PublicUpdateView, public_page::PublicMaintenanceView,
-        AgentView, ApproveAgentRequest, AgentSettingsView, AgentSettingsRequest)),
+        AgentView, ApproveAgentRequest, AgentSettingsView, AgentSettingsRequest, LocationView)),
     tags((name = "auth"), (name = "organization"), (name = "api-keys"), (name = "agents"), (name = "targets"), (name = "tags"), (name = "groups"), (name = "heartbeats"), (name = "events"), (name = "channels"), (name = "alerts"), (name = "maintenance"), (name = "status-pages"), (name = "public", description = "Open to anyone: status pages, target badges and the instance's health, under their own per-client rate limit."), (name = "health"))
 )]
 pub struct ApiDoc;

@@ -42,6 +42,8 @@ pub struct AgentRow {
     pub approved: bool,
     pub last_seen: String,
     pub offline: bool,
+    /// Published as an instance-wide public location by the operator.
+    pub public: bool,
     pub targets: Vec<TargetLink>,
 }
 
@@ -98,6 +100,7 @@ async fn page(
             approved: v.agent.status == AgentStatus::Approved,
             last_seen: when(v.agent.last_seen_at),
             offline: v.agent.offline_since.is_some(),
+            public: v.agent.public,
             targets: v
                 .target_ids
                 .iter()

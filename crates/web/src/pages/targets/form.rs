@@ -896,7 +896,11 @@ fn result_page(
             locations.push(LocationChoice {
                 checked: ticked_location(&id),
                 id,
-                name: format!("{} (agent)", agent.name),
+                name: if agent.public && agent.organization_id != current.organization {
+                    format!("{} (public location)", agent.name)
+                } else {
+                    format!("{} (agent)", agent.name)
+                },
             });
         }
     }
