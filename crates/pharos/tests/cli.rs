@@ -173,4 +173,29 @@ fn migrate_and_admin_tasks() {
         2,
         "a header and one organization: {listing}"
     );
+
+    // Publishing an agent that does not exist, or a value that is no id,
+    // fails and says why.
+    let missing = pharos(
+        &[
+            "admin",
+            "publish-agent",
+            "01950000-0000-7000-8000-000000000001",
+        ],
+        &env,
+        "",
+    );
+    assert!(!missing.status.success());
+    assert!(
+        text(&missing.stderr).contains("no agent has the id"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let garbled = pharos(&["admin", "unpublish-agent", "frankfurt"], &env, "");
+    assert!(!garbled.status.success());
+    assert!(
+        text(&garbled.stderr).contains("invalid value"),
+        "{}",
+        text(&garbled.stderr)
+    );
 }
