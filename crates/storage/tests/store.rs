@@ -1047,21 +1047,17 @@ async fn account_in_0002_schema(pool: &sqlx::SqlitePool) -> (User, Organization)
     (user, org)
 }
 
-/// Migration 0003 rebuilds SQLite's roll-up table as WITHOUT ROWID: a
-/// database written by the earlier schema keeps every roll-up through it.
-#[tokio::test]
-async fn sqlite_rollups_survive_the_rebuild() {
-    let Some(db) = TestDatabase::create(Backend::Sqlite).await else {
-        return;
-    };
+/// `db`'s SQLite file migrated up to, not including, migration `version`
+/// (a database an earlier release wrote), and a pool on it.
+async fn sqlite_migrated_before(db: &TestDatabase, version: i64) -> sqlx::SqlitePool {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let mut before_0003 = sqlx::migrate::Migrator::new(dir.as_path())
+    let mut earlier = sqlx::migrate::Migrator::new(dir.as_path())
         .await
         .expect("migrations");
-    before_0003.migrations = before_0003
+    earlier.migrations = earlier
         .migrations
         .iter()
-        .filter(|m| m.version < 3)
+        .filter(|m| m.version < version)
         .cloned()
         .collect::<Vec<_>>()
         .into();
@@ -1069,7 +1065,21 @@ async fn sqlite_rollups_survive_the_rebuild() {
     let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
         .await
         .expect("pool");
-    before_0003.run(&pool).await.expect("migrate to 0002");
+    earlier
+        .run(&pool)
+        .await
+        .expect("migrate to the earlier version");
+    pool
+}
+
+/// Migration 0003 rebuilds SQLite's roll-up table as WITHOUT ROWID: a
+/// database written by the earlier schema keeps every roll-up through it.
+#[tokio::test]
+async fn sqlite_rollups_survive_the_rebuild() {
+    let Some(db) = TestDatabase::create(Backend::Sqlite).await else {
+        return;
+    };
+    let pool = sqlite_migrated_before(&db, 3).await;
 
     let store = pharos_storage::connect(&db.url).await.expect("connect");
     let (_user, org) = account_in_0002_schema(&pool).await;
@@ -1279,22 +1289,7 @@ async fn sqlite_notifications_survive_the_0021_rebuild() {
     let Some(db) = TestDatabase::create(Backend::Sqlite).await else {
         return;
     };
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
-    let mut before_0021 = sqlx::migrate::Migrator::new(dir.as_path())
-        .await
-        .expect("migrations");
-    before_0021.migrations = before_0021
-        .migrations
-        .iter()
-        .filter(|m| m.version < 21)
-        .cloned()
-        .collect::<Vec<_>>()
-        .into();
-    let options: sqlx::sqlite::SqliteConnectOptions = db.url.parse().expect("url");
-    let pool = sqlx::SqlitePool::connect_with(options.create_if_missing(true))
-        .await
-        .expect("pool");
-    before_0021.run(&pool).await.expect("migrate to 0020");
+    let pool = sqlite_migrated_before(&db, 21).await;
 
     // The store's code for accounts, channels and the outbox runs on the
     // 0020 schema unchanged.

@@ -135,10 +135,12 @@ async fn on_host(app: &TestApp, host: &str, method: Method, path: &str) -> reqwe
         .expect("send")
 }
 
-async fn a_verified_domain_serves_only_its_page(backend: Backend) {
+/// A server at `https://pharos.example.com` whose TXT look-ups go to a
+/// DNS server of the test's, answering from the zone returned.
+async fn app_with_dns(backend: Backend) -> Option<(TestApp, Zone)> {
     let zone: Zone = Arc::default();
     let dns = dns_server(zone.clone()).await;
-    let Some(app) = TestApp::spawn_adjusted(
+    let app = TestApp::spawn_adjusted(
         backend,
         |c| c.link_base = Some("https://pharos.example.com".to_owned()),
         None,
@@ -149,8 +151,12 @@ async fn a_verified_domain_serves_only_its_page(backend: Backend) {
             state
         },
     )
-    .await
-    else {
+    .await?;
+    Some((app, zone))
+}
+
+async fn a_verified_domain_serves_only_its_page(backend: Backend) {
+    let Some((app, zone)) = app_with_dns(backend).await else {
         return;
     };
     let owner = app.user("domains@example.com").await;
@@ -301,21 +307,7 @@ async fn a_verified_domain_serves_only_its_page(backend: Backend) {
 /// and removes it; another organization finds nothing. (The role rule,
 /// owners and admins only, is the use case's, tested with the API.)
 async fn the_dashboard_sets_verifies_and_removes_a_domain(backend: Backend) {
-    let zone: Zone = Arc::default();
-    let dns = dns_server(zone.clone()).await;
-    let Some(app) = TestApp::spawn_adjusted(
-        backend,
-        |c| c.link_base = Some("https://pharos.example.com".to_owned()),
-        None,
-        move |mut state| {
-            state.app = state
-                .app
-                .with_txt_lookup(Arc::new(pharos_probes::txt::DnsTxt::server(dns)));
-            state
-        },
-    )
-    .await
-    else {
+    let Some((app, zone)) = app_with_dns(backend).await else {
         return;
     };
     let owner = app.user("pages@example.com").await;

@@ -27,6 +27,13 @@ async fn organization(app: &TestApp, client: &Client) -> OrganizationId {
     OrganizationId(uuid(&current["id"]))
 }
 
+/// The page at `path` as `client` sees it (status 200 asserted).
+async fn html(app: &TestApp, client: &Client, path: String) -> String {
+    let response = app.get(client, &path).await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    response.text().await.expect("page")
+}
+
 fn uuid(value: &Value) -> uuid::Uuid {
     uuid::Uuid::parse_str(value.as_str().unwrap_or_default())
         .unwrap_or_else(|_| panic!("a uuid: {value}"))
@@ -106,21 +113,11 @@ async fn a_target_page_shows_each_location(backend: Backend) {
     let paris = approved(&app, org, "Paris").await;
 
     // A target on the server alone has no locations section.
-    let page = app
-        .get(&client, format!("/targets/{target_id}"))
-        .await
-        .text()
-        .await
-        .expect("page");
+    let page = html(&app, &client, format!("/targets/{target_id}")).await;
     assert!(!page.contains("id=\"locations\""), "{page}");
 
     // The form offers "at least N" between one and all three locations.
-    let form = app
-        .get(&client, format!("/targets/{target_id}/edit"))
-        .await
-        .text()
-        .await
-        .expect("form");
+    let form = html(&app, &client, format!("/targets/{target_id}/edit")).await;
     assert!(
         form.contains("<option value=\"2\">At least 2 of them</option>"),
         "{form}"
@@ -143,12 +140,7 @@ async fn a_target_page_shows_each_location(backend: Backend) {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{updated}");
-    let form = app
-        .get(&client, format!("/targets/{target_id}/edit"))
-        .await
-        .text()
-        .await
-        .expect("form");
+    let form = html(&app, &client, format!("/targets/{target_id}/edit")).await;
     assert!(
         form.contains("<option value=\"2\" selected>At least 2 of them</option>"),
         "{form}"
@@ -317,15 +309,12 @@ async fn a_target_page_shows_each_location(backend: Backend) {
         .expect("items")
         .iter()
         .any(|a| a["name"] == json!("Frankfurt") && a["public"] == json!(true)));
-    let form = app
-        .get(
-            &stranger,
-            format!("/targets/{}/edit", their_target["id"].as_str().expect("id")),
-        )
-        .await
-        .text()
-        .await
-        .expect("form");
+    let form = html(
+        &app,
+        &stranger,
+        format!("/targets/{}/edit", their_target["id"].as_str().expect("id")),
+    )
+    .await;
     assert!(form.contains("Frankfurt (public location)"), "{form}");
 }
 

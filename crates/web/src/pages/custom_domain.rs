@@ -92,35 +92,20 @@ pub async fn set(
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
     let id = StatusPageId(id);
-    match custom_domains::set(&state.app, &current, id, Some(&typed)).await {
-        Ok(_) => {
-            changed(&state).await;
-            Ok((
-                flash::set(jar, "domain_saved"),
-                see_other(&format!("/status-pages/{}/domain", id.0)),
-            )
-                .into_response())
-        }
-        Err(e @ (pharos_app::AppError::Forbidden(_) | pharos_app::AppError::NotFound)) => {
-            Err(super::PageError(e.into()))
-        }
-        Err(e) => {
-            let (status, refused) = FieldErrors::from_service(e)?;
-            // The service names the page's `custom_domain`; here that is
-            // the host field.
-            let mut errors = FieldErrors::default();
-            for (field, message) in refused.0 {
-                let field = if field == "custom_domain" {
-                    "host"
-                } else {
-                    field.as_str()
-                };
-                errors.add(field, message);
-            }
-            let page = status_pages::get(&state.app, &current, id).await?;
-            Ok(render(status, &view(&current, &page, typed, errors, None)))
-        }
-    }
+    let result = custom_domains::set(&state.app, &current, id, Some(&typed)).await;
+    // The service names the page's `custom_domain`; here that is the host
+    // field.
+    answer(
+        &state,
+        &current,
+        id,
+        jar,
+        result,
+        "domain_saved",
+        "host",
+        Some(typed),
+    )
+    .await
 }
 
 /// Looks the TXT record up; a miss says what was found, on the field.
@@ -131,11 +116,38 @@ pub async fn verify(
     jar: CookieJar,
 ) -> PageResult {
     let id = StatusPageId(id);
-    match custom_domains::verify(&state.app, &current, id).await {
+    let result = custom_domains::verify(&state.app, &current, id).await;
+    answer(
+        &state,
+        &current,
+        id,
+        jar,
+        result,
+        "domain_verified",
+        "custom_domain",
+        None,
+    )
+    .await
+}
+
+/// After a change: back to the page with `flash`, or the page again with
+/// the refusal on `field` (`typed`, or the saved host, in the host field).
+#[allow(clippy::too_many_arguments)] // one call per action, each naming all
+async fn answer(
+    state: &AppState,
+    current: &CurrentUser,
+    id: StatusPageId,
+    jar: CookieJar,
+    result: pharos_app::AppResult<StatusPage>,
+    flash_key: &'static str,
+    field: &str,
+    typed: Option<String>,
+) -> PageResult {
+    match result {
         Ok(_) => {
-            changed(&state).await;
+            changed(state).await;
             Ok((
-                flash::set(jar, "domain_verified"),
+                flash::set(jar, flash_key),
                 see_other(&format!("/status-pages/{}/domain", id.0)),
             )
                 .into_response())
@@ -144,10 +156,19 @@ pub async fn verify(
             Err(super::PageError(e.into()))
         }
         Err(e) => {
-            let (status, errors) = FieldErrors::from_service(e)?;
-            let page = status_pages::get(&state.app, &current, id).await?;
-            let typed = page.custom_domain.clone().unwrap_or_default();
-            Ok(render(status, &view(&current, &page, typed, errors, None)))
+            let (status, refused) = FieldErrors::from_service(e)?;
+            let mut errors = FieldErrors::default();
+            for (name, message) in refused.0 {
+                let name = if name == "custom_domain" {
+                    field
+                } else {
+                    name.as_str()
+                };
+                errors.add(name, message);
+            }
+            let page = status_pages::get(&state.app, current, id).await?;
+            let typed = typed.unwrap_or_else(|| page.custom_domain.clone().unwrap_or_default());
+            Ok(render(status, &view(current, &page, typed, errors, None)))
         }
     }
 }
