@@ -183,9 +183,15 @@ pub async fn push_results(
     }
     let now = Utc::now();
     let org = agent.agent.organization_id;
-    let targets = app.store.agent_assignments(org, agent.agent.id).await?;
-    let intervals: std::collections::HashMap<TargetId, u32> =
-        targets.iter().map(|t| (t.id, t.interval_seconds)).collect();
+    // Only the batch's targets: reading all of an agent's assignments on
+    // every push cost more than storing the results (`pharos bench agents`).
+    let batch_targets: Vec<TargetId> = batch.results.iter().map(|r| r.target_id).collect();
+    let intervals: std::collections::HashMap<TargetId, u32> = app
+        .store
+        .agent_target_intervals(org, agent.agent.id, &batch_targets)
+        .await?
+        .into_iter()
+        .collect();
     let mut receipt = BatchReceipt::default();
     let mut checks = Vec::with_capacity(batch.results.len());
     let skew = Duration::seconds(CLOCK_SKEW_SECONDS);

@@ -1237,6 +1237,16 @@ pub trait AgentAuthStore: Send + Sync + 'static {
         agent: AgentId,
     ) -> StoreResult<Vec<Target>>;
 
+    /// The interval of each of `targets` that is assigned to the agent,
+    /// probed and unpaused (the others are left out): what checking a
+    /// result batch needs, without reading every assignment.
+    async fn agent_target_intervals(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        targets: &[TargetId],
+    ) -> StoreResult<Vec<(TargetId, u32)>>;
+
     /// Writes an agent's results, each once per (target, slot): a result
     /// for a target not assigned to the agent is refused, a repeated slot
     /// counted as a duplicate. Each moves the agent's own view of its
