@@ -2,7 +2,10 @@
 //! file of its data directory: the results not yet accepted by the
 //! server (bounded: past the bound the oldest are dropped and counted),
 //! and the last slot run per target, so no slot ever runs twice (a slot
-//! is marked before its check starts: at most once, never twice).
+//! is marked before its check starts: at most once, never twice). The
+//! agent writes it at most once a second and on shutdown: a crash loses
+//! at most the last second of results, and no slot runs again after a
+//! restart all the same, for an agent only runs slots still ahead.
 //!
 //! Written whole to a temporary file and renamed over the old one, so a
 //! crash leaves the old state or the new, never half of one. (Hand-written:

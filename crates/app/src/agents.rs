@@ -183,21 +183,31 @@ pub async fn push_results(
     }
     let now = Utc::now();
     let org = agent.agent.organization_id;
-    let targets = app.store.agent_assignments(org, agent.agent.id).await?;
-    let intervals: std::collections::HashMap<TargetId, u32> =
-        targets.iter().map(|t| (t.id, t.interval_seconds)).collect();
+    // Only the batch's targets: reading all of an agent's assignments on
+    // every push cost more than storing the results (`pharos bench agents`).
+    let batch_targets: Vec<TargetId> = batch.results.iter().map(|r| r.target_id).collect();
+    let handed_out = app
+        .store
+        .agent_target_intervals(org, agent.agent.id, &batch_targets)
+        .await?;
+    let intervals: std::collections::HashMap<TargetId, u32> = handed_out
+        .iter()
+        .map(|(target, interval, _)| (*target, *interval))
+        .collect();
     // An agent's result is held by a maintenance window like the server's
     // own check of the same moment: its target's organization's windows
     // (a public location checks several organizations' targets).
-    let mut organizations: Vec<_> = targets.iter().map(|t| t.organization_id).collect();
+    let organization_of: std::collections::HashMap<TargetId, _> = handed_out
+        .iter()
+        .map(|(target, _, target_org)| (*target, *target_org))
+        .collect();
+    let mut organizations: Vec<_> = organization_of.values().copied().collect();
     organizations.sort_by_key(|o| o.0);
     organizations.dedup();
     let mut windows = std::collections::HashMap::new();
-    for org in organizations {
-        windows.insert(org, app.store.maintenance_windows(org).await?);
+    for target_org in organizations {
+        windows.insert(target_org, app.store.maintenance_windows(target_org).await?);
     }
-    let organization_of: std::collections::HashMap<TargetId, _> =
-        targets.iter().map(|t| (t.id, t.organization_id)).collect();
     let mut receipt = BatchReceipt::default();
     let mut checks = Vec::with_capacity(batch.results.len());
     let skew = Duration::seconds(CLOCK_SKEW_SECONDS);

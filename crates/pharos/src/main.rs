@@ -118,10 +118,14 @@ enum Command {
         #[command(subcommand)]
         task: commands::admin::AdminTask,
     },
-    /// Measure the scheduler: seed targets against a local farm, run workers, report.
+    /// Measure the scheduler: seed targets against a local farm, run workers,
+    /// report (`pharos bench agents`: the same through agents).
+    #[command(args_conflicts_with_subcommands = true)]
     Bench {
         #[command(flatten)]
         args: commands::bench::BenchArgs,
+        #[command(subcommand)]
+        mode: Option<commands::bench::BenchMode>,
     },
     /// Check one URL or host now and print the result with its timings.
     Check {
@@ -204,7 +208,9 @@ fn main() -> ExitCode {
             Command::Admin { database, task } => commands::admin::run(database, task)
                 .await
                 .map(|()| ExitCode::SUCCESS),
-            Command::Bench { args } => commands::bench::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Bench { args, mode } => commands::bench::run(args, mode)
+                .await
+                .map(|()| ExitCode::SUCCESS),
             Command::Check { probes, args } => {
                 let code =
                     pharos_probes::cli::run(args, commands::run::probe_settings(&probes)).await;

@@ -1255,6 +1255,18 @@ pub trait AgentAuthStore: Send + Sync + 'static {
         agent: AgentId,
     ) -> StoreResult<Vec<Target>>;
 
+    /// The interval and organization of each of `targets` that is
+    /// assigned to the agent (its organization's, or any organization's
+    /// for a public location), probed and unpaused (the others are left
+    /// out): what checking a result batch needs, without reading every
+    /// assignment.
+    async fn agent_target_intervals(
+        &self,
+        org: OrganizationId,
+        agent: AgentId,
+        targets: &[TargetId],
+    ) -> StoreResult<Vec<(TargetId, u32, OrganizationId)>>;
+
     /// Writes an agent's results, each once per (target, slot): a result
     /// for a target not assigned to the agent is refused, a repeated slot
     /// counted as a duplicate. Each moves the agent's own view of its

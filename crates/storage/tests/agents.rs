@@ -324,6 +324,25 @@ async fn quorum_of_three_locations_decides_down(backend: Backend) {
         .await
         .expect("assigned")
         .is_empty());
+    // A batch's targets: only those assigned to the agent in its
+    // organization come back, with their interval and organization.
+    assert_eq!(
+        store
+            .agent_target_intervals(a.id, one, &[target.id, foreign.id, target.id])
+            .await
+            .expect("intervals"),
+        vec![(target.id, target.interval_seconds, a.id)]
+    );
+    assert!(store
+        .agent_target_intervals(a.id, theirs, &[target.id, foreign.id])
+        .await
+        .expect("intervals")
+        .is_empty());
+    assert!(store
+        .agent_target_intervals(b.id, one, &[target.id])
+        .await
+        .expect("intervals")
+        .is_empty());
 
     let confirm = Confirmation {
         failures_to_confirm: 1,

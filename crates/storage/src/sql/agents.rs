@@ -707,10 +707,14 @@ macro_rules! impl_agents {
                 org: pharos_domain::ids::OrganizationId,
                 agent: pharos_domain::ids::AgentId,
             ) -> $crate::error::StoreResult<Vec<$crate::models::Target>> {
+                // CROSS JOIN keeps SQLite on the agent's own rows of
+                // `target_agents` first (PostgreSQL plans it as any join):
+                // a plain JOIN walked every target of the organization and
+                // probed each, 100,000 rows for an agent's 2,000.
                 let rows: Vec<$crate::rows::TargetRow> = sqlx::query_as(&format!(
-                    "SELECT {} FROM targets t JOIN target_agents ta ON ta.target_id = t.id \
-                     WHERE ta.agent_id = $1 AND NOT t.paused AND t.kind <> 'heartbeat' \
-                       AND {} ORDER BY t.id",
+                    "SELECT {} FROM target_agents ta CROSS JOIN targets t \
+                     WHERE ta.agent_id = $1 AND t.id = ta.target_id \
+                       AND NOT t.paused AND t.kind <> 'heartbeat' AND {} ORDER BY t.id",
                     $crate::rows::TARGET_COLUMNS_T,
                     $crate::sql::agents::AGENT_REACHES_TARGET
                 ))
@@ -719,6 +723,46 @@ macro_rules! impl_agents {
                 .fetch_all(self.reader())
                 .await?;
                 rows.into_iter().map(TryInto::try_into).collect()
+            }
+
+            async fn agent_target_intervals(
+                &self,
+                org: pharos_domain::ids::OrganizationId,
+                agent: pharos_domain::ids::AgentId,
+                targets: &[pharos_domain::ids::TargetId],
+            ) -> $crate::error::StoreResult<
+                Vec<(pharos_domain::ids::TargetId, u32, pharos_domain::ids::OrganizationId)>,
+            > {
+                let mut ids: Vec<uuid::Uuid> = targets.iter().map(|t| t.0).collect();
+                ids.sort();
+                ids.dedup();
+                let mut found = Vec::new();
+                for chunk in ids.chunks($crate::sql::agents::IDS_PER_QUERY) {
+                    let sql = format!(
+                        "SELECT t.id, t.interval_seconds, t.organization_id FROM target_agents ta \
+                           CROSS JOIN targets t \
+                         WHERE ta.agent_id = $1 AND ta.target_id IN ({}) AND t.id = ta.target_id \
+                           AND NOT t.paused AND t.kind <> 'heartbeat' AND {}",
+                        $crate::sql::agents::placeholders(3, chunk.len()),
+                        $crate::sql::agents::AGENT_REACHES_TARGET
+                    );
+                    let mut query = sqlx::query_as::<_, (uuid::Uuid, i32, uuid::Uuid)>(&sql)
+                        .bind(agent.0)
+                        .bind(org.0);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (id, interval, target_org) in query.fetch_all(self.reader()).await? {
+                        found.push((
+                            pharos_domain::ids::TargetId(id),
+                            u32::try_from(interval).map_err(|_| {
+                                $crate::error::StoreError::Corrupt(format!("interval {interval}"))
+                            })?,
+                            pharos_domain::ids::OrganizationId(target_org),
+                        ));
+                    }
+                }
+                Ok(found)
             }
 
             async fn record_agent_checks(
@@ -732,22 +776,34 @@ macro_rules! impl_agents {
                 let mut write = $crate::models::AgentBatchWrite::default();
                 let mut events = Vec::new();
                 let mut tx = self.writer().begin().await?;
-                // Each assigned target with its own organization: a public
-                // location's results are its targets' organizations' news.
-                let assigned: Vec<(uuid::Uuid, uuid::Uuid)> = sqlx::query_as(&format!(
-                    "SELECT ta.target_id, t.organization_id FROM target_agents ta \
-                     JOIN targets t ON t.id = ta.target_id WHERE ta.agent_id = $1 AND {}",
-                    $crate::sql::agents::AGENT_REACHES_TARGET
-                ))
-                .bind(agent.0)
-                .bind(org.0)
-                .fetch_all(&mut *tx)
-                .await?;
-                let assigned: std::collections::HashMap<uuid::Uuid, pharos_domain::ids::OrganizationId> =
-                    assigned
-                        .into_iter()
-                        .map(|(t, o)| (t, pharos_domain::ids::OrganizationId(o)))
-                        .collect();
+                // Which of the batch's targets are still the agent's, read
+                // in the transaction (only those: an agent has thousands),
+                // each with its own organization: a public location's
+                // results are its targets' organizations' news.
+                let mut batch_ids: Vec<uuid::Uuid> = checks.iter().map(|c| c.check.target_id.0).collect();
+                batch_ids.sort();
+                batch_ids.dedup();
+                let mut assigned: std::collections::HashMap<uuid::Uuid, pharos_domain::ids::OrganizationId> =
+                    std::collections::HashMap::new();
+                for chunk in batch_ids.chunks($crate::sql::agents::IDS_PER_QUERY) {
+                    let sql = format!(
+                        "SELECT ta.target_id, t.organization_id FROM target_agents ta CROSS JOIN targets t \
+                         WHERE ta.agent_id = $1 AND ta.target_id IN ({}) AND t.id = ta.target_id AND {}",
+                        $crate::sql::agents::placeholders(3, chunk.len()),
+                        $crate::sql::agents::AGENT_REACHES_TARGET
+                    );
+                    let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid)>(&sql).bind(agent.0).bind(org.0);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    assigned.extend(
+                        query
+                            .fetch_all(&mut *tx)
+                            .await?
+                            .into_iter()
+                            .map(|(t, o)| (t, pharos_domain::ids::OrganizationId(o))),
+                    );
+                }
                 let location = pharos_domain::agent::Location::Agent(agent);
                 for item in checks {
                     let check = &item.check;
@@ -844,3 +900,15 @@ macro_rules! impl_agents {
 }
 
 pub(crate) use impl_agents;
+
+/// Ids bound in one `IN (...)` list (SQLite takes 32,766 parameters,
+/// PostgreSQL 65,535; a result batch has at most 500).
+pub(crate) const IDS_PER_QUERY: usize = 500;
+
+/// `$first, $first+1, ...`: `count` numbered placeholders.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

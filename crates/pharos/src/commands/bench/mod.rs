@@ -2,6 +2,12 @@
 //! runs real `pharos worker` processes for a while, and reports what a
 //! monitoring user cares about: checks per second, how late checks start,
 //! duplicate and missed checks, worker CPU and memory, database growth.
+//!
+//! `pharos bench agents` ([`agents`]) does the same through the agent
+//! endpoint: one `pharos serve` and many `pharos agent` processes. Both
+//! share the database, farm, process and grid-analysis helpers here.
+
+pub mod agents;
 
 use pharos_domain::TargetCheck;
 use std::collections::HashMap;
@@ -10,9 +16,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, Utc};
-use clap::Args;
+use clap::{Args, Subcommand};
 use pharos_domain::ids::TargetId;
 use pharos_storage::models::{NewAccount, NewTarget};
+
+/// Other benchmarks than the scheduler's (`pharos bench` alone).
+#[derive(Debug, Clone, Subcommand)]
+pub enum BenchMode {
+    /// Measure the agent endpoint: one `pharos serve` and many `pharos agent`
+    /// processes checking targets against a local farm.
+    Agents(agents::AgentsBenchArgs),
+}
 
 #[derive(Debug, Clone, Args)]
 pub struct BenchArgs {
@@ -47,6 +61,23 @@ struct BenchDatabase {
     _dir: Option<tempdir::Dir>,
 }
 
+impl BenchDatabase {
+    /// Drops the PostgreSQL database made for the run (a SQLite file goes
+    /// with its directory).
+    async fn remove(self) {
+        if let Some((admin, name)) = &self.cleanup {
+            if let Err(e) = run_admin_sql(
+                admin,
+                &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+            )
+            .await
+            {
+                eprintln!("warning: could not drop the benchmark database {name}: {e}");
+            }
+        }
+    }
+}
+
 mod tempdir {
     /// A directory removed when dropped.
     pub struct Dir(pub std::path::PathBuf);
@@ -58,9 +89,11 @@ mod tempdir {
     }
 }
 
-async fn create_database(spec: &str) -> anyhow::Result<BenchDatabase> {
+/// A fresh database for `spec` (`sqlite`, or a PostgreSQL server URL);
+/// `name` tells runs of different benchmarks apart.
+async fn create_database(spec: &str, name: &str) -> anyhow::Result<BenchDatabase> {
     if spec == "sqlite" {
-        let dir = std::env::temp_dir().join(format!("pharos-bench-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("pharos-{name}-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         let url = format!("sqlite://{}", dir.join("bench.db").display());
         return Ok(BenchDatabase {
@@ -72,7 +105,7 @@ async fn create_database(spec: &str) -> anyhow::Result<BenchDatabase> {
     if !spec.starts_with("postgres") {
         bail!("--database takes `sqlite` or a postgres:// URL");
     }
-    let name = format!("pharos_bench_{}", std::process::id());
+    let name = format!("pharos_{}_{}", name.replace('-', "_"), std::process::id());
     run_admin_sql(spec, &format!("CREATE DATABASE {name}")).await?;
     let mut url = url::Url::parse(spec).context("parsing --database")?;
     url.set_path(&name);
@@ -111,9 +144,54 @@ async fn start_farm(servers: u32) -> anyhow::Result<Vec<std::net::SocketAddr>> {
     Ok(addresses)
 }
 
-struct WorkerProcess {
+/// A child process of a benchmark (worker, server or agent), killed if
+/// the benchmark stops early.
+struct BenchProcess {
     child: tokio::process::Child,
     pid: u32,
+}
+
+impl BenchProcess {
+    fn spawn(command: &mut tokio::process::Command, what: &str) -> anyhow::Result<Self> {
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("starting {what}"))?;
+        let pid = child.id().with_context(|| format!("{what} has no pid"))?;
+        Ok(Self { child, pid })
+    }
+
+    /// CPU seconds used so far (0 once the process is gone).
+    fn cpu_seconds(&self) -> f64 {
+        cpu_seconds(self.pid).unwrap_or(0.0)
+    }
+
+    /// Peak resident memory so far, in MB.
+    fn peak_rss_mb(&self) -> f64 {
+        peak_rss_mb(self.pid).unwrap_or(0.0)
+    }
+
+    /// `true` once the process has exited.
+    fn exited(&mut self) -> bool {
+        !matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// Stops processes with SIGTERM (each drains and writes what it has)
+/// and waits up to 20 s for each.
+async fn stop_all(processes: &mut [BenchProcess]) {
+    for process in processes.iter() {
+        let _ = tokio::process::Command::new("kill")
+            .arg("-TERM")
+            .arg(process.pid.to_string())
+            .status()
+            .await;
+    }
+    for process in processes.iter_mut() {
+        let _ = tokio::time::timeout(Duration::from_secs(20), process.child.wait()).await;
+    }
 }
 
 fn cpu_seconds(pid: u32) -> Option<f64> {
@@ -140,19 +218,18 @@ fn percentile(sorted: &[f64], q: f64) -> f64 {
     sorted[index.min(sorted.len() - 1)]
 }
 
-pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
-    let db = create_database(&args.database).await?;
-    let result = run_with(&args, &db.url).await;
-    if let Some((admin, name)) = &db.cleanup {
-        if let Err(e) = run_admin_sql(
-            admin,
-            &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-        )
-        .await
-        {
-            eprintln!("warning: could not drop the benchmark database {name}: {e}");
-        }
+/// `pharos bench`, or the benchmark `mode` names.
+pub async fn run(args: BenchArgs, mode: Option<BenchMode>) -> anyhow::Result<()> {
+    match mode {
+        None => run_scheduler(args).await,
+        Some(BenchMode::Agents(args)) => agents::run(args).await,
     }
+}
+
+async fn run_scheduler(args: BenchArgs) -> anyhow::Result<()> {
+    let db = create_database(&args.database, "bench").await?;
+    let result = run_with(&args, &db.url).await;
+    db.remove().await;
     result
 }
 
@@ -223,7 +300,7 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
             }
             None => tokio::process::Command::new(&exe),
         };
-        let child = command
+        command
             .arg("worker")
             .env("PHAROS_DATABASE_URL", url)
             .env("PHAROS_ALLOW_PRIVATE_TARGETS", "true")
@@ -237,14 +314,8 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
             .env(
                 "PHAROS_DATA_DIR",
                 std::env::temp_dir().join(format!("pharos-bench-w{i}")),
-            )
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting a worker")?;
-        let pid = child.id().context("worker pid")?;
-        workers.push(WorkerProcess { child, pid });
+            );
+        workers.push(BenchProcess::spawn(&mut command, "a worker")?);
     }
     let began = Utc::now();
     let started = Instant::now();
@@ -253,32 +324,20 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         workers.len(),
         args.duration
     );
-    let mut cpu_start = Vec::new();
-    for w in &workers {
-        cpu_start.push(cpu_seconds(w.pid).unwrap_or(0.0));
-    }
+    let cpu_start: Vec<f64> = workers.iter().map(BenchProcess::cpu_seconds).collect();
     tokio::time::sleep(Duration::from_secs(args.duration)).await;
     let elapsed = started.elapsed().as_secs_f64();
     let ended = Utc::now();
     let mut cpu = 0.0;
     let mut rss: f64 = 0.0;
     for (w, start) in workers.iter().zip(&cpu_start) {
-        cpu += cpu_seconds(w.pid).unwrap_or(0.0) - start;
-        rss = rss.max(peak_rss_mb(w.pid).unwrap_or(0.0));
+        cpu += w.cpu_seconds() - start;
+        rss = rss.max(w.peak_rss_mb());
     }
-    for w in &mut workers {
-        // SIGTERM: the worker drains and writes what it has.
-        let _ = tokio::process::Command::new("kill")
-            .arg("-TERM")
-            .arg(w.pid.to_string())
-            .status()
-            .await;
-    }
-    for w in &mut workers {
-        let _ = tokio::time::timeout(Duration::from_secs(20), w.child.wait()).await;
-    }
+    stop_all(&mut workers).await;
 
-    let report = analyse(&*store, args, began, ended).await?;
+    let window = Window::after(began, ended, scheduler_warm_up(args.interval))?;
+    let report = analyse(&*store, args.interval, args.targets, &window).await?;
     let bytes_after = store.database_bytes().await?;
     let all_checks = store
         .check_times(
@@ -305,7 +364,7 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
     println!(
         "window measured          {:.0} s (after {} s warm-up)",
         report.window_seconds,
-        args.interval * 5 / 2 + 5
+        scheduler_warm_up(args.interval).num_seconds()
     );
     println!("checks/s                 {:.0}", report.checks_per_second);
     println!(
@@ -338,33 +397,79 @@ struct Report {
     missed: u64,
 }
 
+/// Warm-up of the scheduler bench: first checks are spread over one
+/// interval (plus the 2 s start delay), and a target joins its grid up to
+/// one and a half intervals after its first check.
+fn scheduler_warm_up(interval_seconds: u32) -> chrono::Duration {
+    chrono::Duration::seconds(i64::from(interval_seconds) * 5 / 2 + 5)
+}
+
+/// The stretch of a run whose slots are judged.
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// When the run began (to place a missed slot in it).
+    began: DateTime<Utc>,
+    /// First slot judged.
+    from: DateTime<Utc>,
+    /// Slots from here on are not judged (they may still be in flight).
+    until: DateTime<Utc>,
+    /// When the checkers were stopped.
+    ended: DateTime<Utc>,
+}
+
+impl Window {
+    /// From `warm_up` after `began` to 10 s before `ended`.
+    fn after(
+        began: DateTime<Utc>,
+        ended: DateTime<Utc>,
+        warm_up: chrono::Duration,
+    ) -> anyhow::Result<Self> {
+        // Both bounds are whole milliseconds, like the slots: with a
+        // sub-millisecond `from`, a slot in the same millisecond was counted as
+        // before the window by its check but inside it by the miss count, and
+        // showed up as a miss (about one per 60,000 targets per run).
+        let whole_ms = |at: DateTime<Utc>| {
+            DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at)
+        };
+        let from = whole_ms(began + warm_up);
+        // Slots near the end may still be in flight.
+        let until = whole_ms(ended - chrono::Duration::seconds(10));
+        if until <= from {
+            bail!(
+                "--duration must exceed the warm-up ({} s) by at least 20 s to measure anything",
+                warm_up.num_seconds()
+            );
+        }
+        Ok(Self {
+            began,
+            from,
+            until,
+            ended,
+        })
+    }
+
+    fn seconds(&self) -> f64 {
+        (self.until - self.from).num_milliseconds() as f64 / 1000.0
+    }
+}
+
 /// Judges the run from the stored checks: each target's checks belong to
 /// slots of its grid (see `pharos_domain::schedule::next_slot`); within the
-/// measured window every slot must have exactly one check.
+/// measured window every slot must have exactly one check. `targets_seeded`
+/// is how many targets the run had (one never checked missed every slot).
 async fn analyse(
     store: &dyn pharos_storage::Store,
-    args: &BenchArgs,
-    began: DateTime<Utc>,
-    ended: DateTime<Utc>,
+    interval_seconds: u32,
+    targets_seeded: u32,
+    window: &Window,
 ) -> anyhow::Result<Report> {
-    let interval = chrono::Duration::seconds(i64::from(args.interval));
-    // Warm-up: first checks are spread over one interval (plus the 2 s
-    // start delay), and a target joins its grid up to one and a half
-    // intervals after its first check.
-    // Both bounds are whole milliseconds, like the slots: with a
-    // sub-millisecond `from`, a slot in the same millisecond was counted as
-    // before the window by its check but inside it by the miss count, and
-    // showed up as a miss (about one per 60,000 targets per run).
-    let whole_ms =
-        |at: DateTime<Utc>| DateTime::from_timestamp_millis(at.timestamp_millis()).unwrap_or(at);
-    let from = whole_ms(began + interval * 5 / 2 + chrono::Duration::seconds(5));
-    // Slots near the end may still be in flight.
-    let until = whole_ms(ended - chrono::Duration::seconds(10));
-    if until <= from {
-        bail!(
-            "--duration must exceed two and a half intervals by at least 20 s to measure anything"
-        );
-    }
+    let interval = chrono::Duration::seconds(i64::from(interval_seconds));
+    let Window {
+        began,
+        from,
+        until,
+        ended,
+    } = *window;
     let checks = store
         .check_times(from - interval, ended + chrono::Duration::seconds(30))
         .await?;
@@ -372,7 +477,7 @@ async fn analyse(
     let mut lateness = Vec::new();
     let mut in_window = 0u64;
     for (target, at) in &checks {
-        let slot = pharos_domain::schedule::next_slot(*target, args.interval, *at - interval);
+        let slot = pharos_domain::schedule::next_slot(*target, interval_seconds, *at - interval);
         if slot < from || slot >= until {
             continue;
         }
@@ -389,11 +494,11 @@ async fn analyse(
         seen
     };
     let mut missed = 0u64;
-    let unseen = u64::from(args.targets).saturating_sub(targets.len() as u64);
+    let unseen = u64::from(targets_seeded).saturating_sub(targets.len() as u64);
     for target in &targets {
         let mut slot = pharos_domain::schedule::next_slot(
             *target,
-            args.interval,
+            interval_seconds,
             from - chrono::Duration::milliseconds(1),
         );
         while slot < until {
@@ -427,7 +532,7 @@ async fn analyse(
         ((until - from).num_milliseconds() / interval.num_milliseconds()).max(1) as u64;
     missed += unseen * per_target;
     lateness.sort_by(|a, b| a.total_cmp(b));
-    let window_seconds = (until - from).num_milliseconds() as f64 / 1000.0;
+    let window_seconds = window.seconds();
     Ok(Report {
         window_seconds,
         checks_per_second: in_window as f64 / window_seconds,
