@@ -873,7 +873,68 @@ async fn a_public_location_serves_every_organization_apart(backend: Backend) {
     assert_eq!((refused.stored, refused.refused), (0, 1));
 }
 
+async fn last_seen(store: &dyn Store, org: &Organization, agent: AgentId) -> chrono::DateTime<Utc> {
+    store
+        .agent(org.id, agent)
+        .await
+        .expect("read")
+        .expect("agent")
+        .last_seen_at
+}
+
+/// Results arriving are a sign of life: an agent whose pushes keep
+/// coming is not found silent even when its heartbeats are late.
+async fn a_push_keeps_an_agent_online(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (alice, a) = account(&*store, "a@example.com").await;
+    let target = http_target(&*store, &a, &alice).await;
+    let agent = admitted(&*store, &a, "one", b"t1").await;
+    assert!(store
+        .set_target_locations(
+            a.id,
+            target.id,
+            TargetLocations {
+                check_local: true,
+                agents: &[agent],
+                quorum: Some(Quorum::Any),
+            },
+        )
+        .await
+        .expect("locations"));
+    let before = last_seen(&*store, &a, agent).await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let t0 = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 600, 0).expect("time");
+    store
+        .record_agent_checks(
+            a.id,
+            agent,
+            &[result(&target, agent, t0, Verdict::Up)],
+            Confirmation::default(),
+        )
+        .await
+        .expect("write");
+    let after = last_seen(&*store, &a, agent).await;
+    assert!(after > before, "{before} then {after}");
+    // Silent means no heartbeat and no push since the cut-off.
+    assert!(store
+        .mark_silent_agents(after - Duration::milliseconds(1), Utc::now())
+        .await
+        .expect("sweep")
+        .is_empty());
+    assert_eq!(
+        store
+            .mark_silent_agents(after + Duration::seconds(1), Utc::now())
+            .await
+            .expect("sweep")
+            .len(),
+        1
+    );
+}
+
 pharos_storage::on_both_backends!(
+    a_push_keeps_an_agent_online,
     a_public_location_serves_every_organization_apart,
     held_agent_results_move_nothing,
     admission_needs_the_secret_and_an_allowed_uuid,

@@ -775,7 +775,17 @@ macro_rules! impl_agents {
                 use pharos_domain::status::TargetState;
                 let mut write = $crate::models::AgentBatchWrite::default();
                 let mut events = Vec::new();
+                // A push is a sign of life as good as a heartbeat, dated
+                // when it reached the store: under a load that queues
+                // heartbeats behind result writes (one SQLite writer), an
+                // agent whose results keep arriving is never found silent.
+                let heard_at = chrono::Utc::now();
                 let mut tx = self.writer().begin().await?;
+                sqlx::query("UPDATE agents SET last_seen_at = $1 WHERE id = $2 AND last_seen_at < $1")
+                    .bind($crate::rows::to_micros(heard_at))
+                    .bind(agent.0)
+                    .execute(&mut *tx)
+                    .await?;
                 // Which of the batch's targets are still the agent's, read
                 // in the transaction (only those: an agent has thousands),
                 // each with its own organization: a public location's
