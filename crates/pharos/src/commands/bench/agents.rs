@@ -22,10 +22,12 @@ use pharos_domain::ids::{AgentId, OrganizationId, TargetId};
 use pharos_domain::quorum::Quorum;
 use pharos_domain::TargetCheck;
 use pharos_storage::models::{
-    AgentAdmission, AgentIntroduction, AgentSettingsChange, NewAccount, NewTarget, TargetLocations,
+    AgentAdmission, AgentIntroduction, AgentSettingsChange, NewTarget, TargetLocations,
 };
 
-use super::{analyse, create_database, start_farm, stop_all, tempdir, BenchProcess, Window};
+use super::{
+    analyse, create_database, seed_account, start_farm, stop_all, tempdir, BenchProcess, Window,
+};
 
 #[derive(Debug, Clone, Args)]
 pub struct AgentsBenchArgs {
@@ -263,14 +265,7 @@ async fn run_with(args: &AgentsBenchArgs, url: &str) -> anyhow::Result<()> {
     std::fs::create_dir_all(&data.0)?;
 
     let now = Utc::now();
-    let (user, org) = store
-        .create_account(NewAccount {
-            email: "bench@example.com",
-            password_hash: "-",
-            organization_name: "Bench",
-            now,
-        })
-        .await?;
+    let (user, org) = seed_account(&*store, now).await?;
     // The server's instance key, so the bench can store the shared
     // secret's keyed hash as the server computes it.
     let instance_key = pharos_app::tokens::new_token(48);

@@ -118,6 +118,24 @@ async fn create_database(spec: &str, name: &str) -> anyhow::Result<BenchDatabase
 
 /// Runs one statement on the admin database with psql (the binary carries
 /// no general SQL client of its own).
+/// The one account (and organization) a bench's targets belong to.
+async fn seed_account(
+    store: &dyn pharos_storage::Store,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(
+    pharos_storage::models::User,
+    pharos_storage::models::Organization,
+)> {
+    Ok(store
+        .create_account(NewAccount {
+            email: "bench@example.com",
+            password_hash: "-",
+            organization_name: "Bench",
+            now,
+        })
+        .await?)
+}
+
 async fn run_admin_sql(admin_url: &str, sql: &str) -> anyhow::Result<()> {
     let status = tokio::process::Command::new("psql")
         .arg(admin_url)
@@ -245,14 +263,7 @@ async fn run_with(args: &BenchArgs, url: &str) -> anyhow::Result<()> {
         farm.len()
     );
     let now = Utc::now();
-    let (user, org) = store
-        .create_account(NewAccount {
-            email: "bench@example.com",
-            password_hash: "-",
-            organization_name: "Bench",
-            now,
-        })
-        .await?;
+    let (user, org) = seed_account(&*store, now).await?;
     let urls: Vec<String> = (0..args.targets)
         .map(|i| format!("http://{}/t{i}", farm[i as usize % farm.len()]))
         .collect();
