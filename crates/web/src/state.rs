@@ -136,6 +136,14 @@ impl AppState {
         self
     }
 
+    /// A page's custom domain changed: the public snapshot and the
+    /// host-to-page cache are emptied, so the host is served (or no longer
+    /// served) at once. The API and the dashboard page both call this.
+    pub async fn custom_domain_changed(&self) {
+        self.public.invalidate().await;
+        self.custom_domains.invalidate_all();
+    }
+
     /// The shortest interval targets may ask for.
     pub fn with_min_interval(mut self, seconds: u32) -> Self {
         self.app = self.app.with_min_interval(seconds);

@@ -63,8 +63,7 @@ impl From<&StatusPage> for CustomDomainView {
 }
 
 async fn changed(state: &AppState, page: &StatusPage) -> Json<CustomDomainView> {
-    state.public.invalidate().await;
-    state.custom_domains.invalidate_all();
+    state.custom_domain_changed().await;
     Json(CustomDomainView::from(page))
 }
 

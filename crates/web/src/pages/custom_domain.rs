@@ -58,13 +58,6 @@ fn view(
     }
 }
 
-/// The host-name invalidation the API does too: a changed domain is
-/// served (or no longer served) at once.
-async fn changed(state: &AppState) {
-    state.public.invalidate().await;
-    state.custom_domains.invalidate_all();
-}
-
 pub async fn show(
     State(state): State<AppState>,
     PageUser(current): PageUser,
@@ -145,7 +138,7 @@ async fn answer(
 ) -> PageResult {
     match result {
         Ok(_) => {
-            changed(state).await;
+            state.custom_domain_changed().await;
             Ok((
                 flash::set(jar, flash_key),
                 see_other(&format!("/status-pages/{}/domain", id.0)),
@@ -180,7 +173,7 @@ pub async fn remove(
     jar: CookieJar,
 ) -> PageResult {
     custom_domains::set(&state.app, &current, StatusPageId(id), None).await?;
-    changed(&state).await;
+    state.custom_domain_changed().await;
     Ok((
         flash::set(jar, "domain_removed"),
         see_other(&format!("/status-pages/{id}/domain")),
