@@ -586,18 +586,7 @@ async fn an_offline_agent_alerts_each_channel_once(backend: Backend) {
         (&a, &t3, agent),
         (&b, &foreign, their_agent),
     ] {
-        assert!(store
-            .set_target_locations(
-                org.id,
-                target.id,
-                TargetLocations {
-                    check_local: true,
-                    agents: &[agent],
-                    quorum: Some(Quorum::Any),
-                },
-            )
-            .await
-            .expect("locations"));
+        assert!(checked_from(&*store, org, target, true, agent).await);
     }
 
     let later = Utc::now() + Duration::hours(1);
@@ -659,18 +648,7 @@ async fn held_agent_results_move_nothing(backend: Backend) {
     let (alice, a) = account(&*store, "a@example.com").await;
     let target = http_target(&*store, &a, &alice).await;
     let agent = admitted(&*store, &a, "one", b"t1").await;
-    assert!(store
-        .set_target_locations(
-            a.id,
-            target.id,
-            TargetLocations {
-                check_local: false,
-                agents: &[agent],
-                quorum: Some(Quorum::Any),
-            },
-        )
-        .await
-        .expect("locations"));
+    assert!(checked_from(&*store, &a, &target, false, agent).await);
     let confirm = Confirmation {
         failures_to_confirm: 1,
     };
@@ -744,26 +722,8 @@ async fn a_public_location_serves_every_organization_apart(backend: Backend) {
     let others = http_target(&*store, &c, &carol).await;
     let b_channel = webhook_channel(&*store, &b, "b default", true).await;
     let c_channel = webhook_channel(&*store, &c, "c default", true).await;
-    let choose = |org: &Organization, target: &Target| {
-        let store = &store;
-        let (org, target) = (org.id, target.id);
-        async move {
-            store
-                .set_target_locations(
-                    org,
-                    target,
-                    TargetLocations {
-                        check_local: true,
-                        agents: &[public],
-                        quorum: Some(Quorum::Any),
-                    },
-                )
-                .await
-                .expect("locations")
-        }
-    };
     // Private until published: another organization cannot choose it.
-    assert!(!choose(&b, &theirs).await);
+    assert!(!checked_from(&*store, &b, &theirs, true, public).await);
     assert!(store.public_agents().await.expect("public").is_empty());
     let published = store
         .set_agent_public(public, true)
@@ -772,8 +732,8 @@ async fn a_public_location_serves_every_organization_apart(backend: Backend) {
         .expect("the agent");
     assert!(published.public);
     assert_eq!(store.public_agents().await.expect("public").len(), 1);
-    assert!(choose(&b, &theirs).await);
-    assert!(choose(&c, &others).await);
+    assert!(checked_from(&*store, &b, &theirs, true, public).await);
+    assert!(checked_from(&*store, &c, &others, true, public).await);
     let assigned: Vec<_> = store
         .agent_assignments(operator.id, public)
         .await
@@ -873,6 +833,29 @@ async fn a_public_location_serves_every_organization_apart(backend: Backend) {
     assert_eq!((refused.stored, refused.refused), (0, 1));
 }
 
+/// Sets `target`'s locations: the server or not, and one agent, any of
+/// them deciding; `false` when the store refuses the choice.
+async fn checked_from(
+    store: &dyn Store,
+    org: &Organization,
+    target: &Target,
+    check_local: bool,
+    agent: AgentId,
+) -> bool {
+    store
+        .set_target_locations(
+            org.id,
+            target.id,
+            TargetLocations {
+                check_local,
+                agents: &[agent],
+                quorum: Some(Quorum::Any),
+            },
+        )
+        .await
+        .expect("locations")
+}
+
 async fn last_seen(store: &dyn Store, org: &Organization, agent: AgentId) -> chrono::DateTime<Utc> {
     store
         .agent(org.id, agent)
@@ -891,18 +874,7 @@ async fn a_push_keeps_an_agent_online(backend: Backend) {
     let (alice, a) = account(&*store, "a@example.com").await;
     let target = http_target(&*store, &a, &alice).await;
     let agent = admitted(&*store, &a, "one", b"t1").await;
-    assert!(store
-        .set_target_locations(
-            a.id,
-            target.id,
-            TargetLocations {
-                check_local: true,
-                agents: &[agent],
-                quorum: Some(Quorum::Any),
-            },
-        )
-        .await
-        .expect("locations"));
+    assert!(checked_from(&*store, &a, &target, true, agent).await);
     let before = last_seen(&*store, &a, agent).await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let t0 = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 600, 0).expect("time");
