@@ -155,7 +155,7 @@ async fn poll(app: App, org: OrganizationId, sender: Publisher) {
                             stale.remove(&id);
                             days.insert(id, (seq, Arc::new(day)));
                         }
-                        Err(e) => tracing::debug!(error = %e, "live strip read failed"),
+                        Err(e) => tracing::warn!(error = %e, "live strip read failed"),
                     }
                 }
                 days.retain(|id, (at, _)| {
@@ -169,7 +169,7 @@ async fn poll(app: App, org: OrganizationId, sender: Publisher) {
                     days: days.clone(),
                 })));
             }
-            Err(e) => tracing::debug!(error = %e, "live status read failed; retrying next tick"),
+            Err(e) => tracing::warn!(error = %e, "live status read failed; retrying next tick"),
         }
         tokio::select! {
             () = tokio::time::sleep(hub.interval) => {}

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use pharos_app::live::{self, LiveSnapshot};
 use pharos_domain::ids::TargetId;
+use pharos_domain::target::TimeoutSeconds;
 use pharos_storage::models::TargetSummary;
 
 use super::format::{self, badge};
@@ -65,6 +66,27 @@ impl From<&TargetSummary> for LiveStatus {
     }
 }
 
+/// Whether a row's newest check may have been stored after `since`, so
+/// that a page drawn then did not show it. A check's time is when it
+/// started; it is stored once it finished (its latency later, or its
+/// timeout at most when it has none) and its batch was written. Comparing
+/// the start with `since` alone lost a check that was in flight while the
+/// page was drawn: the page showed the state before it, and the stream
+/// never sent it.
+fn maybe_stored_after(target: &TargetSummary, since: DateTime<Utc>) -> bool {
+    let Some(started) = target.last_checked_at else {
+        return false;
+    };
+    let took = target
+        .last_latency_ms
+        .map_or(i64::from(TimeoutSeconds::MAX) * 1000, i64::from);
+    started + chrono::Duration::milliseconds(took) + STORE_DELAY >= since
+}
+
+/// Longest a finished check is taken to wait before it is stored: the
+/// writer's batch linger and the write, with room to spare.
+const STORE_DELAY: chrono::Duration = chrono::Duration::seconds(5);
+
 /// A row's new 24 h uptime and strip, sent with a status once the poller
 /// has redrawn it after a state change.
 #[derive(Debug, Serialize)]
@@ -93,10 +115,11 @@ impl Listener {
         for (id, target) in &now.targets {
             let changed = match &self.sent {
                 Some(before) => before.targets.get(id) != Some(target),
-                // The page was drawn at `since`: rows checked after it.
+                // The page was drawn at `since`: rows that may have been
+                // stored after it.
                 None => self
                     .since
-                    .is_none_or(|since| target.last_checked_at.is_some_and(|at| at >= since)),
+                    .is_none_or(|since| maybe_stored_after(target, since)),
             };
             let strip = now
                 .days
@@ -181,4 +204,64 @@ pub async fn stream(
     let flat: std::pin::Pin<Box<dyn Stream<Item = Result<Event, Infallible>> + Send>> =
         Box::pin(futures_util::StreamExt::flatten(events));
     Sse::new(flat).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pharos_domain::status::TargetState;
+
+    fn target(checked: Option<DateTime<Utc>>, latency_ms: Option<u32>) -> TargetSummary {
+        TargetSummary {
+            id: TargetId::new(),
+            name: Some("Site".into()),
+            url: "https://example.com".into(),
+            state: TargetState::Up,
+            paused: false,
+            last_checked_at: checked,
+            last_latency_ms: latency_ms,
+            group_id: None,
+        }
+    }
+
+    fn first_message(since: DateTime<Utc>, rows: Vec<TargetSummary>) -> Vec<Event> {
+        let (_sender, feed) = tokio::sync::watch::channel(None);
+        let mut listener = Listener {
+            feed,
+            sent: None,
+            strips_sent: HashMap::new(),
+            since: Some(since),
+            started: tokio::time::Instant::now(),
+        };
+        let snapshot = LiveSnapshot {
+            seq: 1,
+            taken_at: since,
+            targets: rows.into_iter().map(|t| (t.id, t)).collect(),
+            days: HashMap::new(),
+        };
+        listener.changes(&snapshot)
+    }
+
+    #[tokio::test]
+    async fn a_check_in_flight_while_the_page_was_drawn_is_sent() {
+        let drawn = Utc::now();
+        // Started just before the page was drawn, stored just after.
+        let in_flight = target(Some(drawn - chrono::Duration::milliseconds(80)), Some(30));
+        assert_eq!(first_message(drawn, vec![in_flight]).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failed_check_without_latency_counts_its_longest_timeout() {
+        let drawn = Utc::now();
+        let timed_out = target(Some(drawn - chrono::Duration::seconds(40)), None);
+        assert_eq!(first_message(drawn, vec![timed_out]).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn rows_the_page_already_showed_are_not_sent_again() {
+        let drawn = Utc::now();
+        let old = target(Some(drawn - chrono::Duration::seconds(30)), Some(40));
+        let never = target(None, None);
+        assert!(first_message(drawn, vec![old, never]).is_empty());
+    }
 }
