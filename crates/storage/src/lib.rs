@@ -2,6 +2,7 @@
 //! system) and their two backends. `use pharos_storage::prelude::*` brings
 //! every trait's methods into scope.
 
+mod deferred;
 mod error;
 mod events;
 pub mod models;

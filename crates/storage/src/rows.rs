@@ -577,20 +577,26 @@ pub(crate) fn parse_db_time(text: &str) -> Option<DateTime<Utc>> {
 
 pub(crate) use pharos_domain::rollup::bucket_start;
 
-/// The roll-up upsert: one check added to its bucket. `$9` is the latency
-/// bin (-1 without a latency).
-pub(crate) fn rollup_upsert_sql() -> &'static str {
+/// The latency bin columns of `check_rollups`: `b0, b1, ...`.
+pub(crate) fn rollup_bin_columns() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(|| {
-        let bins: Vec<String> = (0..BINS).map(|b| format!("b{b}")).collect();
-        let values: Vec<String> = (0..BINS).map(|b| format!("CASE WHEN $9 = {b} THEN 1 ELSE 0 END")).collect();
+        (0..BINS)
+            .map(|b| format!("b{b}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
+}
+
+/// What follows a multi-row roll-up insert: each row's increment is added
+/// to the bucket's stored counts.
+pub(crate) fn rollup_conflict_sql() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(|| {
         let adds: Vec<String> = (0..BINS).map(|b| format!("b{b} = check_rollups.b{b} + excluded.b{b}")).collect();
         format!(
-            "INSERT INTO check_rollups (target_id, bucket_seconds, bucket_start, checks, up, degraded, \
-               latency_count, latency_sum, latency_min, latency_max, {bins}) \
-             VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $8, {values}) \
-             ON CONFLICT (target_id, bucket_seconds, bucket_start) DO UPDATE SET \
-               checks = check_rollups.checks + 1, \
+            " ON CONFLICT (target_id, bucket_seconds, bucket_start) DO UPDATE SET \
+               checks = check_rollups.checks + excluded.checks, \
                up = check_rollups.up + excluded.up, \
                degraded = check_rollups.degraded + excluded.degraded, \
                latency_count = check_rollups.latency_count + excluded.latency_count, \
@@ -602,8 +608,6 @@ pub(crate) fn rollup_upsert_sql() -> &'static str {
                  WHEN check_rollups.latency_max IS NULL OR excluded.latency_max > check_rollups.latency_max \
                  THEN excluded.latency_max ELSE check_rollups.latency_max END, \
                {adds}",
-            bins = bins.join(", "),
-            values = values.join(", "),
             adds = adds.join(", "),
         )
     })

@@ -905,7 +905,82 @@ async fn a_push_keeps_an_agent_online(backend: Backend) {
     );
 }
 
+/// A push of buffered results (several slots of one target, one of them
+/// twice) is judged in order within the batch, stored once per slot, and
+/// counted once per check in the roll-ups, however many share a bucket.
+async fn a_buffered_batch_counts_each_check_once(backend: Backend) {
+    let Some((_db, store)) = open(backend).await else {
+        return;
+    };
+    let (alice, a) = account(&*store, "a@example.com").await;
+    let target = http_target(&*store, &a, &alice).await;
+    let agent = admitted(&*store, &a, "one", b"t1").await;
+    assert!(checked_from(&*store, &a, &target, false, agent).await);
+    let confirm = Confirmation {
+        failures_to_confirm: 2,
+    };
+    // On an hour's start, so the five slots share one hour and one day.
+    let hour = Utc::now().timestamp() / 3600 * 3600 - 7200;
+    let t0 = chrono::DateTime::from_timestamp(hour, 0).expect("time");
+    let slot = |n: i64| t0 + Duration::seconds(60 * n);
+    let batch = [
+        result(&target, agent, slot(0), Verdict::Up),
+        result(&target, agent, slot(1), Verdict::Up),
+        result(&target, agent, slot(1), Verdict::Up),
+        result(&target, agent, slot(2), Verdict::Down),
+        result(&target, agent, slot(3), Verdict::Down),
+        result(&target, agent, slot(4), Verdict::Down),
+    ];
+    let first = store
+        .record_agent_checks(a.id, agent, &batch, confirm)
+        .await
+        .expect("write");
+    assert_eq!(
+        first,
+        AgentBatchWrite {
+            stored: 5,
+            duplicates: 1,
+            refused: 0
+        }
+    );
+    // The second failure in the batch confirmed the first: down, one
+    // incident, opened at the confirming check.
+    assert_eq!(state(&*store, &a, &target).await, TargetState::Down);
+    let incidents = store
+        .incidents(a.id, target.id, 10)
+        .await
+        .expect("incidents");
+    assert_eq!(incidents.len(), 1);
+    assert_eq!(incidents[0].opened_at, slot(3));
+    let again = store
+        .record_agent_checks(a.id, agent, &batch, confirm)
+        .await
+        .expect("write");
+    assert_eq!(again.stored, 0);
+    assert_eq!(again.duplicates, 6);
+
+    for width in [900, 3600, 86_400] {
+        let buckets = store
+            .rollups(a.id, target.id, width, t0 - Duration::days(1))
+            .await
+            .expect("rollups");
+        let total = buckets
+            .iter()
+            .fold(pharos_domain::rollup::Rollup::default(), |mut acc, b| {
+                acc.add(&b.rollup);
+                acc
+            });
+        assert_eq!((total.checks, total.up), (5, 2), "width {width}");
+        assert_eq!(total.latency_count, 2, "only answers count for latency");
+        assert_eq!(total.bins.iter().sum::<u64>(), 2);
+        if width > 900 {
+            assert_eq!(buckets.len(), 1, "width {width}: one bucket");
+        }
+    }
+}
+
 pharos_storage::on_both_backends!(
+    a_buffered_batch_counts_each_check_once,
     a_push_keeps_an_agent_online,
     a_public_location_serves_every_organization_apart,
     held_agent_results_move_nothing,

@@ -265,6 +265,38 @@ macro_rules! impl_agents {
                 .await?;
                 Ok(())
             }
+            /// The agent's own view (state, unconfirmed failures) of each
+            /// target of a batch, read in one statement a few hundred
+            /// targets at a time.
+            async fn location_views(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                agent: pharos_domain::ids::AgentId,
+                batch: &[&$crate::models::AgentCheck],
+            ) -> $crate::error::StoreResult<
+                std::collections::HashMap<uuid::Uuid, (pharos_domain::status::TargetState, u32)>,
+            > {
+                use pharos_domain::status::TargetState;
+                let mut ids: Vec<uuid::Uuid> = batch.iter().map(|c| c.check.target_id.0).collect();
+                ids.sort();
+                ids.dedup();
+                let mut views = std::collections::HashMap::with_capacity(ids.len());
+                for chunk in ids.chunks($crate::sql::agents::IDS_PER_QUERY) {
+                    let sql = format!(
+                        "SELECT target_id, state, consecutive_failures FROM location_states \
+                         WHERE location = $1 AND target_id IN ({})",
+                        $crate::sql::agents::placeholders(2, chunk.len())
+                    );
+                    let mut query = sqlx::query_as::<_, (uuid::Uuid, String, i32)>(&sql).bind(agent.0);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (target, state, failures) in query.fetch_all(&mut **tx).await? {
+                        let state = TargetState::parse(&state).unwrap_or(TargetState::Pending);
+                        views.insert(target, (state, u32::try_from(failures).unwrap_or(0)));
+                    }
+                }
+                Ok(views)
+            }
         }
 
         #[async_trait::async_trait]
@@ -774,7 +806,6 @@ macro_rules! impl_agents {
             ) -> $crate::error::StoreResult<$crate::models::AgentBatchWrite> {
                 use pharos_domain::status::TargetState;
                 let mut write = $crate::models::AgentBatchWrite::default();
-                let mut events = Vec::new();
                 // A push is a sign of life as good as a heartbeat, dated
                 // when it reached the store: under a load that queues
                 // heartbeats behind result writes (one SQLite writer), an
@@ -815,68 +846,69 @@ macro_rules! impl_agents {
                     );
                 }
                 let location = pharos_domain::agent::Location::Agent(agent);
-                for item in checks {
+                let accepted: Vec<&$crate::models::AgentCheck> = checks
+                    .iter()
+                    .filter(|item| assigned.contains_key(&item.check.target_id.0))
+                    .collect();
+                write.refused = u32::try_from(checks.len() - accepted.len()).unwrap_or(u32::MAX);
+                // One statement stores the batch; a slot stored already (a
+                // retried push) is not stored again and moves nothing.
+                let rows: Vec<_> = accepted.iter().map(|item| (&item.check, Some(item.slot))).collect();
+                let stored = Self::insert_checks(&mut tx, &rows).await?;
+                let mut views = Self::location_views(&mut tx, agent, &accepted).await?;
+                let mut deferred = $crate::deferred::Deferred::default();
+                for item in accepted {
                     let check = &item.check;
-                    let Some(&target_org) = assigned.get(&check.target_id.0) else {
-                        write.refused += 1;
-                        continue;
-                    };
-                    if !Self::insert_check(&mut tx, check, Some(item.slot)).await? {
+                    if !stored.contains(&check.id.0) {
                         write.duplicates += 1;
                         continue;
                     }
+                    write.stored += 1;
+                    let target_org = assigned[&check.target_id.0];
                     if check.in_maintenance {
                         // Held, as a worker's check is: kept in history,
                         // the location's view holds and its unconfirmed
                         // failures are forgotten; nothing moves, nothing
                         // is told.
-                        sqlx::query(
-                            "UPDATE location_states SET consecutive_failures = 0 \
-                             WHERE target_id = $1 AND location = $2",
-                        )
-                        .bind(check.target_id.0)
-                        .bind(agent.0)
-                        .execute(&mut *tx)
-                        .await?;
-                        Self::write_rollups(&mut tx, check).await?;
-                        write.stored += 1;
+                        if let Some(view) = views.get_mut(&check.target_id.0) {
+                            if view.1 > 0 {
+                                view.1 = 0;
+                                sqlx::query(
+                                    "UPDATE location_states SET consecutive_failures = 0 \
+                                     WHERE target_id = $1 AND location = $2",
+                                )
+                                .bind(check.target_id.0)
+                                .bind(agent.0)
+                                .execute(&mut *tx)
+                                .await?;
+                            }
+                        }
+                        deferred.rollups.add(check);
                         continue;
                     }
-                    let own: Option<(String, i32)> = sqlx::query_as(
-                        "SELECT state, consecutive_failures FROM location_states \
-                         WHERE target_id = $1 AND location = $2",
-                    )
-                    .bind(check.target_id.0)
-                    .bind(agent.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                    let (state, failures) = own
-                        .map(|(s, f)| {
-                            (TargetState::parse(&s).unwrap_or(TargetState::Pending), u32::try_from(f).unwrap_or(0))
-                        })
-                        .unwrap_or((TargetState::Pending, 0));
+                    let (state, failures) =
+                        views.get(&check.target_id.0).copied().unwrap_or((TargetState::Pending, 0));
                     let t = pharos_domain::status::apply(state, failures, item.verdict, confirmation);
-                    let now = check.checked_at;
+                    views.insert(check.target_id.0, (t.state, t.consecutive_failures));
                     let status = Self::settle_location(
                         &mut tx,
                         check.target_id,
                         location,
                         t.state,
                         t.consecutive_failures,
-                        now,
+                        check.checked_at,
                     )
                     .await?;
                     if let Some(status) = status {
                         Self::write_target_state(&mut tx, check, &status).await?;
-                        Self::write_status_effects(&mut tx, target_org, check, &status, &mut events).await?;
+                        Self::write_status_effects(&mut tx, target_org, check, &status, &mut deferred).await?;
                     } else {
                         // Agents alone, without a quorum rule (should not
                         // happen: setting agents sets one): history only.
-                        Self::write_rollups(&mut tx, check).await?;
+                        deferred.rollups.add(check);
                     }
-                    write.stored += 1;
                 }
-                Self::append_events(&mut tx, events).await?;
+                Self::write_deferred(&mut tx, deferred).await?;
                 tx.commit().await?;
                 Ok(write)
             }

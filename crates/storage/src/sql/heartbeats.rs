@@ -65,9 +65,10 @@ macro_rules! impl_heartbeats {
                     return Ok(false);
                 };
                 let org = pharos_domain::ids::OrganizationId(org);
-                let mut events = Vec::new();
-                Self::write_check_effects(&mut tx, org, check, &record.status, &mut events).await?;
-                Self::append_events(&mut tx, events).await?;
+                let mut deferred = $crate::deferred::Deferred::default();
+                Self::write_check_effects(&mut tx, org, check, &record.status, &mut deferred)
+                    .await?;
+                Self::write_deferred(&mut tx, deferred).await?;
                 tx.commit().await?;
                 Ok(true)
             }

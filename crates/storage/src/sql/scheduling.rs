@@ -6,51 +6,111 @@ macro_rules! impl_scheduling {
         impl $store {
             /// Everything a stored check brings with it: the row, the state
             /// history, the incident, the roll-ups.
-            async fn write_check_effects(
+            async fn write_check_effects<'a>(
                 tx: &mut sqlx::Transaction<'_, $db>,
                 org: pharos_domain::ids::OrganizationId,
-                check: &$crate::models::Check,
+                check: &'a $crate::models::Check,
                 status: &$crate::models::StatusUpdate,
-                events: &mut Vec<$crate::events::PendingEvent>,
+                deferred: &mut $crate::deferred::Deferred<'a>,
             ) -> $crate::error::StoreResult<()> {
-                Self::insert_check(tx, check, None).await?;
-                Self::write_status_effects(tx, org, check, status, events).await
+                deferred.checks.push(check);
+                Self::write_status_effects(tx, org, check, status, deferred).await
             }
 
-            /// Stores the check row; `false` when an agent's result for
-            /// this slot is stored already (a retried push).
-            pub(crate) async fn insert_check(
+            /// Inserts check rows, many to a statement, and returns the ids
+            /// of those stored: an agent's result for a slot stored already
+            /// (a retried push) is skipped.
+            pub(crate) async fn insert_checks(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                check: &$crate::models::Check,
-                slot: Option<chrono::DateTime<chrono::Utc>>,
-            ) -> $crate::error::StoreResult<bool> {
-                let checked_at = $crate::rows::to_micros(check.checked_at);
-                let done = sqlx::query(
-                    "INSERT INTO checks (id, target_id, checked_at, status_code, latency_ms, is_up, \
-                       degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms, in_maintenance, \
-                       agent_id, slot_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
-                     ON CONFLICT DO NOTHING",
-                )
-                .bind(check.id.0)
-                .bind(check.target_id.0)
-                .bind(checked_at)
-                .bind(check.status_code.map(i32::from))
-                .bind(check.latency_ms.map(i64::from))
-                .bind(check.is_up)
-                .bind(check.degraded)
-                .bind(check.error_class.map(|c| c.as_str()))
-                .bind(check.error.as_deref())
-                .bind(check.timings.dns_ms.map(i64::from))
-                .bind(check.timings.connect_ms.map(i64::from))
-                .bind(check.timings.tls_ms.map(i64::from))
-                .bind(check.timings.first_byte_ms.map(i64::from))
-                .bind(check.in_maintenance)
-                .bind(check.location.agent().map(|a| a.0))
-                .bind(slot.map($crate::rows::to_micros))
-                .execute(&mut **tx)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                checks: &[(&$crate::models::Check, Option<chrono::DateTime<chrono::Utc>>)],
+            ) -> $crate::error::StoreResult<std::collections::HashSet<uuid::Uuid>> {
+                // 16 parameters a row: 500 rows stay far below either
+                // backend's limit.
+                const ROWS_PER_STATEMENT: usize = 500;
+                let mut stored = std::collections::HashSet::with_capacity(checks.len());
+                for chunk in checks.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(
+                        "INSERT INTO checks (id, target_id, checked_at, status_code, latency_ms, is_up, \
+                           degraded, error_class, error, dns_ms, connect_ms, tls_ms, first_byte_ms, \
+                           in_maintenance, agent_id, slot_at) ",
+                    );
+                    qb.push_values(chunk, |mut row, (check, slot)| {
+                        row.push_bind(check.id.0)
+                            .push_bind(check.target_id.0)
+                            .push_bind($crate::rows::to_micros(check.checked_at))
+                            .push_bind(check.status_code.map(i32::from))
+                            .push_bind(check.latency_ms.map(i64::from))
+                            .push_bind(check.is_up)
+                            .push_bind(check.degraded)
+                            .push_bind(check.error_class.map(|c| c.as_str()))
+                            .push_bind(check.error.clone())
+                            .push_bind(check.timings.dns_ms.map(i64::from))
+                            .push_bind(check.timings.connect_ms.map(i64::from))
+                            .push_bind(check.timings.tls_ms.map(i64::from))
+                            .push_bind(check.timings.first_byte_ms.map(i64::from))
+                            .push_bind(check.in_maintenance)
+                            .push_bind(check.location.agent().map(|a| a.0))
+                            .push_bind(slot.map($crate::rows::to_micros));
+                    });
+                    qb.push(" ON CONFLICT DO NOTHING RETURNING id");
+                    let ids: Vec<(uuid::Uuid,)> = qb.build_query_as().fetch_all(&mut **tx).await?;
+                    stored.extend(ids.into_iter().map(|(id,)| id));
+                }
+                Ok(stored)
+            }
+
+            /// Writes a batch's roll-up increments, many buckets to a
+            /// statement.
+            async fn write_rollup_batch(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                rollups: &$crate::deferred::RollupBatch,
+            ) -> $crate::error::StoreResult<()> {
+                // 22 parameters a row.
+                const ROWS_PER_STATEMENT: usize = 400;
+                let rows = rollups.sorted();
+                for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+                    let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(format!(
+                        "INSERT INTO check_rollups (target_id, bucket_seconds, bucket_start, checks, up, degraded, \
+                           latency_count, latency_sum, latency_min, latency_max, {}) ",
+                        $crate::rows::rollup_bin_columns()
+                    ));
+                    qb.push_values(chunk, |mut row, ((target, width, start), r)| {
+                        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+                        let ms = |v: Option<u32>| v.map(|ms| i32::try_from(ms).unwrap_or(i32::MAX));
+                        row.push_bind(*target)
+                            .push_bind(i64::from(*width))
+                            .push_bind(*start)
+                            .push_bind(count(r.checks))
+                            .push_bind(count(r.up))
+                            .push_bind(count(r.degraded))
+                            .push_bind(count(r.latency_count))
+                            .push_bind(count(r.latency_sum))
+                            .push_bind(ms(r.latency_min))
+                            .push_bind(ms(r.latency_max));
+                        for bin in r.bins {
+                            row.push_bind(count(bin));
+                        }
+                    });
+                    qb.push($crate::rows::rollup_conflict_sql());
+                    qb.build().execute(&mut **tx).await?;
+                }
+                Ok(())
+            }
+
+            /// Writes what a batch left for the end of its transaction.
+            pub(crate) async fn write_deferred(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                deferred: $crate::deferred::Deferred<'_>,
+            ) -> $crate::error::StoreResult<()> {
+                if !deferred.checks.is_empty() {
+                    let rows: Vec<_> = deferred.checks.iter().map(|c| (*c, None)).collect();
+                    Self::insert_checks(tx, &rows).await?;
+                }
+                if !deferred.rollups.is_empty() {
+                    Self::write_rollup_batch(tx, &deferred.rollups).await?;
+                }
+                Self::append_events(tx, deferred.events).await?;
+                Ok(())
             }
 
             /// The state history, the incident, the events and the
@@ -60,7 +120,7 @@ macro_rules! impl_scheduling {
                 org: pharos_domain::ids::OrganizationId,
                 check: &$crate::models::Check,
                 status: &$crate::models::StatusUpdate,
-                events: &mut Vec<$crate::events::PendingEvent>,
+                deferred: &mut $crate::deferred::Deferred<'_>,
             ) -> $crate::error::StoreResult<()> {
                 use pharos_domain::status::IncidentChange;
                 let checked_at = $crate::rows::to_micros(check.checked_at);
@@ -109,8 +169,9 @@ macro_rules! impl_scheduling {
                     }
                     IncidentChange::None => None,
                 };
-                $crate::events::of_check(org, check, status, incident_id, events);
-                Self::write_rollups(tx, check).await
+                $crate::events::of_check(org, check, status, incident_id, &mut deferred.events);
+                deferred.rollups.add(check);
+                Ok(())
             }
 
             /// A worker's result for a target checked from several
@@ -118,10 +179,10 @@ macro_rules! impl_scheduling {
             /// failure count is the target's `consecutive_failures`); the
             /// target's state is what the quorum says. `false` when the
             /// lease was lost.
-            async fn record_local_location(
+            async fn record_local_location<'a>(
                 tx: &mut sqlx::Transaction<'_, $db>,
-                record: &$crate::models::CheckRecord,
-                events: &mut Vec<$crate::events::PendingEvent>,
+                record: &'a $crate::models::CheckRecord,
+                deferred: &mut $crate::deferred::Deferred<'a>,
             ) -> $crate::error::StoreResult<bool> {
                 let check = &record.check;
                 let t = &record.status.transition;
@@ -163,7 +224,7 @@ macro_rules! impl_scheduling {
                 } else {
                     pharos_domain::status::TargetState::Down
                 };
-                Self::insert_check(tx, check, None).await?;
+                deferred.checks.push(check);
                 let status = Self::settle_location(
                     tx,
                     check.target_id,
@@ -176,45 +237,21 @@ macro_rules! impl_scheduling {
                 match status {
                     Some(status) => {
                         Self::write_target_state(tx, check, &status).await?;
-                        Self::write_status_effects(tx, record.organization_id, check, &status, events)
+                        Self::write_status_effects(tx, record.organization_id, check, &status, deferred)
                             .await?;
                     }
-                    None => Self::write_rollups(tx, check).await?,
+                    None => deferred.rollups.add(check),
                 }
                 if let Some((expires_at, window)) = record.certificate.warning {
-                    $crate::events::certificate_expiring(record.organization_id, check, expires_at, window, events);
+                    $crate::events::certificate_expiring(
+                        record.organization_id,
+                        check,
+                        expires_at,
+                        window,
+                        &mut deferred.events,
+                    );
                 }
                 Ok(true)
-            }
-
-            /// The three roll-up upserts of a stored check.
-            pub(crate) async fn write_rollups(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                check: &$crate::models::Check,
-            ) -> $crate::error::StoreResult<()> {
-                let checked_at = $crate::rows::to_micros(check.checked_at);
-                // Latency counts only for answers that arrived: a timeout's
-                // "latency" is the timeout, not the service's speed.
-                let latency = check.latency_ms.filter(|_| check.is_up);
-                // A failure during a maintenance window is planned, not
-                // downtime: it counts as up in uptime and status pages.
-                let counts_up = check.is_up || check.in_maintenance;
-                let bin = latency.map_or(-1, |ms| pharos_domain::rollup::bin_of(ms) as i64);
-                for width in pharos_domain::rollup::BUCKET_WIDTHS {
-                    sqlx::query($crate::rows::rollup_upsert_sql())
-                        .bind(check.target_id.0)
-                        .bind(i64::from(width))
-                        .bind($crate::rows::bucket_start(checked_at, width))
-                        .bind(i64::from(counts_up))
-                        .bind(i64::from(check.degraded))
-                        .bind(i64::from(latency.is_some()))
-                        .bind(latency.map_or(0, i64::from))
-                        .bind(latency.map(|ms| i32::try_from(ms).unwrap_or(i32::MAX)))
-                        .bind(bin)
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
             }
         }
 
@@ -303,7 +340,7 @@ macro_rules! impl_scheduling {
                 records: &[$crate::models::CheckRecord],
             ) -> $crate::error::StoreResult<u64> {
                 let mut written = 0;
-                let mut events = Vec::new();
+                let mut deferred = $crate::deferred::Deferred::default();
                 let mut tx = self.writer().begin().await?;
                 for record in records {
                     let check = &record.check;
@@ -331,18 +368,18 @@ macro_rules! impl_scheduling {
                     if released.rows_affected() == 0 {
                         // A target checked from several locations (or a
                         // lost lease, which this also drops).
-                        if Self::record_local_location(&mut tx, record, &mut events).await? {
+                        if Self::record_local_location(&mut tx, record, &mut deferred).await? {
                             written += 1;
                         }
                         continue;
                     }
-                    Self::write_check_effects(&mut tx, org, check, &record.status, &mut events).await?;
+                    Self::write_check_effects(&mut tx, org, check, &record.status, &mut deferred).await?;
                     if let Some((expires_at, window)) = record.certificate.warning {
-                        $crate::events::certificate_expiring(org, check, expires_at, window, &mut events);
+                        $crate::events::certificate_expiring(org, check, expires_at, window, &mut deferred.events);
                     }
                     written += 1;
                 }
-                Self::append_events(&mut tx, events).await?;
+                Self::write_deferred(&mut tx, deferred).await?;
                 tx.commit().await?;
                 Ok(written)
             }
