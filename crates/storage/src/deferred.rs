@@ -5,13 +5,17 @@
 //! writing them last changes no outcome; it takes a result's share of the
 //! one SQLite writer from five statements to about one.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
+use chrono::{DateTime, Utc};
+use pharos_domain::agent::Location;
+use pharos_domain::quorum::Quorum;
 use pharos_domain::rollup::{Rollup, BUCKET_WIDTHS};
+use pharos_domain::status::{IncidentChange, TargetState, Transition};
 use uuid::Uuid;
 
 use crate::events::PendingEvent;
-use crate::models::Check;
+use crate::models::{Check, StatusUpdate};
 
 /// A roll-up row's key: target, bucket width (seconds), bucket start.
 pub(crate) type RollupKey = (Uuid, u32, chrono::DateTime<chrono::Utc>);
@@ -65,6 +69,174 @@ pub(crate) struct Deferred<'a> {
     /// Check rows not yet inserted (an agent's are inserted first, to
     /// find retried slots, and are not here).
     pub checks: Vec<&'a Check>,
+    pub locations: LocationBook,
+}
+
+/// `location_states.location` of a location: the nil UUID for `local`.
+pub(crate) fn location_key(location: Location) -> Uuid {
+    location.agent().map_or(Uuid::nil(), |a| a.0)
+}
+
+/// What judging a target by the quorum of its locations needs, read for
+/// a batch's targets at once (their rows locked first) and kept current
+/// in memory as the batch settles one location's view after another;
+/// the views that changed are written at the end.
+#[derive(Debug, Default)]
+pub(crate) struct LocationBook {
+    /// Targets read already, found or not (a deleted target is read once).
+    loaded: HashSet<Uuid>,
+    targets: HashMap<Uuid, QuorumTarget>,
+    /// Each target's counted agents (approved, online, reaching it), by
+    /// name.
+    agents: HashMap<Uuid, Vec<(Uuid, String)>>,
+    /// Each target's locations' views: location key to (state, failures).
+    views: HashMap<Uuid, HashMap<Uuid, (TargetState, u32)>>,
+    /// Views to write: (target, location) to (state, failures, when).
+    changed: BTreeMap<(Uuid, Uuid), (TargetState, u32, DateTime<Utc>)>,
+}
+
+/// A target's own state and how its locations decide it.
+#[derive(Debug, Clone)]
+pub(crate) struct QuorumTarget {
+    pub state: TargetState,
+    /// `None`: checked from the server alone.
+    pub quorum: Option<Quorum>,
+    pub check_local: bool,
+}
+
+impl LocationBook {
+    /// The targets of `ids` not read yet.
+    pub fn missing(&self, ids: impl IntoIterator<Item = Uuid>) -> Vec<Uuid> {
+        let mut missing: Vec<Uuid> = ids
+            .into_iter()
+            .filter(|id| !self.loaded.contains(id))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        missing
+    }
+
+    /// Notes `ids` as read; the loaders then add what they found.
+    pub fn mark_loaded(&mut self, ids: &[Uuid]) {
+        self.loaded.extend(ids.iter().copied());
+    }
+
+    pub fn add_target(&mut self, id: Uuid, target: QuorumTarget) {
+        self.targets.insert(id, target);
+    }
+
+    pub fn add_agent(&mut self, target: Uuid, agent: Uuid, name: String) {
+        self.agents.entry(target).or_default().push((agent, name));
+    }
+
+    pub fn add_view(&mut self, target: Uuid, location: Uuid, state: TargetState, failures: u32) {
+        self.views
+            .entry(target)
+            .or_default()
+            .insert(location, (state, failures));
+    }
+
+    /// A location's view of a target: its state and unconfirmed failures.
+    pub fn view(&self, target: Uuid, location: Location) -> Option<(TargetState, u32)> {
+        self.views
+            .get(&target)?
+            .get(&location_key(location))
+            .copied()
+    }
+
+    /// Forgets a held location's unconfirmed failures in memory (the
+    /// caller writes that one change itself: it keeps `updated_at`).
+    pub fn forget_failures(&mut self, target: Uuid, location: Location) {
+        let key = location_key(location);
+        if let Some(view) = self.views.get_mut(&target).and_then(|v| v.get_mut(&key)) {
+            view.1 = 0;
+        }
+        if let Some(changed) = self.changed.get_mut(&(target, key)) {
+            changed.1 = 0;
+        }
+    }
+
+    /// The views to write, in key order.
+    pub fn changed(
+        &self,
+    ) -> impl Iterator<Item = (&(Uuid, Uuid), &(TargetState, u32, DateTime<Utc>))> {
+        self.changed.iter()
+    }
+
+    /// Records `location`'s new view of `target` and returns how the
+    /// target's own state moves by its quorum over its counted
+    /// locations. `None`: the target is gone or checked from the server
+    /// alone. The target must have been loaded.
+    pub fn settle(
+        &mut self,
+        target: Uuid,
+        location: Location,
+        state: TargetState,
+        failures: u32,
+        now: DateTime<Utc>,
+    ) -> Option<StatusUpdate> {
+        let key = location_key(location);
+        self.views
+            .entry(target)
+            .or_default()
+            .insert(key, (state, failures));
+        self.changed.insert((target, key), (state, failures, now));
+        let own = self.targets.get_mut(&target)?;
+        let quorum = own.quorum?;
+        let previous = own.state;
+        let views = &self.views[&target];
+        let view = |k: Uuid| views.get(&k).map_or(TargetState::Pending, |v| v.0);
+        let agents = self
+            .agents
+            .get(&target)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        // Each counted location's name and view.
+        let mut counted: Vec<(String, TargetState)> = agents
+            .iter()
+            .map(|(a, name)| (name.clone(), view(*a)))
+            .collect();
+        if own.check_local {
+            counted.push((Location::LOCAL.to_owned(), view(Uuid::nil())));
+        }
+        // The reporting location itself always counts, even if it was
+        // just found offline or dropped from the target.
+        let own_counted = match location {
+            Location::Local => own.check_local,
+            Location::Agent(a) => agents.iter().any(|(x, _)| *x == a.0),
+        };
+        if !own_counted {
+            counted.push((location.to_string(), state));
+        }
+        let states: Vec<TargetState> = counted.iter().map(|(_, s)| *s).collect();
+        let verdicts = pharos_domain::quorum::combine(&states, quorum);
+        let failing = |s: TargetState| matches!(s, TargetState::Down | TargetState::Degraded);
+        let locations = counted
+            .into_iter()
+            .filter(|(_, s)| !failing(verdicts.state) || failing(*s))
+            .map(|(name, _)| name)
+            .collect();
+        let incident = match (
+            previous == TargetState::Down,
+            verdicts.state == TargetState::Down,
+        ) {
+            (false, true) => IncidentChange::Open,
+            (true, false) => IncidentChange::Close,
+            _ => IncidentChange::None,
+        };
+        own.state = verdicts.state;
+        Some(StatusUpdate {
+            previous,
+            transition: Transition {
+                state: verdicts.state,
+                consecutive_failures: 0,
+                changed: verdicts.state != previous,
+                recheck_soon: false,
+                incident,
+            },
+            locations,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -88,6 +260,66 @@ mod tests {
             in_maintenance: false,
             location: pharos_domain::agent::Location::Local,
         }
+    }
+
+    fn book_of_three(target: Uuid, agents: &[Uuid]) -> LocationBook {
+        let mut book = LocationBook::default();
+        book.mark_loaded(&[target]);
+        book.add_target(
+            target,
+            QuorumTarget {
+                state: TargetState::Up,
+                quorum: Some(Quorum::Majority),
+                check_local: false,
+            },
+        );
+        for (n, agent) in agents.iter().enumerate() {
+            book.add_agent(target, *agent, format!("agent-{n}"));
+            book.add_view(target, *agent, TargetState::Up, 0);
+        }
+        book
+    }
+
+    #[test]
+    fn a_batch_settles_each_view_on_the_ones_before_it() {
+        let target = Uuid::now_v7();
+        let agents: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
+        let mut book = book_of_three(target, &agents);
+        let now = Utc::now();
+        let at = |a: Uuid| Location::Agent(pharos_domain::ids::AgentId(a));
+        let first = book
+            .settle(target, at(agents[0]), TargetState::Down, 1, now)
+            .expect("quorum");
+        assert_eq!(first.transition.state, TargetState::Degraded);
+        assert_eq!(first.locations, vec!["agent-0".to_owned()]);
+        // The second down view sees the first: a majority, one incident.
+        let second = book
+            .settle(target, at(agents[1]), TargetState::Down, 1, now)
+            .expect("quorum");
+        assert_eq!(second.previous, TargetState::Degraded);
+        assert_eq!(second.transition.state, TargetState::Down);
+        assert_eq!(second.transition.incident, IncidentChange::Open);
+        let third = book
+            .settle(target, at(agents[2]), TargetState::Down, 1, now)
+            .expect("quorum");
+        assert!(!third.transition.changed);
+        assert_eq!(third.transition.incident, IncidentChange::None);
+        // One write per view, the last one.
+        book.forget_failures(target, at(agents[0]));
+        let written: Vec<u32> = book.changed().map(|(_, v)| v.1).collect();
+        assert_eq!(written.len(), 3);
+        assert_eq!(written.iter().filter(|f| **f == 0).count(), 1);
+    }
+
+    #[test]
+    fn a_target_without_a_quorum_or_gone_is_not_judged() {
+        let mut book = LocationBook::default();
+        let gone = Uuid::now_v7();
+        book.mark_loaded(&[gone]);
+        assert!(book
+            .settle(gone, Location::Local, TargetState::Up, 0, Utc::now())
+            .is_none());
+        assert!(book.missing([gone, Uuid::nil()]) == vec![Uuid::nil()]);
     }
 
     #[test]

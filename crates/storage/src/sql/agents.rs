@@ -8,7 +8,11 @@
 //! of them says (`pharos_domain::quorum::combine`). Both the workers'
 //! results (the `local` location) and the agents' go through
 //! `settle_location` inside their write's transaction, so two locations
-//! reporting at once are judged one after the other.
+//! reporting at once are judged one after the other. An agent's push reads
+//! the quorum inputs of all its targets in three statements
+//! (`load_locations`, the targets' rows locked first) into a
+//! `deferred::LocationBook`, judges every result in memory, and writes the
+//! changed views at the end.
 
 /// An agent reaches a target (aliased `t`, the agent bound as `$1`, its
 /// organization as `$2`) of its own organization, or of any when the
@@ -22,110 +26,108 @@ macro_rules! impl_agents {
             /// Records `location`'s new view of a target and returns how the
             /// target's own state moves, by its quorum over its locations
             /// still reporting (offline agents left out). `None`: the target
-            /// is gone or not checked from several locations.
+            /// is gone or not checked from several locations. The view is
+            /// written with the batch (`write_deferred`).
             pub(crate) async fn settle_location(
                 tx: &mut sqlx::Transaction<'_, $db>,
+                book: &mut $crate::deferred::LocationBook,
                 target: pharos_domain::ids::TargetId,
                 location: pharos_domain::agent::Location,
                 state: pharos_domain::status::TargetState,
                 failures: u32,
                 now: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<Option<$crate::models::StatusUpdate>> {
-                use pharos_domain::agent::Location;
-                use pharos_domain::status::{IncidentChange, TargetState, Transition};
-                let location_key = location.agent().map_or(uuid::Uuid::nil(), |a| a.0);
-                sqlx::query(
-                    "INSERT INTO location_states (target_id, location, state, consecutive_failures, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5) \
-                     ON CONFLICT (target_id, location) DO UPDATE SET state = excluded.state, \
-                       consecutive_failures = excluded.consecutive_failures, updated_at = excluded.updated_at",
-                )
-                .bind(target.0)
-                .bind(location_key)
-                .bind(state.as_str())
-                .bind(i64::from(failures))
-                .bind($crate::rows::to_micros(now))
-                .execute(&mut **tx)
-                .await?;
-                let row: Option<(String, Option<String>, bool)> = sqlx::query_as(&format!(
-                    "SELECT state, quorum, check_local FROM targets WHERE id = $1 {}",
-                    $row_lock
-                ))
-                .bind(target.0)
-                .fetch_optional(&mut **tx)
-                .await?;
-                let Some((previous, Some(quorum), check_local)) = row else {
-                    return Ok(None);
-                };
-                let previous = TargetState::parse(&previous)
-                    .ok_or_else(|| $crate::error::StoreError::Corrupt(format!("unknown state {previous:?}")))?;
-                let quorum = pharos_domain::quorum::Quorum::parse(&quorum)
-                    .map_err(|e| $crate::error::StoreError::Corrupt(format!("targets.quorum: {e}")))?;
-                let agents: Vec<(uuid::Uuid, String)> = sqlx::query_as(
-                    "SELECT ta.agent_id, a.name FROM target_agents ta JOIN agents a ON a.id = ta.agent_id \
-                       JOIN targets t ON t.id = ta.target_id \
-                     WHERE ta.target_id = $1 AND a.status = 'approved' AND a.offline_since IS NULL \
-                       AND (a.organization_id = t.organization_id OR a.public) \
-                     ORDER BY a.name",
-                )
-                .bind(target.0)
-                .fetch_all(&mut **tx)
-                .await?;
-                let views: Vec<(uuid::Uuid, String)> =
-                    sqlx::query_as("SELECT location, state FROM location_states WHERE target_id = $1")
-                        .bind(target.0)
-                        .fetch_all(&mut **tx)
-                        .await?;
-                let view = |key: uuid::Uuid| {
-                    views
-                        .iter()
-                        .find(|(k, _)| *k == key)
-                        .and_then(|(_, s)| TargetState::parse(s))
-                        .unwrap_or(TargetState::Pending)
-                };
-                // Each counted location's name and view.
-                let mut counted: Vec<(String, TargetState)> =
-                    agents.iter().map(|(a, name)| (name.clone(), view(*a))).collect();
-                if check_local {
-                    counted.push((Location::LOCAL.to_owned(), view(uuid::Uuid::nil())));
+                Self::load_locations(tx, book, [target.0]).await?;
+                Ok(book.settle(target.0, location, state, failures, now))
+            }
+
+            /// Reads into `book` what judging `ids` by their locations
+            /// needs, for those not read yet: the targets' rows (locked,
+            /// in id order, so that two batches judge a target one after
+            /// the other and never deadlock), their counted agents and
+            /// every location's view, a few hundred targets a statement.
+            pub(crate) async fn load_locations(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                book: &mut $crate::deferred::LocationBook,
+                ids: impl IntoIterator<Item = uuid::Uuid>,
+            ) -> $crate::error::StoreResult<()> {
+                use pharos_domain::status::TargetState;
+                let missing = book.missing(ids);
+                for chunk in missing.chunks($crate::sql::agents::IDS_PER_QUERY) {
+                    book.mark_loaded(chunk);
+                    let list = $crate::sql::agents::placeholders(1, chunk.len());
+                    let sql = format!(
+                        "SELECT id, state, quorum, check_local FROM targets WHERE id IN ({list}) ORDER BY id {}",
+                        $row_lock
+                    );
+                    let mut query = sqlx::query_as::<_, (uuid::Uuid, String, Option<String>, bool)>(&sql);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (id, state, quorum, check_local) in query.fetch_all(&mut **tx).await? {
+                        let state = TargetState::parse(&state)
+                            .ok_or_else(|| $crate::error::StoreError::Corrupt(format!("unknown state {state:?}")))?;
+                        let quorum = quorum
+                            .map(|q| pharos_domain::quorum::Quorum::parse(&q))
+                            .transpose()
+                            .map_err(|e| $crate::error::StoreError::Corrupt(format!("targets.quorum: {e}")))?;
+                        book.add_target(id, $crate::deferred::QuorumTarget { state, quorum, check_local });
+                    }
+                    let sql = format!(
+                        "SELECT ta.target_id, ta.agent_id, a.name FROM target_agents ta \
+                           JOIN agents a ON a.id = ta.agent_id JOIN targets t ON t.id = ta.target_id \
+                         WHERE ta.target_id IN ({list}) AND a.status = 'approved' AND a.offline_since IS NULL \
+                           AND (a.organization_id = t.organization_id OR a.public) \
+                         ORDER BY a.name"
+                    );
+                    let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid, String)>(&sql);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (target, agent, name) in query.fetch_all(&mut **tx).await? {
+                        book.add_agent(target, agent, name);
+                    }
+                    let sql = format!(
+                        "SELECT target_id, location, state, consecutive_failures FROM location_states \
+                         WHERE target_id IN ({list})"
+                    );
+                    let mut query = sqlx::query_as::<_, (uuid::Uuid, uuid::Uuid, String, i32)>(&sql);
+                    for id in chunk {
+                        query = query.bind(*id);
+                    }
+                    for (target, location, state, failures) in query.fetch_all(&mut **tx).await? {
+                        let state = TargetState::parse(&state).unwrap_or(TargetState::Pending);
+                        book.add_view(target, location, state, u32::try_from(failures).unwrap_or(0));
+                    }
                 }
-                // The reporting location itself always counts, even if it
-                // was just found offline or dropped from the target.
-                let own_counted = match location {
-                    Location::Local => check_local,
-                    Location::Agent(a) => agents.iter().any(|(x, _)| *x == a.0),
-                };
-                if !own_counted {
-                    counted.push((location.to_string(), state));
+                Ok(())
+            }
+
+            /// Writes the location views a batch changed, many to a
+            /// statement.
+            pub(crate) async fn write_location_views(
+                tx: &mut sqlx::Transaction<'_, $db>,
+                book: &$crate::deferred::LocationBook,
+            ) -> $crate::error::StoreResult<()> {
+                let rows: Vec<_> = book.changed().collect();
+                for chunk in rows.chunks(500) {
+                    let mut qb: sqlx::QueryBuilder<'_, $db> = sqlx::QueryBuilder::new(
+                        "INSERT INTO location_states (target_id, location, state, consecutive_failures, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut row, ((target, location), (state, failures, at))| {
+                        row.push_bind(*target)
+                            .push_bind(*location)
+                            .push_bind(state.as_str())
+                            .push_bind(i64::from(*failures))
+                            .push_bind($crate::rows::to_micros(*at));
+                    });
+                    qb.push(
+                        " ON CONFLICT (target_id, location) DO UPDATE SET state = excluded.state, \
+                           consecutive_failures = excluded.consecutive_failures, updated_at = excluded.updated_at",
+                    );
+                    qb.build().execute(&mut **tx).await?;
                 }
-                let states: Vec<TargetState> = counted.iter().map(|(_, s)| *s).collect();
-                let verdicts = pharos_domain::quorum::combine(&states, quorum);
-                let locations = counted
-                    .into_iter()
-                    .filter(|(_, s)| {
-                        let failing = |s: TargetState| matches!(s, TargetState::Down | TargetState::Degraded);
-                        !failing(verdicts.state) || failing(*s)
-                    })
-                    .map(|(name, _)| name)
-                    .collect();
-                let was_down = previous == TargetState::Down;
-                let is_down = verdicts.state == TargetState::Down;
-                let incident = match (was_down, is_down) {
-                    (false, true) => IncidentChange::Open,
-                    (true, false) => IncidentChange::Close,
-                    _ => IncidentChange::None,
-                };
-                Ok(Some($crate::models::StatusUpdate {
-                    previous,
-                    transition: Transition {
-                        state: verdicts.state,
-                        consecutive_failures: 0,
-                        changed: verdicts.state != previous,
-                        recheck_soon: false,
-                        incident,
-                    },
-                    locations,
-                }))
+                Ok(())
             }
 
             /// An agent went offline (or came back): one event per target
@@ -264,38 +266,6 @@ macro_rules! impl_agents {
                 .execute(&mut **tx)
                 .await?;
                 Ok(())
-            }
-            /// The agent's own view (state, unconfirmed failures) of each
-            /// target of a batch, read in one statement a few hundred
-            /// targets at a time.
-            async fn location_views(
-                tx: &mut sqlx::Transaction<'_, $db>,
-                agent: pharos_domain::ids::AgentId,
-                batch: &[&$crate::models::AgentCheck],
-            ) -> $crate::error::StoreResult<
-                std::collections::HashMap<uuid::Uuid, (pharos_domain::status::TargetState, u32)>,
-            > {
-                use pharos_domain::status::TargetState;
-                let mut ids: Vec<uuid::Uuid> = batch.iter().map(|c| c.check.target_id.0).collect();
-                ids.sort();
-                ids.dedup();
-                let mut views = std::collections::HashMap::with_capacity(ids.len());
-                for chunk in ids.chunks($crate::sql::agents::IDS_PER_QUERY) {
-                    let sql = format!(
-                        "SELECT target_id, state, consecutive_failures FROM location_states \
-                         WHERE location = $1 AND target_id IN ({})",
-                        $crate::sql::agents::placeholders(2, chunk.len())
-                    );
-                    let mut query = sqlx::query_as::<_, (uuid::Uuid, String, i32)>(&sql).bind(agent.0);
-                    for id in chunk {
-                        query = query.bind(*id);
-                    }
-                    for (target, state, failures) in query.fetch_all(&mut **tx).await? {
-                        let state = TargetState::parse(&state).unwrap_or(TargetState::Pending);
-                        views.insert(target, (state, u32::try_from(failures).unwrap_or(0)));
-                    }
-                }
-                Ok(views)
             }
         }
 
@@ -855,8 +825,13 @@ macro_rules! impl_agents {
                 // retried push) is not stored again and moves nothing.
                 let rows: Vec<_> = accepted.iter().map(|item| (&item.check, Some(item.slot))).collect();
                 let stored = Self::insert_checks(&mut tx, &rows).await?;
-                let mut views = Self::location_views(&mut tx, agent, &accepted).await?;
                 let mut deferred = $crate::deferred::Deferred::default();
+                Self::load_locations(
+                    &mut tx,
+                    &mut deferred.locations,
+                    accepted.iter().map(|item| item.check.target_id.0),
+                )
+                .await?;
                 for item in accepted {
                     let check = &item.check;
                     if !stored.contains(&check.id.0) {
@@ -870,28 +845,29 @@ macro_rules! impl_agents {
                         // the location's view holds and its unconfirmed
                         // failures are forgotten; nothing moves, nothing
                         // is told.
-                        if let Some(view) = views.get_mut(&check.target_id.0) {
-                            if view.1 > 0 {
-                                view.1 = 0;
-                                sqlx::query(
-                                    "UPDATE location_states SET consecutive_failures = 0 \
-                                     WHERE target_id = $1 AND location = $2",
-                                )
-                                .bind(check.target_id.0)
-                                .bind(agent.0)
-                                .execute(&mut *tx)
-                                .await?;
-                            }
+                        let held = deferred.locations.view(check.target_id.0, location);
+                        if held.is_some_and(|(_, failures)| failures > 0) {
+                            deferred.locations.forget_failures(check.target_id.0, location);
+                            sqlx::query(
+                                "UPDATE location_states SET consecutive_failures = 0 \
+                                 WHERE target_id = $1 AND location = $2",
+                            )
+                            .bind(check.target_id.0)
+                            .bind(agent.0)
+                            .execute(&mut *tx)
+                            .await?;
                         }
                         deferred.rollups.add(check);
                         continue;
                     }
-                    let (state, failures) =
-                        views.get(&check.target_id.0).copied().unwrap_or((TargetState::Pending, 0));
+                    let (state, failures) = deferred
+                        .locations
+                        .view(check.target_id.0, location)
+                        .unwrap_or((TargetState::Pending, 0));
                     let t = pharos_domain::status::apply(state, failures, item.verdict, confirmation);
-                    views.insert(check.target_id.0, (t.state, t.consecutive_failures));
                     let status = Self::settle_location(
                         &mut tx,
+                        &mut deferred.locations,
                         check.target_id,
                         location,
                         t.state,

@@ -109,6 +109,7 @@ macro_rules! impl_scheduling {
                 if !deferred.rollups.is_empty() {
                     Self::write_rollup_batch(tx, &deferred.rollups).await?;
                 }
+                Self::write_location_views(tx, &deferred.locations).await?;
                 Self::append_events(tx, deferred.events).await?;
                 Ok(())
             }
@@ -201,16 +202,11 @@ macro_rules! impl_scheduling {
                 if released.rows_affected() == 0 {
                     return Ok(false);
                 }
-                let own: Option<(String,)> = sqlx::query_as(
-                    "SELECT state FROM location_states WHERE target_id = $1 AND location = $2",
-                )
-                .bind(check.target_id.0)
-                .bind(uuid::Uuid::nil())
-                .fetch_optional(&mut **tx)
-                .await?;
-                let own = own
-                    .and_then(|(s,)| pharos_domain::status::TargetState::parse(&s))
-                    .unwrap_or(pharos_domain::status::TargetState::Pending);
+                Self::load_locations(tx, &mut deferred.locations, [check.target_id.0]).await?;
+                let own = deferred
+                    .locations
+                    .view(check.target_id.0, pharos_domain::agent::Location::Local)
+                    .map_or(pharos_domain::status::TargetState::Pending, |(state, _)| state);
                 // An unconfirmed failure (re-checked soon) or a held target
                 // leaves the location's view as it was.
                 let local = if t.recheck_soon || check.in_maintenance {
@@ -227,6 +223,7 @@ macro_rules! impl_scheduling {
                 deferred.checks.push(check);
                 let status = Self::settle_location(
                     tx,
+                    &mut deferred.locations,
                     check.target_id,
                     pharos_domain::agent::Location::Local,
                     local,
