@@ -212,12 +212,13 @@ fn target_server(namespace: &CutNamespace, root: &Path) -> ChildGuard {
 }
 
 /// Results waiting in the agent's buffer, as its state file in its data
-/// directory holds them (written after each slot and each delivery).
+/// directory counts them (saved at most once a second).
 fn buffered(agent_dir: &Path) -> usize {
     std::fs::read(agent_dir.join("agent-state.json"))
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
-        .and_then(|state| state["buffer"].as_array().map(Vec::len))
+        .and_then(|state| state["buffered"].as_u64())
+        .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(0)
 }
 
