@@ -46,6 +46,33 @@ const MAX_SLOTS_PER_TARGET: usize = 120;
 const CLOCK_SKEW_SECONDS: i64 = 30;
 /// The most of an error message kept from an agent.
 const MAX_ERROR_CHARS: usize = 500;
+/// Pushes storing at once, server-wide (`App::agent_pushes`). Without a
+/// bound every agent's push queued for the one SQLite writer (or
+/// PostgreSQL's row locks): with 50 agents at 1,667 checks/s a push
+/// waited 20 s at the median, and heartbeats, which need the writer too,
+/// as long. A few at once keep the writer busy; the rest are told to come
+/// back shortly, with their results kept at the agent.
+pub const CONCURRENT_PUSHES: usize = 4;
+/// How long a push waits for its turn before it is told to come back.
+const PUSH_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A turn to store a push, or `RateLimited` (429 with `Retry-After`,
+/// which an agent waits out without counting it a failure) when none
+/// comes within `wait`.
+async fn take_push_turn(
+    gate: &tokio::sync::Semaphore,
+    wait: std::time::Duration,
+) -> AppResult<tokio::sync::SemaphorePermit<'_>> {
+    match tokio::time::timeout(wait, gate.acquire()).await {
+        Ok(Ok(turn)) => Ok(turn),
+        _ => {
+            metrics::counter!("pharos_agent_pushes_deferred_total").increment(1);
+            Err(AppError::RateLimited {
+                retry_after_secs: 1,
+            })
+        }
+    }
+}
 
 /// An admitted agent, as its token proved.
 #[derive(Debug, Clone)]
@@ -178,6 +205,7 @@ pub async fn push_results(
     if batch.results.len() > MAX_BATCH {
         return Err(ValidationError::new("results", format!("at most {MAX_BATCH} a batch")).into());
     }
+    let _turn = take_push_turn(&app.agent_pushes, PUSH_TURN_WAIT).await?;
     if batch.dropped > 0 {
         metrics::counter!("pharos_agent_results_dropped_total").increment(batch.dropped);
     }
@@ -633,6 +661,26 @@ pub async fn agent_map(
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn a_push_past_the_concurrent_ones_is_told_to_come_back() {
+        let gate = tokio::sync::Semaphore::new(2);
+        let wait = std::time::Duration::from_millis(50);
+        let first = super::take_push_turn(&gate, wait).await.expect("a turn");
+        let _second = super::take_push_turn(&gate, wait).await.expect("a turn");
+        match super::take_push_turn(&gate, wait).await {
+            Err(super::AppError::RateLimited { retry_after_secs }) => {
+                assert_eq!(retry_after_secs, 1)
+            }
+            other => panic!(
+                "expected to be told to come back, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+        // A turn given back is taken by the next push.
+        drop(first);
+        assert!(super::take_push_turn(&gate, wait).await.is_ok());
+    }
+
     use super::*;
 
     #[test]

@@ -120,6 +120,8 @@ pub struct App {
     /// Reads TXT records to verify custom domains (the system's DNS
     /// servers; tests give their own).
     pub txt: Arc<dyn pharos_probes::txt::TxtLookup>,
+    /// Turns for agents' result pushes (`agents::CONCURRENT_PUSHES`).
+    pub agent_pushes: Arc<tokio::sync::Semaphore>,
 }
 
 impl App {
@@ -137,6 +139,7 @@ impl App {
             badges: Arc::default(),
             instance_status: Arc::default(),
             txt: Arc::new(pharos_probes::txt::DnsTxt::system()),
+            agent_pushes: Arc::new(tokio::sync::Semaphore::new(agents::CONCURRENT_PUSHES)),
         }
     }
 
