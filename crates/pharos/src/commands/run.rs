@@ -245,12 +245,19 @@ pub async fn serve(
         }
         {
             // Agents silent past the setting are marked offline (once,
-            // by whichever web replica gets there first).
+            // by whichever web replica gets there first). Not before this
+            // process has listened for that long itself: agents could not
+            // reach a server that was down, and a restart after an outage
+            // would otherwise find every agent silent at once and write an
+            // offline and an online event for each of their targets.
             let app = state.app.clone();
             let silence = Duration::from_secs(web.agent_offline_seconds);
             let shutdown = shutdown.clone();
             tasks.spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(5));
+                let mut tick = tokio::time::interval_at(
+                    tokio::time::Instant::now() + silence,
+                    Duration::from_secs(5),
+                );
                 loop {
                     tokio::select! {
                         () = shutdown.cancelled() => return Ok(()),
