@@ -645,10 +645,7 @@ async fn held_agent_results_move_nothing(backend: Backend) {
     let Some((_db, store)) = open(backend).await else {
         return;
     };
-    let (alice, a) = account(&*store, "a@example.com").await;
-    let target = http_target(&*store, &a, &alice).await;
-    let agent = admitted(&*store, &a, "one", b"t1").await;
-    assert!(checked_from(&*store, &a, &target, false, agent).await);
+    let (a, target, agent) = one_agent_target(&*store, false).await;
     let confirm = Confirmation {
         failures_to_confirm: 1,
     };
@@ -856,6 +853,16 @@ async fn checked_from(
         .expect("locations")
 }
 
+/// An account's target checked from one admitted agent (and the server
+/// too when `check_local`).
+async fn one_agent_target(store: &dyn Store, check_local: bool) -> (Organization, Target, AgentId) {
+    let (alice, a) = account(store, "a@example.com").await;
+    let target = http_target(store, &a, &alice).await;
+    let agent = admitted(store, &a, "one", b"t1").await;
+    assert!(checked_from(store, &a, &target, check_local, agent).await);
+    (a, target, agent)
+}
+
 async fn last_seen(store: &dyn Store, org: &Organization, agent: AgentId) -> chrono::DateTime<Utc> {
     store
         .agent(org.id, agent)
@@ -871,10 +878,7 @@ async fn a_push_keeps_an_agent_online(backend: Backend) {
     let Some((_db, store)) = open(backend).await else {
         return;
     };
-    let (alice, a) = account(&*store, "a@example.com").await;
-    let target = http_target(&*store, &a, &alice).await;
-    let agent = admitted(&*store, &a, "one", b"t1").await;
-    assert!(checked_from(&*store, &a, &target, true, agent).await);
+    let (a, target, agent) = one_agent_target(&*store, true).await;
     let before = last_seen(&*store, &a, agent).await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let t0 = chrono::DateTime::from_timestamp(Utc::now().timestamp() - 600, 0).expect("time");
@@ -912,10 +916,7 @@ async fn a_buffered_batch_counts_each_check_once(backend: Backend) {
     let Some((_db, store)) = open(backend).await else {
         return;
     };
-    let (alice, a) = account(&*store, "a@example.com").await;
-    let target = http_target(&*store, &a, &alice).await;
-    let agent = admitted(&*store, &a, "one", b"t1").await;
-    assert!(checked_from(&*store, &a, &target, false, agent).await);
+    let (a, target, agent) = one_agent_target(&*store, false).await;
     let confirm = Confirmation {
         failures_to_confirm: 2,
     };
