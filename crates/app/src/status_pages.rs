@@ -26,6 +26,7 @@ use crate::App;
 pub const MAX_PAGES: usize = 100;
 /// Days of history a page shows (uptime bars and the incident history).
 pub const HISTORY_DAYS: i64 = 90;
+const HISTORY_DAYS_USIZE: usize = HISTORY_DAYS as usize;
 /// How far ahead a page announces scheduled maintenance.
 pub const MAINTENANCE_AHEAD_DAYS: i64 = 7;
 
@@ -524,10 +525,15 @@ pub async fn public_page(
     let today = now.date_naive();
     let first_day = today - Duration::days(HISTORY_DAYS - 1);
     let since = first_day.and_time(chrono::NaiveTime::MIN).and_utc();
+    let on_page: Vec<TargetId> = page
+        .sections
+        .iter()
+        .flat_map(|s| s.entries.iter().map(|e| e.target_id))
+        .collect();
     let (targets, rollups, incidents, windows) = tokio::try_join!(
         app.store.status_page_targets(org, page.id),
         app.store
-            .status_page_rollup_counts(org, page.id, DAY, since),
+            .rollup_counts_of_targets(org, &on_page, DAY, since),
         app.store.page_incidents(org, page.id, since),
         app.store.maintenance_windows(org),
     )?;
@@ -574,12 +580,16 @@ pub async fn public_page(
         })
         .collect();
 
-    let mut by_day: HashMap<(TargetId, NaiveDate), (u64, u64)> = HashMap::new();
+    // (checks, up) of each day, by target, indexed by days since `first_day`.
+    let mut by_day: HashMap<TargetId, Vec<(u64, u64)>> = HashMap::new();
     for (target, bucket) in rollups {
-        by_day.insert(
-            (target, bucket.start.date_naive()),
-            (bucket.rollup.checks, bucket.rollup.up),
-        );
+        let day = (bucket.start.date_naive() - first_day).num_days();
+        if let Ok(day @ 0..HISTORY_DAYS_USIZE) = usize::try_from(day) {
+            by_day
+                .entry(target)
+                .or_insert_with(|| vec![(0, 0); HISTORY_DAYS_USIZE])[day] =
+                (bucket.rollup.checks, bucket.rollup.up);
+        }
     }
     let in_maintenance = |target: TargetId| windows.iter().any(|w| w.covers(target, now));
 
@@ -593,10 +603,14 @@ pub async fn public_page(
             };
             let state = ComponentState::of(target.shown_state(), in_maintenance(target.id));
             states.push(state);
+            let counts = by_day.get(&target.id);
             let days = (0..HISTORY_DAYS)
                 .map(|n| {
                     let date = first_day + Duration::days(n);
-                    let (checks, up) = by_day.get(&(target.id, date)).copied().unwrap_or((0, 0));
+                    let (checks, up) = counts
+                        .and_then(|c| usize::try_from(n).ok().and_then(|n| c.get(n)))
+                        .copied()
+                        .unwrap_or((0, 0));
                     PublicDay {
                         date,
                         checks,

@@ -1061,15 +1061,6 @@ pub trait StatusPageStore: Send + Sync + 'static {
         page: StatusPageId,
     ) -> StoreResult<Vec<TargetSummary>>;
 
-    /// Roll-up counts of the page's targets (as `organization_rollup_counts`).
-    async fn status_page_rollup_counts(
-        &self,
-        org: OrganizationId,
-        page: StatusPageId,
-        width: u32,
-        since: DateTime<Utc>,
-    ) -> StoreResult<Vec<(TargetId, RollupBucket)>>;
-
     /// Posts an incident or announcement (with its first update when it
     /// has a message); a target not on the page writes nothing.
     async fn create_page_incident(

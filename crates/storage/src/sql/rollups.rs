@@ -65,8 +65,13 @@ macro_rules! impl_rollups {
                 width: u32,
                 since: chrono::DateTime<chrono::Utc>,
             ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, $crate::models::RollupBucket)>> {
+                let sql = format!(
+                    "{}(SELECT id FROM targets WHERE organization_id = $1){}",
+                    $crate::rows::rollup_counts_sql::<$db>(),
+                    $crate::rows::rollup_counts_tail(2)
+                );
                 let rows: Vec<$crate::rows::RollupCountsRow> =
-                    sqlx::query_as($crate::rows::ROLLUP_COUNTS_SQL)
+                    sqlx::query_as(&sql)
                         .bind(org.0)
                         .bind(i64::from(width))
                         .bind($crate::rows::bucket_start(since, width))
@@ -91,8 +96,10 @@ macro_rules! impl_rollups {
                     return Ok(Vec::new());
                 }
                 let mut qb: sqlx::QueryBuilder<'_, $db> =
-                    sqlx::QueryBuilder::new($crate::rows::ROLLUP_COUNTS_OF_TARGETS_SQL);
-                qb.push_bind(org.0).push(" AND id IN (");
+                    sqlx::QueryBuilder::new($crate::rows::rollup_counts_sql::<$db>());
+                qb.push("(SELECT id FROM targets WHERE organization_id = ")
+                    .push_bind(org.0)
+                    .push(" AND id IN (");
                 let mut ids = qb.separated(", ");
                 for target in targets {
                     ids.push_bind(target.0);

@@ -541,40 +541,6 @@ macro_rules! impl_status_pages {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
-            async fn status_page_rollup_counts(
-                &self,
-                org: pharos_domain::ids::OrganizationId,
-                page: pharos_domain::ids::StatusPageId,
-                width: u32,
-                since: chrono::DateTime<chrono::Utc>,
-            ) -> $crate::error::StoreResult<Vec<(pharos_domain::ids::TargetId, $crate::models::RollupBucket)>> {
-                // The dashboard's packed read (`ROLLUP_COUNTS_SQL`), for the
-                // page's targets only.
-                let sql = format!(
-                    "SELECT r.target_id, \
-                       string_agg(CAST(r.bucket_start AS TEXT) || '|' || r.checks || '|' || r.up || '|' || r.degraded, ',') \
-                         AS buckets \
-                     FROM check_rollups r \
-                     WHERE r.target_id IN ({}) \
-                       AND r.bucket_seconds = $3 AND r.bucket_start >= $4 \
-                     GROUP BY r.target_id",
-                    $crate::sql::status_pages::PAGE_TARGETS_IN
-                );
-                let rows: Vec<$crate::rows::RollupCountsRow> = sqlx::query_as(&sql)
-                    .bind(org.0)
-                    .bind(page.0)
-                    .bind(i64::from(width))
-                    .bind($crate::rows::bucket_start(since, width))
-                    .fetch_all(self.reader())
-                    .await?;
-                let mut times = Vec::new();
-                let mut out = Vec::new();
-                for row in rows {
-                    row.unpack(&mut times, &mut out)?;
-                }
-                Ok(out)
-            }
-
             async fn create_page_incident(
                 &self,
                 org: pharos_domain::ids::OrganizationId,

@@ -32,6 +32,10 @@ const CACHE_CONTROL: &str = "public, max-age=5";
 /// slugs costs one read per slug per interval).
 const MAX_PAGES: u64 = 10_000;
 
+/// Bodies up to this size are gzipped at the default level, larger ones at
+/// the fastest.
+const GZIP_BEST_UP_TO: usize = 1 << 20;
+
 /// One body of a snapshot, ready to send.
 #[derive(Debug)]
 pub struct Rendered {
@@ -63,9 +67,17 @@ impl Rendered {
     /// The body gzipped (empty if compression failed: then it goes plain).
     fn gzipped(&self) -> &Bytes {
         self.gzip.get_or_init(|| {
-            // The fast level: a status page is repetitive markup that
-            // shrinks about as well, at a third of the time.
-            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            // Made once a snapshot and sent to every visitor: the default
+            // level for a page of ordinary size (a fifth smaller than the
+            // fast level, so more answers a second fit through), the fast
+            // level for a huge one (a third of the time, shrinking about
+            // as well).
+            let level = if self.body.len() <= GZIP_BEST_UP_TO {
+                flate2::Compression::default()
+            } else {
+                flate2::Compression::fast()
+            };
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), level);
             gz.write_all(&self.body)
                 .and_then(|()| gz.finish())
                 .map(Bytes::from)
