@@ -58,8 +58,25 @@ impl std::fmt::Debug for MetricsAccess {
     }
 }
 
+/// What every request reaches. It is cloned several times a request (each
+/// layer given the state, each `State` extractor), so it is one `Arc`:
+/// cloning the parts themselves (some thirty reference counts, and two
+/// caches with channels inside) was half the CPU time of serving a cached
+/// status page, every count bouncing between the cores.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Clone)]
+pub struct SharedState {
     /// The use cases, which the API and the pages both call.
     pub app: App,
     pub config: Arc<WebConfig>,
@@ -106,19 +123,32 @@ impl AppState {
             ..AppSettings::default()
         };
         let app = App::new(store, settings, &config.session.secret);
-        Self {
+        Self(Arc::new(SharedState {
             app,
             config: Arc::new(config),
             metrics: None,
             draining: Draining::default(),
             public: crate::public::snapshot::Snapshots::default(),
             custom_domains: Default::default(),
-        }
+        }))
+    }
+
+    /// The parts, to change while the state is built (not yet shared, so
+    /// nothing is copied).
+    fn parts_mut(&mut self) -> &mut SharedState {
+        Arc::make_mut(&mut self.0)
+    }
+
+    /// Changes the use cases' settings while the state is built.
+    fn with_app(mut self, change: impl FnOnce(App) -> App) -> Self {
+        let parts = self.parts_mut();
+        parts.app = change(parts.app.clone());
+        self
     }
 
     /// The flag the binary raises on SIGTERM.
     pub fn with_draining(mut self, draining: Draining) -> Self {
-        self.draining = draining;
+        self.parts_mut().draining = draining;
         self
     }
 
@@ -126,14 +156,19 @@ impl AppState {
         mut self,
         handle: Option<metrics_exporter_prometheus::PrometheusHandle>,
     ) -> Self {
-        self.metrics = handle;
+        self.parts_mut().metrics = handle;
         self
     }
 
     /// How many failures in a row from one agent make its location down.
-    pub fn with_agent_confirmation(mut self, failures: u32) -> Self {
-        self.app = self.app.with_agent_confirmation(failures);
-        self
+    pub fn with_agent_confirmation(self, failures: u32) -> Self {
+        self.with_app(|app| app.with_agent_confirmation(failures))
+    }
+
+    /// Where custom domains' TXT records are read (tests give their own
+    /// DNS server).
+    pub fn with_txt_lookup(self, txt: Arc<dyn pharos_probes::txt::TxtLookup>) -> Self {
+        self.with_app(|app| app.with_txt_lookup(txt))
     }
 
     /// A page's custom domain changed: the public snapshot and the
@@ -145,24 +180,21 @@ impl AppState {
     }
 
     /// The shortest interval targets may ask for.
-    pub fn with_min_interval(mut self, seconds: u32) -> Self {
-        self.app = self.app.with_min_interval(seconds);
-        self
+    pub fn with_min_interval(self, seconds: u32) -> Self {
+        self.with_app(|app| app.with_min_interval(seconds))
     }
 
     /// The prober "check now" runs with, under the workers' settings.
-    pub fn with_prober(mut self, prober: Option<pharos_probes::Prober>) -> Self {
-        self.app = self.app.with_prober(prober);
-        self
+    pub fn with_prober(self, prober: Option<pharos_probes::Prober>) -> Self {
+        self.with_app(|app| app.with_prober(prober))
     }
 
     /// The transport "Send test" delivers with.
     pub fn with_transport(
-        mut self,
+        self,
         transport: Option<Arc<pharos_notify::transport::Transport>>,
     ) -> Self {
-        self.app = self.app.with_transport(transport);
-        self
+        self.with_app(|app| app.with_transport(transport))
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -144,12 +144,7 @@ async fn app_with_dns(backend: Backend) -> Option<(TestApp, Zone)> {
         backend,
         |c| c.link_base = Some("https://pharos.example.com".to_owned()),
         None,
-        move |mut state| {
-            state.app = state
-                .app
-                .with_txt_lookup(Arc::new(pharos_probes::txt::DnsTxt::server(dns)));
-            state
-        },
+        move |state| state.with_txt_lookup(Arc::new(pharos_probes::txt::DnsTxt::server(dns))),
     )
     .await?;
     Some((app, zone))

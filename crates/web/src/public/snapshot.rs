@@ -195,6 +195,10 @@ impl Snapshots {
     /// The page's snapshot (`None`: no page has this slug), built by the
     /// first caller while the others wait for it.
     pub async fn get(&self, app: &App, slug: &str) -> Result<Option<Arc<Snapshot>>, ApiError> {
+        // A hit needs no copy of the app for a build that will not run.
+        if let Some(hit) = self.cache.get(slug).await {
+            return Ok(hit);
+        }
         let app = app.clone();
         let owned = slug.to_owned();
         self.cache
