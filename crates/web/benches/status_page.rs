@@ -289,6 +289,19 @@ async fn main() {
         pharos_web::public::status_page::render(&page, "http://127.0.0.1:8080").expect("render");
     })
     .await;
+    let (view_p50, _) = time_ms(SAMPLES, || async {
+        pharos_web::public::status_page::PublicStatusPageView::of(&page);
+    })
+    .await;
+    let view = pharos_web::public::status_page::PublicStatusPageView::of(&page);
+    let (json_p50, _) = time_ms(SAMPLES, || async {
+        serde_json::to_vec(&view).expect("json");
+    })
+    .await;
+    println!(
+        "large page rendering on its own: the view (with the bars' markup) p50 {view_p50:.1} ms, \
+         JSON p50 {json_p50:.1} ms"
+    );
     println!(
         "large page ({TARGETS} targets) uncached: build p50 {build_p50:.1} ms, max {build_max:.1} ms \
          (reads and view p50 {read_p50:.1} ms, rendering HTML + history + JSON p50 {render_p50:.1} ms)"

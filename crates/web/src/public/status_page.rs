@@ -434,16 +434,31 @@ fn rendered_html<T: Template>(template: &T) -> Result<Rendered, ApiError> {
 /// The three bodies of a page's snapshot.
 pub fn render(page: &PublicPage, public_url: &str) -> Result<Snapshot, ApiError> {
     let v = PublicStatusPageView::of(page);
-    let json = serde_json::to_vec(&v)
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("status page JSON: {e}")))?;
-    Ok(Snapshot {
-        html: rendered_html(&PageHtml {
+    // The JSON on a second thread while this one writes the HTML: the two
+    // are most of a large page's build (each body is hashed for its ETag
+    // too), and a snapshot is built at most once per page every few seconds.
+    let (json, html) = std::thread::scope(|scope| {
+        let json = scope.spawn(|| {
+            serde_json::to_vec(&v)
+                .map(|json| Rendered::new("application/json", json, None))
+                .map_err(|e| ApiError::internal(anyhow::anyhow!("status page JSON: {e}")))
+        });
+        let html = rendered_html(&PageHtml {
             v: &v,
             css: CSS,
             script: assets::url("status.js"),
-        })?,
+        });
+        let json = json.join().unwrap_or_else(|_| {
+            Err(ApiError::internal(anyhow::anyhow!(
+                "status page JSON: the thread panicked"
+            )))
+        });
+        (json, html)
+    });
+    Ok(Snapshot {
+        html: html?,
         history: rendered_html(&HistoryHtml { v: &v, css: CSS })?,
-        json: Rendered::new("application/json", json, None),
+        json: json?,
         rss: Rendered::new(
             "application/rss+xml; charset=utf-8",
             super::feeds::rss(page, public_url),
