@@ -18,6 +18,13 @@ pub enum StoreError {
     /// A stored value no longer parses (a bug or manual edit).
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The SQLite file's directory is missing and could not be made.
+    #[error("cannot create {path}, the directory of the SQLite database: {source}")]
+    Directory {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// The database URL names no backend Pharos has.
     #[error("unsupported database URL (use sqlite:// or postgres://): {0}")]
     UnsupportedUrl(String),

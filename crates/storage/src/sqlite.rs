@@ -12,7 +12,7 @@ use sqlx::SqlitePool;
 
 use pharos_domain::job::Job;
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::models::JobLock;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -31,6 +31,18 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // `create_if_missing` makes the file but not its directory, and
+        // SQLite's own error for that ("unable to open database file")
+        // does not say why: make the directory too, as the data
+        // directory is made for the default file.
+        if let Some(dir) = options.get_filename().parent() {
+            if !dir.as_os_str().is_empty() && !dir.exists() {
+                std::fs::create_dir_all(dir).map_err(|source| StoreError::Directory {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+        }
         // SQLite's default page cache is 2 MiB a connection. The one
         // writer touches index pages all over (a check's row goes into
         // three indexes, by target, time and slot; its target's row and
