@@ -525,11 +525,7 @@ pub async fn public_page(
     let today = now.date_naive();
     let first_day = today - Duration::days(HISTORY_DAYS - 1);
     let since = first_day.and_time(chrono::NaiveTime::MIN).and_utc();
-    let on_page: Vec<TargetId> = page
-        .sections
-        .iter()
-        .flat_map(|s| s.entries.iter().map(|e| e.target_id))
-        .collect();
+    let on_page: Vec<TargetId> = page.target_ids().collect();
     let (targets, rollups, incidents, windows) = tokio::try_join!(
         app.store.status_page_targets(org, page.id),
         app.store
@@ -604,13 +600,12 @@ pub async fn public_page(
             let state = ComponentState::of(target.shown_state(), in_maintenance(target.id));
             states.push(state);
             let counts = by_day.get(&target.id);
-            let days = (0..HISTORY_DAYS)
-                .map(|n| {
-                    let date = first_day + Duration::days(n);
-                    let (checks, up) = counts
-                        .and_then(|c| usize::try_from(n).ok().and_then(|n| c.get(n)))
-                        .copied()
-                        .unwrap_or((0, 0));
+            let days = first_day
+                .iter_days()
+                .take(HISTORY_DAYS_USIZE)
+                .enumerate()
+                .map(|(n, date)| {
+                    let (checks, up) = counts.and_then(|c| c.get(n)).copied().unwrap_or((0, 0));
                     PublicDay {
                         date,
                         checks,

@@ -507,7 +507,7 @@ impl From<RollupRow> for RollupBucket {
 /// item carries its own start, so the order the rows arrive in is
 /// irrelevant. The `IN` (not a join) lets SQLite walk the primary key in
 /// order, with no sort for the `GROUP BY`. The caller appends what fills
-/// the `IN`, then the width and start (`ROLLUP_COUNTS_TAIL`).
+/// the `IN`, then the width and start (`rollup_counts_tail`).
 pub(crate) fn rollup_counts_sql<DB: PackedRollupItem>() -> String {
     format!(
         "SELECT r.target_id, string_agg({}, ',') AS buckets \
@@ -516,12 +516,12 @@ pub(crate) fn rollup_counts_sql<DB: PackedRollupItem>() -> String {
     )
 }
 
-/// What follows the `IN (...)` of `rollup_counts_sql`, with the width and
-/// the first bucket's start as `$n` and `$n+1`.
-pub(crate) fn rollup_counts_tail(width: usize) -> String {
+/// What follows the `IN (...)` of `rollup_counts_sql`: the width is bound
+/// as `$n` and the first bucket's start as `$n+1`.
+pub(crate) fn rollup_counts_tail(n: usize) -> String {
     format!(
-        " AND r.bucket_seconds = ${width} AND r.bucket_start >= ${} GROUP BY r.target_id",
-        width + 1
+        " AND r.bucket_seconds = ${n} AND r.bucket_start >= ${} GROUP BY r.target_id",
+        n + 1
     )
 }
 

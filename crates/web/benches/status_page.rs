@@ -256,11 +256,7 @@ async fn main() {
             .expect("targets");
     })
     .await;
-    let on_page: Vec<_> = stored
-        .sections
-        .iter()
-        .flat_map(|s| s.entries.iter().map(|e| e.target_id))
-        .collect();
+    let on_page: Vec<_> = stored.target_ids().collect();
     let (rollups_p50, _) = time_ms(SAMPLES, || async {
         store
             .rollup_counts_of_targets(

@@ -95,7 +95,7 @@ impl PublicDayView {
     }
 
     fn day(&self) -> String {
-        self.date.format("%-d %b %Y").to_string()
+        day_label(self.date)
     }
 
     pub fn uptime_text(&self) -> String {
@@ -132,16 +132,19 @@ fn push_percent(out: &mut String, u: f64) {
     }
 }
 
-/// The bars' day labels ("7 Dec 2026"), formatted once per page: every
-/// component shows the same 90 days.
+/// A day as the page prints it: "7 Dec 2026".
+fn day_label(date: NaiveDate) -> String {
+    date.format("%-d %b %Y").to_string()
+}
+
+/// The bars' day labels, formatted once per page: every component shows
+/// the same 90 days.
 #[derive(Default)]
 struct DayLabels(std::collections::HashMap<NaiveDate, String>);
 
 impl DayLabels {
     fn get(&mut self, date: NaiveDate) -> &str {
-        self.0
-            .entry(date)
-            .or_insert_with(|| date.format("%-d %b %Y").to_string())
+        self.0.entry(date).or_insert_with(|| day_label(date))
     }
 }
 
